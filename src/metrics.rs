@@ -1,0 +1,344 @@
+//! What is measured on a matrix: singular values, effective rank, norms, errors; and on a run:
+//! losses, steps, status, balancedness of the factors. Metrics never know which solver made a
+//! matrix. `Metric` is the vocabulary that claims use (`run.metric` in an assertion).
+
+use crate::problem::{Problem, Reduction};
+use crate::solver::{Solution, Status};
+use nalgebra::{DMatrix, SVD};
+use serde::Serialize;
+
+/// Measurements of one matrix, computed from one SVD.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatrixMetrics {
+    /// σ₁ ≥ σ₂ ≥ … ≥ 0; NaN throughout for a matrix with a non-finite entry.
+    pub singular_values: Vec<f64>,
+    pub effective_rank: f64,
+    pub nuclear_norm: f64,
+    pub frobenius_norm: f64,
+    pub spectral_norm: f64,
+    pub normalised_nuclear_norm: f64,
+    /// Square matrices only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub determinant: Option<f64>,
+}
+
+impl MatrixMetrics {
+    pub fn of(w: &DMatrix<f64>) -> Self {
+        let singular_values = singular_values(w);
+        let nuclear_norm: f64 = singular_values.iter().sum();
+        let frobenius_norm = singular_values.iter().map(|s| s * s).sum::<f64>().sqrt();
+        Self {
+            effective_rank: effective_rank(&singular_values),
+            nuclear_norm,
+            frobenius_norm,
+            spectral_norm: singular_values.first().copied().unwrap_or(0.0),
+            normalised_nuclear_norm: nuclear_norm / frobenius_norm,
+            determinant: w.is_square().then(|| w.determinant()),
+            singular_values,
+        }
+    }
+
+    /// The number of singular values above `relative_tolerance`·σ₁; by default numpy's
+    /// `matrix_rank` tolerance max(rows, cols)·ε.
+    pub fn numerical_rank(&self, relative_tolerance: Option<f64>, shape: (usize, usize)) -> usize {
+        let tolerance = relative_tolerance.unwrap_or(shape.0.max(shape.1) as f64 * f64::EPSILON);
+        let largest = self.spectral_norm;
+        self.singular_values.iter().filter(|&&s| s > tolerance * largest).count()
+    }
+}
+
+/// Singular values in decreasing order. A matrix with a non-finite entry (a diverged run) gets NaN
+/// singular values instead of an SVD that may never converge.
+pub fn singular_values(w: &DMatrix<f64>) -> Vec<f64> {
+    let count = w.nrows().min(w.ncols());
+    if !w.iter().all(|x| x.is_finite()) {
+        return vec![f64::NAN; count];
+    }
+    match SVD::try_new(w.clone(), false, false, f64::EPSILON, 10_000) {
+        Some(svd) => {
+            let mut values: Vec<f64> = svd.singular_values.iter().copied().collect();
+            values.sort_by(|a, b| b.total_cmp(a));
+            values
+        }
+        None => vec![f64::NAN; count],
+    }
+}
+
+/// Roy & Vetterli (2007): erank = exp(−Σ pᵢ ln pᵢ) with pᵢ = σᵢ/Σσⱼ; zero singular values
+/// contribute nothing, and the zero matrix has effective rank 0.
+pub fn effective_rank(singular_values: &[f64]) -> f64 {
+    let total: f64 = singular_values.iter().sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let entropy: f64 = singular_values
+        .iter()
+        .filter(|&&s| s > 0.0)
+        .map(|&s| {
+            let p = s / total;
+            -p * p.ln()
+        })
+        .sum();
+    entropy.exp()
+}
+
+/// max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F over consecutive factors (0 for one factor): zero exactly
+/// when the factorisation is balanced (Arora, Cohen, Hazan 2018).
+pub fn balancedness(factors: &[DMatrix<f64>]) -> f64 {
+    factors
+        .windows(2)
+        .map(|pair| (pair[1].transpose() * &pair[1] - &pair[0] * pair[0].transpose()).norm())
+        .fold(0.0, f64::max)
+}
+
+/// Everything a claim can ask of one run on one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metrics {
+    pub matrix: DMatrix<f64>,
+    pub spectrum: MatrixMetrics,
+    pub train_loss: f64,
+    pub train_mse: f64,
+    pub test_mse: Option<f64>,
+    pub relative_error: Option<f64>,
+    pub balancedness: f64,
+    pub steps: usize,
+    pub status: Status,
+}
+
+impl Metrics {
+    pub fn of(solution: &Solution, problem: &Problem, reduction: Reduction) -> Self {
+        let w = &solution.matrix;
+        let error = problem.truth.as_ref().map(|truth| (w - truth).norm());
+        let truth_norm = problem.truth.as_ref().map(|truth| truth.norm());
+        Self {
+            spectrum: MatrixMetrics::of(w),
+            train_loss: problem.loss(w, reduction),
+            train_mse: problem.train_mse(w),
+            test_mse: error.map(|e| e * e / w.len() as f64),
+            relative_error: error.zip(truth_norm).map(|(e, t)| e / t),
+            balancedness: balancedness(&solution.factors),
+            steps: solution.steps,
+            status: solution.status,
+            matrix: w.clone(),
+        }
+    }
+
+    /// The value of `metric`; booleans are 1 or 0. Metrics are checked against the problem
+    /// before a run (`Metric::check`), so a missing ground truth reads as NaN here.
+    pub fn value(&self, metric: &Metric) -> f64 {
+        match metric {
+            Metric::TrainLoss => self.train_loss,
+            Metric::TrainMse => self.train_mse,
+            Metric::TestMse => self.test_mse.unwrap_or(f64::NAN),
+            Metric::RelativeError => self.relative_error.unwrap_or(f64::NAN),
+            Metric::Balancedness => self.balancedness,
+            Metric::Steps => self.steps as f64,
+            Metric::Converged => f64::from(u8::from(self.status == Status::Converged)),
+            Metric::Diverged => f64::from(u8::from(self.status == Status::Diverged)),
+            matrix_metric => matrix_value(&self.matrix, &self.spectrum, matrix_metric),
+        }
+    }
+}
+
+/// The value of a metric that only needs the matrix (`Metric::of_matrix`); NaN otherwise.
+pub fn matrix_value(w: &DMatrix<f64>, spectrum: &MatrixMetrics, metric: &Metric) -> f64 {
+    match *metric {
+        Metric::SingularValue(k) => spectrum.singular_values.get(k - 1).copied().unwrap_or(0.0),
+        Metric::EffectiveRank => spectrum.effective_rank,
+        Metric::NumericalRank(tolerance) => {
+            spectrum.numerical_rank(tolerance, w.shape()) as f64
+        }
+        Metric::NuclearNorm => spectrum.nuclear_norm,
+        Metric::FrobeniusNorm => spectrum.frobenius_norm,
+        Metric::SpectralNorm => spectrum.spectral_norm,
+        Metric::NormalisedNuclearNorm => spectrum.normalised_nuclear_norm,
+        Metric::Entry(i, j) => w[(i, j)],
+        Metric::Determinant => spectrum.determinant.unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    }
+}
+
+/// A quantity a claim can name. Written `name` or `name(arguments)` in assertions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Metric {
+    /// `sigma(k)`: the k-th largest singular value, k from 1.
+    SingularValue(usize),
+    /// `effective_rank`: Roy & Vetterli's entropy rank.
+    EffectiveRank,
+    /// `rank` or `rank(tol)`: singular values above tol·σ₁ (default max(rows, cols)·ε).
+    NumericalRank(Option<f64>),
+    NuclearNorm,
+    FrobeniusNorm,
+    SpectralNorm,
+    /// ‖W‖*/‖W‖_F, in [1, √rank] (Zhao 2022).
+    NormalisedNuclearNorm,
+    /// `entry(i, j)`, 0-based.
+    Entry(usize, usize),
+    /// `det`, square matrices only.
+    Determinant,
+    /// The run's own loss, under its reduction.
+    TrainLoss,
+    /// Mean squared residual over the observations.
+    TrainMse,
+    /// (1/(rows·cols))‖W − W*‖²_F: Arora et al.'s reconstruction error.
+    TestMse,
+    /// ‖W − W*‖_F / ‖W*‖_F.
+    RelativeError,
+    /// max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F.
+    Balancedness,
+    Steps,
+    /// Boolean: the run reached its target loss.
+    Converged,
+    /// Boolean: the run produced NaN/Inf or blew up.
+    Diverged,
+}
+
+/// Every metric name with its argument list, for documentation and error messages.
+pub const METRIC_NAMES: &[&str] = &[
+    "sigma(k)",
+    "effective_rank",
+    "rank",
+    "rank(tol)",
+    "nuclear_norm",
+    "frobenius_norm",
+    "spectral_norm",
+    "normalised_nuclear_norm",
+    "entry(i, j)",
+    "det",
+    "train_loss",
+    "train_mse",
+    "test_mse",
+    "relative_error",
+    "balancedness",
+    "steps",
+    "converged",
+    "diverged",
+];
+
+impl Metric {
+    /// Reads `name(arguments)`; the error says what was expected.
+    pub fn parse(name: &str, arguments: &[f64]) -> Result<Metric, String> {
+        let none = |metric: Metric| {
+            if arguments.is_empty() {
+                Ok(metric)
+            } else {
+                Err(format!("`{name}` takes no arguments"))
+            }
+        };
+        match name {
+            "sigma" => match arguments {
+                [k] => Ok(Metric::SingularValue(positive_index(*k, "sigma(k)", 1)?)),
+                _ => Err("`sigma(k)` takes one argument, the 1-based index k".into()),
+            },
+            "entry" => match arguments {
+                [i, j] => Ok(Metric::Entry(
+                    positive_index(*i, "entry(i, j)", 0)?,
+                    positive_index(*j, "entry(i, j)", 0)?,
+                )),
+                _ => Err("`entry(i, j)` takes two 0-based indices".into()),
+            },
+            "rank" => match arguments {
+                [] => Ok(Metric::NumericalRank(None)),
+                [t] if *t > 0.0 && t.is_finite() => Ok(Metric::NumericalRank(Some(*t))),
+                _ => Err("`rank` takes no argument or one positive relative tolerance".into()),
+            },
+            "effective_rank" => none(Metric::EffectiveRank),
+            "nuclear_norm" => none(Metric::NuclearNorm),
+            "frobenius_norm" => none(Metric::FrobeniusNorm),
+            "spectral_norm" => none(Metric::SpectralNorm),
+            "normalised_nuclear_norm" => none(Metric::NormalisedNuclearNorm),
+            "det" => none(Metric::Determinant),
+            "train_loss" => none(Metric::TrainLoss),
+            "train_mse" => none(Metric::TrainMse),
+            "test_mse" => none(Metric::TestMse),
+            "relative_error" => none(Metric::RelativeError),
+            "balancedness" => none(Metric::Balancedness),
+            "steps" => none(Metric::Steps),
+            "converged" => none(Metric::Converged),
+            "diverged" => none(Metric::Diverged),
+            _ => Err(format!(
+                "a metric name, one of: {}; found `{name}`",
+                METRIC_NAMES.join(", ")
+            )),
+        }
+    }
+
+    /// Whether the metric is true/false rather than a number.
+    pub fn is_boolean(&self) -> bool {
+        matches!(self, Metric::Converged | Metric::Diverged)
+    }
+
+    /// Whether the metric is defined on a bare matrix (and so on the ground truth).
+    pub fn of_matrix(&self) -> bool {
+        matches!(
+            self,
+            Metric::SingularValue(_)
+                | Metric::EffectiveRank
+                | Metric::NumericalRank(_)
+                | Metric::NuclearNorm
+                | Metric::FrobeniusNorm
+                | Metric::SpectralNorm
+                | Metric::NormalisedNuclearNorm
+                | Metric::Entry(..)
+                | Metric::Determinant
+        )
+    }
+
+    /// Whether the metric compares with the ground truth.
+    pub fn needs_truth(&self) -> bool {
+        matches!(self, Metric::TestMse | Metric::RelativeError)
+    }
+
+    /// Rejects a metric that cannot exist for a rows×cols problem.
+    pub fn check_shape(&self, rows: usize, cols: usize) -> Result<(), String> {
+        match *self {
+            Metric::SingularValue(k) if k > rows.min(cols) => Err(format!(
+                "sigma(k) with k ≤ min(rows, cols) = {}",
+                rows.min(cols)
+            )),
+            Metric::Entry(i, j) if i >= rows || j >= cols => Err(format!(
+                "entry(i, j) with 0 ≤ i < {rows} and 0 ≤ j < {cols}"
+            )),
+            Metric::Determinant if rows != cols => {
+                Err(format!("a square problem for `det`; this one is {rows}×{cols}"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A whole number ≥ `least` written as a number literal.
+fn positive_index(x: f64, what: &str, least: usize) -> Result<usize, String> {
+    if x.fract() == 0.0 && x >= least as f64 && x < 1e9 {
+        Ok(x as usize)
+    } else {
+        Err(format!("`{what}` takes whole-number indices from {least}; found {x}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effective_rank_of_identity_is_dimension() {
+        let m = MatrixMetrics::of(&(DMatrix::identity(4, 4) * 3.0));
+        approx::assert_relative_eq!(m.effective_rank, 4.0, epsilon = 1e-12);
+        approx::assert_relative_eq!(m.normalised_nuclear_norm, 2.0, epsilon = 1e-12);
+        assert_eq!(m.numerical_rank(None, (4, 4)), 4);
+    }
+
+    #[test]
+    fn non_finite_matrix_has_nan_spectrum() {
+        let m = MatrixMetrics::of(&DMatrix::from_element(2, 2, f64::NAN));
+        assert!(m.singular_values.iter().all(|s| s.is_nan()));
+    }
+
+    #[test]
+    fn metric_names_parse() {
+        assert_eq!(Metric::parse("sigma", &[2.0]), Ok(Metric::SingularValue(2)));
+        assert!(Metric::parse("sigma", &[0.0]).is_err());
+        assert!(Metric::parse("entrie", &[]).unwrap_err().contains("one of"));
+        assert!(Metric::Determinant.check_shape(2, 3).is_err());
+    }
+}

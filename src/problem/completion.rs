@@ -1,0 +1,52 @@
+//! Matrix completion: a random low-rank ground truth seen at entries drawn uniformly without
+//! replacement (Arora et al. 2019, §3.2 of science.md).
+
+use super::{Observations, Problem, truth};
+use crate::invalid::{Invalid, require};
+use crate::random::Rng;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionSpec {
+    pub rows: usize,
+    pub cols: usize,
+    /// Rank of the ground truth.
+    pub rank: usize,
+    /// Number of observed entries.
+    pub observed: usize,
+}
+
+impl CompletionSpec {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        validate_shape_and_rank(self.rows, self.cols, self.rank)?;
+        let entries = self.rows * self.cols;
+        require((1..=entries).contains(&self.observed), "observed", || {
+            format!("between 1 and rows·cols = {entries} observed entries")
+        })
+    }
+
+    pub(super) fn generate(&self, rng: &mut Rng) -> Problem {
+        let truth = truth::low_rank(self.rows, self.cols, self.rank, rng);
+        let mut linear = rand::seq::index::sample(rng, self.rows * self.cols, self.observed).into_vec();
+        linear.sort_unstable();
+        let at: Vec<(usize, usize)> = linear.iter().map(|&k| (k % self.rows, k / self.rows)).collect();
+        let values = at.iter().map(|&(i, j)| truth[(i, j)]).collect();
+        Problem {
+            rows: self.rows,
+            cols: self.cols,
+            observations: Observations::Entries { at, values },
+            truth: Some(truth),
+        }
+    }
+}
+
+/// Shared by the generated problems: a non-empty shape and 1 ≤ rank ≤ min(rows, cols).
+pub(super) fn validate_shape_and_rank(rows: usize, cols: usize, rank: usize) -> Result<(), Invalid> {
+    require(rows >= 1, "rows", || "at least 1 row".into())?;
+    require(cols >= 1, "cols", || "at least 1 column".into())?;
+    let most = rows.min(cols);
+    require((1..=most).contains(&rank), "rank", || {
+        format!("a rank between 1 and min(rows, cols) = {most}")
+    })
+}

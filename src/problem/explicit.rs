@@ -1,0 +1,143 @@
+//! An instance written out in the claim: observed entries with their values, or measurement
+//! matrices with targets; the ground truth is optional. Razin & Cohen's 2×2 problem is one.
+
+use super::{Observations, Problem};
+use crate::invalid::{Invalid, require};
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplicitSpec {
+    pub rows: usize,
+    pub cols: usize,
+    /// Observed entries (completion); exclusive with `measurements`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<ExplicitEntry>>,
+    /// Measurement matrices with targets (sensing); exclusive with `entries`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measurements: Option<Vec<ExplicitMeasurement>>,
+    /// The ground truth, as a list of rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truth: Option<Vec<Vec<f64>>>,
+}
+
+/// One observed entry, 0-based.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplicitEntry {
+    pub row: usize,
+    pub col: usize,
+    pub value: f64,
+}
+
+/// One measurement ⟨A, W⟩ = target, with A as a list of rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplicitMeasurement {
+    pub matrix: Vec<Vec<f64>>,
+    pub target: f64,
+}
+
+impl ExplicitSpec {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        require(self.rows >= 1, "rows", || "at least 1 row".into())?;
+        require(self.cols >= 1, "cols", || "at least 1 column".into())?;
+        match (&self.entries, &self.measurements) {
+            (Some(entries), None) => self.validate_entries(entries),
+            (None, Some(measurements)) => {
+                require(!measurements.is_empty(), "measurements", || {
+                    "at least one measurement".into()
+                })?;
+                for (k, m) in measurements.iter().enumerate() {
+                    let field = format!("measurements[{k}]");
+                    self.validate_matrix(&m.matrix)
+                        .map_err(|e| e.within(&format!("{field}.matrix")))?;
+                    require(m.target.is_finite(), &format!("{field}.target"), || {
+                        "a finite number".into()
+                    })?;
+                }
+                Ok(())
+            }
+            _ => Err(Invalid::new(
+                "entries",
+                "exactly one of `entries` (completion) or `measurements` (sensing)",
+            )),
+        }?;
+        match &self.truth {
+            Some(truth) => self.validate_matrix(truth).map_err(|e| e.within("truth")),
+            None => Ok(()),
+        }
+    }
+
+    fn validate_entries(&self, entries: &[ExplicitEntry]) -> Result<(), Invalid> {
+        require(!entries.is_empty(), "entries", || {
+            "at least one observed entry".into()
+        })?;
+        let mut seen = std::collections::BTreeSet::new();
+        for (k, e) in entries.iter().enumerate() {
+            let field = format!("entries[{k}]");
+            require(e.row < self.rows, &format!("{field}.row"), || {
+                format!("a row index below rows = {} (indices are 0-based)", self.rows)
+            })?;
+            require(e.col < self.cols, &format!("{field}.col"), || {
+                format!("a column index below cols = {} (indices are 0-based)", self.cols)
+            })?;
+            require(e.value.is_finite(), &format!("{field}.value"), || {
+                "a finite number".into()
+            })?;
+            require(seen.insert((e.row, e.col)), &field, || {
+                format!("each entry observed once; ({}, {}) repeats", e.row, e.col)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A list of `rows` rows of `cols` finite numbers each.
+    fn validate_matrix(&self, matrix: &[Vec<f64>]) -> Result<(), Invalid> {
+        require(matrix.len() == self.rows, "", || {
+            format!("{} rows, found {}", self.rows, matrix.len())
+        })?;
+        for (i, row) in matrix.iter().enumerate() {
+            require(row.len() == self.cols, &format!("[{i}]"), || {
+                format!("{} numbers in the row, found {}", self.cols, row.len())
+            })?;
+            require(row.iter().all(|x| x.is_finite()), &format!("[{i}]"), || {
+                "finite numbers".into()
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn instance(&self) -> Problem {
+        let observations = match (&self.entries, &self.measurements) {
+            (Some(entries), _) => Observations::Entries {
+                at: entries.iter().map(|e| (e.row, e.col)).collect(),
+                values: entries.iter().map(|e| e.value).collect(),
+            },
+            (None, measurements) => {
+                let measurements = measurements.as_deref().unwrap_or_default();
+                let n = self.rows * self.cols;
+                let operator = DMatrix::from_fn(measurements.len(), n, |k, idx| {
+                    measurements[k].matrix[idx % self.rows][idx / self.rows]
+                });
+                let targets = DVector::from_iterator(
+                    measurements.len(),
+                    measurements.iter().map(|m| m.target),
+                );
+                Observations::Measurements { operator, targets }
+            }
+        };
+        Problem {
+            rows: self.rows,
+            cols: self.cols,
+            observations,
+            truth: self.truth.as_deref().map(|t| to_matrix(t, self.cols)),
+        }
+    }
+}
+
+/// A validated list of rows as a matrix.
+fn to_matrix(rows: &[Vec<f64>], cols: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(rows.len(), cols, |i, j| rows[i][j])
+}

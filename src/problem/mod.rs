@@ -1,0 +1,208 @@
+//! What is observed: a rows×cols matrix seen through k linear observations yᵢ = ⟨Aᵢ, W⟩
+//! (completion: Aᵢ = e_a e_bᵀ; sensing: dense Gaussian Aᵢ), with the ground truth when known.
+//! The loss is ℓ(W) = c/2 · Σᵢ (⟨Aᵢ, W⟩ − yᵢ)² with c = 1/k (`mean`) or 1 (`sum`) (design.md).
+
+mod completion;
+mod explicit;
+mod sensing;
+mod truth;
+
+pub use completion::CompletionSpec;
+pub use explicit::{ExplicitEntry, ExplicitMeasurement, ExplicitSpec};
+pub use sensing::SensingSpec;
+
+use crate::invalid::Invalid;
+use crate::random;
+use nalgebra::{DMatrix, DVector, DVectorView, DVectorViewMut};
+use serde::{Deserialize, Serialize};
+
+/// How the squared residuals are summed. Learning rates mean nothing without it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reduction {
+    /// ½ · mean over the observations (Arora et al.'s convention up to the ½). The default.
+    #[default]
+    Mean,
+    /// ½ · sum over the observations (Razin & Cohen's convention).
+    Sum,
+}
+
+impl Reduction {
+    /// The factor c in ℓ = c/2 · Σ rᵢ² for k observations.
+    pub fn weight(self, observations: usize) -> f64 {
+        match self {
+            Reduction::Mean => 1.0 / observations as f64,
+            Reduction::Sum => 1.0,
+        }
+    }
+}
+
+/// The observation operator 𝒜.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observations {
+    /// Matrix completion: the observed positions (row, column) and their values.
+    Entries {
+        at: Vec<(usize, usize)>,
+        values: Vec<f64>,
+    },
+    /// Matrix sensing: row i of `operator` is vec(Aᵢ) in column-major order, so that
+    /// 𝒜(W) = operator · vec(W) is one matrix-vector product.
+    Measurements {
+        operator: DMatrix<f64>,
+        targets: DVector<f64>,
+    },
+}
+
+/// One problem instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub rows: usize,
+    pub cols: usize,
+    pub observations: Observations,
+    pub truth: Option<DMatrix<f64>>,
+}
+
+/// A problem as a claim describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ProblemSpec {
+    Completion(CompletionSpec),
+    Sensing(SensingSpec),
+    Explicit(ExplicitSpec),
+}
+
+impl ProblemSpec {
+    /// The shape of every instance.
+    pub fn shape(&self) -> (usize, usize) {
+        match self {
+            ProblemSpec::Completion(s) => (s.rows, s.cols),
+            ProblemSpec::Sensing(s) => (s.rows, s.cols),
+            ProblemSpec::Explicit(s) => (s.rows, s.cols),
+        }
+    }
+
+    /// Whether instances carry a ground truth (needed by `test_mse`, `truth.*`, …).
+    pub fn has_truth(&self) -> bool {
+        match self {
+            ProblemSpec::Completion(_) | ProblemSpec::Sensing(_) => true,
+            ProblemSpec::Explicit(s) => s.truth.is_some(),
+        }
+    }
+
+    /// Rejects impossible problems before anything runs.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        match self {
+            ProblemSpec::Completion(s) => s.validate().map_err(|e| e.within("completion")),
+            ProblemSpec::Sensing(s) => s.validate().map_err(|e| e.within("sensing")),
+            ProblemSpec::Explicit(s) => s.validate().map_err(|e| e.within("explicit")),
+        }
+    }
+
+    /// The instance for `seed`, drawn from the seed's problem stream. Expects a validated spec.
+    pub fn generate(&self, seed: u64) -> Problem {
+        let mut rng = random::problem_stream(seed);
+        match self {
+            ProblemSpec::Completion(s) => s.generate(&mut rng),
+            ProblemSpec::Sensing(s) => s.generate(&mut rng),
+            ProblemSpec::Explicit(s) => s.instance(),
+        }
+    }
+}
+
+impl Problem {
+    /// k, the number of observations.
+    pub fn observation_count(&self) -> usize {
+        match &self.observations {
+            Observations::Entries { values, .. } => values.len(),
+            Observations::Measurements { targets, .. } => targets.len(),
+        }
+    }
+
+    /// rᵢ = ⟨Aᵢ, W⟩ − yᵢ into a preallocated vector of length k.
+    pub fn residuals_into(&self, w: &DMatrix<f64>, residuals: &mut DVector<f64>) {
+        match &self.observations {
+            Observations::Entries { at, values } => {
+                for ((r, &(i, j)), y) in residuals.iter_mut().zip(at).zip(values) {
+                    *r = w[(i, j)] - y;
+                }
+            }
+            Observations::Measurements { operator, targets } => {
+                residuals.copy_from(targets);
+                let w = DVectorView::from_slice(w.as_slice(), w.len());
+                residuals.gemv(1.0, operator, &w, -1.0);
+            }
+        }
+    }
+
+    /// ℓ(W) and ∇ℓ(W) = c · Σᵢ rᵢ Aᵢ, into preallocated buffers (`residuals` of length k,
+    /// `gradient` of the problem's shape). Returns the loss.
+    pub fn loss_gradient_into(
+        &self,
+        w: &DMatrix<f64>,
+        reduction: Reduction,
+        residuals: &mut DVector<f64>,
+        gradient: &mut DMatrix<f64>,
+    ) -> f64 {
+        self.residuals_into(w, residuals);
+        let weight = reduction.weight(residuals.len());
+        match &self.observations {
+            Observations::Entries { at, .. } => {
+                gradient.fill(0.0);
+                for (r, &(i, j)) in residuals.iter().zip(at) {
+                    gradient[(i, j)] += weight * r;
+                }
+            }
+            Observations::Measurements { operator, .. } => {
+                let len = gradient.len();
+                let mut g = DVectorViewMut::from_slice(gradient.as_mut_slice(), len);
+                g.gemv_tr(weight, operator, residuals, 0.0);
+            }
+        }
+        0.5 * weight * residuals.norm_squared()
+    }
+
+    /// ℓ(W) under `reduction` (allocating convenience form).
+    pub fn loss(&self, w: &DMatrix<f64>, reduction: Reduction) -> f64 {
+        let residuals = self.residuals(w);
+        0.5 * reduction.weight(residuals.len()) * residuals.norm_squared()
+    }
+
+    /// The mean squared residual over the observations, whatever the run's reduction:
+    /// Arora et al.'s "train MSE".
+    pub fn train_mse(&self, w: &DMatrix<f64>) -> f64 {
+        let residuals = self.residuals(w);
+        residuals.norm_squared() / residuals.len() as f64
+    }
+
+    fn residuals(&self, w: &DMatrix<f64>) -> DVector<f64> {
+        let mut residuals = DVector::zeros(self.observation_count());
+        self.residuals_into(w, &mut residuals);
+        residuals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completion_gradient_is_the_masked_residual() {
+        let problem = Problem {
+            rows: 2,
+            cols: 2,
+            observations: Observations::Entries {
+                at: vec![(0, 1), (1, 0)],
+                values: vec![1.0, 2.0],
+            },
+            truth: None,
+        };
+        let w = DMatrix::from_row_slice(2, 2, &[5.0, 3.0, 4.0, 7.0]);
+        let mut residuals = DVector::zeros(2);
+        let mut gradient = DMatrix::zeros(2, 2);
+        let loss = problem.loss_gradient_into(&w, Reduction::Sum, &mut residuals, &mut gradient);
+        assert_eq!(loss, 0.5 * (4.0 + 4.0));
+        assert_eq!(gradient, DMatrix::from_row_slice(2, 2, &[0.0, 2.0, 2.0, 0.0]));
+        assert_eq!(problem.loss(&w, Reduction::Mean), loss / 2.0);
+        assert_eq!(problem.train_mse(&w), 4.0);
+    }
+}

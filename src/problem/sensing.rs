@@ -1,0 +1,42 @@
+//! Matrix sensing: k measurements yᵢ = ⟨Aᵢ, W*⟩ with i.i.d. N(0, 1/(rows·cols)) entries in Aᵢ
+//! (Arora et al. 2019, code).
+
+use super::completion::validate_shape_and_rank;
+use super::{Observations, Problem, truth};
+use crate::invalid::{Invalid, require};
+use crate::random::{self, Rng};
+use nalgebra::DVectorView;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensingSpec {
+    pub rows: usize,
+    pub cols: usize,
+    /// Rank of the ground truth.
+    pub rank: usize,
+    /// Number of Gaussian measurements k.
+    pub measurements: usize,
+}
+
+impl SensingSpec {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        validate_shape_and_rank(self.rows, self.cols, self.rank)?;
+        require(self.measurements >= 1, "measurements", || {
+            "at least 1 measurement".into()
+        })
+    }
+
+    pub(super) fn generate(&self, rng: &mut Rng) -> Problem {
+        let truth = truth::low_rank(self.rows, self.cols, self.rank, rng);
+        let n = self.rows * self.cols;
+        let operator = random::gaussian_matrix(self.measurements, n, (1.0 / n as f64).sqrt(), rng);
+        let targets = &operator * DVectorView::from_slice(truth.as_slice(), n);
+        Problem {
+            rows: self.rows,
+            cols: self.cols,
+            observations: Observations::Measurements { operator, targets },
+            truth: Some(truth),
+        }
+    }
+}
