@@ -1,3 +1,105 @@
-fn main() {
-    println!("Hello, world!");
+//! The `implreg` command: parse arguments, call the library, print. Exit codes: 0 when every
+//! claim's verdict matches its expectation, 1 when one does not, 2 on bad input.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use implreg::claim::{self, ClaimReport, ClaimSpec, Seeds};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(version, about = "Claims of the implicit-regularisation literature as seeded, executable checks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run claims and compare each verdict with the one the claim expects.
+    Check {
+        /// Claim files or folders of them.
+        #[arg(default_value = "specs")]
+        paths: Vec<PathBuf>,
+        /// `text` for people, `json` for the full report (with every run's trace).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Run every claim on other seeds, `FROM:COUNT`, e.g. `100:5`: claims must not depend on
+        /// a lucky block of seeds.
+        #[arg(long, value_parser = parse_seeds)]
+        seeds: Option<Seeds>,
+        /// Worker threads (results do not depend on it); by default one per core.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn parse_seeds(text: &str) -> Result<Seeds, String> {
+    let (from, count) = text.split_once(':').ok_or("expected FROM:COUNT, e.g. 100:5")?;
+    let from = from.trim().parse().map_err(|_| format!("FROM must be a whole number, found `{from}`"))?;
+    let count: u64 = count.trim().parse().map_err(|_| format!("COUNT must be a whole number, found `{count}`"))?;
+    if count == 0 {
+        return Err("COUNT must be at least 1".into());
+    }
+    Ok(Seeds { from, count })
+}
+
+fn main() -> ExitCode {
+    let Command::Check { paths, format, seeds, threads } = Cli::parse().command;
+    if let Some(threads) = threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global() {
+            eprintln!("implreg: cannot start {threads} threads: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let claims = match load(&paths) {
+        Ok(claims) => claims,
+        Err(errors) => {
+            for error in errors {
+                eprintln!("error: {error}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let mut reports: Vec<ClaimReport> = Vec::new();
+    for claim in &claims {
+        let report = claim::evaluate(claim, seeds);
+        if let Format::Text = format {
+            print!("{}", report.to_text());
+        }
+        reports.push(report);
+    }
+    let mismatched = reports.iter().filter(|r| !r.matches).count();
+    match format {
+        Format::Text => println!(
+            "{} claims: {} as expected, {} not",
+            reports.len(),
+            reports.len() - mismatched,
+            mismatched
+        ),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&reports).expect("reports serialise")),
+    }
+    if mismatched == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Every claim under `paths`, or every error found in them.
+fn load(paths: &[PathBuf]) -> Result<Vec<ClaimSpec>, Vec<claim::SpecError>> {
+    let files = claim::claim_files(paths).map_err(|e| vec![e])?;
+    if files.is_empty() {
+        return Err(vec![claim::SpecError::Unreadable {
+            file: paths.first().cloned().unwrap_or_default(),
+            reason: "no claim files (*.yaml) found".into(),
+        }]);
+    }
+    let (claims, errors): (Vec<_>, Vec<_>) = files.iter().map(|f| ClaimSpec::load(f)).partition(Result::is_ok);
+    if errors.is_empty() {
+        Ok(claims.into_iter().map(Result::unwrap).collect())
+    } else {
+        Err(errors.into_iter().map(|e| e.unwrap_err()).collect())
+    }
 }

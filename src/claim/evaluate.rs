@@ -1,0 +1,90 @@
+//! Runs a claim: for every seed (independently, in parallel) generate the problem, solve every
+//! run, measure, and evaluate every assertion; then count the seeds each assertion held for.
+
+use super::expr::{Reference, Subject};
+use super::report::{AssertionReport, ClaimReport, RunRecord, SeedResult};
+use super::spec::{ClaimSpec, Seeds, Verdict};
+use crate::metrics::{self, MatrixMetrics, Metrics};
+use crate::solver;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// What one seed produced.
+struct SeedOutcome {
+    runs: Vec<RunRecord>,
+    /// Per assertion: (passed, margin, referenced values).
+    assertions: Vec<SeedResult>,
+}
+
+/// Evaluates `claim` over its own seeds, or over `seeds` when given (to check that a claim does
+/// not depend on a lucky block of seeds).
+pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
+    let started = Instant::now();
+    let seeds = seeds.unwrap_or(claim.seeds).list();
+    let outcomes: Vec<SeedOutcome> = seeds.par_iter().map(|&seed| run_seed(claim, seed)).collect();
+    let assertions: Vec<AssertionReport> = claim
+        .assertions
+        .iter()
+        .enumerate()
+        .map(|(k, assertion)| {
+            let per_seed: Vec<SeedResult> = outcomes.iter().map(|o| o.assertions[k].clone()).collect();
+            AssertionReport::new(assertion, per_seed)
+        })
+        .collect();
+    let verdict = if assertions.iter().all(|a| a.holds) { Verdict::Holds } else { Verdict::Refuted };
+    ClaimReport {
+        id: claim.id.clone(),
+        title: claim.title.clone(),
+        file: claim.file.display().to_string(),
+        source: claim.source.clone(),
+        seeds,
+        assertions,
+        verdict,
+        expected: claim.verdict,
+        matches: verdict == claim.verdict,
+        runs: outcomes.into_iter().flat_map(|o| o.runs).collect(),
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+fn run_seed(claim: &ClaimSpec, seed: u64) -> SeedOutcome {
+    let problem = claim.problem.generate(seed);
+    let solved: Vec<(&String, solver::Solution, Metrics)> = claim
+        .runs
+        .par_iter()
+        .map(|(name, run)| {
+            let solution = solver::solve(run, &problem, seed);
+            let metrics = Metrics::of(&solution, &problem, run.reduction());
+            (name, solution, metrics)
+        })
+        .collect();
+    let by_name: BTreeMap<&str, &Metrics> = solved.iter().map(|(n, _, m)| (n.as_str(), m)).collect();
+    let truth = problem.truth.as_ref().map(|t| (t, MatrixMetrics::of(t)));
+    let resolve = |reference: &Reference| match &reference.subject {
+        Subject::Run(name) => by_name.get(name.as_str()).map_or(f64::NAN, |m| m.value(&reference.metric)),
+        Subject::Truth => truth
+            .as_ref()
+            .map_or(f64::NAN, |(w, spectrum)| metrics::matrix_value(w, spectrum, &reference.metric)),
+    };
+    let assertions = claim
+        .assertions
+        .iter()
+        .map(|assertion| SeedResult {
+            seed,
+            passed: assertion.expr.truth(&resolve),
+            margin: assertion.expr.margin(&resolve),
+            values: assertion
+                .expr
+                .references()
+                .into_iter()
+                .map(|r| (r.text.clone(), resolve(r)))
+                .collect(),
+        })
+        .collect();
+    let runs = solved
+        .into_iter()
+        .map(|(name, solution, metrics)| RunRecord::new(name, seed, &metrics, solution.trace))
+        .collect();
+    SeedOutcome { runs, assertions }
+}

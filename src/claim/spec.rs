@@ -1,0 +1,335 @@
+//! A claim file: its schema, and the validation that turns every impossible or misspelt setting
+//! into an error naming the file, line, column, field and what was expected, before anything runs.
+
+use super::expr::{Expr, ExprError, Scope};
+use super::locate;
+use crate::invalid::Invalid;
+use crate::problem::ProblemSpec;
+use crate::solver::RunSpec;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where a claim comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub paper: String,
+    #[serde(rename = "where")]
+    pub location: String,
+}
+
+/// The seeds `from`, `from + 1`, …, `from + count − 1`, one independent repetition each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seeds {
+    pub from: u64,
+    pub count: u64,
+}
+
+impl Seeds {
+    pub fn list(&self) -> Vec<u64> {
+        (self.from..self.from + self.count).collect()
+    }
+}
+
+/// How many seeds an assertion must hold for.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quantifier {
+    All,
+    Any,
+    AtLeast(u64),
+    /// At least this fraction of the seeds, in (0, 1].
+    Fraction(f64),
+}
+
+impl Quantifier {
+    /// The number of passing seeds out of `seeds` that the quantifier needs.
+    pub fn needed(&self, seeds: u64) -> u64 {
+        match *self {
+            Quantifier::All => seeds,
+            Quantifier::Any => 1,
+            Quantifier::AtLeast(k) => k,
+            Quantifier::Fraction(f) => (f * seeds as f64 - 1e-9).ceil().max(1.0) as u64,
+        }
+    }
+}
+
+impl fmt::Display for Quantifier {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Quantifier::All => f.write_str("all"),
+            Quantifier::Any => f.write_str("any"),
+            Quantifier::AtLeast(k) => write!(f, "at least {k}"),
+            Quantifier::Fraction(x) => write!(f, "a fraction {x}"),
+        }
+    }
+}
+
+/// What the claim's author expects the evidence to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every assertion holds over its seeds.
+    Holds,
+    /// Some assertion fails: the literature's claim is refuted by this spec.
+    Refuted,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Holds => "holds",
+            Verdict::Refuted => "refuted",
+        })
+    }
+}
+
+/// An assertion as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAssertion {
+    pub that: String,
+    pub over_seeds: Quantifier,
+    pub why: String,
+}
+
+/// The file as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClaim {
+    pub id: String,
+    pub title: String,
+    pub source: Source,
+    pub seeds: Seeds,
+    pub problem: ProblemSpec,
+    pub runs: BTreeMap<String, RunSpec>,
+    pub expect: Vec<RawAssertion>,
+    pub verdict: Verdict,
+}
+
+/// A checked assertion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assertion {
+    pub that: String,
+    pub expr: Expr,
+    pub over_seeds: Quantifier,
+    pub why: String,
+}
+
+/// A validated claim, ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimSpec {
+    pub file: PathBuf,
+    pub id: String,
+    pub title: String,
+    pub source: Source,
+    pub seeds: Seeds,
+    pub problem: ProblemSpec,
+    /// Runs in name order.
+    pub runs: BTreeMap<String, RunSpec>,
+    pub assertions: Vec<Assertion>,
+    pub verdict: Verdict,
+}
+
+/// Why a claim file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error("{file}: cannot read: {reason}")]
+    Unreadable { file: PathBuf, reason: String },
+    #[error("{file}:{line}:{column}: {field}: expected {expected}")]
+    Invalid {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        /// The dotted path of the field (`runs.depth3.deep.depth`, `expect[1].that`).
+        field: String,
+        expected: String,
+    },
+}
+
+impl ClaimSpec {
+    /// Reads and validates a claim file.
+    pub fn load(file: &Path) -> Result<ClaimSpec, SpecError> {
+        let text = std::fs::read_to_string(file).map_err(|e| SpecError::Unreadable {
+            file: file.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        Self::parse(&text, file)
+    }
+
+    /// Validates the text of a claim; `file` names it in errors.
+    pub fn parse(text: &str, file: &Path) -> Result<ClaimSpec, SpecError> {
+        // Enums are written as one-key maps (`completion: {…}`), not YAML tags (`!completion`).
+        let raw: RawClaim = serde_yaml::with::singleton_map_recursive::deserialize(
+            serde_yaml::Deserializer::from_str(text),
+        )
+        .map_err(|e| yaml_error(&e, file))?;
+        let invalid = |field: &str, expected: String| {
+            let (line, column) = locate::locate(text, &locate::parse_path(field));
+            SpecError::Invalid { file: file.to_path_buf(), line, column, field: field.to_string(), expected }
+        };
+        let from_invalid = |e: Invalid| invalid(&e.field, e.expected);
+        validate_header(&raw).map_err(from_invalid)?;
+        raw.problem.validate().map_err(|e| from_invalid(e.within("problem")))?;
+        let (rows, cols) = raw.problem.shape();
+        for (name, run) in &raw.runs {
+            let field = format!("runs.{name}");
+            if !is_identifier(name) {
+                return Err(invalid(&field, format!(
+                    "a run name made of letters, digits and `_`, not starting with a digit, and not `truth`; found `{name}`"
+                )));
+            }
+            run.validate(rows, cols).map_err(|e| from_invalid(e.within(&field)))?;
+        }
+        let names: Vec<&str> = raw.runs.keys().map(String::as_str).collect();
+        let scope = Scope { runs: &names, rows, cols, has_truth: raw.problem.has_truth() };
+        let assertions = raw
+            .expect
+            .iter()
+            .enumerate()
+            .map(|(k, a)| {
+                check_quantifier(a.over_seeds, raw.seeds.count)
+                    .map_err(|expected| invalid(&format!("expect[{k}].over_seeds"), expected))?;
+                let expr = Expr::parse(&a.that)
+                    .and_then(|e| e.check_assertion(&scope).map(|_| e))
+                    .map_err(|e| expression_error(text, file, k, &a.that, e))?;
+                Ok(Assertion { that: a.that.clone(), expr, over_seeds: a.over_seeds, why: a.why.clone() })
+            })
+            .collect::<Result<Vec<_>, SpecError>>()?;
+        Ok(ClaimSpec {
+            file: file.to_path_buf(),
+            id: raw.id,
+            title: raw.title,
+            source: raw.source,
+            seeds: raw.seeds,
+            problem: raw.problem,
+            runs: raw.runs,
+            assertions,
+            verdict: raw.verdict,
+        })
+    }
+}
+
+fn validate_header(raw: &RawClaim) -> Result<(), Invalid> {
+    let text_fields = [("id", &raw.id), ("title", &raw.title), ("source.paper", &raw.source.paper), ("source.where", &raw.source.location)];
+    for (field, value) in text_fields {
+        if value.trim().is_empty() {
+            return Err(Invalid::new(field, "a non-empty text"));
+        }
+    }
+    if raw.seeds.count == 0 {
+        return Err(Invalid::new("seeds.count", "at least 1 seed"));
+    }
+    if raw.seeds.from.checked_add(raw.seeds.count).is_none() {
+        return Err(Invalid::new("seeds", "seeds that fit in 64 bits"));
+    }
+    if raw.runs.is_empty() {
+        return Err(Invalid::new("runs", "at least one run"));
+    }
+    if raw.expect.is_empty() {
+        return Err(Invalid::new("expect", "at least one assertion"));
+    }
+    Ok(())
+}
+
+fn check_quantifier(quantifier: Quantifier, seeds: u64) -> Result<(), String> {
+    match quantifier {
+        Quantifier::AtLeast(k) if k == 0 || k > seeds => {
+            Err(format!("`at_least: K` with 1 ≤ K ≤ seeds.count = {seeds}"))
+        }
+        Quantifier::Fraction(f) if !(f > 0.0 && f <= 1.0) => Err("`fraction: F` with 0 < F ≤ 1".into()),
+        _ => Ok(()),
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && name != "truth"
+        && !["and", "or", "not", "abs", "min", "max", "log10"].contains(&name)
+}
+
+/// yaml_serde's message is `path: what at line L column C`; split it into our parts.
+fn yaml_error(error: &serde_yaml::Error, file: &Path) -> SpecError {
+    let (line, column) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
+    let message = error.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    let (field, expected) = match message.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') => (path.to_string(), rest.to_string()),
+        _ => ("(document)".to_string(), message),
+    };
+    SpecError::Invalid { file: file.to_path_buf(), line, column, field, expected: readable(&expected) }
+}
+
+/// Turns serde's "unknown field `x`, expected one of …" into "a known field …; found `x`".
+fn readable(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return format!("{expected}; found unknown field {found}");
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return format!("{expected}; found unknown variant {found}");
+        }
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return format!("{expected}; found {found}");
+        }
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return format!("{expected}; found {found}");
+        }
+    }
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return format!("the required field {field}");
+    }
+    message.to_string()
+}
+
+/// Locates an error inside `expect[k].that`: the column in the file is the text's start plus the
+/// column within the expression when the text is a one-line plain or quoted scalar.
+fn expression_error(text: &str, file: &Path, k: usize, that: &str, error: ExprError) -> SpecError {
+    let (line, start) = locate::locate(text, &locate::parse_path(&format!("expect[{k}].that")));
+    let source_line = text.lines().nth(line - 1).unwrap_or("");
+    let written: String = source_line.chars().skip(start - 1).collect();
+    let quoted = written.starts_with('"') || written.starts_with('\'');
+    let inline = written.trim_start_matches(['"', '\'']).starts_with(that.lines().next().unwrap_or(""));
+    let column = if inline { start + usize::from(quoted) + error.column - 1 } else { start };
+    SpecError::Invalid {
+        file: file.to_path_buf(),
+        line,
+        column,
+        field: format!("expect[{k}].that"),
+        expected: format!("{} (column {} of the assertion `{that}`)", error.expected, error.column),
+    }
+}
+
+/// The claim files named by `paths`: files as given, folders as their `*.yaml`/`*.yml` files in
+/// name order (never the file system's order).
+pub fn claim_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|e| SpecError::Unreadable {
+                file: path.clone(),
+                reason: e.to_string(),
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
