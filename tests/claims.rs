@@ -1,1 +1,28 @@
-fn main(){}
+//! Every claim in `specs/` is a test: it fails unless the verdict computed by running the solvers
+//! matches the claim's expected verdict, and its report must match the reviewed snapshot in
+//! `snapshots/` (numbers rounded to 4 significant digits).
+
+use implreg::claim::{self, ClaimSpec};
+use std::path::Path;
+
+fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()> {
+    let spec = ClaimSpec::load(path)?;
+    let report = claim::evaluate(&spec, None);
+    if !report.matches {
+        return Err(format!("the claim's verdict differs from its expectation:\n{}", report.to_text()).into());
+    }
+    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("claim").to_string();
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        description => spec.title.clone(),
+    }, {
+        insta::assert_yaml_snapshot!(name, report.snapshot());
+    });
+    Ok(())
+}
+
+datatest_stable::harness! {
+    { test = claim_matches_its_expected_verdict, root = "specs", pattern = r"\.ya?ml$" },
+}

@@ -85,7 +85,7 @@ pub struct DeepFactorisation<'p> {
     /// B_j = (W_N⋯W_{j+1})ᵀ ∇ℓ(W), so that ∂ℓ/∂W_j = B_j P_{j−1}ᵀ.
     backward: Vec<DMatrix<f64>>,
     gradients: Vec<DMatrix<f64>>,
-    /// Scratch for W_jᵀ and P_{j−1}ᵀ: nalgebra's `gemm` on an explicit transpose beats `tr_mul`.
+    /// Scratch for W_jᵀ and P_{j−1}ᵀ (both indexed by j): nalgebra's `gemm` on an explicit transpose beats `tr_mul`.
     factor_transposes: Vec<DMatrix<f64>>,
     prefix_transposes: Vec<DMatrix<f64>>,
     residuals: DVector<f64>,
@@ -102,7 +102,7 @@ impl<'p> DeepFactorisation<'p> {
             backward: prefixes.clone(),
             gradients: factors.iter().map(|w| DMatrix::zeros(w.nrows(), w.ncols())).collect(),
             factor_transposes: factors.iter().map(|w| DMatrix::zeros(w.ncols(), w.nrows())).collect(),
-            prefix_transposes: prefixes.iter().map(|p| DMatrix::zeros(cols, p.nrows())).collect(),
+            prefix_transposes: factors.iter().map(|w| DMatrix::zeros(cols, w.ncols())).collect(),
             prefixes,
             factors,
             residuals: DVector::zeros(problem.observation_count()),
