@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(version, about = "Claims of the implicit-regularisation literature as seeded, executable checks")]
+#[command(
+    version,
+    about = "Claims of the implicit-regularisation literature as seeded, executable checks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,9 +43,17 @@ enum Format {
 }
 
 fn parse_seeds(text: &str) -> Result<Seeds, String> {
-    let (from, count) = text.split_once(':').ok_or("expected FROM:COUNT, e.g. 100:5")?;
-    let from = from.trim().parse().map_err(|_| format!("FROM must be a whole number, found `{from}`"))?;
-    let count: u64 = count.trim().parse().map_err(|_| format!("COUNT must be a whole number, found `{count}`"))?;
+    let (from, count) = text
+        .split_once(':')
+        .ok_or("expected FROM:COUNT, e.g. 100:5")?;
+    let from = from
+        .trim()
+        .parse()
+        .map_err(|_| format!("FROM must be a whole number, found `{from}`"))?;
+    let count: u64 = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("COUNT must be a whole number, found `{count}`"))?;
     if count == 0 {
         return Err("COUNT must be at least 1".into());
     }
@@ -50,12 +61,20 @@ fn parse_seeds(text: &str) -> Result<Seeds, String> {
 }
 
 fn main() -> ExitCode {
-    let Command::Check { paths, format, seeds, threads } = Cli::parse().command;
-    if let Some(threads) = threads {
-        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global() {
-            eprintln!("implreg: cannot start {threads} threads: {e}");
-            return ExitCode::from(2);
-        }
+    let Command::Check {
+        paths,
+        format,
+        seeds,
+        threads,
+    } = Cli::parse().command;
+    let pool = threads.map(|n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+    });
+    if let Some(Err(e)) = pool {
+        eprintln!("implreg: cannot start the worker threads: {e}");
+        return ExitCode::from(2);
     }
     let claims = match load(&paths) {
         Ok(claims) => claims,
@@ -82,9 +101,16 @@ fn main() -> ExitCode {
             reports.len() - mismatched,
             mismatched
         ),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&reports).expect("reports serialise")),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).expect("reports serialise")
+        ),
     }
-    if mismatched == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if mismatched == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// Every claim under `paths`, or every error found in them.
@@ -96,7 +122,10 @@ fn load(paths: &[PathBuf]) -> Result<Vec<ClaimSpec>, Vec<claim::SpecError>> {
             reason: "no claim files (*.yaml) found".into(),
         }]);
     }
-    let (claims, errors): (Vec<_>, Vec<_>) = files.iter().map(|f| ClaimSpec::load(f)).partition(Result::is_ok);
+    let (claims, errors): (Vec<_>, Vec<_>) = files
+        .iter()
+        .map(|f| ClaimSpec::load(f))
+        .partition(Result::is_ok);
     if errors.is_empty() {
         Ok(claims.into_iter().map(Result::unwrap).collect())
     } else {

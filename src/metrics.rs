@@ -43,7 +43,10 @@ impl MatrixMetrics {
     pub fn numerical_rank(&self, relative_tolerance: Option<f64>, shape: (usize, usize)) -> usize {
         let tolerance = relative_tolerance.unwrap_or(shape.0.max(shape.1) as f64 * f64::EPSILON);
         let largest = self.spectral_norm;
-        self.singular_values.iter().filter(|&&s| s > tolerance * largest).count()
+        self.singular_values
+            .iter()
+            .filter(|&&s| s > tolerance * largest)
+            .count()
     }
 }
 
@@ -145,9 +148,7 @@ pub fn matrix_value(w: &DMatrix<f64>, spectrum: &MatrixMetrics, metric: &Metric)
     match *metric {
         Metric::SingularValue(k) => spectrum.singular_values.get(k - 1).copied().unwrap_or(0.0),
         Metric::EffectiveRank => spectrum.effective_rank,
-        Metric::NumericalRank(tolerance) => {
-            spectrum.numerical_rank(tolerance, w.shape()) as f64
-        }
+        Metric::NumericalRank(tolerance) => spectrum.numerical_rank(tolerance, w.shape()) as f64,
         Metric::NuclearNorm => spectrum.nuclear_norm,
         Metric::FrobeniusNorm => spectrum.frobenius_norm,
         Metric::SpectralNorm => spectrum.spectral_norm,
@@ -299,9 +300,9 @@ impl Metric {
             Metric::Entry(i, j) if i >= rows || j >= cols => Err(format!(
                 "entry(i, j) with 0 ≤ i < {rows} and 0 ≤ j < {cols}"
             )),
-            Metric::Determinant if rows != cols => {
-                Err(format!("a square problem for `det`; this one is {rows}×{cols}"))
-            }
+            Metric::Determinant if rows != cols => Err(format!(
+                "a square problem for `det`; this one is {rows}×{cols}"
+            )),
             _ => Ok(()),
         }
     }
@@ -312,7 +313,9 @@ fn positive_index(x: f64, what: &str, least: usize) -> Result<usize, String> {
     if x.fract() == 0.0 && x >= least as f64 && x < 1e9 {
         Ok(x as usize)
     } else {
-        Err(format!("`{what}` takes whole-number indices from {least}; found {x}"))
+        Err(format!(
+            "`{what}` takes whole-number indices from {least}; found {x}"
+        ))
     }
 }
 

@@ -24,7 +24,13 @@ pub struct Trace {
 }
 
 impl Trace {
-    pub fn record(&mut self, step: usize, train_loss: f64, w: &DMatrix<f64>, truth: Option<&DMatrix<f64>>) {
+    pub fn record(
+        &mut self,
+        step: usize,
+        train_loss: f64,
+        w: &DMatrix<f64>,
+        truth: Option<&DMatrix<f64>>,
+    ) {
         if self.samples.last().is_some_and(|s| s.step == step) {
             return;
         }
@@ -46,7 +52,10 @@ pub struct Schedule {
 
 impl Schedule {
     pub fn new() -> Self {
-        Self { next: 0, exponent: 0 }
+        Self {
+            next: 0,
+            exponent: 0,
+        }
     }
 
     /// Whether `step` is a sampling step; steps must be asked in increasing order.
@@ -76,6 +85,11 @@ mod tests {
     fn schedule_is_log_spaced() {
         let mut schedule = Schedule::new();
         let due: Vec<usize> = (0..=100).filter(|&s| schedule.due(s)).collect();
-        assert_eq!(due, [0, 1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 32, 40, 50, 63, 79, 100]);
+        assert_eq!(
+            due,
+            [
+                0, 1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 32, 40, 50, 63, 79, 100
+            ]
+        );
     }
 }

@@ -9,9 +9,17 @@ fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()
     let spec = ClaimSpec::load(path)?;
     let report = claim::evaluate(&spec, None);
     if !report.matches {
-        return Err(format!("the claim's verdict differs from its expectation:\n{}", report.to_text()).into());
+        return Err(format!(
+            "the claim's verdict differs from its expectation:\n{}",
+            report.to_text()
+        )
+        .into());
     }
-    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("claim").to_string();
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("claim")
+        .to_string();
     insta::with_settings!({
         snapshot_path => "../snapshots",
         prepend_module_to_snapshot => false,

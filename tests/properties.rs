@@ -26,16 +26,38 @@ fn config(cases: u32) -> ProptestConfig {
 fn problem(rows: usize, cols: usize, sensing: bool, seed: u64) -> Problem {
     let rank = 1 + (seed as usize) % rows.min(cols);
     let spec = if sensing {
-        ProblemSpec::Sensing(SensingSpec { rows, cols, rank, measurements: 1 + (seed as usize) % 12 })
+        ProblemSpec::Sensing(SensingSpec {
+            rows,
+            cols,
+            rank,
+            measurements: 1 + (seed as usize) % 12,
+        })
     } else {
         let observed = 1 + (seed as usize * 7) % (rows * cols);
-        ProblemSpec::Completion(CompletionSpec { rows, cols, rank, observed })
+        ProblemSpec::Completion(CompletionSpec {
+            rows,
+            cols,
+            rank,
+            observed,
+        })
     };
     spec.generate(seed)
 }
 
-fn factors(init: InitSpec, depth: usize, problem: &Problem, width: usize, seed: u64) -> Vec<DMatrix<f64>> {
-    init.factors(depth, problem.rows, problem.cols, width, &mut random::named_stream(seed, "test"))
+fn factors(
+    init: InitSpec,
+    depth: usize,
+    problem: &Problem,
+    width: usize,
+    seed: u64,
+) -> Vec<DMatrix<f64>> {
+    init.factors(
+        depth,
+        problem.rows,
+        problem.cols,
+        width,
+        &mut random::named_stream(seed, "test"),
+    )
 }
 
 proptest! {
@@ -139,7 +161,13 @@ proptest! {
 /// max_r |Δσ_r/η − predicted_r| / max_r |predicted_r| for one GD step η = 1e-6 on a 6×6 sensing
 /// problem with 10 measurements of a rank-2 target and loss ½Σ.
 fn singular_value_dynamics_error(init: InitSpec, depth: usize, seed: u64) -> f64 {
-    let problem = ProblemSpec::Sensing(SensingSpec { rows: 6, cols: 6, rank: 2, measurements: 10 }).generate(seed);
+    let problem = ProblemSpec::Sensing(SensingSpec {
+        rows: 6,
+        cols: 6,
+        rank: 2,
+        measurements: 10,
+    })
+    .generate(seed);
     let start = factors(init, depth, &problem, 6, seed);
     let eta = 1e-6;
     let mut descent = Descent {
@@ -154,7 +182,12 @@ fn singular_value_dynamics_error(init: InitSpec, depth: usize, seed: u64) -> f64
     let svd = before.clone().svd(true, true);
     let (u, v_t) = (svd.u.unwrap(), svd.v_t.unwrap());
     let mut gradient = DMatrix::zeros(6, 6);
-    problem.loss_gradient_into(&before, Reduction::Sum, &mut DVector::zeros(10), &mut gradient);
+    problem.loss_gradient_into(
+        &before,
+        Reduction::Sum,
+        &mut DVector::zeros(10),
+        &mut gradient,
+    );
     let n = depth as f64;
     let mut pairs: Vec<(f64, f64)> = (0..6)
         .map(|r| {
@@ -201,7 +234,10 @@ verdict: holds
 fn reruns_are_bit_identical_whatever_the_thread_count() {
     let claim = ClaimSpec::parse(SMALL_CLAIM, Path::new("small.yaml")).unwrap();
     let on_threads = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let mut report = pool.install(|| claim::evaluate(&claim, None));
         report.seconds = 0.0;
         serde_json::to_string(&report).unwrap()
@@ -211,5 +247,8 @@ fn reruns_are_bit_identical_whatever_the_thread_count() {
     assert_eq!(once, on_threads(3));
     let run = &claim.runs["deep"];
     let problem = claim.problem.generate(9);
-    assert_eq!(solver::solve(run, &problem, 9), solver::solve(run, &problem, 9));
+    assert_eq!(
+        solver::solve(run, &problem, 9),
+        solver::solve(run, &problem, 9)
+    );
 }

@@ -22,17 +22,25 @@ struct SeedOutcome {
 pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
     let started = Instant::now();
     let seeds = seeds.unwrap_or(claim.seeds).list();
-    let outcomes: Vec<SeedOutcome> = seeds.par_iter().map(|&seed| run_seed(claim, seed)).collect();
+    let outcomes: Vec<SeedOutcome> = seeds
+        .par_iter()
+        .map(|&seed| run_seed(claim, seed))
+        .collect();
     let assertions: Vec<AssertionReport> = claim
         .assertions
         .iter()
         .enumerate()
         .map(|(k, assertion)| {
-            let per_seed: Vec<SeedResult> = outcomes.iter().map(|o| o.assertions[k].clone()).collect();
+            let per_seed: Vec<SeedResult> =
+                outcomes.iter().map(|o| o.assertions[k].clone()).collect();
             AssertionReport::new(assertion, per_seed)
         })
         .collect();
-    let verdict = if assertions.iter().all(|a| a.holds) { Verdict::Holds } else { Verdict::Refuted };
+    let verdict = if assertions.iter().all(|a| a.holds) {
+        Verdict::Holds
+    } else {
+        Verdict::Refuted
+    };
     ClaimReport {
         id: claim.id.clone(),
         title: claim.title.clone(),
@@ -59,13 +67,16 @@ fn run_seed(claim: &ClaimSpec, seed: u64) -> SeedOutcome {
             (name, solution, metrics)
         })
         .collect();
-    let by_name: BTreeMap<&str, &Metrics> = solved.iter().map(|(n, _, m)| (n.as_str(), m)).collect();
+    let by_name: BTreeMap<&str, &Metrics> =
+        solved.iter().map(|(n, _, m)| (n.as_str(), m)).collect();
     let truth = problem.truth.as_ref().map(|t| (t, MatrixMetrics::of(t)));
     let resolve = |reference: &Reference| match &reference.subject {
-        Subject::Run(name) => by_name.get(name.as_str()).map_or(f64::NAN, |m| m.value(&reference.metric)),
-        Subject::Truth => truth
-            .as_ref()
-            .map_or(f64::NAN, |(w, spectrum)| metrics::matrix_value(w, spectrum, &reference.metric)),
+        Subject::Run(name) => by_name
+            .get(name.as_str())
+            .map_or(f64::NAN, |m| m.value(&reference.metric)),
+        Subject::Truth => truth.as_ref().map_or(f64::NAN, |(w, spectrum)| {
+            metrics::matrix_value(w, spectrum, &reference.metric)
+        }),
     };
     let assertions = claim
         .assertions

@@ -14,7 +14,10 @@ pub struct ExprError {
 
 impl ExprError {
     fn at(offset: usize, expected: impl Into<String>) -> Self {
-        Self { column: offset + 1, expected: expected.into() }
+        Self {
+            column: offset + 1,
+            expected: expected.into(),
+        }
     }
 }
 
@@ -108,14 +111,21 @@ impl Expr {
     /// Parses an assertion.
     pub fn parse(text: &str) -> Result<Expr, ExprError> {
         let tokens = lex(text)?;
-        let mut parser = Parser { tokens, position: 0, end: text.chars().count() };
+        let mut parser = Parser {
+            tokens,
+            position: 0,
+            end: text.chars().count(),
+        };
         let expr = parser.or()?;
         match parser.peek() {
             None => Ok(expr),
-            Some(token) => Err(ExprError::at(token.offset, format!(
-                "an operator or the end of the assertion, found `{}`",
-                token.kind
-            ))),
+            Some(token) => Err(ExprError::at(
+                token.offset,
+                format!(
+                    "an operator or the end of the assertion, found `{}`",
+                    token.kind
+                ),
+            )),
         }
     }
 
@@ -123,9 +133,12 @@ impl Expr {
     pub fn check_assertion(&self, scope: &Scope) -> Result<(), ExprError> {
         let found = self.check(scope)?;
         if found != Type::Boolean {
-            return Err(ExprError::at(self.offset, format!(
-                "an assertion that is true or false (a comparison such as `x < 1`), found {found}"
-            )));
+            return Err(ExprError::at(
+                self.offset,
+                format!(
+                    "an assertion that is true or false (a comparison such as `x < 1`), found {found}"
+                ),
+            ));
         }
         Ok(())
     }
@@ -136,7 +149,10 @@ impl Expr {
             if found == wanted {
                 Ok(())
             } else {
-                Err(ExprError::at(e.offset, format!("{wanted} here, found {found}")))
+                Err(ExprError::at(
+                    e.offset,
+                    format!("{wanted} here, found {found}"),
+                ))
             }
         };
         match &self.node {
@@ -170,24 +186,42 @@ impl Expr {
         let metric_at = self.offset + reference.text.find('.').map_or(0, |dot| dot + 1);
         match &reference.subject {
             Subject::Run(name) if !scope.runs.contains(&name.as_str()) => {
-                return Err(ExprError::at(self.offset, format!(
-                    "a run of this claim ({}) or `truth`; found `{name}`",
-                    scope.runs.join(", ")
-                )));
+                return Err(ExprError::at(
+                    self.offset,
+                    format!(
+                        "a run of this claim ({}) or `truth`; found `{name}`",
+                        scope.runs.join(", ")
+                    ),
+                ));
             }
             Subject::Truth if !scope.has_truth => {
-                return Err(ExprError::at(self.offset, "a problem with a ground truth for `truth.*`"));
+                return Err(ExprError::at(
+                    self.offset,
+                    "a problem with a ground truth for `truth.*`",
+                ));
             }
             Subject::Truth if !metric.of_matrix() => {
-                return Err(ExprError::at(metric_at, "a metric of a matrix for `truth` (not a run's loss, steps or status)"));
+                return Err(ExprError::at(
+                    metric_at,
+                    "a metric of a matrix for `truth` (not a run's loss, steps or status)",
+                ));
             }
             _ => {}
         }
         if metric.needs_truth() && !scope.has_truth {
-            return Err(ExprError::at(metric_at, "a problem with a ground truth for this metric"));
+            return Err(ExprError::at(
+                metric_at,
+                "a problem with a ground truth for this metric",
+            ));
         }
-        metric.check_shape(scope.rows, scope.cols).map_err(|e| ExprError::at(metric_at, e))?;
-        Ok(if metric.is_boolean() { Type::Boolean } else { Type::Number })
+        metric
+            .check_shape(scope.rows, scope.cols)
+            .map_err(|e| ExprError::at(metric_at, e))?;
+        Ok(if metric.is_boolean() {
+            Type::Boolean
+        } else {
+            Type::Number
+        })
     }
 
     /// Every reference, in reading order.
@@ -283,15 +317,29 @@ impl Expr {
             Node::And(a, b) => a.margin(resolve).min(b.margin(resolve)),
             Node::Or(a, b) => a.margin(resolve).max(b.margin(resolve)),
             Node::Not(e) => -e.margin(resolve),
-            _ => if self.truth(resolve) { 1.0 } else { -1.0 },
+            _ => {
+                if self.truth(resolve) {
+                    1.0
+                } else {
+                    -1.0
+                }
+            }
         };
-        if margin.is_nan() { f64::NEG_INFINITY } else { margin }
+        if margin.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            margin
+        }
     }
 }
 
 /// min that propagates NaN, so a diverged run never looks fine.
 fn min_or_nan(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -319,9 +367,26 @@ struct Token {
 
 /// Symbols, longest first; Unicode forms map to their ASCII spelling.
 const SYMBOLS: &[(&str, &str)] = &[
-    ("<=", "<="), (">=", ">="), ("==", "=="), ("!=", "!="), ("≤", "<="), ("≥", ">="), ("≠", "!="),
-    ("<", "<"), (">", ">"), ("+", "+"), ("-", "-"), ("−", "-"), ("*", "*"), ("×", "*"),
-    ("/", "/"), ("÷", "/"), ("(", "("), (")", ")"), (",", ","), (".", "."),
+    ("<=", "<="),
+    (">=", ">="),
+    ("==", "=="),
+    ("!=", "!="),
+    ("≤", "<="),
+    ("≥", ">="),
+    ("≠", "!="),
+    ("<", "<"),
+    (">", ">"),
+    ("+", "+"),
+    ("-", "-"),
+    ("−", "-"),
+    ("*", "*"),
+    ("×", "*"),
+    ("/", "/"),
+    ("÷", "/"),
+    ("(", "("),
+    (")", ")"),
+    (",", ","),
+    (".", "."),
 ];
 
 fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
@@ -332,7 +397,9 @@ fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
         let c = chars[i];
         if c.is_whitespace() {
             i += 1;
-        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
                 i += 1;
@@ -350,21 +417,33 @@ fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
             let value = literal
                 .parse()
                 .map_err(|_| ExprError::at(start, format!("a number, found `{literal}`")))?;
-            tokens.push(Token { kind: TokenKind::Number(value), offset: start });
+            tokens.push(Token {
+                kind: TokenKind::Number(value),
+                offset: start,
+            });
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
             while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
                 i += 1;
             }
-            tokens.push(Token { kind: TokenKind::Name(chars[start..i].iter().collect()), offset: start });
+            tokens.push(Token {
+                kind: TokenKind::Name(chars[start..i].iter().collect()),
+                offset: start,
+            });
         } else {
             let rest: String = chars[i..chars.len().min(i + 2)].iter().collect();
             let Some(&(written, symbol)) = SYMBOLS.iter().find(|(s, _)| rest.starts_with(s)) else {
-                return Err(ExprError::at(i, format!(
-                    "a number, a name, an operator (+ - * / < <= > >= == !=) or a parenthesis, found `{c}`"
-                )));
+                return Err(ExprError::at(
+                    i,
+                    format!(
+                        "a number, a name, an operator (+ - * / < <= > >= == !=) or a parenthesis, found `{c}`"
+                    ),
+                ));
             };
-            tokens.push(Token { kind: TokenKind::Symbol(symbol), offset: i });
+            tokens.push(Token {
+                kind: TokenKind::Symbol(symbol),
+                offset: i,
+            });
             i += written.chars().count();
         }
     }
@@ -388,13 +467,15 @@ impl Parser {
     }
 
     fn eat_symbol(&mut self, symbol: &str) -> bool {
-        let found = matches!(self.peek(), Some(Token { kind: TokenKind::Symbol(s), .. }) if *s == symbol);
+        let found =
+            matches!(self.peek(), Some(Token { kind: TokenKind::Symbol(s), .. }) if *s == symbol);
         self.position += usize::from(found);
         found
     }
 
     fn eat_name(&mut self, name: &str) -> bool {
-        let found = matches!(self.peek(), Some(Token { kind: TokenKind::Name(n), .. }) if n == name);
+        let found =
+            matches!(self.peek(), Some(Token { kind: TokenKind::Name(n), .. }) if n == name);
         self.position += usize::from(found);
         found
     }
@@ -403,19 +484,27 @@ impl Parser {
         if self.eat_symbol(symbol) {
             Ok(())
         } else {
-            Err(ExprError::at(self.offset(), format!("`{symbol}`, found {}", self.describe_next())))
+            Err(ExprError::at(
+                self.offset(),
+                format!("`{symbol}`, found {}", self.describe_next()),
+            ))
         }
     }
 
     fn describe_next(&self) -> String {
-        self.peek().map_or("the end of the assertion".into(), |t| format!("`{}`", t.kind))
+        self.peek().map_or("the end of the assertion".into(), |t| {
+            format!("`{}`", t.kind)
+        })
     }
 
     fn or(&mut self) -> Result<Expr, ExprError> {
         let mut left = self.and()?;
         while self.eat_name("or") {
             let right = self.and()?;
-            left = Expr { offset: left.offset, node: Node::Or(Box::new(left), Box::new(right)) };
+            left = Expr {
+                offset: left.offset,
+                node: Node::Or(Box::new(left), Box::new(right)),
+            };
         }
         Ok(left)
     }
@@ -424,7 +513,10 @@ impl Parser {
         let mut left = self.not()?;
         while self.eat_name("and") {
             let right = self.not()?;
-            left = Expr { offset: left.offset, node: Node::And(Box::new(left), Box::new(right)) };
+            left = Expr {
+                offset: left.offset,
+                node: Node::And(Box::new(left), Box::new(right)),
+            };
         }
         Ok(left)
     }
@@ -433,7 +525,10 @@ impl Parser {
         let offset = self.offset();
         if self.eat_name("not") {
             let inner = self.not()?;
-            return Ok(Expr { offset, node: Node::Not(Box::new(inner)) });
+            return Ok(Expr {
+                offset,
+                node: Node::Not(Box::new(inner)),
+            });
         }
         self.comparison()
     }
@@ -445,35 +540,64 @@ impl Parser {
         };
         let right = self.sum()?;
         if self.comparison_operator().is_some() {
-            return Err(ExprError::at(self.tokens[self.position - 1].offset,
-                "one comparison at a time: comparisons do not chain, join them with `and`"));
+            return Err(ExprError::at(
+                self.tokens[self.position - 1].offset,
+                "one comparison at a time: comparisons do not chain, join them with `and`",
+            ));
         }
-        Ok(Expr { offset: left.offset, node: Node::Compare(op, Box::new(left), Box::new(right)) })
+        Ok(Expr {
+            offset: left.offset,
+            node: Node::Compare(op, Box::new(left), Box::new(right)),
+        })
     }
 
     fn comparison_operator(&mut self) -> Option<Compare> {
-        [("<=", Compare::Le), (">=", Compare::Ge), ("==", Compare::Eq), ("!=", Compare::Ne),
-         ("<", Compare::Lt), (">", Compare::Gt)]
-            .into_iter()
-            .find(|(symbol, _)| self.eat_symbol(symbol))
-            .map(|(_, op)| op)
+        [
+            ("<=", Compare::Le),
+            (">=", Compare::Ge),
+            ("==", Compare::Eq),
+            ("!=", Compare::Ne),
+            ("<", Compare::Lt),
+            (">", Compare::Gt),
+        ]
+        .into_iter()
+        .find(|(symbol, _)| self.eat_symbol(symbol))
+        .map(|(_, op)| op)
     }
 
     fn sum(&mut self) -> Result<Expr, ExprError> {
         let mut left = self.product()?;
         loop {
-            let op = if self.eat_symbol("+") { Arith::Add } else if self.eat_symbol("-") { Arith::Sub } else { return Ok(left) };
+            let op = if self.eat_symbol("+") {
+                Arith::Add
+            } else if self.eat_symbol("-") {
+                Arith::Sub
+            } else {
+                return Ok(left);
+            };
             let right = self.product()?;
-            left = Expr { offset: left.offset, node: Node::Arith(op, Box::new(left), Box::new(right)) };
+            left = Expr {
+                offset: left.offset,
+                node: Node::Arith(op, Box::new(left), Box::new(right)),
+            };
         }
     }
 
     fn product(&mut self) -> Result<Expr, ExprError> {
         let mut left = self.unary()?;
         loop {
-            let op = if self.eat_symbol("*") { Arith::Mul } else if self.eat_symbol("/") { Arith::Div } else { return Ok(left) };
+            let op = if self.eat_symbol("*") {
+                Arith::Mul
+            } else if self.eat_symbol("/") {
+                Arith::Div
+            } else {
+                return Ok(left);
+            };
             let right = self.unary()?;
-            left = Expr { offset: left.offset, node: Node::Arith(op, Box::new(left), Box::new(right)) };
+            left = Expr {
+                offset: left.offset,
+                node: Node::Arith(op, Box::new(left), Box::new(right)),
+            };
         }
     }
 
@@ -481,7 +605,10 @@ impl Parser {
         let offset = self.offset();
         if self.eat_symbol("-") {
             let inner = self.unary()?;
-            return Ok(Expr { offset, node: Node::Neg(Box::new(inner)) });
+            return Ok(Expr {
+                offset,
+                node: Node::Neg(Box::new(inner)),
+            });
         }
         self.primary()
     }
@@ -489,11 +616,17 @@ impl Parser {
     fn primary(&mut self) -> Result<Expr, ExprError> {
         let offset = self.offset();
         let Some(token) = self.peek().cloned() else {
-            return Err(ExprError::at(offset, "a number, a `run.metric` reference or `(`, found the end of the assertion"));
+            return Err(ExprError::at(
+                offset,
+                "a number, a `run.metric` reference or `(`, found the end of the assertion",
+            ));
         };
         self.position += 1;
         match token.kind {
-            TokenKind::Number(x) => Ok(Expr { offset, node: Node::Number(x) }),
+            TokenKind::Number(x) => Ok(Expr {
+                offset,
+                node: Node::Number(x),
+            }),
             TokenKind::Symbol("(") => {
                 let inner = self.or()?;
                 self.expect_symbol(")")?;
@@ -501,14 +634,16 @@ impl Parser {
             }
             TokenKind::Name(name) => match name.as_str() {
                 "abs" | "min" | "max" | "log10" => self.call(&name, offset),
-                "and" | "or" | "not" => Err(ExprError::at(offset, format!(
-                    "a number or a `run.metric` reference before `{name}`"
-                ))),
+                "and" | "or" | "not" => Err(ExprError::at(
+                    offset,
+                    format!("a number or a `run.metric` reference before `{name}`"),
+                )),
                 _ => self.reference(name, offset),
             },
-            TokenKind::Symbol(s) => Err(ExprError::at(offset, format!(
-                "a number, a `run.metric` reference or `(`, found `{s}`"
-            ))),
+            TokenKind::Symbol(s) => Err(ExprError::at(
+                offset,
+                format!("a number, a `run.metric` reference or `(`, found `{s}`"),
+            )),
         }
     }
 
@@ -526,22 +661,44 @@ impl Parser {
         }
         self.expect_symbol(")")?;
         match arity {
-            Some(n) if arguments.len() != n => Err(ExprError::at(offset, format!("`{name}` with {n} argument, found {}", arguments.len()))),
-            None if arguments.len() < 2 => Err(ExprError::at(offset, format!("`{name}` with at least 2 arguments"))),
-            _ => Ok(Expr { offset, node: Node::Call(function, arguments) }),
+            Some(n) if arguments.len() != n => Err(ExprError::at(
+                offset,
+                format!("`{name}` with {n} argument, found {}", arguments.len()),
+            )),
+            None if arguments.len() < 2 => Err(ExprError::at(
+                offset,
+                format!("`{name}` with at least 2 arguments"),
+            )),
+            _ => Ok(Expr {
+                offset,
+                node: Node::Call(function, arguments),
+            }),
         }
     }
 
     /// `subject.metric` or `subject.metric(number, …)`.
     fn reference(&mut self, subject: String, offset: usize) -> Result<Expr, ExprError> {
         if !self.eat_symbol(".") {
-            return Err(ExprError::at(offset, format!(
-                "a reference `run.metric` or `truth.metric`, or a function abs/min/max/log10; found `{subject}` alone"
-            )));
+            return Err(ExprError::at(
+                offset,
+                format!(
+                    "a reference `run.metric` or `truth.metric`, or a function abs/min/max/log10; found `{subject}` alone"
+                ),
+            ));
         }
         let metric_offset = self.offset();
-        let Some(Token { kind: TokenKind::Name(metric), .. }) = self.peek().cloned() else {
-            return Err(ExprError::at(metric_offset, format!("a metric name after `{subject}.`, found {}", self.describe_next())));
+        let Some(Token {
+            kind: TokenKind::Name(metric),
+            ..
+        }) = self.peek().cloned()
+        else {
+            return Err(ExprError::at(
+                metric_offset,
+                format!(
+                    "a metric name after `{subject}.`, found {}",
+                    self.describe_next()
+                ),
+            ));
         };
         self.position += 1;
         let mut text = format!("{subject}.{metric}");
@@ -550,11 +707,22 @@ impl Parser {
             loop {
                 let negative = self.eat_symbol("-");
                 match self.peek().cloned() {
-                    Some(Token { kind: TokenKind::Number(x), .. }) => {
+                    Some(Token {
+                        kind: TokenKind::Number(x),
+                        ..
+                    }) => {
                         self.position += 1;
                         arguments.push(if negative { -x } else { x });
                     }
-                    _ => return Err(ExprError::at(self.offset(), format!("a number as argument of `{metric}`, found {}", self.describe_next()))),
+                    _ => {
+                        return Err(ExprError::at(
+                            self.offset(),
+                            format!(
+                                "a number as argument of `{metric}`, found {}",
+                                self.describe_next()
+                            ),
+                        ));
+                    }
                 }
                 if !self.eat_symbol(",") {
                     break;
@@ -564,9 +732,21 @@ impl Parser {
             let shown: Vec<String> = arguments.iter().map(f64::to_string).collect();
             text = format!("{text}({})", shown.join(", "));
         }
-        let metric = Metric::parse(&metric, &arguments).map_err(|e| ExprError::at(metric_offset, e))?;
-        let subject = if subject == "truth" { Subject::Truth } else { Subject::Run(subject) };
-        Ok(Expr { offset, node: Node::Ref(Reference { subject, metric, text }) })
+        let metric =
+            Metric::parse(&metric, &arguments).map_err(|e| ExprError::at(metric_offset, e))?;
+        let subject = if subject == "truth" {
+            Subject::Truth
+        } else {
+            Subject::Run(subject)
+        };
+        Ok(Expr {
+            offset,
+            node: Node::Ref(Reference {
+                subject,
+                metric,
+                text,
+            }),
+        })
     }
 }
 
@@ -575,7 +755,12 @@ mod tests {
     use super::*;
 
     fn scope() -> Scope<'static> {
-        Scope { runs: &["depth2", "depth3"], rows: 3, cols: 3, has_truth: true }
+        Scope {
+            runs: &["depth2", "depth3"],
+            rows: 3,
+            cols: 3,
+            has_truth: true,
+        }
     }
 
     fn holds(text: &str, values: &[(&str, f64)]) -> bool {
@@ -586,17 +771,32 @@ mod tests {
 
     #[test]
     fn evaluates_with_precedence() {
-        assert!(holds("depth3.test_mse * 10 <= depth2.test_mse", &[("depth3.test_mse", 1e-4), ("depth2.test_mse", 1e-2)]));
+        assert!(holds(
+            "depth3.test_mse * 10 <= depth2.test_mse",
+            &[("depth3.test_mse", 1e-4), ("depth2.test_mse", 1e-2)]
+        ));
         assert!(holds("1 + 2 * 3 == 7 and not 2 > 3 or 1 < 0", &[]));
-        assert!(holds("abs(truth.effective_rank - depth3.effective_rank) ≤ 0.1",
-            &[("truth.effective_rank", 2.0), ("depth3.effective_rank", 2.05)]));
+        assert!(holds(
+            "abs(truth.effective_rank - depth3.effective_rank) ≤ 0.1",
+            &[
+                ("truth.effective_rank", 2.0),
+                ("depth3.effective_rank", 2.05)
+            ]
+        ));
         assert!(holds("max(log10(100), 1) == 2 and min(3, -1) == -1", &[]));
-        assert!(holds("depth3.entry(0, 1) > -1 and not depth3.diverged", &[("depth3.entry(0, 1)", 0.5), ("depth3.diverged", 0.0)]));
+        assert!(holds(
+            "depth3.entry(0, 1) > -1 and not depth3.diverged",
+            &[("depth3.entry(0, 1)", 0.5), ("depth3.diverged", 0.0)]
+        ));
     }
 
     #[test]
     fn errors_point_at_the_culprit() {
-        let check = |text: &str| Expr::parse(text).and_then(|e| e.check_assertion(&scope())).unwrap_err();
+        let check = |text: &str| {
+            Expr::parse(text)
+                .and_then(|e| e.check_assertion(&scope()))
+                .unwrap_err()
+        };
         assert_eq!(check("depth4.test_mse < 1").column, 1);
         assert_eq!(check("depth3.test_mes < 1").column, 8);
         assert_eq!(check("depth3.test_mse < ").column, 19);

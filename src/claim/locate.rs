@@ -34,7 +34,9 @@ pub fn locate(text: &str, path: &[Step]) -> (usize, usize) {
 }
 
 fn locate_exact(text: &str, path: &[Step]) -> Option<(usize, usize)> {
-    let error = Walk(path).deserialize(serde_yaml::Deserializer::from_str(text)).err()?;
+    let error = Walk(path)
+        .deserialize(serde_yaml::Deserializer::from_str(text))
+        .err()?;
     if !error.to_string().contains(FOUND) {
         return None;
     }
@@ -113,7 +115,11 @@ impl<'de> Visitor<'de> for Walk<'_> {
 impl Walk<'_> {
     /// A scalar is the target when the path ends here, and a dead end otherwise.
     fn scalar<E: de::Error>(self) -> Result<(), E> {
-        if self.0.is_empty() { Err(E::custom(FOUND)) } else { Ok(()) }
+        if self.0.is_empty() {
+            Err(E::custom(FOUND))
+        } else {
+            Ok(())
+        }
     }
 }
 

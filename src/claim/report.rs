@@ -43,7 +43,11 @@ impl AssertionReport {
         let needed = assertion.over_seeds.needed(seeds);
         let worst = per_seed
             .iter()
-            .min_by(|a, b| (a.passed, a.margin).partial_cmp(&(b.passed, b.margin)).unwrap_or(std::cmp::Ordering::Equal))
+            .min_by(|a, b| {
+                (a.passed, a.margin)
+                    .partial_cmp(&(b.passed, b.margin))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
             .cloned()
             .expect("a claim has at least one seed");
         Self {
@@ -124,7 +128,12 @@ impl ClaimReport {
         );
         for a in &self.assertions {
             let sign = if a.holds { '+' } else { '-' };
-            let values: Vec<String> = a.worst.values.iter().map(|(k, v)| format!("{k} = {v:.4e}")).collect();
+            let values: Vec<String> = a
+                .worst
+                .values
+                .iter()
+                .map(|(k, v)| format!("{k} = {v:.4e}"))
+                .collect();
             let _ = writeln!(
                 text,
                 "     {sign} {that}: {passed}/{seeds} seeds, needs {quantifier} ({needed}); worst seed {seed}: {values}",
@@ -148,9 +157,11 @@ impl ClaimReport {
             object.remove("seconds");
             object.remove("file");
             if let Some(runs) = object.get_mut("runs").and_then(|r| r.as_array_mut()) {
-                runs.iter_mut().filter_map(|r| r.as_object_mut()).for_each(|r| {
-                    r.remove("trace");
-                });
+                runs.iter_mut()
+                    .filter_map(|r| r.as_object_mut())
+                    .for_each(|r| {
+                        r.remove("trace");
+                    });
             }
         }
         round_numbers(&mut value, 4);
@@ -186,7 +197,7 @@ mod tests {
 
     #[test]
     fn rounds_to_significant_digits() {
-        assert_eq!(round_significant(2.718281828, 4), 2.718);
+        assert_eq!(round_significant(1.234567, 4), 1.235);
         assert_eq!(round_significant(-1.23456e-7, 4), -1.235e-7);
         assert_eq!(round_significant(0.0, 4), 0.0);
     }

@@ -169,23 +169,40 @@ impl ClaimSpec {
         .map_err(|e| yaml_error(&e, file))?;
         let invalid = |field: &str, expected: String| {
             let (line, column) = locate::locate(text, &locate::parse_path(field));
-            SpecError::Invalid { file: file.to_path_buf(), line, column, field: field.to_string(), expected }
+            SpecError::Invalid {
+                file: file.to_path_buf(),
+                line,
+                column,
+                field: field.to_string(),
+                expected,
+            }
         };
         let from_invalid = |e: Invalid| invalid(&e.field, e.expected);
         validate_header(&raw).map_err(from_invalid)?;
-        raw.problem.validate().map_err(|e| from_invalid(e.within("problem")))?;
+        raw.problem
+            .validate()
+            .map_err(|e| from_invalid(e.within("problem")))?;
         let (rows, cols) = raw.problem.shape();
         for (name, run) in &raw.runs {
             let field = format!("runs.{name}");
             if !is_identifier(name) {
-                return Err(invalid(&field, format!(
-                    "a run name made of letters, digits and `_`, not starting with a digit, and not `truth`; found `{name}`"
-                )));
+                return Err(invalid(
+                    &field,
+                    format!(
+                        "a run name made of letters, digits and `_`, not starting with a digit, and not `truth`; found `{name}`"
+                    ),
+                ));
             }
-            run.validate(rows, cols).map_err(|e| from_invalid(e.within(&field)))?;
+            run.validate(rows, cols)
+                .map_err(|e| from_invalid(e.within(&field)))?;
         }
         let names: Vec<&str> = raw.runs.keys().map(String::as_str).collect();
-        let scope = Scope { runs: &names, rows, cols, has_truth: raw.problem.has_truth() };
+        let scope = Scope {
+            runs: &names,
+            rows,
+            cols,
+            has_truth: raw.problem.has_truth(),
+        };
         let assertions = raw
             .expect
             .iter()
@@ -196,7 +213,12 @@ impl ClaimSpec {
                 let expr = Expr::parse(&a.that)
                     .and_then(|e| e.check_assertion(&scope).map(|_| e))
                     .map_err(|e| expression_error(text, file, k, &a.that, e))?;
-                Ok(Assertion { that: a.that.clone(), expr, over_seeds: a.over_seeds, why: a.why.clone() })
+                Ok(Assertion {
+                    that: a.that.clone(),
+                    expr,
+                    over_seeds: a.over_seeds,
+                    why: a.why.clone(),
+                })
             })
             .collect::<Result<Vec<_>, SpecError>>()?;
         Ok(ClaimSpec {
@@ -214,7 +236,12 @@ impl ClaimSpec {
 }
 
 fn validate_header(raw: &RawClaim) -> Result<(), Invalid> {
-    let text_fields = [("id", &raw.id), ("title", &raw.title), ("source.paper", &raw.source.paper), ("source.where", &raw.source.location)];
+    let text_fields = [
+        ("id", &raw.id),
+        ("title", &raw.title),
+        ("source.paper", &raw.source.paper),
+        ("source.where", &raw.source.location),
+    ];
     for (field, value) in text_fields {
         if value.trim().is_empty() {
             return Err(Invalid::new(field, "a non-empty text"));
@@ -240,7 +267,9 @@ fn check_quantifier(quantifier: Quantifier, seeds: u64) -> Result<(), String> {
         Quantifier::AtLeast(k) if k == 0 || k > seeds => {
             Err(format!("`at_least: K` with 1 ≤ K ≤ seeds.count = {seeds}"))
         }
-        Quantifier::Fraction(f) if !(f > 0.0 && f <= 1.0) => Err("`fraction: F` with 0 < F ≤ 1".into()),
+        Quantifier::Fraction(f) if !(f > 0.0 && f <= 1.0) => {
+            Err("`fraction: F` with 0 < F ≤ 1".into())
+        }
         _ => Ok(()),
     }
 }
@@ -257,34 +286,58 @@ fn is_identifier(name: &str) -> bool {
 fn yaml_error(error: &serde_yaml::Error, file: &Path) -> SpecError {
     let (line, column) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
     let message = error.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-    let (field, expected) = match message.split_once(": ") {
-        Some((path, rest)) if !path.contains(' ') => (path.to_string(), rest.to_string()),
-        _ => ("(document)".to_string(), message),
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    let (path, expected) = match message.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') => (Some(path), rest.to_string()),
+        _ => (None, message.clone()),
     };
-    SpecError::Invalid { file: file.to_path_buf(), line, column, field, expected: readable(&expected) }
+    // A missing field is named by its parent's path and the field itself.
+    let missing = expected
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'));
+    let field = match (path, missing) {
+        (Some(path), Some(name)) => format!("{path}.{name}"),
+        (None, Some(name)) => name.to_string(),
+        (Some(path), None) => path.to_string(),
+        (None, None) => "(document)".to_string(),
+    };
+    let expected = match (path, missing) {
+        (None, None) => format!("valid YAML in the claim schema: {expected}"),
+        _ => expected,
+    };
+    SpecError::Invalid {
+        file: file.to_path_buf(),
+        line,
+        column,
+        field,
+        expected: readable(&expected),
+    }
 }
 
-/// Turns serde's "unknown field `x`, expected one of …" into "a known field …; found `x`".
+/// Turns serde's "unknown field `x`, expected one of …" into "one of …; found unknown field `x`".
 fn readable(message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("unknown field ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!("{expected}; found unknown field {found}");
-        }
-    }
-    if let Some(rest) = message.strip_prefix("unknown variant ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!("{expected}; found unknown variant {found}");
-        }
-    }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!("{expected}; found {found}");
-        }
-    }
-    if let Some(rest) = message.strip_prefix("invalid value: ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!("{expected}; found {found}");
+    let message = message
+        .replace("expected usize", "expected a whole number ≥ 0")
+        .replace("expected u64", "expected a whole number ≥ 0")
+        .replace("expected f64", "expected a number");
+    let message = message.as_str();
+    // serde's "<prefix><found>, expected <expected>", with how to show what was found.
+    let forms = [
+        ("unknown field ", "unknown field "),
+        ("unknown variant ", "unknown variant "),
+        ("invalid type: ", ""),
+        ("invalid value: ", ""),
+    ];
+    for (prefix, shown) in forms {
+        if let Some((found, expected)) = message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(", expected "))
+        {
+            return format!("{expected}; found {shown}{found}");
         }
     }
     if let Some(field) = message.strip_prefix("missing field ") {
@@ -300,14 +353,23 @@ fn expression_error(text: &str, file: &Path, k: usize, that: &str, error: ExprEr
     let source_line = text.lines().nth(line - 1).unwrap_or("");
     let written: String = source_line.chars().skip(start - 1).collect();
     let quoted = written.starts_with('"') || written.starts_with('\'');
-    let inline = written.trim_start_matches(['"', '\'']).starts_with(that.lines().next().unwrap_or(""));
-    let column = if inline { start + usize::from(quoted) + error.column - 1 } else { start };
+    let inline = written
+        .trim_start_matches(['"', '\''])
+        .starts_with(that.lines().next().unwrap_or(""));
+    let column = if inline {
+        start + usize::from(quoted) + error.column - 1
+    } else {
+        start
+    };
     SpecError::Invalid {
         file: file.to_path_buf(),
         line,
         column,
         field: format!("expect[{k}].that"),
-        expected: format!("{} (column {} of the assertion `{that}`)", error.expected, error.column),
+        expected: format!(
+            "{} (column {} of the assertion `{that}`)",
+            error.expected, error.column
+        ),
     }
 }
 

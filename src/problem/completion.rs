@@ -28,9 +28,13 @@ impl CompletionSpec {
 
     pub(super) fn generate(&self, rng: &mut Rng) -> Problem {
         let truth = truth::low_rank(self.rows, self.cols, self.rank, rng);
-        let mut linear = rand::seq::index::sample(rng, self.rows * self.cols, self.observed).into_vec();
+        let mut linear =
+            rand::seq::index::sample(rng, self.rows * self.cols, self.observed).into_vec();
         linear.sort_unstable();
-        let at: Vec<(usize, usize)> = linear.iter().map(|&k| (k % self.rows, k / self.rows)).collect();
+        let at: Vec<(usize, usize)> = linear
+            .iter()
+            .map(|&k| (k % self.rows, k / self.rows))
+            .collect();
         let values = at.iter().map(|&(i, j)| truth[(i, j)]).collect();
         Problem {
             rows: self.rows,
@@ -42,7 +46,11 @@ impl CompletionSpec {
 }
 
 /// Shared by the generated problems: a non-empty shape and 1 ≤ rank ≤ min(rows, cols).
-pub(super) fn validate_shape_and_rank(rows: usize, cols: usize, rank: usize) -> Result<(), Invalid> {
+pub(super) fn validate_shape_and_rank(
+    rows: usize,
+    cols: usize,
+    rank: usize,
+) -> Result<(), Invalid> {
     require(rows >= 1, "rows", || "at least 1 row".into())?;
     require(cols >= 1, "cols", || "at least 1 column".into())?;
     let most = rows.min(cols);

@@ -78,10 +78,16 @@ impl ExplicitSpec {
         for (k, e) in entries.iter().enumerate() {
             let field = format!("entries[{k}]");
             require(e.row < self.rows, &format!("{field}.row"), || {
-                format!("a row index below rows = {} (indices are 0-based)", self.rows)
+                format!(
+                    "a row index below rows = {} (indices are 0-based)",
+                    self.rows
+                )
             })?;
             require(e.col < self.cols, &format!("{field}.col"), || {
-                format!("a column index below cols = {} (indices are 0-based)", self.cols)
+                format!(
+                    "a column index below cols = {} (indices are 0-based)",
+                    self.cols
+                )
             })?;
             require(e.value.is_finite(), &format!("{field}.value"), || {
                 "a finite number".into()

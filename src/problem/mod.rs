@@ -201,7 +201,10 @@ mod tests {
         let mut gradient = DMatrix::zeros(2, 2);
         let loss = problem.loss_gradient_into(&w, Reduction::Sum, &mut residuals, &mut gradient);
         assert_eq!(loss, 0.5 * (4.0 + 4.0));
-        assert_eq!(gradient, DMatrix::from_row_slice(2, 2, &[0.0, 2.0, 2.0, 0.0]));
+        assert_eq!(
+            gradient,
+            DMatrix::from_row_slice(2, 2, &[0.0, 2.0, 2.0, 0.0])
+        );
         assert_eq!(problem.loss(&w, Reduction::Mean), loss / 2.0);
         assert_eq!(problem.train_mse(&w), 4.0);
     }

@@ -52,10 +52,14 @@ impl DeepSpec {
         self.init
             .validate(rows, cols, self.width(rows, cols))
             .map_err(|e| e.within("init"))?;
-        self.optimizer.validate().map_err(|e| e.within("optimizer"))?;
-        require(self.steps.is_some() || self.target_loss.is_some(), "steps", || {
-            "a step budget `steps`, a `target_loss`, or both".into()
-        })?;
+        self.optimizer
+            .validate()
+            .map_err(|e| e.within("optimizer"))?;
+        require(
+            self.steps.is_some() || self.target_loss.is_some(),
+            "steps",
+            || "a step budget `steps`, a `target_loss`, or both".into(),
+        )?;
         if let Some(steps) = self.steps {
             require(steps >= 1, "steps", || "at least 1 step".into())?;
         }
@@ -69,7 +73,12 @@ impl DeepSpec {
 
     /// The position-free identity of the initialisation: runs that agree on it start alike.
     pub fn init_identity(&self, rows: usize, cols: usize) -> String {
-        format!("deep depth={} width={} init={:?}", self.depth, self.width(rows, cols), self.init)
+        format!(
+            "deep depth={} width={} init={:?}",
+            self.depth,
+            self.width(rows, cols),
+            self.init
+        )
     }
 }
 
@@ -95,14 +104,26 @@ impl<'p> DeepFactorisation<'p> {
     /// Wraps factors W_1, …, W_N whose product has the problem's shape.
     pub fn new(problem: &'p Problem, reduction: Reduction, factors: Vec<DMatrix<f64>>) -> Self {
         let cols = problem.cols;
-        let prefixes: Vec<_> = factors.iter().map(|w| DMatrix::zeros(w.nrows(), cols)).collect();
+        let prefixes: Vec<_> = factors
+            .iter()
+            .map(|w| DMatrix::zeros(w.nrows(), cols))
+            .collect();
         let mut model = Self {
             problem,
             reduction,
             backward: prefixes.clone(),
-            gradients: factors.iter().map(|w| DMatrix::zeros(w.nrows(), w.ncols())).collect(),
-            factor_transposes: factors.iter().map(|w| DMatrix::zeros(w.ncols(), w.nrows())).collect(),
-            prefix_transposes: factors.iter().map(|w| DMatrix::zeros(cols, w.ncols())).collect(),
+            gradients: factors
+                .iter()
+                .map(|w| DMatrix::zeros(w.nrows(), w.ncols()))
+                .collect(),
+            factor_transposes: factors
+                .iter()
+                .map(|w| DMatrix::zeros(w.ncols(), w.nrows()))
+                .collect(),
+            prefix_transposes: factors
+                .iter()
+                .map(|w| DMatrix::zeros(cols, w.ncols()))
+                .collect(),
             prefixes,
             factors,
             residuals: DVector::zeros(problem.observation_count()),

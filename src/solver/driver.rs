@@ -47,7 +47,11 @@ pub struct Outcome {
 
 /// Runs `method` until a stopping rule fires, recording the trace at log-spaced steps and at the
 /// end. `truth` lets the trace follow the test error.
-pub fn drive(method: &mut impl Iterate, stopping: Stopping, truth: Option<&DMatrix<f64>>) -> Outcome {
+pub fn drive(
+    method: &mut impl Iterate,
+    stopping: Stopping,
+    truth: Option<&DMatrix<f64>>,
+) -> Outcome {
     let mut schedule = Schedule::new();
     let mut trace = Trace::default();
     let mut steps = 0;
@@ -70,7 +74,11 @@ pub fn drive(method: &mut impl Iterate, stopping: Stopping, truth: Option<&DMatr
             trace.record(steps, loss, method.matrix(), truth);
         }
         if let Some(status) = status {
-            return Outcome { status, steps, trace };
+            return Outcome {
+                status,
+                steps,
+                trace,
+            };
         }
         method.advance();
         steps += 1;

@@ -61,7 +61,9 @@ pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> Solution {
         RunSpec::Deep(spec) => {
             let (rows, cols) = (problem.rows, problem.cols);
             let mut rng = random::named_stream(seed, &spec.init_identity(rows, cols));
-            let factors = spec.init.factors(spec.depth, rows, cols, spec.width(rows, cols), &mut rng);
+            let factors =
+                spec.init
+                    .factors(spec.depth, rows, cols, spec.width(rows, cols), &mut rng);
             let mut descent = Descent {
                 model: DeepFactorisation::new(problem, spec.loss, factors),
                 rule: StepRule::new(spec.optimizer),

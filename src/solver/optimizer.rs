@@ -32,11 +32,19 @@ impl OptimizerSpec {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         let positive = |x: f64| x > 0.0 && x.is_finite();
         match *self {
-            OptimizerSpec::Gd { lr } => require(positive(lr), "gd.lr", || "a positive, finite step".into()),
+            OptimizerSpec::Gd { lr } => {
+                require(positive(lr), "gd.lr", || "a positive, finite step".into())
+            }
             OptimizerSpec::NormalisedGd { lr, decay, eps } => {
-                require(positive(lr), "normalised_gd.lr", || "a positive, finite step".into())?;
-                require((0.0..1.0).contains(&decay), "normalised_gd.decay", || "a decay in [0, 1)".into())?;
-                require(positive(eps), "normalised_gd.eps", || "a positive, finite eps".into())
+                require(positive(lr), "normalised_gd.lr", || {
+                    "a positive, finite step".into()
+                })?;
+                require((0.0..1.0).contains(&decay), "normalised_gd.decay", || {
+                    "a decay in [0, 1)".into()
+                })?;
+                require(positive(eps), "normalised_gd.eps", || {
+                    "a positive, finite eps".into()
+                })
             }
         }
     }
@@ -52,7 +60,11 @@ pub struct StepRule {
 
 impl StepRule {
     pub fn new(spec: OptimizerSpec) -> Self {
-        Self { spec, average: 0.0, decay_power: 1.0 }
+        Self {
+            spec,
+            average: 0.0,
+            decay_power: 1.0,
+        }
     }
 
     /// The step size for a gradient whose squared norm (over all factors) is `gradient_sq_norm`.

@@ -1,0 +1,89 @@
+//! The `implreg` binary end to end: exit code 0 when every claim matches its expectation, 1 when
+//! one does not, 2 on bad input; `--format json` prints the full report.
+
+use std::process::{Command, Output};
+
+fn implreg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_implreg"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_matching_claim_exits_0() {
+    let output = implreg(&["check", "tests/fixtures/holds.yaml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("ok   tiny-holds: holds (expected holds)"));
+    assert!(stdout(&output).ends_with("1 claims: 1 as expected, 0 not\n"));
+}
+
+#[test]
+fn a_mismatching_claim_exits_1() {
+    let output = implreg(&[
+        "check",
+        "tests/fixtures/holds.yaml",
+        "tests/fixtures/mismatch.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("FAIL tiny-mismatch: refuted (expected holds)"));
+    assert!(stdout(&output).contains("2 claims: 1 as expected, 1 not"));
+}
+
+#[test]
+fn bad_input_exits_2_with_a_located_error() {
+    let output = implreg(&[
+        "check",
+        "tests/fixtures/holds.yaml",
+        "tests/bad-specs/zero-depth.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("tests/bad-specs/zero-depth.yaml:10:14: runs.deep3.deep.depth"),
+        "{stderr}"
+    );
+    assert!(
+        stdout(&output).is_empty(),
+        "nothing runs when a claim is bad"
+    );
+    assert_eq!(implreg(&["check", "no/such/folder"]).status.code(), Some(2));
+    assert_eq!(
+        implreg(&["check", "--seeds", "5", "tests/fixtures"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn folders_are_read_in_name_order_and_json_carries_the_full_report() {
+    let output = implreg(&[
+        "check",
+        "--format",
+        "json",
+        "--seeds",
+        "7:3",
+        "--threads",
+        "1",
+        "tests/fixtures",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let reports: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    let ids: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["tiny-holds", "tiny-mismatch"]);
+    let first = &reports[0];
+    assert_eq!(first["seeds"], serde_json::json!([7, 8, 9]));
+    assert_eq!(first["verdict"], "holds");
+    assert_eq!(first["runs"][0]["status"], "converged");
+    assert!(first["runs"][0]["trace"].as_array().unwrap().len() > 3);
+}

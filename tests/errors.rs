@@ -1,0 +1,87 @@
+//! Bad claims are answered by a located, readable error, never a panic: each file of
+//! `tests/bad-specs/` holds one mistake, and the messages are snapshotted for review.
+
+use implreg::claim::{ClaimSpec, SpecError, claim_files};
+use std::path::{Path, PathBuf};
+
+fn bad_specs() -> Vec<PathBuf> {
+    claim_files(&[PathBuf::from("tests/bad-specs")]).unwrap()
+}
+
+#[test]
+fn every_bad_spec_gets_a_located_error() {
+    let files = bad_specs();
+    assert!(
+        files.len() >= 12,
+        "the corpus has only {} bad specs",
+        files.len()
+    );
+    let mut messages = String::new();
+    for file in &files {
+        match ClaimSpec::load(file) {
+            Ok(_) => panic!("{} was accepted", file.display()),
+            Err(SpecError::Invalid {
+                file: named,
+                line,
+                column,
+                field,
+                expected,
+            }) => {
+                assert_eq!(&named, file);
+                let lines = std::fs::read_to_string(file).unwrap().lines().count();
+                assert!(
+                    (1..=lines.max(1)).contains(&line),
+                    "{}: line {line}",
+                    file.display()
+                );
+                assert!(column >= 1, "{}: column {column}", file.display());
+                assert!(!field.is_empty() && !expected.is_empty());
+            }
+            Err(other) => panic!("{}: not located: {other}", file.display()),
+        }
+        let error = ClaimSpec::load(file).unwrap_err().to_string();
+        messages.push_str(&error.replace('\\', "/"));
+        messages.push('\n');
+    }
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!("bad-spec-errors", messages);
+    });
+}
+
+#[test]
+fn errors_point_into_the_expression() {
+    let error = ClaimSpec::load(Path::new("tests/bad-specs/unknown-metric.yaml")).unwrap_err();
+    let SpecError::Invalid {
+        line,
+        column,
+        field,
+        expected,
+        ..
+    } = error
+    else {
+        panic!("{error}")
+    };
+    // `  - that: deep3.test_mes < 1`: the metric starts at column 17 of line 15.
+    assert_eq!((line, column, field.as_str()), (15, 17, "expect[0].that"));
+    assert!(
+        expected.contains("found `test_mes`") && expected.contains("column 7 of the assertion")
+    );
+}
+
+#[test]
+fn no_truncation_of_a_valid_claim_panics() {
+    let text = std::fs::read_to_string("specs/low-rank-bias.yaml").unwrap();
+    for end in (0..text.len()).filter(|&end| text.is_char_boundary(end)) {
+        let _ = ClaimSpec::parse(&text[..end], Path::new("truncated.yaml"));
+    }
+}
+
+#[test]
+fn unreadable_files_are_named() {
+    let error = ClaimSpec::load(Path::new("tests/bad-specs/does-not-exist.yaml")).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("tests/bad-specs/does-not-exist.yaml: cannot read")
+    );
+}
