@@ -566,39 +566,28 @@ impl Parser {
     }
 
     fn sum(&mut self) -> Result<Expr, ExprError> {
-        let mut left = self.product()?;
-        loop {
-            let op = if self.eat_symbol("+") {
-                Arith::Add
-            } else if self.eat_symbol("-") {
-                Arith::Sub
-            } else {
-                return Ok(left);
-            };
-            let right = self.product()?;
-            left = Expr {
-                offset: left.offset,
-                node: Node::Arith(op, Box::new(left), Box::new(right)),
-            };
-        }
+        self.arithmetic(&[("+", Arith::Add), ("-", Arith::Sub)], Self::product)
     }
 
     fn product(&mut self) -> Result<Expr, ExprError> {
-        let mut left = self.unary()?;
-        loop {
-            let op = if self.eat_symbol("*") {
-                Arith::Mul
-            } else if self.eat_symbol("/") {
-                Arith::Div
-            } else {
-                return Ok(left);
-            };
-            let right = self.unary()?;
+        self.arithmetic(&[("*", Arith::Mul), ("/", Arith::Div)], Self::unary)
+    }
+
+    /// A left-associative chain of `operand (op operand)*` over the operators `ops`.
+    fn arithmetic(
+        &mut self,
+        ops: &[(&str, Arith)],
+        operand: fn(&mut Self) -> Result<Expr, ExprError>,
+    ) -> Result<Expr, ExprError> {
+        let mut left = operand(self)?;
+        while let Some(&(_, op)) = ops.iter().find(|(symbol, _)| self.eat_symbol(symbol)) {
+            let right = operand(self)?;
             left = Expr {
                 offset: left.offset,
                 node: Node::Arith(op, Box::new(left), Box::new(right)),
             };
         }
+        Ok(left)
     }
 
     fn unary(&mut self) -> Result<Expr, ExprError> {
