@@ -252,3 +252,25 @@ fn reruns_are_bit_identical_whatever_the_thread_count() {
         solver::solve(run, &problem, 9)
     );
 }
+
+/// A run that blows up is a reported outcome: status `diverged`, NaN-free bookkeeping, no panic,
+/// and an assertion can expect it.
+#[test]
+fn a_diverging_run_is_reported_not_a_crash() {
+    let text = SMALL_CLAIM
+        .replace("{ gd: { lr: 0.5 } }", "{ gd: { lr: 1.0e6 } }")
+        .replace(
+            "deep.train_loss < shallow.train_loss or deep.test_mse > 0",
+            "shallow.diverged and shallow.steps < 300 and not deep.diverged",
+        );
+    let claim = ClaimSpec::parse(&text, Path::new("diverging.yaml")).unwrap();
+    let report = claim::evaluate(&claim, None);
+    assert!(report.matches, "{}", report.to_text());
+    let shallow: Vec<_> = report.runs.iter().filter(|r| r.run == "shallow").collect();
+    assert!(shallow.iter().all(|r| r.status == solver::Status::Diverged));
+    assert!(
+        shallow
+            .iter()
+            .all(|r| r.trace.samples.last().is_some_and(|s| s.step == r.steps))
+    );
+}

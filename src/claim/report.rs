@@ -132,7 +132,7 @@ impl ClaimReport {
                 .worst
                 .values
                 .iter()
-                .map(|(k, v)| format!("{k} = {v:.4e}"))
+                .map(|(k, v)| format!("{k} = {}", figure(*v)))
                 .collect();
             let _ = writeln!(
                 text,
@@ -166,6 +166,16 @@ impl ClaimReport {
         }
         round_numbers(&mut value, 4);
         value
+    }
+}
+
+/// A number for people: whole numbers (steps, ranks, true/false as 1/0) as they are, others in
+/// scientific notation with 4 significant digits.
+fn figure(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e9 {
+        format!("{x}")
+    } else {
+        format!("{x:.3e}")
     }
 }
 

@@ -63,7 +63,7 @@ impl fmt::Display for Quantifier {
             Quantifier::All => f.write_str("all"),
             Quantifier::Any => f.write_str("any"),
             Quantifier::AtLeast(k) => write!(f, "at least {k}"),
-            Quantifier::Fraction(x) => write!(f, "a fraction {x}"),
+            Quantifier::Fraction(x) => write!(f, "at least {}%", x * 100.0),
         }
     }
 }
