@@ -16,6 +16,7 @@ pub struct MatrixMetrics {
     pub nuclear_norm: f64,
     pub frobenius_norm: f64,
     pub spectral_norm: f64,
+    /// ‖W‖*/‖W‖_F; NaN for the zero matrix.
     pub normalised_nuclear_norm: f64,
     /// Square matrices only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,8 +127,9 @@ impl Metrics {
         }
     }
 
-    /// The value of `metric`; booleans are 1 or 0. Metrics are checked against the problem
-    /// before a run (`Metric::check`), so a missing ground truth reads as NaN here.
+    /// The value of `metric`; booleans are 1 or 0. Claims check metrics against the problem
+    /// before any run (`Metric::check_shape`, `Metric::needs_truth`), so a missing ground truth
+    /// only reads as NaN here.
     pub fn value(&self, metric: &Metric) -> f64 {
         match metric {
             Metric::TrainLoss => self.train_loss,
