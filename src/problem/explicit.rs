@@ -147,3 +147,56 @@ impl ExplicitSpec {
 fn to_matrix(rows: &[Vec<f64>], cols: usize) -> DMatrix<f64> {
     DMatrix::from_fn(rows.len(), cols, |i, j| rows[i][j])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Reduction;
+
+    #[test]
+    fn explicit_measurements_read_matrices_row_by_row() {
+        let spec = ExplicitSpec {
+            rows: 2,
+            cols: 3,
+            entries: None,
+            measurements: Some(vec![ExplicitMeasurement {
+                matrix: vec![vec![1.0, 0.0, 2.0], vec![0.0, 3.0, 0.0]],
+                target: 5.0,
+            }]),
+            truth: None,
+        };
+        spec.validate().unwrap();
+        let problem = spec.instance();
+        // ⟨A, W⟩ = 1·W₀₀ + 2·W₀₂ + 3·W₁₁ = 1 + 2·2 + 3·4 = 17, so ℓ = ½(17 − 5)².
+        let w = DMatrix::from_row_slice(2, 3, &[1.0, 9.0, 2.0, 9.0, 4.0, 9.0]);
+        assert_eq!(problem.loss(&w, Reduction::Sum), 72.0);
+    }
+
+    #[test]
+    fn entries_must_be_distinct_and_inside() {
+        let entry = |row, col| ExplicitEntry {
+            row,
+            col,
+            value: 1.0,
+        };
+        let spec = |entries| ExplicitSpec {
+            rows: 2,
+            cols: 2,
+            entries: Some(entries),
+            measurements: None,
+            truth: None,
+        };
+        assert_eq!(
+            spec(vec![entry(0, 1), entry(0, 1)])
+                .validate()
+                .unwrap_err()
+                .field,
+            "entries[1]"
+        );
+        assert_eq!(
+            spec(vec![entry(0, 2)]).validate().unwrap_err().field,
+            "entries[0].col"
+        );
+        assert!(spec(vec![entry(1, 1)]).validate().is_ok());
+    }
+}
