@@ -189,7 +189,7 @@ impl ClaimSpec {
                 return Err(invalid(
                     &field,
                     format!(
-                        "a run name made of letters, digits and `_`, not starting with a digit, and not `truth`; found `{name}`"
+                        "a run name made of letters, digits and `_`, not starting with a digit, and neither `truth` nor a word of the assertion language (and, or, not, abs, min, max, log10); found `{name}`"
                     ),
                 ));
             }
