@@ -122,13 +122,17 @@ fn load(paths: &[PathBuf]) -> Result<Vec<ClaimSpec>, Vec<claim::SpecError>> {
             reason: "no claim files (*.yaml) found".into(),
         }]);
     }
-    let (claims, errors): (Vec<_>, Vec<_>) = files
-        .iter()
-        .map(|f| ClaimSpec::load(f))
-        .partition(Result::is_ok);
+    let mut claims = Vec::new();
+    let mut errors = Vec::new();
+    for file in &files {
+        match ClaimSpec::load(file) {
+            Ok(claim) => claims.push(claim),
+            Err(error) => errors.push(error),
+        }
+    }
     if errors.is_empty() {
-        Ok(claims.into_iter().map(Result::unwrap).collect())
+        Ok(claims)
     } else {
-        Err(errors.into_iter().map(|e| e.unwrap_err()).collect())
+        Err(errors)
     }
 }

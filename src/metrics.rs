@@ -86,6 +86,11 @@ pub fn effective_rank(singular_values: &[f64]) -> f64 {
     entropy.exp()
 }
 
+/// Arora et al.'s reconstruction error: the MSE over all entries, (1/(rows·cols))‖W − W*‖²_F.
+pub fn test_mse(w: &DMatrix<f64>, truth: &DMatrix<f64>) -> f64 {
+    (w - truth).norm_squared() / w.len() as f64
+}
+
 /// max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F over consecutive factors (0 for one factor): zero exactly
 /// when the factorisation is balanced (Arora, Cohen, Hazan 2018).
 pub fn balancedness(factors: &[DMatrix<f64>]) -> f64 {
@@ -112,14 +117,15 @@ pub struct Metrics {
 impl Metrics {
     pub fn of(solution: &Solution, problem: &Problem, reduction: Reduction) -> Self {
         let w = &solution.matrix;
-        let error = problem.truth.as_ref().map(|truth| (w - truth).norm());
-        let truth_norm = problem.truth.as_ref().map(|truth| truth.norm());
+        let residuals = problem.residuals(w);
+        let truth = problem.truth.as_ref();
         Self {
             spectrum: MatrixMetrics::of(w),
-            train_loss: problem.loss(w, reduction),
-            train_mse: problem.train_mse(w),
-            test_mse: error.map(|e| e * e / w.len() as f64),
-            relative_error: error.zip(truth_norm).map(|(e, t)| e / t),
+            train_loss: reduction.loss(&residuals),
+            // Arora et al.'s "train MSE", whatever the run's reduction.
+            train_mse: residuals.norm_squared() / residuals.len() as f64,
+            test_mse: truth.map(|t| test_mse(w, t)),
+            relative_error: truth.map(|t| (w - t).norm() / t.norm()),
             balancedness: balancedness(&solution.factors),
             steps: solution.steps,
             status: solution.status,

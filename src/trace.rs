@@ -1,7 +1,7 @@
 //! How a run is recorded over time: the metrics of the end-to-end matrix at log-spaced steps
 //! (ten a decade: 0, 1, 2, …, 10, 13, 16, 20, 25, …) and at the last step.
 
-use crate::metrics::MatrixMetrics;
+use crate::metrics::{self, MatrixMetrics};
 use nalgebra::DMatrix;
 use serde::Serialize;
 
@@ -37,7 +37,7 @@ impl Trace {
         self.samples.push(Sample {
             step,
             train_loss,
-            test_mse: truth.map(|t| (w - t).norm_squared() / w.len() as f64),
+            test_mse: truth.map(|t| metrics::test_mse(w, t)),
             matrix: MatrixMetrics::of(w),
         });
     }

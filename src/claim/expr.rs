@@ -265,10 +265,11 @@ impl Expr {
                 }
             }
             Node::Call(function, arguments) => {
-                let values = arguments.iter().map(n);
+                let mut values = arguments.iter().map(n);
                 match function {
-                    Function::Abs => values.map(f64::abs).sum(),
-                    Function::Log10 => values.map(f64::log10).sum(),
+                    // abs and log10 are checked to take exactly one argument.
+                    Function::Abs => values.next().map_or(f64::NAN, f64::abs),
+                    Function::Log10 => values.next().map_or(f64::NAN, f64::log10),
                     Function::Min => values.fold(f64::INFINITY, min_or_nan),
                     Function::Max => values.fold(f64::NEG_INFINITY, |a, b| -min_or_nan(-a, -b)),
                 }
@@ -450,6 +451,12 @@ fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
     Ok(tokens)
 }
 
+/// One precedence level of the grammar.
+type Level = fn(&mut Parser) -> Result<Expr, ExprError>;
+
+/// How a binary operator builds its node.
+type Binary = fn(Box<Expr>, Box<Expr>) -> Node;
+
 struct Parser {
     tokens: Vec<Token>,
     position: usize,
@@ -498,39 +505,15 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr, ExprError> {
-        let mut left = self.and()?;
-        while self.eat_name("or") {
-            let right = self.and()?;
-            left = Expr {
-                offset: left.offset,
-                node: Node::Or(Box::new(left), Box::new(right)),
-            };
-        }
-        Ok(left)
+        self.chain(&[("or", Node::Or)], Self::and)
     }
 
     fn and(&mut self) -> Result<Expr, ExprError> {
-        let mut left = self.not()?;
-        while self.eat_name("and") {
-            let right = self.not()?;
-            left = Expr {
-                offset: left.offset,
-                node: Node::And(Box::new(left), Box::new(right)),
-            };
-        }
-        Ok(left)
+        self.chain(&[("and", Node::And)], Self::not)
     }
 
     fn not(&mut self) -> Result<Expr, ExprError> {
-        let offset = self.offset();
-        if self.eat_name("not") {
-            let inner = self.not()?;
-            return Ok(Expr {
-                offset,
-                node: Node::Not(Box::new(inner)),
-            });
-        }
-        self.comparison()
+        self.prefixed("not", Node::Not, Self::not, Self::comparison)
     }
 
     fn comparison(&mut self) -> Result<Expr, ExprError> {
@@ -566,42 +549,65 @@ impl Parser {
     }
 
     fn sum(&mut self) -> Result<Expr, ExprError> {
-        self.arithmetic(&[("+", Arith::Add), ("-", Arith::Sub)], Self::product)
+        self.chain(
+            &[
+                ("+", |a, b| Node::Arith(Arith::Add, a, b)),
+                ("-", |a, b| Node::Arith(Arith::Sub, a, b)),
+            ],
+            Self::product,
+        )
     }
 
     fn product(&mut self) -> Result<Expr, ExprError> {
-        self.arithmetic(&[("*", Arith::Mul), ("/", Arith::Div)], Self::unary)
+        self.chain(
+            &[
+                ("*", |a, b| Node::Arith(Arith::Mul, a, b)),
+                ("/", |a, b| Node::Arith(Arith::Div, a, b)),
+            ],
+            Self::unary,
+        )
     }
 
-    /// A left-associative chain of `operand (op operand)*` over the operators `ops`.
-    fn arithmetic(
-        &mut self,
-        ops: &[(&str, Arith)],
-        operand: fn(&mut Self) -> Result<Expr, ExprError>,
-    ) -> Result<Expr, ExprError> {
+    fn unary(&mut self) -> Result<Expr, ExprError> {
+        self.prefixed("-", Node::Neg, Self::unary, Self::primary)
+    }
+
+    /// A left-associative chain `operand (op operand)*` over the binary operators `ops`.
+    fn chain(&mut self, ops: &[(&str, Binary)], operand: Level) -> Result<Expr, ExprError> {
         let mut left = operand(self)?;
-        while let Some(&(_, op)) = ops.iter().find(|(symbol, _)| self.eat_symbol(symbol)) {
+        while let Some(&(_, make)) = ops.iter().find(|(op, _)| self.eat(op)) {
             let right = operand(self)?;
             left = Expr {
                 offset: left.offset,
-                node: Node::Arith(op, Box::new(left), Box::new(right)),
+                node: make(Box::new(left), Box::new(right)),
             };
         }
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<Expr, ExprError> {
+    /// `op itself` or, without the prefix operator `op`, `operand`.
+    fn prefixed(
+        &mut self,
+        op: &str,
+        make: fn(Box<Expr>) -> Node,
+        itself: Level,
+        operand: Level,
+    ) -> Result<Expr, ExprError> {
         let offset = self.offset();
-        if self.eat_symbol("-") {
-            let inner = self.unary()?;
+        if self.eat(op) {
+            let inner = itself(self)?;
             return Ok(Expr {
                 offset,
-                node: Node::Neg(Box::new(inner)),
+                node: make(Box::new(inner)),
             });
         }
-        self.primary()
+        operand(self)
     }
 
+    /// Consumes the next token if it is the operator or keyword `op`.
+    fn eat(&mut self, op: &str) -> bool {
+        self.eat_symbol(op) || self.eat_name(op)
+    }
     fn primary(&mut self) -> Result<Expr, ExprError> {
         let offset = self.offset();
         let Some(token) = self.peek().cloned() else {

@@ -35,6 +35,11 @@ impl Reduction {
             Reduction::Sum => 1.0,
         }
     }
+
+    /// ℓ = c/2 · Σ rᵢ² for the residuals rᵢ = ⟨Aᵢ, W⟩ − yᵢ.
+    pub fn loss(self, residuals: &DVector<f64>) -> f64 {
+        0.5 * self.weight(residuals.len()) * residuals.norm_squared()
+    }
 }
 
 /// The observation operator 𝒜.
@@ -158,23 +163,16 @@ impl Problem {
                 g.gemv_tr(weight, operator, residuals, 0.0);
             }
         }
-        0.5 * weight * residuals.norm_squared()
+        reduction.loss(residuals)
     }
 
     /// ℓ(W) under `reduction` (allocating convenience form).
     pub fn loss(&self, w: &DMatrix<f64>, reduction: Reduction) -> f64 {
-        let residuals = self.residuals(w);
-        0.5 * reduction.weight(residuals.len()) * residuals.norm_squared()
+        reduction.loss(&self.residuals(w))
     }
 
-    /// The mean squared residual over the observations, whatever the run's reduction:
-    /// Arora et al.'s "train MSE".
-    pub fn train_mse(&self, w: &DMatrix<f64>) -> f64 {
-        let residuals = self.residuals(w);
-        residuals.norm_squared() / residuals.len() as f64
-    }
-
-    fn residuals(&self, w: &DMatrix<f64>) -> DVector<f64> {
+    /// The residuals rᵢ = ⟨Aᵢ, W⟩ − yᵢ (allocating convenience form of `residuals_into`).
+    pub fn residuals(&self, w: &DMatrix<f64>) -> DVector<f64> {
         let mut residuals = DVector::zeros(self.observation_count());
         self.residuals_into(w, &mut residuals);
         residuals
@@ -206,6 +204,6 @@ mod tests {
             DMatrix::from_row_slice(2, 2, &[0.0, 2.0, 2.0, 0.0])
         );
         assert_eq!(problem.loss(&w, Reduction::Mean), loss / 2.0);
-        assert_eq!(problem.train_mse(&w), 4.0);
+        assert_eq!(problem.residuals(&w).as_slice(), [2.0, 2.0]);
     }
 }

@@ -27,15 +27,20 @@ impl InitSpec {
         }
     }
 
+    /// The variant's name as a claim writes it.
+    fn name(&self) -> &'static str {
+        match self {
+            InitSpec::Gaussian { .. } => "gaussian",
+            InitSpec::Balanced { .. } => "balanced",
+            InitSpec::Identity { .. } => "identity",
+        }
+    }
+
     pub(super) fn validate(&self, rows: usize, cols: usize, width: usize) -> Result<(), Invalid> {
-        let (name, scale) = match self {
-            InitSpec::Gaussian { .. } => ("gaussian", self.scale()),
-            InitSpec::Balanced { .. } => ("balanced", self.scale()),
-            InitSpec::Identity { .. } => ("identity", self.scale()),
-        };
+        let scale = self.scale();
         require(
             scale > 0.0 && scale.is_finite(),
-            &format!("{name}.scale"),
+            &format!("{}.scale", self.name()),
             || "a positive, finite scale".into(),
         )?;
         match self {
