@@ -3,7 +3,7 @@
 //! matrix. `Metric` is the vocabulary that claims use (`run.metric` in an assertion).
 
 use crate::problem::{Problem, Reduction};
-use crate::solver::{Solution, Status};
+use crate::solver::{Certificate, Solution, Status};
 use nalgebra::{DMatrix, SVD};
 use serde::Serialize;
 
@@ -112,6 +112,8 @@ pub struct Metrics {
     pub balancedness: f64,
     pub steps: usize,
     pub status: Status,
+    /// A convex run's optimality certificate.
+    pub certificate: Option<Certificate>,
 }
 
 impl Metrics {
@@ -129,6 +131,7 @@ impl Metrics {
             balancedness: balancedness(&solution.factors),
             steps: solution.steps,
             status: solution.status,
+            certificate: solution.certificate.clone(),
             matrix: w.clone(),
         }
     }
@@ -146,9 +149,33 @@ impl Metrics {
             Metric::Steps => self.steps as f64,
             Metric::Converged => f64::from(u8::from(self.status == Status::Converged)),
             Metric::Diverged => f64::from(u8::from(self.status == Status::Diverged)),
+            Metric::Gap => self.certified(|c| c.gap),
+            Metric::Feasibility => self.certified(|c| c.feasibility),
+            Metric::LowerBound => self.certified(|c| c.lower_bound),
             matrix_metric => matrix_value(&self.matrix, &self.spectrum, matrix_metric),
         }
     }
+}
+
+impl Metrics {
+    /// A figure of the certificate; NaN for a run without one (claims reject that beforehand).
+    fn certified(&self, figure: impl Fn(&Certificate) -> f64) -> f64 {
+        self.certificate.as_ref().map_or(f64::NAN, figure)
+    }
+}
+
+/// `certified_gap(a, c)`: ‖W_a‖* − ⟨λ_c, 𝒜(W_a)⟩, how far W_a's nuclear norm certifiably exceeds
+/// the least nuclear norm of any matrix that fits W_a's own observations 𝒜(W_a), by the
+/// certificate λ_c of the convex run c. Never negative up to rounding (weak duality); it is zero
+/// only for a minimum-nuclear-norm solution, so a clear positive value proves that W_a is not one,
+/// whether or not W_a fits the data exactly.
+pub fn certified_gap(
+    w: &DMatrix<f64>,
+    spectrum: &MatrixMetrics,
+    certificate: &Certificate,
+    problem: &Problem,
+) -> f64 {
+    spectrum.nuclear_norm - certificate.bound_for(problem, w)
 }
 
 /// The value of a metric that only needs the matrix (`Metric::of_matrix`); NaN otherwise.
@@ -200,6 +227,32 @@ pub enum Metric {
     Converged,
     /// Boolean: the run produced NaN/Inf or blew up.
     Diverged,
+    /// `gap`: a convex run's relative duality gap |‖Z‖* − bound| / ‖Z‖*.
+    Gap,
+    /// `feasibility`: a convex run's largest constraint violation, relative to max(1, max|yᵢ|).
+    Feasibility,
+    /// `lower_bound`: a convex run's certified lower bound on the nuclear norm of every feasible
+    /// matrix.
+    LowerBound,
+}
+
+/// A quantity that compares two subjects (runs or `truth`), written `name(a, b)` in assertions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pairwise {
+    /// `certified_gap(a, c)` with c a convex run (see `certified_gap`).
+    CertifiedGap,
+}
+
+impl Pairwise {
+    /// Every pairwise name with its arguments, for documentation and error messages.
+    pub const NAMES: &[&str] = &["certified_gap(a, c)"];
+
+    pub fn parse(name: &str) -> Option<Pairwise> {
+        match name {
+            "certified_gap" => Some(Pairwise::CertifiedGap),
+            _ => None,
+        }
+    }
 }
 
 /// Every metric name with its argument list, for documentation and error messages.
@@ -222,6 +275,9 @@ pub const METRIC_NAMES: &[&str] = &[
     "steps",
     "converged",
     "diverged",
+    "gap",
+    "feasibility",
+    "lower_bound",
 ];
 
 impl Metric {
@@ -265,6 +321,9 @@ impl Metric {
             "steps" => none(Metric::Steps),
             "converged" => none(Metric::Converged),
             "diverged" => none(Metric::Diverged),
+            "gap" => none(Metric::Gap),
+            "feasibility" => none(Metric::Feasibility),
+            "lower_bound" => none(Metric::LowerBound),
             _ => Err(format!(
                 "a metric name, one of: {}; found `{name}`",
                 METRIC_NAMES.join(", ")
@@ -291,6 +350,11 @@ impl Metric {
                 | Metric::Entry(..)
                 | Metric::Determinant
         )
+    }
+
+    /// Whether the metric reads a convex run's certificate.
+    pub fn needs_certificate(&self) -> bool {
+        matches!(self, Metric::Gap | Metric::Feasibility | Metric::LowerBound)
     }
 
     /// Whether the metric compares with the ground truth.

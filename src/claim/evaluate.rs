@@ -1,10 +1,10 @@
 //! Runs a claim: for every seed (independently, in parallel) generate the problem, solve every
 //! run, measure, and evaluate every assertion; then count the seeds each assertion held for.
 
-use super::expr::{Reference, Subject};
+use super::expr::{Quantity, Reference, Subject};
 use super::report::{AssertionReport, ClaimReport, RunRecord, SeedResult};
 use super::spec::{ClaimSpec, Seeds, Verdict};
-use crate::metrics::{self, MatrixMetrics, Metrics};
+use crate::metrics::{self, MatrixMetrics, Metrics, Pairwise};
 use crate::solver;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -70,13 +70,28 @@ fn run_seed(claim: &ClaimSpec, seed: u64) -> SeedOutcome {
     let by_name: BTreeMap<&str, &Metrics> =
         solved.iter().map(|(n, _, m)| (n.as_str(), m)).collect();
     let truth = problem.truth.as_ref().map(|t| (t, MatrixMetrics::of(t)));
-    let resolve = |reference: &Reference| match &reference.subject {
-        Subject::Run(name) => by_name
+    // Claims are checked before anything runs, so a missing subject only reads as NaN.
+    let matrix_of = |subject: &Subject| match subject {
+        Subject::Run(name) => by_name.get(name.as_str()).map(|m| (&m.matrix, &m.spectrum)),
+        Subject::Truth => truth.as_ref().map(|(w, spectrum)| (*w, spectrum)),
+    };
+    let resolve = |reference: &Reference| match &reference.quantity {
+        Quantity::Of(Subject::Run(name), metric) => by_name
             .get(name.as_str())
-            .map_or(f64::NAN, |m| m.value(&reference.metric)),
-        Subject::Truth => truth.as_ref().map_or(f64::NAN, |(w, spectrum)| {
-            metrics::matrix_value(w, spectrum, &reference.metric)
+            .map_or(f64::NAN, |m| m.value(metric)),
+        Quantity::Of(Subject::Truth, metric) => truth.as_ref().map_or(f64::NAN, |(w, spectrum)| {
+            metrics::matrix_value(w, spectrum, metric)
         }),
+        Quantity::Between(Pairwise::CertifiedGap, a, Subject::Run(c)) => {
+            let certificate = by_name.get(c.as_str()).and_then(|m| m.certificate.as_ref());
+            match (matrix_of(a), certificate) {
+                (Some((w, spectrum)), Some(certificate)) => {
+                    metrics::certified_gap(w, spectrum, certificate, &problem)
+                }
+                _ => f64::NAN,
+            }
+        }
+        Quantity::Between(..) => f64::NAN,
     };
     let assertions = claim
         .assertions

@@ -1,8 +1,9 @@
-//! The assertion language: numbers, `run.metric` and `truth.metric` references, + − × ÷, abs,
-//! min, max, log10, comparisons, `and`, `or`, `not`. Parsed once, checked against the claim
-//! (run names, metrics, the problem's shape), then evaluated per seed.
+//! The assertion language: numbers, `run.metric` and `truth.metric` references, pairwise
+//! quantities `certified_gap(a, c)`, + − × ÷, abs, min, max, log10, comparisons, `and`, `or`,
+//! `not`. Parsed once, checked against the claim (run names, metrics, the problem's shape), then
+//! evaluated per seed.
 
-use crate::metrics::Metric;
+use crate::metrics::{Metric, Pairwise};
 use std::fmt;
 
 /// A problem with an assertion, at a 1-based character column of its text.
@@ -28,11 +29,36 @@ pub enum Subject {
     Truth,
 }
 
-/// `subject.metric`, as written.
+impl Subject {
+    fn named(name: String) -> Subject {
+        if name == "truth" {
+            Subject::Truth
+        } else {
+            Subject::Run(name)
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Subject::Run(name) => name,
+            Subject::Truth => "truth",
+        }
+    }
+}
+
+/// What a reference reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Quantity {
+    /// `subject.metric`.
+    Of(Subject, Metric),
+    /// `name(a, b)`.
+    Between(Pairwise, Subject, Subject),
+}
+
+/// A quantity, as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {
-    pub subject: Subject,
-    pub metric: Metric,
+    pub quantity: Quantity,
     /// The reference as the claim wrote it, for reports.
     pub text: String,
 }
@@ -102,6 +128,8 @@ impl fmt::Display for Type {
 /// What an expression may refer to.
 pub struct Scope<'a> {
     pub runs: &'a [&'a str],
+    /// The runs that hand back an optimality certificate (convex runs).
+    pub certified: &'a [&'a str],
     pub rows: usize,
     pub cols: usize,
     pub has_truth: bool,
@@ -182,28 +210,59 @@ impl Expr {
     }
 
     fn check_reference(&self, reference: &Reference, scope: &Scope) -> Result<Type, ExprError> {
-        let metric = reference.metric;
+        match &reference.quantity {
+            Quantity::Of(subject, metric) => self.check_metric(subject, *metric, reference, scope),
+            Quantity::Between(Pairwise::CertifiedGap, a, c) => {
+                let (a_at, c_at) = self.argument_offsets(&reference.text);
+                check_subject(a, scope).map_err(|e| ExprError::at(a_at, e))?;
+                match c {
+                    Subject::Run(name) if scope.certified.contains(&name.as_str()) => {
+                        Ok(Type::Number)
+                    }
+                    _ => Err(ExprError::at(
+                        c_at,
+                        format!(
+                            "a convex run with a certificate as the second argument of `certified_gap` ({})",
+                            listed(scope.certified)
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// The offsets of the two arguments of `name(a, b)` written at this expression.
+    fn argument_offsets(&self, text: &str) -> (usize, usize) {
+        let open = text.find('(').map_or(0, |k| k + 1);
+        let comma = text.find(',').map_or(open, |k| k + 2);
+        (self.offset + open, self.offset + comma)
+    }
+
+    fn check_metric(
+        &self,
+        subject: &Subject,
+        metric: Metric,
+        reference: &Reference,
+        scope: &Scope,
+    ) -> Result<Type, ExprError> {
         let metric_at = self.offset + reference.text.find('.').map_or(0, |dot| dot + 1);
-        match &reference.subject {
-            Subject::Run(name) if !scope.runs.contains(&name.as_str()) => {
-                return Err(ExprError::at(
-                    self.offset,
-                    format!(
-                        "a run of this claim ({}) or `truth`; found `{name}`",
-                        scope.runs.join(", ")
-                    ),
-                ));
-            }
-            Subject::Truth if !scope.has_truth => {
-                return Err(ExprError::at(
-                    self.offset,
-                    "a problem with a ground truth for `truth.*`",
-                ));
-            }
+        check_subject(subject, scope).map_err(|e| ExprError::at(self.offset, e))?;
+        match subject {
             Subject::Truth if !metric.of_matrix() => {
                 return Err(ExprError::at(
                     metric_at,
                     "a metric of a matrix for `truth` (not a run's loss, steps or status)",
+                ));
+            }
+            Subject::Run(name)
+                if metric.needs_certificate() && !scope.certified.contains(&name.as_str()) =>
+            {
+                return Err(ExprError::at(
+                    metric_at,
+                    format!(
+                        "a convex run with a certificate for this metric ({}); `{name}` has none",
+                        listed(scope.certified)
+                    ),
                 ));
             }
             _ => {}
@@ -331,6 +390,29 @@ impl Expr {
         } else {
             margin
         }
+    }
+}
+
+/// A run of the claim, or `truth` when the problem has one; the error says what was expected.
+fn check_subject(subject: &Subject, scope: &Scope) -> Result<(), String> {
+    match subject {
+        Subject::Run(name) if !scope.runs.contains(&name.as_str()) => Err(format!(
+            "a run of this claim ({}) or `truth`; found `{name}`",
+            scope.runs.join(", ")
+        )),
+        Subject::Truth if !scope.has_truth => {
+            Err("a problem with a ground truth for `truth`".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Names for a message, or "none in this claim".
+fn listed(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none in this claim".into()
+    } else {
+        names.join(", ")
     }
 }
 
@@ -629,6 +711,7 @@ impl Parser {
             }
             TokenKind::Name(name) => match name.as_str() {
                 "abs" | "min" | "max" | "log10" => self.call(&name, offset),
+                _ if Pairwise::parse(&name).is_some() => self.pairwise(&name, offset),
                 "and" | "or" | "not" => Err(ExprError::at(
                     offset,
                     format!("a number or a `run.metric` reference before `{name}`"),
@@ -671,13 +754,52 @@ impl Parser {
         }
     }
 
+    /// `name(a, b)` with two subjects.
+    fn pairwise(&mut self, name: &str, offset: usize) -> Result<Expr, ExprError> {
+        let pairwise = Pairwise::parse(name).expect("called for pairwise names");
+        self.expect_symbol("(")?;
+        let a = self.subject(name)?;
+        self.expect_symbol(",")?;
+        let b = self.subject(name)?;
+        self.expect_symbol(")")?;
+        let text = format!("{name}({}, {})", a.name(), b.name());
+        Ok(Expr {
+            offset,
+            node: Node::Ref(Reference {
+                quantity: Quantity::Between(pairwise, a, b),
+                text,
+            }),
+        })
+    }
+
+    /// A run name or `truth`, as an argument of `name`.
+    fn subject(&mut self, name: &str) -> Result<Subject, ExprError> {
+        match self.peek().cloned() {
+            Some(Token {
+                kind: TokenKind::Name(subject),
+                ..
+            }) => {
+                self.position += 1;
+                Ok(Subject::named(subject))
+            }
+            _ => Err(ExprError::at(
+                self.offset(),
+                format!(
+                    "a run name or `truth` as argument of `{name}`, found {}",
+                    self.describe_next()
+                ),
+            )),
+        }
+    }
+
     /// `subject.metric` or `subject.metric(number, …)`.
     fn reference(&mut self, subject: String, offset: usize) -> Result<Expr, ExprError> {
         if !self.eat_symbol(".") {
             return Err(ExprError::at(
                 offset,
                 format!(
-                    "a reference `run.metric` or `truth.metric`, or a function abs/min/max/log10; found `{subject}` alone"
+                    "a reference `run.metric` or `truth.metric`, a function abs/min/max/log10 or a pairwise {}; found `{subject}` alone",
+                    Pairwise::NAMES.join(", ")
                 ),
             ));
         }
@@ -729,16 +851,10 @@ impl Parser {
         }
         let metric =
             Metric::parse(&metric, &arguments).map_err(|e| ExprError::at(metric_offset, e))?;
-        let subject = if subject == "truth" {
-            Subject::Truth
-        } else {
-            Subject::Run(subject)
-        };
         Ok(Expr {
             offset,
             node: Node::Ref(Reference {
-                subject,
-                metric,
+                quantity: Quantity::Of(Subject::named(subject), metric),
                 text,
             }),
         })
@@ -751,7 +867,8 @@ mod tests {
 
     fn scope() -> Scope<'static> {
         Scope {
-            runs: &["depth2", "depth3"],
+            runs: &["depth2", "depth3", "nuclear"],
+            certified: &["nuclear"],
             rows: 3,
             cols: 3,
             has_truth: true,

@@ -197,8 +197,15 @@ impl ClaimSpec {
                 .map_err(|e| from_invalid(e.within(&field)))?;
         }
         let names: Vec<&str> = raw.runs.keys().map(String::as_str).collect();
+        let certified: Vec<&str> = raw
+            .runs
+            .iter()
+            .filter(|(_, run)| run.certifies())
+            .map(|(name, _)| name.as_str())
+            .collect();
         let scope = Scope {
             runs: &names,
+            certified: &certified,
             rows,
             cols,
             has_truth: raw.problem.has_truth(),

@@ -123,19 +123,50 @@ impl Problem {
         }
     }
 
-    /// rᵢ = ⟨Aᵢ, W⟩ − yᵢ into a preallocated vector of length k.
-    pub fn residuals_into(&self, w: &DMatrix<f64>, residuals: &mut DVector<f64>) {
+    /// The observed values y.
+    pub fn targets(&self) -> &[f64] {
         match &self.observations {
-            Observations::Entries { at, values } => {
-                for ((r, &(i, j)), y) in residuals.iter_mut().zip(at).zip(values) {
-                    *r = w[(i, j)] - y;
+            Observations::Entries { values, .. } => values,
+            Observations::Measurements { targets, .. } => targets.as_slice(),
+        }
+    }
+
+    /// 𝒜(W) = (⟨Aᵢ, W⟩)ᵢ into a preallocated vector of length k.
+    pub fn observe_into(&self, w: &DMatrix<f64>, observed: &mut DVector<f64>) {
+        match &self.observations {
+            Observations::Entries { at, .. } => {
+                for (o, &(i, j)) in observed.iter_mut().zip(at) {
+                    *o = w[(i, j)];
                 }
             }
-            Observations::Measurements { operator, targets } => {
-                residuals.copy_from(targets);
+            Observations::Measurements { operator, .. } => {
                 let w = DVectorView::from_slice(w.as_slice(), w.len());
-                residuals.gemv(1.0, operator, &w, -1.0);
+                observed.gemv(1.0, operator, &w, 0.0);
             }
+        }
+    }
+
+    /// `out += alpha · 𝒜*(v)`, with the adjoint 𝒜*(v) = Σᵢ vᵢ Aᵢ.
+    pub fn add_adjoint(&self, alpha: f64, v: &DVector<f64>, out: &mut DMatrix<f64>) {
+        match &self.observations {
+            Observations::Entries { at, .. } => {
+                for (x, &(i, j)) in v.iter().zip(at) {
+                    out[(i, j)] += alpha * x;
+                }
+            }
+            Observations::Measurements { operator, .. } => {
+                let len = out.len();
+                let mut out = DVectorViewMut::from_slice(out.as_mut_slice(), len);
+                out.gemv_tr(alpha, operator, v, 1.0);
+            }
+        }
+    }
+
+    /// rᵢ = ⟨Aᵢ, W⟩ − yᵢ into a preallocated vector of length k.
+    pub fn residuals_into(&self, w: &DMatrix<f64>, residuals: &mut DVector<f64>) {
+        self.observe_into(w, residuals);
+        for (r, y) in residuals.iter_mut().zip(self.targets()) {
+            *r -= y;
         }
     }
 
@@ -149,20 +180,8 @@ impl Problem {
         gradient: &mut DMatrix<f64>,
     ) -> f64 {
         self.residuals_into(w, residuals);
-        let weight = reduction.weight(residuals.len());
-        match &self.observations {
-            Observations::Entries { at, .. } => {
-                gradient.fill(0.0);
-                for (r, &(i, j)) in residuals.iter().zip(at) {
-                    gradient[(i, j)] += weight * r;
-                }
-            }
-            Observations::Measurements { operator, .. } => {
-                let len = gradient.len();
-                let mut g = DVectorViewMut::from_slice(gradient.as_mut_slice(), len);
-                g.gemv_tr(weight, operator, residuals, 0.0);
-            }
-        }
+        gradient.fill(0.0);
+        self.add_adjoint(reduction.weight(residuals.len()), residuals, gradient);
         reduction.loss(residuals)
     }
 

@@ -11,6 +11,10 @@ pub trait Iterate {
     fn evaluate(&mut self) -> f64;
     /// One step from the last evaluated point.
     fn advance(&mut self);
+    /// A method's own convergence test (a duality certificate, say), after `evaluate`.
+    fn converged(&mut self) -> bool {
+        false
+    }
     /// The current end-to-end matrix, valid after `evaluate`.
     fn matrix(&self) -> &DMatrix<f64>;
 }
@@ -19,7 +23,7 @@ pub trait Iterate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// The loss fell to the target.
+    /// The loss fell to the target, or the method's own test (a certificate) passed.
     Converged,
     /// The step budget ran out first.
     Exhausted,
@@ -63,7 +67,7 @@ pub fn drive(
         }
         let status = if !loss.is_finite() || loss > ceiling {
             Some(Status::Diverged)
-        } else if stopping.target_loss.is_some_and(|target| loss <= target) {
+        } else if stopping.target_loss.is_some_and(|target| loss <= target) || method.converged() {
             Some(Status::Converged)
         } else if steps >= stopping.max_steps {
             Some(Status::Exhausted)

@@ -4,11 +4,13 @@
 pub mod deep;
 pub mod driver;
 pub mod init;
+pub mod nuclear;
 pub mod optimizer;
 
 pub use deep::{DeepFactorisation, DeepSpec, Descent};
 pub use driver::{Status, Stopping};
 pub use init::InitSpec;
+pub use nuclear::{Admm, Certificate, NuclearNormSpec};
 pub use optimizer::{OptimizerSpec, StepRule};
 
 use crate::invalid::Invalid;
@@ -24,6 +26,8 @@ use serde::{Deserialize, Serialize};
 pub enum RunSpec {
     /// Gradient-based training of W = W_N ⋯ W_1.
     Deep(DeepSpec),
+    /// Minimum nuclear norm subject to the observations, with an optimality certificate.
+    NuclearNorm(NuclearNormSpec),
 }
 
 /// The result of a run.
@@ -36,6 +40,8 @@ pub struct Solution {
     pub trace: Trace,
     pub status: Status,
     pub steps: usize,
+    /// The optimality certificate of a convex run.
+    pub certificate: Option<Certificate>,
 }
 
 impl RunSpec {
@@ -43,19 +49,26 @@ impl RunSpec {
     pub fn validate(&self, rows: usize, cols: usize) -> Result<(), Invalid> {
         match self {
             RunSpec::Deep(deep) => deep.validate(rows, cols).map_err(|e| e.within("deep")),
+            RunSpec::NuclearNorm(spec) => spec.validate().map_err(|e| e.within("nuclear_norm")),
         }
+    }
+
+    /// Whether the run hands back an optimality certificate.
+    pub fn certifies(&self) -> bool {
+        matches!(self, RunSpec::NuclearNorm(_))
     }
 
     /// The loss normalisation the run optimises (and reports as `train_loss`).
     pub fn reduction(&self) -> Reduction {
         match self {
             RunSpec::Deep(deep) => deep.loss,
+            RunSpec::NuclearNorm(_) => Reduction::Mean,
         }
     }
 }
 
-/// Runs `run` on `problem`; the initialisation draws from the seed's stream named by the run's
-/// initialisation identity. Expects a validated run.
+/// Runs `run` on `problem`; a deep run's initialisation draws from the seed's stream named by the
+/// run's initialisation identity. Expects a validated run.
 pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> Solution {
     match run {
         RunSpec::Deep(spec) => {
@@ -76,6 +89,24 @@ pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> Solution {
             Solution {
                 matrix: descent.model.product().clone(),
                 factors: descent.model.into_factors(),
+                trace: outcome.trace,
+                status: outcome.status,
+                steps: outcome.steps,
+                certificate: None,
+            }
+        }
+        RunSpec::NuclearNorm(spec) => {
+            let mut admm = Admm::new(problem, spec.clone());
+            let stopping = Stopping {
+                max_steps: spec.iterations,
+                target_loss: None,
+            };
+            let outcome = driver::drive(&mut admm, stopping, problem.truth.as_ref());
+            let matrix = admm.solution().clone();
+            Solution {
+                certificate: Some(admm.certificate()),
+                factors: vec![matrix.clone()],
+                matrix,
                 trace: outcome.trace,
                 status: outcome.status,
                 steps: outcome.steps,

@@ -1,0 +1,350 @@
+//! The convex baseline: minimise ‖X‖* subject to 𝒜(X) = y, or to |𝒜(X) − y|∞ ≤ δ as Arora et
+//! al. (2019, code) ran it through CVXPY with δ = 1e-3, and prove the answer optimal.
+//!
+//! Splitting (Boyd et al. 2011, "Distributed optimization … ADMM", §3 and §5): minimise
+//! ‖Z‖* + ι_B(v) subject to X = Z and 𝒜(X) = v, where B is the box [y − δ, y + δ]. One iteration:
+//! - X: the least-squares step (I + 𝒜*𝒜)X = Z − U + 𝒜*(v − u), solved through Woodbury's
+//!   identity with the k×k matrix I + 𝒜𝒜* (= 2I for completion; a Cholesky factor for sensing);
+//! - Z: singular value thresholding of X + U at 1/ρ (Cai, Candès, Shen 2010);
+//! - v: 𝒜(X) + u clamped to B;
+//! - the scaled multipliers: U += X − Z, u += 𝒜(X) − v.
+//!
+//! Works for completion, sensing and explicit instances alike, exact (δ = 0) or relaxed.
+//!
+//! **Certificate** (weak duality): if ‖𝒜*(λ)‖₂ ≤ 1 then every matrix X has
+//! ‖X‖* ≥ ⟨𝒜*(λ), X⟩ = ⟨λ, 𝒜(X)⟩, so every feasible X has ‖X‖* ≥ ⟨y, λ⟩ − δ‖λ‖₁. The multiplier
+//! of 𝒜(X) = v, λ = −ρu, scaled down until ‖𝒜*(λ)‖₂ ≤ 1, is such a λ; the run stops when that bound
+//! is within `gap` of ‖Z‖* and Z is feasible to `feasibility`.
+
+use super::driver::Iterate;
+use crate::invalid::{Invalid, require};
+use crate::problem::{Observations, Problem, Reduction};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn, SVD};
+use serde::{Deserialize, Serialize};
+
+/// A nuclear-norm minimisation run as a claim describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NuclearNormSpec {
+    /// δ: each observation may miss its value by this much (0, the default, is exact equality).
+    #[serde(default)]
+    pub slack: f64,
+    /// Stop when (‖Z‖* − bound) / ‖Z‖* falls to this relative duality gap …
+    #[serde(default = "default_gap")]
+    pub gap: f64,
+    /// … and no observation misses its box by more than this, relative to max(1, max|yᵢ|).
+    #[serde(default = "default_feasibility")]
+    pub feasibility: f64,
+    /// The iteration budget; a run that spends it without reaching both tolerances is `exhausted`.
+    #[serde(default = "default_iterations")]
+    pub iterations: usize,
+    /// ADMM's penalty ρ, relative to the data's scale (see `Admm::new`).
+    #[serde(default = "default_rho")]
+    pub rho: f64,
+}
+
+fn default_gap() -> f64 {
+    1e-6
+}
+
+fn default_feasibility() -> f64 {
+    1e-8
+}
+
+fn default_iterations() -> usize {
+    50_000
+}
+
+fn default_rho() -> f64 {
+    1.0
+}
+
+impl NuclearNormSpec {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        let positive = |x: f64| x > 0.0 && x.is_finite();
+        require(self.slack >= 0.0 && self.slack.is_finite(), "slack", || {
+            "a slack δ ≥ 0".into()
+        })?;
+        require(positive(self.gap), "gap", || {
+            "a positive relative duality gap".into()
+        })?;
+        require(positive(self.feasibility), "feasibility", || {
+            "a positive feasibility tolerance".into()
+        })?;
+        require(self.iterations >= 1, "iterations", || {
+            "at least 1 iteration".into()
+        })?;
+        require(positive(self.rho), "rho", || "a positive penalty ρ".into())
+    }
+}
+
+/// A proof that no feasible matrix has a nuclear norm below `lower_bound`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Certificate {
+    /// λ, one multiplier per observation, with ‖𝒜*(λ)‖₂ ≤ 1.
+    pub multipliers: DVector<f64>,
+    /// ⟨y, λ⟩ − δ‖λ‖₁: a lower bound on ‖X‖* over every feasible X.
+    pub lower_bound: f64,
+    /// |‖Z‖* − lower_bound| / ‖Z‖* for the returned Z.
+    pub gap: f64,
+    /// The largest violation of |⟨Aᵢ, Z⟩ − yᵢ| ≤ δ, relative to max(1, max|yᵢ|).
+    pub feasibility: f64,
+}
+
+impl Certificate {
+    /// The bound the certificate gives for any matrix X (feasible or not): ‖X‖* ≥ ⟨λ, 𝒜(X)⟩.
+    pub fn bound_for(&self, problem: &Problem, x: &DMatrix<f64>) -> f64 {
+        let mut observed = DVector::zeros(problem.observation_count());
+        problem.observe_into(x, &mut observed);
+        self.multipliers.dot(&observed)
+    }
+}
+
+/// How often (in iterations) the certificate is computed; it costs one extra SVD.
+const CHECK_EVERY: usize = 10;
+
+/// Residual balancing (Boyd et al. 2011, §3.4.1), on the two stopping measures: when one is more
+/// than `BALANCE` times further from its tolerance than the other, ρ moves by `RHO_FACTOR`
+/// towards it. After `MAX_ADAPTATIONS` moves ρ stays fixed, so ADMM's convergence proof applies.
+const BALANCE: f64 = 10.0;
+const RHO_FACTOR: f64 = 2.0;
+const MAX_ADAPTATIONS: usize = 100;
+
+/// (I + 𝒜𝒜*)⁻¹, the only inverse the X-step needs.
+enum GramInverse {
+    /// Completion: 𝒜𝒜* = I (distinct entries), so the inverse is I/2.
+    Half,
+    Cholesky(Cholesky<f64, Dyn>),
+}
+
+/// ADMM's state and its buffers, allocated once.
+pub struct Admm<'p> {
+    problem: &'p Problem,
+    spec: NuclearNormSpec,
+    /// ρ in absolute units: `spec.rho` divided by the data's scale.
+    rho: f64,
+    gram: GramInverse,
+    x: DMatrix<f64>,
+    z: DMatrix<f64>,
+    /// Scaled multiplier of X = Z.
+    u_matrix: DMatrix<f64>,
+    v: DVector<f64>,
+    /// Scaled multiplier of 𝒜(X) = v.
+    u_vector: DVector<f64>,
+    /// ‖Z‖*, from the last thresholding.
+    nuclear_norm: f64,
+    /// Scratch: a matrix and two vectors of length k.
+    work: DMatrix<f64>,
+    observed: DVector<f64>,
+    solve: DVector<f64>,
+    iteration: usize,
+    adaptations: usize,
+    certificate: Option<Certificate>,
+}
+
+impl<'p> Admm<'p> {
+    /// Starts from Z = 0. ρ is scaled by the data: with `spec.rho` = 1 the thresholding level 1/ρ
+    /// is √(rows·cols/k)·rms(y), about one singular value's share of the observed energy, so the
+    /// iteration count does not depend on the units of y.
+    pub fn new(problem: &'p Problem, spec: NuclearNormSpec) -> Self {
+        let (rows, cols) = (problem.rows, problem.cols);
+        let k = problem.observation_count();
+        let targets = DVector::from_column_slice(problem.targets());
+        let rms = (targets.norm_squared() / k as f64).sqrt();
+        let scale = ((rows * cols) as f64 / k as f64).sqrt() * rms;
+        let rho = spec.rho / if scale > 0.0 { scale } else { 1.0 };
+        let gram = match &problem.observations {
+            Observations::Entries { .. } => GramInverse::Half,
+            Observations::Measurements { operator, .. } => {
+                let mut gram = operator * operator.transpose();
+                for i in 0..k {
+                    gram[(i, i)] += 1.0;
+                }
+                GramInverse::Cholesky(
+                    Cholesky::new(gram).expect("I + 𝒜𝒜* is symmetric positive definite"),
+                )
+            }
+        };
+        Self {
+            problem,
+            spec,
+            rho,
+            gram,
+            x: DMatrix::zeros(rows, cols),
+            z: DMatrix::zeros(rows, cols),
+            u_matrix: DMatrix::zeros(rows, cols),
+            v: targets,
+            u_vector: DVector::zeros(k),
+            nuclear_norm: 0.0,
+            work: DMatrix::zeros(rows, cols),
+            observed: DVector::zeros(k),
+            solve: DVector::zeros(k),
+            iteration: 0,
+            adaptations: 0,
+            certificate: None,
+        }
+    }
+
+    /// The current iterate Z (low rank, feasible to the tolerance once converged).
+    pub fn solution(&self) -> &DMatrix<f64> {
+        &self.z
+    }
+
+    /// The certificate for the current iterate (computed now if the last one is stale).
+    pub fn certificate(&mut self) -> Certificate {
+        if self.certificate.is_none() {
+            self.certify();
+        }
+        self.certificate.clone().expect("just computed")
+    }
+
+    /// X ← (I + 𝒜*𝒜)⁻¹ (Z − U + 𝒜*(v − u)) = R − 𝒜*((I + 𝒜𝒜*)⁻¹ 𝒜R).
+    fn least_squares_step(&mut self) {
+        let problem = self.problem;
+        self.x.copy_from(&self.z);
+        self.x -= &self.u_matrix;
+        self.solve.copy_from(&self.v);
+        self.solve -= &self.u_vector;
+        problem.add_adjoint(1.0, &self.solve, &mut self.x);
+        problem.observe_into(&self.x, &mut self.solve);
+        match &self.gram {
+            GramInverse::Half => self.solve *= 0.5,
+            GramInverse::Cholesky(factor) => factor.solve_mut(&mut self.solve),
+        }
+        problem.add_adjoint(-1.0, &self.solve, &mut self.x);
+    }
+
+    /// Z ← SVT(X + U, 1/ρ); a failed SVD leaves NaN, which the driver reports as divergence.
+    fn threshold_step(&mut self) {
+        self.work.copy_from(&self.x);
+        self.work += &self.u_matrix;
+        let threshold = 1.0 / self.rho;
+        let matrix = std::mem::replace(&mut self.work, DMatrix::zeros(0, 0));
+        match SVD::try_new_unordered(matrix, true, true, f64::EPSILON, 10_000) {
+            Some(SVD {
+                u: Some(mut left),
+                v_t: Some(right),
+                singular_values,
+            }) => {
+                self.nuclear_norm = 0.0;
+                for (mut column, &sigma) in left.column_iter_mut().zip(singular_values.iter()) {
+                    let shrunk = (sigma - threshold).max(0.0);
+                    self.nuclear_norm += shrunk;
+                    column *= shrunk;
+                }
+                self.z.gemm(1.0, &left, &right, 0.0);
+                self.work = left;
+            }
+            _ => {
+                self.z.fill(f64::NAN);
+                self.nuclear_norm = f64::NAN;
+                self.work = DMatrix::zeros(self.problem.rows, self.problem.cols);
+            }
+        }
+    }
+
+    /// v ← clamp(𝒜(X) + u, y ± δ); then the multipliers.
+    fn box_and_multiplier_step(&mut self) {
+        self.problem.observe_into(&self.x, &mut self.observed);
+        let slack = self.spec.slack;
+        for (((v, u), &a), &y) in self
+            .v
+            .iter_mut()
+            .zip(self.u_vector.iter_mut())
+            .zip(self.observed.iter())
+            .zip(self.problem.targets())
+        {
+            *v = (a + *u).clamp(y - slack, y + slack);
+            *u += a - *v;
+        }
+        self.u_matrix += &self.x;
+        self.u_matrix -= &self.z;
+    }
+
+    /// ρ ← factor·ρ, keeping the unscaled multipliers ρU and ρu.
+    fn rescale(&mut self, factor: f64) {
+        self.rho *= factor;
+        self.u_matrix /= factor;
+        self.u_vector /= factor;
+        self.adaptations += 1;
+    }
+
+    /// The certificate from the current multipliers, and the gap and feasibility of Z.
+    fn certify(&mut self) {
+        let problem = self.problem;
+        let mut lambda = &self.u_vector * -self.rho;
+        self.work.fill(0.0);
+        problem.add_adjoint(1.0, &lambda, &mut self.work);
+        let spectral = crate::metrics::singular_values(&self.work)
+            .first()
+            .copied()
+            .unwrap_or(0.0);
+        if spectral > 1.0 {
+            lambda /= spectral;
+        }
+        let targets = problem.targets();
+        let slack = self.spec.slack;
+        let lower_bound = lambda
+            .iter()
+            .zip(targets)
+            .map(|(l, y)| l * y - slack * l.abs())
+            .sum::<f64>();
+        problem.observe_into(&self.z, &mut self.observed);
+        let scale = targets.iter().fold(1.0, |m: f64, y| m.max(y.abs()));
+        let violation = self
+            .observed
+            .iter()
+            .zip(targets)
+            .map(|(a, y)| ((a - y).abs() - slack).max(0.0))
+            .fold(0.0, f64::max);
+        let primal = self.nuclear_norm;
+        self.certificate = Some(Certificate {
+            multipliers: lambda,
+            lower_bound,
+            gap: (primal - lower_bound).abs()
+                / primal.max(lower_bound.abs()).max(f64::MIN_POSITIVE),
+            feasibility: violation / scale,
+        });
+    }
+}
+
+impl Iterate for Admm<'_> {
+    /// The train loss (½·mean) of Z, so that the trace shows the fit improving.
+    fn evaluate(&mut self) -> f64 {
+        self.problem.residuals_into(&self.z, &mut self.observed);
+        Reduction::Mean.loss(&self.observed)
+    }
+
+    fn advance(&mut self) {
+        self.least_squares_step();
+        self.threshold_step();
+        self.box_and_multiplier_step();
+        self.iteration += 1;
+        self.certificate = None;
+    }
+
+    fn converged(&mut self) -> bool {
+        if self.iteration == 0 || self.iteration % CHECK_EVERY != 0 {
+            return false;
+        }
+        self.certify();
+        let certificate = self.certificate.as_ref().expect("just computed");
+        let infeasible = certificate.feasibility / self.spec.feasibility;
+        let gapped = certificate.gap / self.spec.gap;
+        if infeasible <= 1.0 && gapped <= 1.0 {
+            return true;
+        }
+        if self.adaptations < MAX_ADAPTATIONS {
+            if infeasible > BALANCE * gapped {
+                self.rescale(RHO_FACTOR);
+            } else if gapped > BALANCE * infeasible {
+                self.rescale(1.0 / RHO_FACTOR);
+            }
+        }
+        false
+    }
+
+    fn matrix(&self) -> &DMatrix<f64> {
+        &self.z
+    }
+}
