@@ -324,7 +324,7 @@ impl Iterate for Admm<'_> {
     }
 
     fn converged(&mut self) -> bool {
-        if self.iteration == 0 || self.iteration % CHECK_EVERY != 0 {
+        if self.iteration == 0 || !self.iteration.is_multiple_of(CHECK_EVERY) {
             return false;
         }
         self.certify();
