@@ -219,8 +219,8 @@ impl<'p> Admm<'p> {
         self.work.copy_from(&self.x);
         self.work += &self.u_matrix;
         let threshold = 1.0 / self.rho;
-        let matrix = std::mem::replace(&mut self.work, DMatrix::zeros(0, 0));
-        match SVD::try_new_unordered(matrix, true, true, f64::EPSILON, 10_000) {
+        // nalgebra's SVD consumes its input and allocates its factors: O(n²) against O(n³) work.
+        match SVD::try_new_unordered(self.work.clone(), true, true, f64::EPSILON, 10_000) {
             Some(SVD {
                 u: Some(mut left),
                 v_t: Some(right),
@@ -233,12 +233,10 @@ impl<'p> Admm<'p> {
                     column *= shrunk;
                 }
                 self.z.gemm(1.0, &left, &right, 0.0);
-                self.work = left;
             }
             _ => {
                 self.z.fill(f64::NAN);
                 self.nuclear_norm = f64::NAN;
-                self.work = DMatrix::zeros(self.problem.rows, self.problem.cols);
             }
         }
     }
