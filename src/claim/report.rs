@@ -76,7 +76,19 @@ pub struct RunRecord {
     pub test_mse: Option<f64>,
     pub effective_rank: f64,
     pub nuclear_norm: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateRecord>,
     pub trace: Trace,
+}
+
+/// A convex run's certificate as exported: anyone can check ‖𝒜*(λ)‖₂ ≤ 1 and the bound.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CertificateRecord {
+    pub lower_bound: f64,
+    pub gap: f64,
+    pub feasibility: f64,
+    /// λ, one multiplier per observation in the problem's order; left out of snapshots.
+    pub multipliers: Vec<f64>,
 }
 
 impl RunRecord {
@@ -90,6 +102,12 @@ impl RunRecord {
             test_mse: metrics.test_mse,
             effective_rank: metrics.spectrum.effective_rank,
             nuclear_norm: metrics.spectrum.nuclear_norm,
+            certificate: metrics.certificate.as_ref().map(|c| CertificateRecord {
+                lower_bound: c.lower_bound,
+                gap: c.gap,
+                feasibility: c.feasibility,
+                multipliers: c.multipliers.iter().copied().collect(),
+            }),
             trace,
         }
     }
@@ -161,6 +179,9 @@ impl ClaimReport {
                     .filter_map(|r| r.as_object_mut())
                     .for_each(|r| {
                         r.remove("trace");
+                        if let Some(c) = r.get_mut("certificate").and_then(|c| c.as_object_mut()) {
+                            c.remove("multipliers");
+                        }
                     });
             }
         }
