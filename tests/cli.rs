@@ -87,3 +87,29 @@ fn folders_are_read_in_name_order_and_json_carries_the_full_report() {
     assert_eq!(first["runs"][0]["status"], "converged");
     assert!(first["runs"][0]["trace"].as_array().unwrap().len() > 3);
 }
+
+#[test]
+fn json_exports_a_checkable_certificate() {
+    let output = implreg(&[
+        "check",
+        "--format",
+        "json",
+        "specs/commuting-measurements.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let reports: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    let nuclear = reports[0]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"] == "nuclear")
+        .expect("the convex run is reported");
+    let certificate = &nuclear["certificate"];
+    // One measurement ⟨diag(1, 2, 3), W⟩ = 6: ‖𝒜*(λ)‖₂ = 3|λ| ≤ 1 and the bound 6λ = 2 need λ = 1/3.
+    let lambda = certificate["multipliers"][0].as_f64().unwrap();
+    assert!((lambda - 1.0 / 3.0).abs() <= 1e-9, "λ = {lambda}");
+    assert!(3.0 * lambda.abs() <= 1.0 + 1e-12);
+    let bound = certificate["lower_bound"].as_f64().unwrap();
+    assert!((bound - 6.0 * lambda).abs() <= 1e-12 && (bound - 2.0).abs() <= 1e-6);
+    assert!(certificate["gap"].as_f64().unwrap() <= 1e-6);
+}

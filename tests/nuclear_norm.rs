@@ -229,3 +229,19 @@ proptest! {
         prop_assert!((bound - y.abs() / a[largest].abs()).abs() <= 1e-6 * bound);
     }
 }
+
+/// A run stopped before its tolerances says so in its status, and its certificate is still a
+/// valid lower bound.
+#[test]
+fn a_run_out_of_iterations_is_exhausted_with_a_valid_bound() {
+    let problem = instance(30, 30, 2, 250, false, 0);
+    let spec: NuclearNormSpec = serde_yaml::from_str("{ iterations: 15 }").unwrap();
+    let solution = solve(&problem, spec);
+    assert_eq!(solution.status, Status::Exhausted);
+    assert_eq!(solution.steps, 15);
+    let certificate = solution.certificate.unwrap();
+    assert!(certificate.gap > 1e-6 || certificate.feasibility > 1e-8);
+    assert!(adjoint_norm(&problem, &certificate.multipliers) <= 1.0 + 1e-9);
+    let truth = MatrixMetrics::of(problem.truth.as_ref().unwrap()).nuclear_norm;
+    assert!(certificate.lower_bound <= truth);
+}

@@ -143,9 +143,9 @@ pub struct Admm<'p> {
 }
 
 impl<'p> Admm<'p> {
-    /// Starts from Z = 0. ρ is scaled by the data: with `spec.rho` = 1 the thresholding level 1/ρ
-    /// is √(rows·cols/k)·rms(y), about one singular value's share of the observed energy, so the
-    /// iteration count does not depend on the units of y.
+    /// Starts from Z = 0. The thresholding level 1/ρ is `1/spec.rho` times √(rows·cols/k)·rms(y),
+    /// the data's own scale: rescaling y by c then rescales every iterate by c, so the iteration
+    /// count does not depend on the units of y.
     pub fn new(problem: &'p Problem, spec: NuclearNormSpec) -> Self {
         let (rows, cols) = (problem.rows, problem.cols);
         let k = problem.observation_count();
