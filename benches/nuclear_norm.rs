@@ -40,7 +40,9 @@ fn iteration(c: &mut Criterion) {
 
 fn whole_solve(c: &mut Criterion) {
     let mut group = c.benchmark_group("nuclear_norm_solve");
-    group.sample_size(10).measurement_time(Duration::from_secs(40));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(40));
     let problem = completion(100, 5, 2000);
     let run = RunSpec::NuclearNorm(defaults());
     group.bench_function("completion_n100_m2000_gap1e-6", |b| {
