@@ -17,3 +17,4 @@ pub mod problem;
 pub mod random;
 pub mod solver;
 pub mod trace;
+pub mod watch;

@@ -4,6 +4,7 @@
 
 use crate::problem::{Problem, Reduction};
 use crate::solver::{Certificate, Solution, Status};
+use crate::watch::{Extremes, When};
 use nalgebra::{DMatrix, SVD};
 use serde::Serialize;
 
@@ -112,13 +113,48 @@ pub struct Metrics {
     pub balancedness: f64,
     pub steps: usize,
     pub status: Status,
+    pub time: f64,
+    pub rejected: usize,
+    /// Extremes over every step (`None` for the metrics of a moment).
+    pub extremes: Option<Extremes>,
+    /// The metrics of the matrix at each watched moment the run reached.
+    pub moments: Vec<(When, Metrics)>,
     /// A convex run's optimality certificate.
     pub certificate: Option<Certificate>,
 }
 
 impl Metrics {
     pub fn of(solution: &Solution, problem: &Problem, reduction: Reduction) -> Self {
-        let w = &solution.matrix;
+        let watched = &solution.watched;
+        let initial = watched.initial.iter().map(|m| (When::Initial, m));
+        let at_loss = watched
+            .at_loss
+            .iter()
+            .filter_map(|(t, m)| m.as_ref().map(|m| (When::AtLoss(*t), m)));
+        let moments = initial
+            .chain(at_loss)
+            .map(|(when, moment)| {
+                let mut metrics = Self::measure(&moment.matrix, problem, reduction);
+                metrics.steps = moment.step;
+                (when, metrics)
+            })
+            .collect();
+        Self {
+            balancedness: balancedness(&solution.factors),
+            steps: solution.steps,
+            status: solution.status,
+            time: solution.time,
+            rejected: solution.rejected,
+            extremes: Some(watched.extremes.clone()),
+            moments,
+            certificate: solution.certificate.clone(),
+            ..Self::measure(&solution.matrix, problem, reduction)
+        }
+    }
+
+    /// The metrics of a bare matrix on `problem`; the run's own figures (steps, status, time,
+    /// balancedness, extremes) are left for `of` to fill in.
+    fn measure(w: &DMatrix<f64>, problem: &Problem, reduction: Reduction) -> Self {
         let residuals = problem.residuals(w);
         let truth = problem.truth.as_ref();
         Self {
@@ -128,12 +164,24 @@ impl Metrics {
             train_mse: residuals.norm_squared() / residuals.len() as f64,
             test_mse: truth.map(|t| test_mse(w, t)),
             relative_error: truth.map(|t| (w - t).norm() / t.norm()),
-            balancedness: balancedness(&solution.factors),
-            steps: solution.steps,
-            status: solution.status,
-            certificate: solution.certificate.clone(),
+            balancedness: f64::NAN,
+            steps: 0,
+            status: Status::Exhausted,
+            time: f64::NAN,
+            rejected: 0,
+            extremes: None,
+            moments: Vec::new(),
+            certificate: None,
             matrix: w.clone(),
         }
+    }
+
+    /// The metrics at moment `when`, if the run reached it.
+    pub fn at(&self, when: When) -> Option<&Metrics> {
+        self.moments
+            .iter()
+            .find(|(w, _)| *w == when)
+            .map(|(_, metrics)| metrics)
     }
 
     /// The value of `metric`; booleans are 1 or 0. Claims check metrics against the problem
@@ -152,12 +200,24 @@ impl Metrics {
             Metric::Gap => self.certified(|c| c.gap),
             Metric::Feasibility => self.certified(|c| c.feasibility),
             Metric::LowerBound => self.certified(|c| c.lower_bound),
+            Metric::Time => self.time,
+            Metric::RejectedSteps => self.rejected as f64,
+            Metric::MinLoss => self.extreme(|e| Some(e.min_loss)),
+            Metric::MaxLoss => self.extreme(|e| Some(e.max_loss)),
+            Metric::MaxEntry => self.extreme(|e| Some(e.max_entry)),
+            Metric::MinDet => self.extreme(|e| e.min_det),
+            Metric::MaxDet => self.extreme(|e| e.max_det),
             matrix_metric => matrix_value(&self.matrix, &self.spectrum, matrix_metric),
         }
     }
 }
 
 impl Metrics {
+    /// An extreme over the run; NaN where it was not watched (claims reject that beforehand).
+    fn extreme(&self, figure: impl Fn(&Extremes) -> Option<f64>) -> f64 {
+        self.extremes.as_ref().and_then(figure).unwrap_or(f64::NAN)
+    }
+
     /// A figure of the certificate; NaN for a run without one (claims reject that beforehand).
     fn certified(&self, figure: impl Fn(&Certificate) -> f64) -> f64 {
         self.certificate.as_ref().map_or(f64::NAN, figure)
@@ -234,6 +294,18 @@ pub enum Metric {
     /// `lower_bound`: a convex run's certified lower bound on the nuclear norm of every feasible
     /// matrix.
     LowerBound,
+    /// `time`: Σ of the step sizes (GD) or the time reached (gradient flow); deep runs only.
+    Time,
+    /// `rejected_steps`: steps the flow integrator rejected (0 for GD); deep runs only.
+    RejectedSteps,
+    /// `min_loss`, `max_loss`: the extremes of the loss over every step.
+    MinLoss,
+    MaxLoss,
+    /// `max_entry`: the largest |Wᵢⱼ| over every step.
+    MaxEntry,
+    /// `min_det`, `max_det`: the extremes of det W over every step (square problems).
+    MinDet,
+    MaxDet,
 }
 
 /// A quantity that compares two subjects (runs or `truth`), written `name(a, b)` in assertions.
@@ -278,6 +350,13 @@ pub const METRIC_NAMES: &[&str] = &[
     "gap",
     "feasibility",
     "lower_bound",
+    "time",
+    "rejected_steps",
+    "min_loss",
+    "max_loss",
+    "max_entry",
+    "min_det",
+    "max_det",
 ];
 
 impl Metric {
@@ -324,6 +403,13 @@ impl Metric {
             "gap" => none(Metric::Gap),
             "feasibility" => none(Metric::Feasibility),
             "lower_bound" => none(Metric::LowerBound),
+            "time" => none(Metric::Time),
+            "rejected_steps" => none(Metric::RejectedSteps),
+            "min_loss" => none(Metric::MinLoss),
+            "max_loss" => none(Metric::MaxLoss),
+            "max_entry" => none(Metric::MaxEntry),
+            "min_det" => none(Metric::MinDet),
+            "max_det" => none(Metric::MaxDet),
             _ => Err(format!(
                 "a metric name, one of: {}; found `{name}`",
                 METRIC_NAMES.join(", ")
@@ -357,6 +443,30 @@ impl Metric {
         matches!(self, Metric::Gap | Metric::Feasibility | Metric::LowerBound)
     }
 
+    /// Whether only a deep (gradient) run has the metric.
+    pub fn deep_only(&self) -> bool {
+        matches!(self, Metric::Time | Metric::RejectedSteps)
+    }
+
+    /// Whether the metric is defined at a moment of a run (`run.initial.…`, `run.at_loss(t).…`):
+    /// anything computed from the matrix and the problem, and the step it was taken at.
+    pub fn at_a_moment(&self) -> bool {
+        self.of_matrix()
+            || matches!(
+                self,
+                Metric::TrainLoss
+                    | Metric::TrainMse
+                    | Metric::TestMse
+                    | Metric::RelativeError
+                    | Metric::Steps
+            )
+    }
+
+    /// Whether the metric needs the determinant watched at every step.
+    pub fn watches_determinant(&self) -> bool {
+        matches!(self, Metric::MinDet | Metric::MaxDet)
+    }
+
     /// Whether the metric compares with the ground truth.
     pub fn needs_truth(&self) -> bool {
         matches!(self, Metric::TestMse | Metric::RelativeError)
@@ -372,8 +482,8 @@ impl Metric {
             Metric::Entry(i, j) if i >= rows || j >= cols => Err(format!(
                 "entry(i, j) with 0 ≤ i < {rows} and 0 ≤ j < {cols}"
             )),
-            Metric::Determinant if rows != cols => Err(format!(
-                "a square problem for `det`; this one is {rows}×{cols}"
+            Metric::Determinant | Metric::MinDet | Metric::MaxDet if rows != cols => Err(format!(
+                "a square problem for a determinant; this one is {rows}×{cols}"
             )),
             _ => Ok(()),
         }

@@ -6,6 +6,7 @@ use super::report::{AssertionReport, ClaimReport, RunRecord, SeedResult};
 use super::spec::{ClaimSpec, Seeds, Verdict};
 use crate::metrics::{self, MatrixMetrics, Metrics, Pairwise};
 use crate::solver;
+use crate::watch::{Watch, When};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -22,9 +23,10 @@ struct SeedOutcome {
 pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
     let started = Instant::now();
     let seeds = seeds.unwrap_or(claim.seeds).list();
+    let watches = watches(claim);
     let outcomes: Vec<SeedOutcome> = seeds
         .par_iter()
-        .map(|&seed| run_seed(claim, seed))
+        .map(|&seed| run_seed(claim, &watches, seed))
         .collect();
     let assertions: Vec<AssertionReport> = claim
         .assertions
@@ -56,13 +58,38 @@ pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
     }
 }
 
-fn run_seed(claim: &ClaimSpec, seed: u64) -> SeedOutcome {
+/// What each run must watch for the claim's assertions: the determinant for `min_det`/`max_det`,
+/// the matrix at every `at_loss(t)` threshold.
+fn watches(claim: &ClaimSpec) -> BTreeMap<&str, Watch> {
+    let mut watches: BTreeMap<&str, Watch> = claim
+        .runs
+        .keys()
+        .map(|name| (name.as_str(), Watch::default()))
+        .collect();
+    for reference in claim.assertions.iter().flat_map(|a| a.expr.references()) {
+        let (name, when, metric) = match &reference.quantity {
+            Quantity::Of(Subject::Run(name), metric) => (name, None, metric),
+            Quantity::At(Subject::Run(name), when, metric) => (name, Some(when), metric),
+            _ => continue,
+        };
+        let Some(watch) = watches.get_mut(name.as_str()) else {
+            continue;
+        };
+        watch.determinant |= metric.watches_determinant();
+        if let Some(When::AtLoss(threshold)) = when {
+            watch.add_threshold(*threshold);
+        }
+    }
+    watches
+}
+
+fn run_seed(claim: &ClaimSpec, watches: &BTreeMap<&str, Watch>, seed: u64) -> SeedOutcome {
     let problem = claim.problem.generate(seed);
     let solved: Vec<(&String, solver::Solution, Metrics)> = claim
         .runs
         .par_iter()
         .map(|(name, run)| {
-            let solution = solver::solve(run, &problem, seed);
+            let solution = solver::solve_watching(run, &problem, seed, &watches[name.as_str()]);
             let metrics = Metrics::of(&solution, &problem, run.reduction());
             (name, solution, metrics)
         })
@@ -92,6 +119,11 @@ fn run_seed(claim: &ClaimSpec, seed: u64) -> SeedOutcome {
             }
         }
         Quantity::Between(..) => f64::NAN,
+        Quantity::At(Subject::Run(name), when, metric) => by_name
+            .get(name.as_str())
+            .and_then(|m| m.at(*when))
+            .map_or(f64::NAN, |m| m.value(metric)),
+        Quantity::At(Subject::Truth, ..) => f64::NAN,
     };
     let assertions = claim
         .assertions

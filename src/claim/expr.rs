@@ -1,9 +1,10 @@
-//! The assertion language: numbers, `run.metric` and `truth.metric` references, pairwise
-//! quantities `certified_gap(a, c)`, + − × ÷, abs, min, max, log10, comparisons, `and`, `or`,
-//! `not`. Parsed once, checked against the claim (run names, metrics, the problem's shape), then
+//! The assertion language: numbers, `run.metric` and `truth.metric` references, moments
+//! `run.initial.metric` and `run.at_loss(t).metric`, pairwise quantities `certified_gap(a, c)`,
+//! + − × ÷, abs, min, max, log10, sqrt, comparisons, `and`, `or`, `not`. Parsed once, checked against the claim (run names, metrics, the problem's shape), then
 //! evaluated per seed.
 
 use crate::metrics::{Metric, Pairwise};
+use crate::watch::When;
 use std::fmt;
 
 /// A problem with an assertion, at a 1-based character column of its text.
@@ -53,6 +54,8 @@ pub enum Quantity {
     Of(Subject, Metric),
     /// `name(a, b)`.
     Between(Pairwise, Subject, Subject),
+    /// `run.initial.metric`, `run.at_loss(t).metric`: a metric of the matrix at a moment.
+    At(Subject, When, Metric),
 }
 
 /// A quantity, as written.
@@ -87,6 +90,7 @@ pub enum Function {
     Min,
     Max,
     Log10,
+    Sqrt,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -212,6 +216,22 @@ impl Expr {
     fn check_reference(&self, reference: &Reference, scope: &Scope) -> Result<Type, ExprError> {
         match &reference.quantity {
             Quantity::Of(subject, metric) => self.check_metric(subject, *metric, reference, scope),
+            Quantity::At(subject, _, metric) => {
+                let metric_at = self.offset + reference.text.rfind('.').map_or(0, |dot| dot + 1);
+                if *subject == Subject::Truth {
+                    return Err(ExprError::at(
+                        self.offset,
+                        "a run for a moment (`truth` has no trajectory)",
+                    ));
+                }
+                if !metric.at_a_moment() {
+                    return Err(ExprError::at(
+                        metric_at,
+                        "a metric of the matrix, a loss, an error or `steps` at a moment",
+                    ));
+                }
+                self.check_metric(subject, *metric, reference, scope)
+            }
             Quantity::Between(Pairwise::CertifiedGap, a, c) => {
                 let (a_at, c_at) = self.argument_offsets(&reference.text);
                 check_subject(a, scope).map_err(|e| ExprError::at(a_at, e))?;
@@ -252,6 +272,14 @@ impl Expr {
                 return Err(ExprError::at(
                     metric_at,
                     "a metric of a matrix for `truth` (not a run's loss, steps or status)",
+                ));
+            }
+            Subject::Run(name)
+                if metric.deep_only() && scope.certified.contains(&name.as_str()) =>
+            {
+                return Err(ExprError::at(
+                    metric_at,
+                    format!("a deep run for this metric; `{name}` is a convex run"),
                 ));
             }
             Subject::Run(name)
@@ -326,9 +354,10 @@ impl Expr {
             Node::Call(function, arguments) => {
                 let mut values = arguments.iter().map(n);
                 match function {
-                    // abs and log10 are checked to take exactly one argument.
+                    // abs, log10 and sqrt are checked to take exactly one argument.
                     Function::Abs => values.next().map_or(f64::NAN, f64::abs),
                     Function::Log10 => values.next().map_or(f64::NAN, f64::log10),
+                    Function::Sqrt => values.next().map_or(f64::NAN, f64::sqrt),
                     Function::Min => values.fold(f64::INFINITY, min_or_nan),
                     Function::Max => values.fold(f64::NEG_INFINITY, |a, b| -min_or_nan(-a, -b)),
                 }
@@ -710,7 +739,7 @@ impl Parser {
                 Ok(Expr { offset, ..inner })
             }
             TokenKind::Name(name) => match name.as_str() {
-                "abs" | "min" | "max" | "log10" => self.call(&name, offset),
+                "abs" | "min" | "max" | "log10" | "sqrt" => self.call(&name, offset),
                 _ if Pairwise::parse(&name).is_some() => self.pairwise(&name, offset),
                 "and" | "or" | "not" => Err(ExprError::at(
                     offset,
@@ -729,6 +758,7 @@ impl Parser {
         let (function, arity) = match name {
             "abs" => (Function::Abs, Some(1)),
             "log10" => (Function::Log10, Some(1)),
+            "sqrt" => (Function::Sqrt, Some(1)),
             "min" => (Function::Min, None),
             _ => (Function::Max, None),
         };
@@ -798,66 +828,110 @@ impl Parser {
             return Err(ExprError::at(
                 offset,
                 format!(
-                    "a reference `run.metric` or `truth.metric`, a function abs/min/max/log10 or a pairwise {}; found `{subject}` alone",
+                    "a reference `run.metric` or `truth.metric`, a function abs/min/max/log10/sqrt or a pairwise {}; found `{subject}` alone",
                     Pairwise::NAMES.join(", ")
                 ),
             ));
         }
-        let metric_offset = self.offset();
-        let Some(Token {
-            kind: TokenKind::Name(metric),
-            ..
-        }) = self.peek().cloned()
-        else {
-            return Err(ExprError::at(
-                metric_offset,
-                format!(
-                    "a metric name after `{subject}.`, found {}",
-                    self.describe_next()
-                ),
-            ));
-        };
-        self.position += 1;
-        let mut text = format!("{subject}.{metric}");
-        let mut arguments = Vec::new();
-        if self.eat_symbol("(") {
-            loop {
-                let negative = self.eat_symbol("-");
-                match self.peek().cloned() {
-                    Some(Token {
-                        kind: TokenKind::Number(x),
-                        ..
-                    }) => {
-                        self.position += 1;
-                        arguments.push(if negative { -x } else { x });
-                    }
+        let mut text = format!("{subject}.");
+        let (mut name, mut name_offset) = self.name_after(&text)?;
+        let when = match name.as_str() {
+            "initial" => Some(When::Initial),
+            "at_loss" => {
+                self.expect_symbol("(")?;
+                let threshold = match self.numbers("at_loss")?[..] {
+                    [t] if t > 0.0 && t.is_finite() => t,
                     _ => {
                         return Err(ExprError::at(
-                            self.offset(),
-                            format!(
-                                "a number as argument of `{metric}`, found {}",
-                                self.describe_next()
-                            ),
+                            name_offset,
+                            "`at_loss(t)` with one positive loss t",
                         ));
                     }
-                }
-                if !self.eat_symbol(",") {
-                    break;
-                }
+                };
+                name = format!("at_loss({threshold})");
+                Some(When::AtLoss(threshold))
             }
-            self.expect_symbol(")")?;
+            _ => None,
+        };
+        if when.is_some() {
+            text = format!("{text}{name}.");
+            if !self.eat_symbol(".") {
+                return Err(ExprError::at(
+                    self.offset(),
+                    format!("`.metric` after `{text}`, found {}", self.describe_next()),
+                ));
+            }
+            (name, name_offset) = self.name_after(&text)?;
+        }
+        text.push_str(&name);
+        let mut arguments = Vec::new();
+        if self.eat_symbol("(") {
+            arguments = self.numbers(&name)?;
             let shown: Vec<String> = arguments.iter().map(f64::to_string).collect();
             text = format!("{text}({})", shown.join(", "));
         }
-        let metric =
-            Metric::parse(&metric, &arguments).map_err(|e| ExprError::at(metric_offset, e))?;
+        let metric = Metric::parse(&name, &arguments).map_err(|e| ExprError::at(name_offset, e))?;
+        let subject = Subject::named(subject);
+        let quantity = match when {
+            Some(when) => Quantity::At(subject, when, metric),
+            None => Quantity::Of(subject, metric),
+        };
         Ok(Expr {
             offset,
-            node: Node::Ref(Reference {
-                quantity: Quantity::Of(Subject::named(subject), metric),
-                text,
-            }),
+            node: Node::Ref(Reference { quantity, text }),
         })
+    }
+
+    /// The name after `before` (a metric or a moment), with its offset.
+    fn name_after(&mut self, before: &str) -> Result<(String, usize), ExprError> {
+        let at = self.offset();
+        match self.peek().cloned() {
+            Some(Token {
+                kind: TokenKind::Name(name),
+                ..
+            }) => {
+                self.position += 1;
+                Ok((name, at))
+            }
+            _ => Err(ExprError::at(
+                at,
+                format!(
+                    "a metric name after `{before}`, found {}",
+                    self.describe_next()
+                ),
+            )),
+        }
+    }
+
+    /// `number, …)` after an opening parenthesis: the arguments of `what`.
+    fn numbers(&mut self, what: &str) -> Result<Vec<f64>, ExprError> {
+        let mut arguments = Vec::new();
+        loop {
+            let negative = self.eat_symbol("-");
+            match self.peek().cloned() {
+                Some(Token {
+                    kind: TokenKind::Number(x),
+                    ..
+                }) => {
+                    self.position += 1;
+                    arguments.push(if negative { -x } else { x });
+                }
+                _ => {
+                    return Err(ExprError::at(
+                        self.offset(),
+                        format!(
+                            "a number as argument of `{what}`, found {}",
+                            self.describe_next()
+                        ),
+                    ));
+                }
+            }
+            if !self.eat_symbol(",") {
+                break;
+            }
+        }
+        self.expect_symbol(")")?;
+        Ok(arguments)
     }
 }
 

@@ -7,6 +7,7 @@ use super::init::InitSpec;
 use super::optimizer::{OptimizerSpec, StepRule};
 use crate::invalid::{Invalid, require};
 use crate::problem::{Problem, Reduction};
+use crate::random::Rng;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,27 @@ pub struct DeepSpec {
     /// Stop as soon as the train loss falls to this value (compare methods at a fixed train loss).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_loss: Option<f64>,
+    /// Redraw the initialisation until det W(0) has this sign (Razin & Cohen 2020, code:
+    /// `enforce_pos_det`); square problems with width ≥ rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub det_sign: Option<DetSign>,
+}
+
+/// The sign of a determinant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DetSign {
+    Positive,
+    Negative,
+}
+
+impl DetSign {
+    pub fn holds_for(self, det: f64) -> bool {
+        match self {
+            DetSign::Positive => det > 0.0,
+            DetSign::Negative => det < 0.0,
+        }
+    }
 }
 
 /// The budget when only a target loss is given.
@@ -55,11 +77,31 @@ impl DeepSpec {
         self.optimizer
             .validate()
             .map_err(|e| e.within("optimizer"))?;
+        let horizon = matches!(
+            self.optimizer,
+            OptimizerSpec::GradientFlow {
+                horizon: Some(_),
+                ..
+            }
+        );
         require(
-            self.steps.is_some() || self.target_loss.is_some(),
+            self.steps.is_some() || self.target_loss.is_some() || horizon,
             "steps",
-            || "a step budget `steps`, a `target_loss`, or both".into(),
+            || "a step budget `steps`, a `target_loss` or a flow `horizon`".into(),
         )?;
+        if let Some(sign) = self.det_sign {
+            let width = self.width(rows, cols);
+            require(rows == cols && width >= rows, "det_sign", || {
+                format!(
+                    "a square problem with width ≥ rows for `det_sign`; this one is {rows}×{cols} with width {width}"
+                )
+            })?;
+            require(
+                !(sign == DetSign::Negative && matches!(self.init, InitSpec::Identity { .. })),
+                "det_sign",
+                || "`positive` with an identity initialisation, whose determinant is sᴺ > 0".into(),
+            )?;
+        }
         if let Some(steps) = self.steps {
             require(steps >= 1, "steps", || "at least 1 step".into())?;
         }
@@ -73,13 +115,40 @@ impl DeepSpec {
 
     /// The position-free identity of the initialisation: runs that agree on it start alike.
     pub fn init_identity(&self, rows: usize, cols: usize) -> String {
-        format!(
+        let identity = format!(
             "deep depth={} width={} init={:?}",
             self.depth,
             self.width(rows, cols),
             self.init
-        )
+        );
+        match self.det_sign {
+            Some(sign) => format!("{identity} det_sign={sign:?}"),
+            None => identity,
+        }
     }
+
+    /// The initial factors, drawn from `rng` until the determinant has the requested sign.
+    /// Each draw has either sign with probability ½ (independent entries, symmetric
+    /// distributions: Razin & Cohen 2020), so 1000 draws never all fail in practice.
+    pub fn initial_factors(&self, rows: usize, cols: usize, rng: &mut Rng) -> Vec<DMatrix<f64>> {
+        let width = self.width(rows, cols);
+        let mut draw = || self.init.factors(self.depth, rows, cols, width, rng);
+        let Some(sign) = self.det_sign else {
+            return draw();
+        };
+        (0..1000)
+            .map(|_| draw())
+            .find(|factors| sign.holds_for(product(factors).determinant()))
+            .expect("a validated det_sign is met by a draw with probability ½")
+    }
+}
+
+/// W_N ⋯ W_1 (allocating; for set-up, not for hot loops).
+pub fn product(factors: &[DMatrix<f64>]) -> DMatrix<f64> {
+    factors
+        .iter()
+        .skip(1)
+        .fold(factors[0].clone(), |p, w| w * p)
 }
 
 /// The factors of a deep factorisation with the buffers their gradients need.
@@ -134,6 +203,11 @@ impl<'p> DeepFactorisation<'p> {
 
     pub fn factors(&self) -> &[DMatrix<f64>] {
         &self.factors
+    }
+
+    /// The factors for an integrator to set; `loss_and_gradients` recomputes the products.
+    pub(super) fn factors_mut(&mut self) -> &mut [DMatrix<f64>] {
+        &mut self.factors
     }
 
     pub fn into_factors(self) -> Vec<DMatrix<f64>> {
@@ -202,5 +276,9 @@ impl Iterate for Descent<'_> {
 
     fn matrix(&self) -> &DMatrix<f64> {
         self.model.product()
+    }
+
+    fn time(&self) -> f64 {
+        self.rule.elapsed()
     }
 }

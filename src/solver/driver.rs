@@ -2,6 +2,7 @@
 //! rules, divergence detection and trace recording, so solvers only evaluate and step.
 
 use crate::trace::{Schedule, Trace};
+use crate::watch::{Watch, Watched};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -11,9 +12,18 @@ pub trait Iterate {
     fn evaluate(&mut self) -> f64;
     /// One step from the last evaluated point.
     fn advance(&mut self);
-    /// A method's own convergence test (a duality certificate, say), after `evaluate`.
-    fn converged(&mut self) -> bool {
-        false
+    /// A method's own stopping test, after `evaluate`: a duality certificate met (`Converged`),
+    /// a time horizon reached (`Exhausted`).
+    fn stop(&mut self) -> Option<Status> {
+        None
+    }
+    /// The time reached: Σ of the step sizes for gradient descent, t for gradient flow.
+    fn time(&self) -> f64 {
+        f64::NAN
+    }
+    /// Steps tried and rejected by an adaptive integrator.
+    fn rejected(&self) -> usize {
+        0
     }
     /// The current end-to-end matrix, valid after `evaluate`.
     fn matrix(&self) -> &DMatrix<f64>;
@@ -47,17 +57,22 @@ pub struct Outcome {
     pub status: Status,
     pub steps: usize,
     pub trace: Trace,
+    pub watched: Watched,
+    pub time: f64,
+    pub rejected: usize,
 }
 
 /// Runs `method` until a stopping rule fires, recording the trace at log-spaced steps and at the
-/// end. `truth` lets the trace follow the test error.
+/// end, and what `watch` asks for at every step. `truth` lets the trace follow the test error.
 pub fn drive(
     method: &mut impl Iterate,
     stopping: Stopping,
     truth: Option<&DMatrix<f64>>,
+    watch: &Watch,
 ) -> Outcome {
     let mut schedule = Schedule::new();
     let mut trace = Trace::default();
+    let mut watched = Watched::new(watch);
     let mut steps = 0;
     let mut ceiling = f64::INFINITY;
     loop {
@@ -67,13 +82,16 @@ pub fn drive(
         }
         let status = if !loss.is_finite() || loss > ceiling {
             Some(Status::Diverged)
-        } else if stopping.target_loss.is_some_and(|target| loss <= target) || method.converged() {
+        } else if stopping.target_loss.is_some_and(|target| loss <= target) {
             Some(Status::Converged)
+        } else if let Some(status) = method.stop() {
+            Some(status)
         } else if steps >= stopping.max_steps {
             Some(Status::Exhausted)
         } else {
             None
         };
+        watched.observe(steps, loss, method.matrix());
         if schedule.due(steps) || status.is_some() {
             trace.record(steps, loss, method.matrix(), truth);
         }
@@ -82,6 +100,9 @@ pub fn drive(
                 status,
                 steps,
                 trace,
+                watched,
+                time: method.time(),
+                rejected: method.rejected(),
             };
         }
         method.advance();

@@ -3,12 +3,14 @@
 
 pub mod deep;
 pub mod driver;
+pub mod flow;
 pub mod init;
 pub mod nuclear;
 pub mod optimizer;
 
-pub use deep::{DeepFactorisation, DeepSpec, Descent};
+pub use deep::{DeepFactorisation, DeepSpec, Descent, DetSign};
 pub use driver::{Status, Stopping};
+pub use flow::{Flow, Tolerances};
 pub use init::InitSpec;
 pub use nuclear::{Admm, Certificate, NuclearNormSpec};
 pub use optimizer::{OptimizerSpec, StepRule};
@@ -17,6 +19,7 @@ use crate::invalid::Invalid;
 use crate::problem::{Problem, Reduction};
 use crate::random;
 use crate::trace::Trace;
+use crate::watch::{Watch, Watched};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +42,14 @@ pub struct Solution {
     pub factors: Vec<DMatrix<f64>>,
     pub trace: Trace,
     pub status: Status,
+    /// Steps taken (accepted steps for gradient flow, iterations for ADMM).
     pub steps: usize,
+    /// Σ of the step sizes (GD), the time reached (flow); NaN for a convex run.
+    pub time: f64,
+    /// Steps an adaptive integrator rejected.
+    pub rejected: usize,
+    /// Extremes over every step and the matrices at requested moments.
+    pub watched: Watched,
     /// The optimality certificate of a convex run.
     pub certificate: Option<Certificate>,
 }
@@ -67,33 +77,54 @@ impl RunSpec {
     }
 }
 
-/// Runs `run` on `problem`; a deep run's initialisation draws from the seed's stream named by the
-/// run's initialisation identity. Expects a validated run.
+/// Runs `run` on `problem` watching nothing beyond the defaults (see `solve_watching`).
 pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> Solution {
+    solve_watching(run, problem, seed, &Watch::default())
+}
+
+/// Runs `run` on `problem`, watching what `watch` asks at every step; a deep run's
+/// initialisation draws from the seed's stream named by the run's initialisation identity.
+/// Expects a validated run.
+pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch) -> Solution {
+    let truth = problem.truth.as_ref();
     match run {
         RunSpec::Deep(spec) => {
             let (rows, cols) = (problem.rows, problem.cols);
             let mut rng = random::named_stream(seed, &spec.init_identity(rows, cols));
-            let factors =
-                spec.init
-                    .factors(spec.depth, rows, cols, spec.width(rows, cols), &mut rng);
-            let mut descent = Descent {
-                model: DeepFactorisation::new(problem, spec.loss, factors),
-                rule: StepRule::new(spec.optimizer),
-            };
+            let model = DeepFactorisation::new(
+                problem,
+                spec.loss,
+                spec.initial_factors(rows, cols, &mut rng),
+            );
             let stopping = Stopping {
                 max_steps: spec.step_budget(),
                 target_loss: spec.target_loss,
             };
-            let outcome = driver::drive(&mut descent, stopping, problem.truth.as_ref());
-            Solution {
-                matrix: descent.model.product().clone(),
-                factors: descent.model.into_factors(),
-                trace: outcome.trace,
-                status: outcome.status,
-                steps: outcome.steps,
-                certificate: None,
-            }
+            let (outcome, model) = match spec.optimizer {
+                OptimizerSpec::GradientFlow {
+                    rtol,
+                    atol,
+                    horizon,
+                } => {
+                    let tolerances = Tolerances {
+                        rtol,
+                        atol,
+                        horizon: horizon.unwrap_or(f64::INFINITY),
+                    };
+                    let mut flow = Flow::new(model, tolerances);
+                    let outcome = driver::drive(&mut flow, stopping, truth, watch);
+                    (outcome, flow.into_model())
+                }
+                rule => {
+                    let mut descent = Descent {
+                        model,
+                        rule: StepRule::new(rule),
+                    };
+                    let outcome = driver::drive(&mut descent, stopping, truth, watch);
+                    (outcome, descent.model)
+                }
+            };
+            Solution::new(model.product().clone(), model.into_factors(), outcome, None)
         }
         RunSpec::NuclearNorm(spec) => {
             let mut admm = Admm::new(problem, spec.clone());
@@ -101,16 +132,31 @@ pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> Solution {
                 max_steps: spec.iterations,
                 target_loss: None,
             };
-            let outcome = driver::drive(&mut admm, stopping, problem.truth.as_ref());
+            let outcome = driver::drive(&mut admm, stopping, truth, watch);
             let matrix = admm.solution().clone();
-            Solution {
-                certificate: Some(admm.certificate()),
-                factors: vec![matrix.clone()],
-                matrix,
-                trace: outcome.trace,
-                status: outcome.status,
-                steps: outcome.steps,
-            }
+            let certificate = Some(admm.certificate());
+            Solution::new(matrix.clone(), vec![matrix], outcome, certificate)
+        }
+    }
+}
+
+impl Solution {
+    fn new(
+        matrix: DMatrix<f64>,
+        factors: Vec<DMatrix<f64>>,
+        outcome: driver::Outcome,
+        certificate: Option<Certificate>,
+    ) -> Self {
+        Self {
+            matrix,
+            factors,
+            trace: outcome.trace,
+            status: outcome.status,
+            steps: outcome.steps,
+            time: outcome.time,
+            rejected: outcome.rejected,
+            watched: outcome.watched,
+            certificate,
         }
     }
 }

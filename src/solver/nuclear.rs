@@ -16,7 +16,7 @@
 //! of 𝒜(X) = v, λ = −ρu, scaled down until ‖𝒜*(λ)‖₂ ≤ 1, is such a λ; the run stops when that bound
 //! is within `gap` of ‖Z‖* and Z is feasible to `feasibility`.
 
-use super::driver::Iterate;
+use super::driver::{Iterate, Status};
 use crate::invalid::{Invalid, require};
 use crate::problem::{Observations, Problem, Reduction};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn, SVD};
@@ -321,16 +321,16 @@ impl Iterate for Admm<'_> {
         self.certificate = None;
     }
 
-    fn converged(&mut self) -> bool {
+    fn stop(&mut self) -> Option<Status> {
         if self.iteration == 0 || !self.iteration.is_multiple_of(CHECK_EVERY) {
-            return false;
+            return None;
         }
         self.certify();
         let certificate = self.certificate.as_ref().expect("just computed");
         let infeasible = certificate.feasibility / self.spec.feasibility;
         let gapped = certificate.gap / self.spec.gap;
         if infeasible <= 1.0 && gapped <= 1.0 {
-            return true;
+            return Some(Status::Converged);
         }
         if self.adaptations < MAX_ADAPTATIONS {
             if infeasible > BALANCE * gapped {
@@ -339,7 +339,7 @@ impl Iterate for Admm<'_> {
                 self.rescale(1.0 / RHO_FACTOR);
             }
         }
-        false
+        None
     }
 
     fn matrix(&self) -> &DMatrix<f64> {

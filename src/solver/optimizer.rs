@@ -1,5 +1,6 @@
-//! How far a gradient step goes. Both rules keep the gradient's direction and choose one global
-//! step size per iteration; a rule holds only its hyper-parameters and its running state.
+//! How a deep factorisation moves. The discrete rules keep the gradient's direction and choose
+//! one global step size per iteration; a rule holds only its hyper-parameters and its running
+//! state. `gradient_flow` is the continuous limit, integrated by `flow`.
 
 use crate::invalid::{Invalid, require};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,24 @@ pub enum OptimizerSpec {
         #[serde(default = "default_eps")]
         eps: f64,
     },
+    /// Gradient flow, integrated by Dormand–Prince 5(4) under `rtol`/`atol` (see `flow`); the
+    /// run stops at `target_loss`, after `steps` accepted steps, or at time `horizon`.
+    GradientFlow {
+        #[serde(default = "default_rtol")]
+        rtol: f64,
+        #[serde(default = "default_atol")]
+        atol: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        horizon: Option<f64>,
+    },
+}
+
+fn default_rtol() -> f64 {
+    1e-8
+}
+
+fn default_atol() -> f64 {
+    1e-10
 }
 
 fn default_decay() -> f64 {
@@ -46,6 +65,23 @@ impl OptimizerSpec {
                     "a positive, finite eps".into()
                 })
             }
+            OptimizerSpec::GradientFlow {
+                rtol,
+                atol,
+                horizon,
+            } => {
+                require(positive(rtol), "gradient_flow.rtol", || {
+                    "a positive relative tolerance".into()
+                })?;
+                require(positive(atol), "gradient_flow.atol", || {
+                    "a positive absolute tolerance".into()
+                })?;
+                require(
+                    horizon.is_none_or(positive),
+                    "gradient_flow.horizon",
+                    || "a positive, finite time".into(),
+                )
+            }
         }
     }
 }
@@ -56,6 +92,8 @@ pub struct StepRule {
     spec: OptimizerSpec,
     average: f64,
     decay_power: f64,
+    /// Σ of the steps taken: the time of the gradient flow that GD approximates.
+    elapsed: f64,
 }
 
 impl StepRule {
@@ -64,12 +102,13 @@ impl StepRule {
             spec,
             average: 0.0,
             decay_power: 1.0,
+            elapsed: 0.0,
         }
     }
 
     /// The step size for a gradient whose squared norm (over all factors) is `gradient_sq_norm`.
     pub fn step_size(&mut self, gradient_sq_norm: f64) -> f64 {
-        match self.spec {
+        let step = match self.spec {
             OptimizerSpec::Gd { lr } => lr,
             OptimizerSpec::NormalisedGd { lr, decay, eps } => {
                 self.average = decay * self.average + (1.0 - decay) * gradient_sq_norm;
@@ -77,6 +116,16 @@ impl StepRule {
                 let corrected = self.average / (1.0 - self.decay_power);
                 lr / (corrected.sqrt() + eps)
             }
-        }
+            OptimizerSpec::GradientFlow { .. } => {
+                unreachable!("gradient flow runs through `flow::Flow`, never a step rule")
+            }
+        };
+        self.elapsed += step;
+        step
+    }
+
+    /// Σ of the steps taken so far.
+    pub fn elapsed(&self) -> f64 {
+        self.elapsed
     }
 }
