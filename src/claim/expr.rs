@@ -1,7 +1,7 @@
 //! The assertion language: numbers, `run.metric` and `truth.metric` references, moments
 //! `run.initial.metric` and `run.at_loss(t).metric`, pairwise quantities `certified_gap(a, c)`,
-//! + − × ÷, abs, min, max, log10, sqrt, comparisons, `and`, `or`, `not`. Parsed once, checked against the claim (run names, metrics, the problem's shape), then
-//! evaluated per seed.
+//! arithmetic, abs, min, max, log10, sqrt, comparisons, `and`, `or`, `not`. Parsed once, checked
+//! against the claim (run names, metrics, the problem's shape), then evaluated per seed.
 
 use crate::metrics::{Metric, Pairwise};
 use crate::watch::When;

@@ -137,10 +137,10 @@ impl<'p> Flow<'p> {
     /// One trial step of size h from `start`; returns its scaled error estimate. Leaves the
     /// fifth-order point in the model with its loss and gradients (stage 7).
     fn attempt(&mut self, h: f64) -> f64 {
-        for stage in 1..7 {
+        for (stage, row) in A.iter().enumerate().skip(1) {
             for (j, w) in self.model.factors_mut().iter_mut().enumerate() {
                 w.copy_from(&self.start[j]);
-                for (a, g) in A[stage].iter().zip(&self.gradients).take(stage) {
+                for (a, g) in row.iter().zip(&self.gradients).take(stage) {
                     if *a != 0.0 {
                         w.zip_apply(&g[j], |x, d| *x -= h * a * d);
                     }
