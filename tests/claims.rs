@@ -1,6 +1,7 @@
 //! Every claim in `specs/` is a test: it fails unless the verdict computed by running the solvers
 //! matches the claim's expected verdict, and its report must match the reviewed snapshot in
-//! `snapshots/` (numbers rounded to 4 significant digits).
+//! `snapshots/` (numbers rounded to 4 significant digits). The longer runs in `reproductions/` are
+//! only checked to be valid claims.
 
 use implreg::claim::{self, ClaimSpec};
 use std::path::Path;
@@ -31,6 +32,13 @@ fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()
     Ok(())
 }
 
+/// The longer reproductions are run from the CLI, not here; they must still be valid claims.
+fn reproduction_is_a_valid_claim(path: &Path) -> datatest_stable::Result<()> {
+    ClaimSpec::load(path)?;
+    Ok(())
+}
+
 datatest_stable::harness! {
     { test = claim_matches_its_expected_verdict, root = "specs", pattern = r"\.ya?ml$" },
+    { test = reproduction_is_a_valid_claim, root = "reproductions", pattern = r"\.ya?ml$" },
 }

@@ -4,6 +4,7 @@
 
 use super::spec::{Assertion, Source, Verdict};
 use crate::metrics::Metrics;
+use crate::watch::Extremes;
 use crate::solver::Status;
 use crate::trace::Trace;
 use serde::Serialize;
@@ -76,9 +77,21 @@ pub struct RunRecord {
     pub test_mse: Option<f64>,
     pub effective_rank: f64,
     pub nuclear_norm: f64,
+    /// Σ of the step sizes (GD) or the time reached (flow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<f64>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rejected_steps: usize,
+    /// Extremes over every step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extremes: Option<Extremes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateRecord>,
     pub trace: Trace,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// A convex run's certificate as exported: anyone can check ‖𝒜*(λ)‖₂ ≤ 1 and the bound.
@@ -102,6 +115,9 @@ impl RunRecord {
             test_mse: metrics.test_mse,
             effective_rank: metrics.spectrum.effective_rank,
             nuclear_norm: metrics.spectrum.nuclear_norm,
+            time: Some(metrics.time).filter(|t| !t.is_nan()),
+            rejected_steps: metrics.rejected,
+            extremes: metrics.extremes.clone(),
             certificate: metrics.certificate.as_ref().map(|c| CertificateRecord {
                 lower_bound: c.lower_bound,
                 gap: c.gap,
