@@ -4,9 +4,9 @@
 
 use super::spec::{Assertion, Source, Verdict};
 use crate::metrics::Metrics;
-use crate::watch::Extremes;
 use crate::solver::Status;
 use crate::trace::Trace;
+use crate::watch::Extremes;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;

@@ -98,10 +98,6 @@ impl<'p> Flow<'p> {
         }
     }
 
-    pub fn model(&self) -> &DeepFactorisation<'p> {
-        &self.model
-    }
-
     pub fn into_model(self) -> DeepFactorisation<'p> {
         self.model
     }
