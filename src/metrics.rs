@@ -115,6 +115,9 @@ pub struct Metrics {
     pub status: Status,
     pub time: f64,
     pub rejected: usize,
+    /// The final test MSE over the smallest one in the trace (≥ 1; large when the run got worse
+    /// late: runaway growth).
+    pub test_mse_rise: Option<f64>,
     /// Extremes over every step (`None` for the metrics of a moment).
     pub extremes: Option<Extremes>,
     /// The metrics of the matrix at each watched moment the run reached.
@@ -145,6 +148,7 @@ impl Metrics {
             status: solution.status,
             time: solution.time,
             rejected: solution.rejected,
+            test_mse_rise: test_mse_rise(solution),
             extremes: Some(watched.extremes.clone()),
             moments,
             certificate: solution.certificate.clone(),
@@ -169,6 +173,7 @@ impl Metrics {
             status: Status::Exhausted,
             time: f64::NAN,
             rejected: 0,
+            test_mse_rise: None,
             extremes: None,
             moments: Vec::new(),
             certificate: None,
@@ -202,6 +207,7 @@ impl Metrics {
             Metric::LowerBound => self.certified(|c| c.lower_bound),
             Metric::Time => self.time,
             Metric::RejectedSteps => self.rejected as f64,
+            Metric::TestMseRise => self.test_mse_rise.unwrap_or(f64::NAN),
             Metric::MinLoss => self.extreme(|e| Some(e.min_loss)),
             Metric::MaxLoss => self.extreme(|e| Some(e.max_loss)),
             Metric::MaxEntry => self.extreme(|e| Some(e.max_entry)),
@@ -222,6 +228,25 @@ impl Metrics {
     fn certified(&self, figure: impl Fn(&Certificate) -> f64) -> f64 {
         self.certificate.as_ref().map_or(f64::NAN, figure)
     }
+}
+
+/// The last sample's test MSE over the smallest sampled one (the trace always holds the last
+/// step); `None` without a ground truth.
+fn test_mse_rise(solution: &Solution) -> Option<f64> {
+    let errors: Vec<f64> = solution
+        .trace
+        .samples
+        .iter()
+        .filter_map(|s| s.test_mse)
+        .collect();
+    let best = errors.iter().copied().fold(f64::INFINITY, f64::min);
+    errors.last().map(|last| last / best)
+}
+
+/// `rel_distance(a, b)`: ‖W_a − W_b‖_F / ‖W*‖_F, how far apart two solutions are on the scale of
+/// the truth.
+pub fn relative_distance(a: &DMatrix<f64>, b: &DMatrix<f64>, truth: &DMatrix<f64>) -> f64 {
+    (a - b).norm() / truth.norm()
 }
 
 /// `certified_gap(a, c)`: ‖W_a‖* − ⟨λ_c, 𝒜(W_a)⟩, how far W_a's nuclear norm certifiably exceeds
@@ -298,6 +323,8 @@ pub enum Metric {
     Time,
     /// `rejected_steps`: steps the flow integrator rejected (0 for GD); deep runs only.
     RejectedSteps,
+    /// `test_mse_rise`: the final test MSE over the best one sampled along the run.
+    TestMseRise,
     /// `min_loss`, `max_loss`: the extremes of the loss over every step.
     MinLoss,
     MaxLoss,
@@ -313,15 +340,18 @@ pub enum Metric {
 pub enum Pairwise {
     /// `certified_gap(a, c)` with c a convex run (see `certified_gap`).
     CertifiedGap,
+    /// `rel_distance(a, b)`: ‖W_a − W_b‖_F / ‖W*‖_F (problems with a ground truth).
+    RelDistance,
 }
 
 impl Pairwise {
     /// Every pairwise name with its arguments, for documentation and error messages.
-    pub const NAMES: &[&str] = &["certified_gap(a, c)"];
+    pub const NAMES: &[&str] = &["certified_gap(a, c)", "rel_distance(a, b)"];
 
     pub fn parse(name: &str) -> Option<Pairwise> {
         match name {
             "certified_gap" => Some(Pairwise::CertifiedGap),
+            "rel_distance" => Some(Pairwise::RelDistance),
             _ => None,
         }
     }
@@ -352,6 +382,7 @@ pub const METRIC_NAMES: &[&str] = &[
     "lower_bound",
     "time",
     "rejected_steps",
+    "test_mse_rise",
     "min_loss",
     "max_loss",
     "max_entry",
@@ -405,6 +436,7 @@ impl Metric {
             "lower_bound" => none(Metric::LowerBound),
             "time" => none(Metric::Time),
             "rejected_steps" => none(Metric::RejectedSteps),
+            "test_mse_rise" => none(Metric::TestMseRise),
             "min_loss" => none(Metric::MinLoss),
             "max_loss" => none(Metric::MaxLoss),
             "max_entry" => none(Metric::MaxEntry),
@@ -469,7 +501,10 @@ impl Metric {
 
     /// Whether the metric compares with the ground truth.
     pub fn needs_truth(&self) -> bool {
-        matches!(self, Metric::TestMse | Metric::RelativeError)
+        matches!(
+            self,
+            Metric::TestMse | Metric::RelativeError | Metric::TestMseRise
+        )
     }
 
     /// Rejects a metric that cannot exist for a rows×cols problem.

@@ -53,6 +53,7 @@ fn deep_run(
         loss: Default::default(),
         steps,
         target_loss: None,
+        penalty: None,
         det_sign: None,
     })
 }

@@ -134,7 +134,8 @@ proptest! {
             loss: Default::default(),
             steps: Some(20_000),
             target_loss: Some(1e-8),
-            det_sign: None,
+            penalty: None,
+        det_sign: None,
         });
         let w = solver::solve(&deep, &problem, seed).matrix;
         let norm = MatrixMetrics::of(&w).nuclear_norm;

@@ -118,6 +118,14 @@ fn run_seed(claim: &ClaimSpec, watches: &BTreeMap<&str, Watch>, seed: u64) -> Se
                 _ => f64::NAN,
             }
         }
+        Quantity::Between(Pairwise::RelDistance, a, b) => {
+            match (matrix_of(a), matrix_of(b), problem.truth.as_ref()) {
+                (Some((wa, _)), Some((wb, _)), Some(truth)) => {
+                    metrics::relative_distance(wa, wb, truth)
+                }
+                _ => f64::NAN,
+            }
+        }
         Quantity::Between(..) => f64::NAN,
         Quantity::At(Subject::Run(name), when, metric) => by_name
             .get(name.as_str())

@@ -1,7 +1,8 @@
 //! The assertion language: numbers, `run.metric` and `truth.metric` references, moments
-//! `run.initial.metric` and `run.at_loss(t).metric`, pairwise quantities `certified_gap(a, c)`,
-//! arithmetic, abs, min, max, log10, sqrt, comparisons, `and`, `or`, `not`. Parsed once, checked
-//! against the claim (run names, metrics, the problem's shape), then evaluated per seed.
+//! `run.initial.metric` and `run.at_loss(t).metric`, pairwise quantities (`certified_gap(a, c)`,
+//! `rel_distance(a, b)`), arithmetic, abs, min, max, log10, sqrt, comparisons, `and`, `or`, `not`.
+//! Parsed once, checked against the claim (run names, metrics, the problem's shape), then
+//! evaluated per seed.
 
 use crate::metrics::{Metric, Pairwise};
 use crate::watch::When;
@@ -231,6 +232,18 @@ impl Expr {
                     ));
                 }
                 self.check_metric(subject, *metric, reference, scope)
+            }
+            Quantity::Between(Pairwise::RelDistance, a, b) => {
+                let (a_at, b_at) = self.argument_offsets(&reference.text);
+                if !scope.has_truth {
+                    return Err(ExprError::at(
+                        self.offset,
+                        "a problem with a ground truth for `rel_distance`",
+                    ));
+                }
+                check_subject(a, scope).map_err(|e| ExprError::at(a_at, e))?;
+                check_subject(b, scope).map_err(|e| ExprError::at(b_at, e))?;
+                Ok(Type::Number)
             }
             Quantity::Between(Pairwise::CertifiedGap, a, c) => {
                 let (a_at, c_at) = self.argument_offsets(&reference.text);

@@ -5,6 +5,7 @@
 use super::driver::Iterate;
 use super::init::InitSpec;
 use super::optimizer::{OptimizerSpec, StepRule};
+use super::penalty::PenaltySpec;
 use crate::invalid::{Invalid, require};
 use crate::problem::{Problem, Reduction};
 use crate::random::Rng;
@@ -31,6 +32,9 @@ pub struct DeepSpec {
     /// Stop as soon as the train loss falls to this value (compare methods at a fixed train loss).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_loss: Option<f64>,
+    /// An explicit penalty λ·R on the end-to-end matrix (Zhao 2022).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty: Option<PenaltySpec>,
     /// Redraw the initialisation until det W(0) has this sign (Razin & Cohen 2020, code:
     /// `enforce_pos_det`); square problems with width ≥ rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +81,9 @@ impl DeepSpec {
         self.optimizer
             .validate()
             .map_err(|e| e.within("optimizer"))?;
+        if let Some(penalty) = &self.penalty {
+            penalty.validate().map_err(|e| e.within("penalty"))?;
+        }
         let horizon = matches!(
             self.optimizer,
             OptimizerSpec::GradientFlow {
@@ -156,6 +163,8 @@ pub fn product(factors: &[DMatrix<f64>]) -> DMatrix<f64> {
 pub struct DeepFactorisation<'p> {
     problem: &'p Problem,
     reduction: Reduction,
+    /// An explicit penalty λ·R(W) added to the objective's gradient.
+    penalty: Option<PenaltySpec>,
     /// W_1, …, W_N.
     factors: Vec<DMatrix<f64>>,
     /// P_j = W_j ⋯ W_1; the last is the end-to-end matrix.
@@ -180,6 +189,7 @@ impl<'p> DeepFactorisation<'p> {
         let mut model = Self {
             problem,
             reduction,
+            penalty: None,
             backward: prefixes.clone(),
             gradients: factors
                 .iter()
@@ -199,6 +209,11 @@ impl<'p> DeepFactorisation<'p> {
         };
         model.forward();
         model
+    }
+
+    /// Adds λ·R(W) to the objective the gradients descend (the returned loss stays ℓ(W)).
+    pub fn with_penalty(self, penalty: Option<PenaltySpec>) -> Self {
+        Self { penalty, ..self }
     }
 
     pub fn factors(&self) -> &[DMatrix<f64>] {
@@ -232,7 +247,7 @@ impl<'p> DeepFactorisation<'p> {
         }
     }
 
-    /// ℓ(W) at the current factors, leaving ∂ℓ/∂W_j in `gradients()`.
+    /// ℓ(W) at the current factors, leaving ∂(ℓ + λR)/∂W_j in `gradients()`.
     pub fn loss_and_gradients(&mut self) -> f64 {
         self.forward();
         let top = self.factors.len() - 1;
@@ -242,6 +257,9 @@ impl<'p> DeepFactorisation<'p> {
             &mut self.residuals,
             &mut self.backward[top],
         );
+        if let Some(penalty) = &self.penalty {
+            penalty.add_gradient(&self.prefixes[top], &mut self.backward[top]);
+        }
         for j in (1..=top).rev() {
             self.prefixes[j - 1].transpose_to(&mut self.prefix_transposes[j]);
             self.gradients[j].gemm(1.0, &self.backward[j], &self.prefix_transposes[j], 0.0);
@@ -266,12 +284,8 @@ impl Iterate for Descent<'_> {
     }
 
     fn advance(&mut self) {
-        let gradients = &self.model.gradients;
-        let sq_norm: f64 = gradients.iter().map(|g| g.norm_squared()).sum();
-        let step = self.rule.step_size(sq_norm);
-        for (w, g) in self.model.factors.iter_mut().zip(gradients) {
-            w.zip_apply(g, |x, dx| *x -= step * dx);
-        }
+        self.rule
+            .apply(&mut self.model.factors, &self.model.gradients);
     }
 
     fn matrix(&self) -> &DMatrix<f64> {

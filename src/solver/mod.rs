@@ -7,6 +7,7 @@ pub mod flow;
 pub mod init;
 pub mod nuclear;
 pub mod optimizer;
+pub mod penalty;
 
 pub use deep::{DeepFactorisation, DeepSpec, Descent, DetSign};
 pub use driver::{Status, Stopping};
@@ -14,6 +15,7 @@ pub use flow::{Flow, Tolerances};
 pub use init::InitSpec;
 pub use nuclear::{Admm, Certificate, NuclearNormSpec};
 pub use optimizer::{OptimizerSpec, StepRule};
+pub use penalty::PenaltySpec;
 
 use crate::invalid::Invalid;
 use crate::problem::{Problem, Reduction};
@@ -91,11 +93,9 @@ pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch
         RunSpec::Deep(spec) => {
             let (rows, cols) = (problem.rows, problem.cols);
             let mut rng = random::named_stream(seed, &spec.init_identity(rows, cols));
-            let model = DeepFactorisation::new(
-                problem,
-                spec.loss,
-                spec.initial_factors(rows, cols, &mut rng),
-            );
+            let factors = spec.initial_factors(rows, cols, &mut rng);
+            let model =
+                DeepFactorisation::new(problem, spec.loss, factors).with_penalty(spec.penalty);
             let stopping = Stopping {
                 max_steps: spec.step_budget(),
                 target_loss: spec.target_loss,

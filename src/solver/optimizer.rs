@@ -1,8 +1,10 @@
-//! How a deep factorisation moves. The discrete rules keep the gradient's direction and choose
-//! one global step size per iteration; a rule holds only its hyper-parameters and its running
-//! state. `gradient_flow` is the continuous limit, integrated by `flow`.
+//! How parameters move. `gd` and `normalised_gd` keep the gradient's direction and choose one
+//! global step size per iteration; `adam` rescales every coordinate. A rule holds only its
+//! hyper-parameters and its running state, and updates any list of parameter matrices, so every
+//! gradient method can use it. `gradient_flow` is the continuous limit, integrated by `flow`.
 
 use crate::invalid::{Invalid, require};
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -19,6 +21,17 @@ pub enum OptimizerSpec {
         #[serde(default = "default_eps")]
         eps: f64,
     },
+    /// Adam (Kingma & Ba 2015): per coordinate, lr·m̂/(√v̂ + eps) with m̂, v̂ the bias-corrected
+    /// EMAs (rates β₁, β₂) of the gradient and its square.
+    Adam {
+        lr: f64,
+        #[serde(default = "default_beta1")]
+        beta1: f64,
+        #[serde(default = "default_beta2")]
+        beta2: f64,
+        #[serde(default = "default_adam_eps")]
+        eps: f64,
+    },
     /// Gradient flow, integrated by Dormand–Prince 5(4) under `rtol`/`atol` (see `flow`); the
     /// run stops at `target_loss`, after `steps` accepted steps, or at time `horizon`.
     GradientFlow {
@@ -29,6 +42,18 @@ pub enum OptimizerSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         horizon: Option<f64>,
     },
+}
+
+fn default_beta1() -> f64 {
+    0.9
+}
+
+fn default_beta2() -> f64 {
+    0.999
+}
+
+fn default_adam_eps() -> f64 {
+    1e-8
 }
 
 fn default_rtol() -> f64 {
@@ -65,6 +90,23 @@ impl OptimizerSpec {
                     "a positive, finite eps".into()
                 })
             }
+            OptimizerSpec::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+            } => {
+                require(positive(lr), "adam.lr", || "a positive, finite step".into())?;
+                require((0.0..1.0).contains(&beta1), "adam.beta1", || {
+                    "a β₁ in [0, 1)".into()
+                })?;
+                require((0.0..1.0).contains(&beta2), "adam.beta2", || {
+                    "a β₂ in [0, 1)".into()
+                })?;
+                require(positive(eps), "adam.eps", || {
+                    "a positive, finite eps".into()
+                })
+            }
             OptimizerSpec::GradientFlow {
                 rtol,
                 atol,
@@ -90,9 +132,15 @@ impl OptimizerSpec {
 #[derive(Debug, Clone)]
 pub struct StepRule {
     spec: OptimizerSpec,
+    /// normalised_gd: the EMA of Σ‖∇‖²; adam: unused.
     average: f64,
+    /// β^t for the bias corrections (normalised_gd: decay^t; adam: β₁^t and β₂^t).
     decay_power: f64,
-    /// Σ of the steps taken: the time of the gradient flow that GD approximates.
+    second_power: f64,
+    /// Adam's first and second moments, one matrix per parameter (allocated at the first step).
+    first_moments: Vec<DMatrix<f64>>,
+    second_moments: Vec<DMatrix<f64>>,
+    /// Σ of the (nominal) steps taken: the time of the gradient flow that GD approximates.
     elapsed: f64,
 }
 
@@ -102,29 +150,63 @@ impl StepRule {
             spec,
             average: 0.0,
             decay_power: 1.0,
+            second_power: 1.0,
+            first_moments: Vec::new(),
+            second_moments: Vec::new(),
             elapsed: 0.0,
         }
     }
 
-    /// The step size for a gradient whose squared norm (over all factors) is `gradient_sq_norm`.
-    pub fn step_size(&mut self, gradient_sq_norm: f64) -> f64 {
-        let step = match self.spec {
-            OptimizerSpec::Gd { lr } => lr,
+    /// One step of every parameter against its gradient.
+    pub fn apply(&mut self, parameters: &mut [DMatrix<f64>], gradients: &[DMatrix<f64>]) {
+        match self.spec {
+            OptimizerSpec::Gd { lr } => self.descend(parameters, gradients, lr),
             OptimizerSpec::NormalisedGd { lr, decay, eps } => {
-                self.average = decay * self.average + (1.0 - decay) * gradient_sq_norm;
+                let sq_norm: f64 = gradients.iter().map(|g| g.norm_squared()).sum();
+                self.average = decay * self.average + (1.0 - decay) * sq_norm;
                 self.decay_power *= decay;
                 let corrected = self.average / (1.0 - self.decay_power);
-                lr / (corrected.sqrt() + eps)
+                self.descend(parameters, gradients, lr / (corrected.sqrt() + eps));
+            }
+            OptimizerSpec::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+            } => {
+                if self.first_moments.is_empty() {
+                    self.first_moments = gradients.iter().map(|g| g.map(|_| 0.0)).collect();
+                    self.second_moments = self.first_moments.clone();
+                }
+                self.decay_power *= beta1;
+                self.second_power *= beta2;
+                let (first_correction, second_correction) =
+                    (1.0 - self.decay_power, 1.0 - self.second_power);
+                let moments = self.first_moments.iter_mut().zip(&mut self.second_moments);
+                for ((w, g), (m, v)) in parameters.iter_mut().zip(gradients).zip(moments) {
+                    m.zip_apply(g, |m, g| *m = beta1 * *m + (1.0 - beta1) * g);
+                    v.zip_apply(g, |v, g| *v = beta2 * *v + (1.0 - beta2) * g * g);
+                    w.zip_zip_apply(m, v, |x, m, v| {
+                        *x -= lr * (m / first_correction) / ((v / second_correction).sqrt() + eps)
+                    });
+                }
+                self.elapsed += lr;
             }
             OptimizerSpec::GradientFlow { .. } => {
                 unreachable!("gradient flow runs through `flow::Flow`, never a step rule")
             }
-        };
-        self.elapsed += step;
-        step
+        }
     }
 
-    /// Σ of the steps taken so far.
+    /// W ← W − step·∇ for every parameter.
+    fn descend(&mut self, parameters: &mut [DMatrix<f64>], gradients: &[DMatrix<f64>], step: f64) {
+        for (w, g) in parameters.iter_mut().zip(gradients) {
+            w.zip_apply(g, |x, dx| *x -= step * dx);
+        }
+        self.elapsed += step;
+    }
+
+    /// Σ of the steps taken so far (Adam: lr per step).
     pub fn elapsed(&self) -> f64 {
         self.elapsed
     }

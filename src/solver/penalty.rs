@@ -1,0 +1,109 @@
+//! Explicit penalties λ·R(W) on the end-to-end matrix, for the claim that an explicit bias can
+//! stand in for depth (Zhao 2022). Every R here is a spectral function R(W) = F(σ(W)), whose
+//! gradient is U·diag(∂F/∂σᵢ)·Vᵀ from the thin SVD W = U·diag(σ)·Vᵀ (Lewis 1995):
+//! - `nuclear`: ‖W‖* = Σσᵢ, ∇ = UVᵀ;
+//! - `normalized_nuclear`: ‖W‖*/‖W‖_F, ∇ = UVᵀ/‖W‖_F − ‖W‖*·W/‖W‖_F³ (Zhao 2022; science.md §5);
+//! - `schatten_p`: Σσᵢᵖ for p in (0, 1], ∇ = U·diag(p·σᵢᵖ⁻¹)·Vᵀ.
+//!
+//! Repeated singular values need no choice: ∂F/∂σ is equal on equal σ, so the gradient does not
+//! depend on the basis the SVD picks inside their subspace. Vanishing ones do: a singular value at
+//! or below max(rows, cols)·ε·σ₁ (numerical zero, as for `rank`) gets derivative 0 in the terms
+//! that are not differentiable there (Σσ and Σσᵖ), the minimum-norm subgradient; the zero matrix
+//! gets a zero gradient.
+
+use crate::invalid::{Invalid, require};
+use nalgebra::{DMatrix, SVD};
+use serde::{Deserialize, Serialize};
+
+/// A penalty as a claim writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum PenaltySpec {
+    Nuclear { weight: f64 },
+    NormalizedNuclear { weight: f64 },
+    SchattenP { p: f64, weight: f64 },
+}
+
+impl PenaltySpec {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        let (name, weight) = match *self {
+            PenaltySpec::Nuclear { weight } => ("nuclear", weight),
+            PenaltySpec::NormalizedNuclear { weight } => ("normalized_nuclear", weight),
+            PenaltySpec::SchattenP { p, weight } => {
+                require(p > 0.0 && p <= 1.0, "schatten_p.p", || {
+                    "a p in (0, 1]".into()
+                })?;
+                ("schatten_p", weight)
+            }
+        };
+        require(
+            weight >= 0.0 && weight.is_finite(),
+            &format!("{name}.weight"),
+            || "a weight λ ≥ 0".into(),
+        )
+    }
+
+    pub fn weight(&self) -> f64 {
+        match *self {
+            PenaltySpec::Nuclear { weight }
+            | PenaltySpec::NormalizedNuclear { weight }
+            | PenaltySpec::SchattenP { weight, .. } => weight,
+        }
+    }
+
+    /// R(W) from the singular values (not weighted by λ), with numerical zeros below `cutoff`.
+    fn value(&self, singular_values: &[f64], cutoff: f64) -> f64 {
+        let nuclear: f64 = singular_values.iter().sum();
+        match *self {
+            PenaltySpec::Nuclear { .. } => nuclear,
+            PenaltySpec::NormalizedNuclear { .. } => {
+                nuclear / singular_values.iter().map(|s| s * s).sum::<f64>().sqrt()
+            }
+            PenaltySpec::SchattenP { p, .. } => singular_values
+                .iter()
+                .filter(|&&s| s > cutoff)
+                .map(|s| s.powf(p))
+                .sum(),
+        }
+    }
+
+    /// `out += λ·∇R(W)`; returns λ·R(W). A matrix with a non-finite entry adds nothing (the run
+    /// reports the divergence).
+    pub fn add_gradient(&self, w: &DMatrix<f64>, out: &mut DMatrix<f64>) -> f64 {
+        if !w.iter().all(|x| x.is_finite()) {
+            return f64::NAN;
+        }
+        let Some(SVD {
+            u: Some(mut left),
+            v_t: Some(right),
+            singular_values,
+        }) = SVD::try_new_unordered(w.clone(), true, true, f64::EPSILON, 10_000)
+        else {
+            return f64::NAN;
+        };
+        let sigma = singular_values.as_slice();
+        let largest = sigma.iter().fold(0.0, |m: f64, &s| m.max(s));
+        let cutoff = w.nrows().max(w.ncols()) as f64 * f64::EPSILON * largest;
+        let nuclear: f64 = sigma.iter().sum();
+        let frobenius = sigma.iter().map(|s| s * s).sum::<f64>().sqrt();
+        if frobenius == 0.0 {
+            return 0.0;
+        }
+        let derivative = |s: f64| -> f64 {
+            let kink = if s > cutoff { 1.0 } else { 0.0 };
+            match *self {
+                PenaltySpec::Nuclear { .. } => kink,
+                PenaltySpec::NormalizedNuclear { .. } => {
+                    kink / frobenius - nuclear * s / frobenius.powi(3)
+                }
+                PenaltySpec::SchattenP { p, .. } => kink * p * s.powf(p - 1.0),
+            }
+        };
+        let weight = self.weight();
+        for (mut column, &s) in left.column_iter_mut().zip(sigma) {
+            column *= weight * derivative(s);
+        }
+        out.gemm(1.0, &left, &right, 1.0);
+        weight * self.value(sigma, cutoff)
+    }
+}
