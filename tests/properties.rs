@@ -225,6 +225,7 @@ runs:
   shallow: { deep: { depth: 2, init: { gaussian: { scale: 1.0e-2 } }, optimizer: { gd: { lr: 0.5 } }, steps: 300 } }
   deep:    { deep: { depth: 3, init: { balanced: { scale: 1.0e-2 } }, optimizer: { normalised_gd: { lr: 1.0e-2 } }, steps: 300 } }
   convex:  { nuclear_norm: { slack: 1.0e-3 } }
+  explicit: { deep: { init: { gaussian: { scale: 1.0e-3 } }, optimizer: { adam: { lr: 1.0e-2 } }, penalty: { normalized_nuclear: { weight: 1.0e-3 } }, steps: 300 } }
 expect:
   - { that: deep.train_loss < shallow.train_loss or deep.test_mse > 0, over_seeds: all, why: anything }
 verdict: holds

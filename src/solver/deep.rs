@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeepSpec {
-    /// N, the number of factors (1 is plain W).
+    /// N, the number of factors (1, the default, is plain W).
+    #[serde(default = "one")]
     pub depth: usize,
     /// Hidden width; by default max(rows, cols), so the rank is unconstrained.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +57,10 @@ impl DetSign {
             DetSign::Negative => det < 0.0,
         }
     }
+}
+
+fn one() -> usize {
+    1
 }
 
 /// The budget when only a target loss is given.
