@@ -3,41 +3,14 @@
 //! flow conserves balancedness, and the det-sign draw is deterministic and right.
 
 use implreg::metrics;
-use implreg::problem::{CompletionSpec, Observations, Problem, ProblemSpec, SensingSpec};
+use implreg::problem::Observations;
 use implreg::random;
 use implreg::solver::{self, DeepSpec, DetSign, InitSpec, OptimizerSpec, RunSpec, Status, deep};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
+use support::{config, problem};
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        rng_seed: RngSeed::Fixed(0x1A9_2019),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    }
-}
-
-fn problem(rows: usize, cols: usize, sensing: bool, seed: u64) -> Problem {
-    let rank = 1 + (seed as usize) % rows.min(cols);
-    if sensing {
-        ProblemSpec::Sensing(SensingSpec {
-            rows,
-            cols,
-            rank,
-            measurements: 2 + (seed as usize) % 8,
-        })
-    } else {
-        ProblemSpec::Completion(CompletionSpec {
-            rows,
-            cols,
-            rank,
-            observed: 1 + (seed as usize * 7) % (rows * cols),
-        })
-    }
-    .generate(seed)
-}
+mod support;
 
 fn deep_run(
     depth: usize,

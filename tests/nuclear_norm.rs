@@ -10,16 +10,9 @@ use implreg::random;
 use implreg::solver::{self, DeepSpec, InitSpec, NuclearNormSpec, OptimizerSpec, RunSpec, Status};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
+use support::config;
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        rng_seed: RngSeed::Fixed(0x1A9_2019),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    }
-}
+mod support;
 
 /// The default run: exact constraints, gap 1e-6, feasibility 1e-8.
 fn exact() -> NuclearNormSpec {

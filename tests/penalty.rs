@@ -6,16 +6,9 @@ use implreg::random;
 use implreg::solver::{OptimizerSpec, PenaltySpec, StepRule};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
+use support::config;
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        rng_seed: RngSeed::Fixed(0x1A9_2019),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    }
-}
+mod support;
 
 /// A rows×cols matrix U·diag(σ)·Vᵀ with σ spread over [1, 1 + 2·min(rows, cols)]: well
 /// separated and away from zero, where every penalty is differentiable.
@@ -77,8 +70,7 @@ proptest! {
         rows in 1usize..7, cols in 1usize..7, rank in 1usize..7, scale in 1e-3f64..1e3, seed in 0u64..1000,
     ) {
         let rank = rank.min(rows).min(cols);
-        let mut rng = random::named_stream(seed, "normalised");
-        let w = random::gaussian_matrix(rows, rank, 1.0, &mut rng) * random::gaussian_matrix(rank, cols, 1.0, &mut rng);
+        let w = support::low_rank(rows, cols, rank, seed, "normalised");
         let penalty = PenaltySpec::NormalizedNuclear { weight: 1.0 };
         let (value, gradient) = value_and_gradient(&penalty, &w);
         let (scaled, _) = value_and_gradient(&penalty, &(&w * scale));

@@ -4,45 +4,16 @@
 use approx::assert_relative_eq;
 use implreg::claim::{self, ClaimSpec};
 use implreg::metrics::{self, MatrixMetrics};
-use implreg::problem::{CompletionSpec, Problem, ProblemSpec, Reduction, SensingSpec};
+use implreg::problem::{Problem, ProblemSpec, Reduction, SensingSpec};
 use implreg::random;
 use implreg::solver::driver::Iterate;
 use implreg::solver::{self, DeepFactorisation, Descent, InitSpec, OptimizerSpec, StepRule, init};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use std::path::Path;
+use support::{config, problem};
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        rng_seed: RngSeed::Fixed(0x1A9_2019),
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
-        ..ProptestConfig::default()
-    }
-}
-
-/// A completion or sensing instance of a random shape.
-fn problem(rows: usize, cols: usize, sensing: bool, seed: u64) -> Problem {
-    let rank = 1 + (seed as usize) % rows.min(cols);
-    let spec = if sensing {
-        ProblemSpec::Sensing(SensingSpec {
-            rows,
-            cols,
-            rank,
-            measurements: 1 + (seed as usize) % 12,
-        })
-    } else {
-        let observed = 1 + (seed as usize * 7) % (rows * cols);
-        ProblemSpec::Completion(CompletionSpec {
-            rows,
-            cols,
-            rank,
-            observed,
-        })
-    };
-    spec.generate(seed)
-}
+mod support;
 
 fn factors(
     init: InitSpec,
@@ -132,8 +103,7 @@ proptest! {
         rows in 1usize..8, cols in 1usize..8, rank in 1usize..8, scale in 1e-3f64..1e3, seed in 0u64..1000,
     ) {
         let rank = rank.min(rows).min(cols);
-        let mut rng = random::named_stream(seed, "rank");
-        let w = random::gaussian_matrix(rows, rank, 1.0, &mut rng) * random::gaussian_matrix(rank, cols, 1.0, &mut rng);
+        let w = support::low_rank(rows, cols, rank, seed, "rank");
         let m = MatrixMetrics::of(&w);
         prop_assert!(m.effective_rank >= 1.0 - 1e-12 && m.effective_rank <= rank as f64 + 1e-9, "erank {} for rank {rank}", m.effective_rank);
         prop_assert!(m.normalised_nuclear_norm >= 1.0 - 1e-12 && m.normalised_nuclear_norm <= (rank as f64).sqrt() + 1e-9);

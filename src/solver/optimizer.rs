@@ -74,21 +74,22 @@ fn default_eps() -> f64 {
 
 impl OptimizerSpec {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
-        let positive = |x: f64| x > 0.0 && x.is_finite();
+        let positive = |x: f64, field: &str, what: &str| {
+            require(x > 0.0 && x.is_finite(), field, || {
+                format!("a positive, finite {what}")
+            })
+        };
+        let rate = |x: f64, field: &str, what: &str| {
+            require((0.0..1.0).contains(&x), field, || {
+                format!("{what} in [0, 1)")
+            })
+        };
         match *self {
-            OptimizerSpec::Gd { lr } => {
-                require(positive(lr), "gd.lr", || "a positive, finite step".into())
-            }
+            OptimizerSpec::Gd { lr } => positive(lr, "gd.lr", "step"),
             OptimizerSpec::NormalisedGd { lr, decay, eps } => {
-                require(positive(lr), "normalised_gd.lr", || {
-                    "a positive, finite step".into()
-                })?;
-                require((0.0..1.0).contains(&decay), "normalised_gd.decay", || {
-                    "a decay in [0, 1)".into()
-                })?;
-                require(positive(eps), "normalised_gd.eps", || {
-                    "a positive, finite eps".into()
-                })
+                positive(lr, "normalised_gd.lr", "step")?;
+                rate(decay, "normalised_gd.decay", "a decay")?;
+                positive(eps, "normalised_gd.eps", "eps")
             }
             OptimizerSpec::Adam {
                 lr,
@@ -96,33 +97,22 @@ impl OptimizerSpec {
                 beta2,
                 eps,
             } => {
-                require(positive(lr), "adam.lr", || "a positive, finite step".into())?;
-                require((0.0..1.0).contains(&beta1), "adam.beta1", || {
-                    "a β₁ in [0, 1)".into()
-                })?;
-                require((0.0..1.0).contains(&beta2), "adam.beta2", || {
-                    "a β₂ in [0, 1)".into()
-                })?;
-                require(positive(eps), "adam.eps", || {
-                    "a positive, finite eps".into()
-                })
+                positive(lr, "adam.lr", "step")?;
+                rate(beta1, "adam.beta1", "a β₁")?;
+                rate(beta2, "adam.beta2", "a β₂")?;
+                positive(eps, "adam.eps", "eps")
             }
             OptimizerSpec::GradientFlow {
                 rtol,
                 atol,
                 horizon,
             } => {
-                require(positive(rtol), "gradient_flow.rtol", || {
-                    "a positive relative tolerance".into()
-                })?;
-                require(positive(atol), "gradient_flow.atol", || {
-                    "a positive absolute tolerance".into()
-                })?;
-                require(
-                    horizon.is_none_or(positive),
-                    "gradient_flow.horizon",
-                    || "a positive, finite time".into(),
-                )
+                positive(rtol, "gradient_flow.rtol", "relative tolerance")?;
+                positive(atol, "gradient_flow.atol", "absolute tolerance")?;
+                match horizon {
+                    Some(time) => positive(time, "gradient_flow.horizon", "time"),
+                    None => Ok(()),
+                }
             }
         }
     }

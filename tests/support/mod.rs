@@ -1,0 +1,49 @@
+//! What the property tests share: one proptest configuration (a fixed seed, failures recorded
+//! beside the test file and replayed first), random instances, random low-rank matrices.
+
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
+use implreg::problem::{CompletionSpec, Problem, ProblemSpec, SensingSpec};
+use implreg::random;
+use nalgebra::DMatrix;
+use proptest::prelude::ProptestConfig;
+use proptest::test_runner::{FileFailurePersistence, RngSeed};
+
+pub fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        rng_seed: RngSeed::Fixed(0x1A9_2019),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    }
+}
+
+/// A completion or sensing instance of a random shape, rank and observation count.
+pub fn problem(rows: usize, cols: usize, sensing: bool, seed: u64) -> Problem {
+    let rank = 1 + (seed as usize) % rows.min(cols);
+    let spec = if sensing {
+        ProblemSpec::Sensing(SensingSpec {
+            rows,
+            cols,
+            rank,
+            measurements: 1 + (seed as usize) % 12,
+        })
+    } else {
+        let observed = 1 + (seed as usize * 7) % (rows * cols);
+        ProblemSpec::Completion(CompletionSpec {
+            rows,
+            cols,
+            rank,
+            observed,
+        })
+    };
+    spec.generate(seed)
+}
+
+/// A Gaussian rows×rank times rank×cols product, drawn from the stream `name`.
+pub fn low_rank(rows: usize, cols: usize, rank: usize, seed: u64, name: &str) -> DMatrix<f64> {
+    let mut rng = random::named_stream(seed, name);
+    random::gaussian_matrix(rows, rank, 1.0, &mut rng)
+        * random::gaussian_matrix(rank, cols, 1.0, &mut rng)
+}
