@@ -240,3 +240,15 @@ fn a_run_out_of_iterations_is_exhausted_with_a_valid_bound() {
     let truth = MatrixMetrics::of(problem.truth.as_ref().unwrap()).nuclear_norm;
     assert!(certificate.lower_bound <= truth);
 }
+
+/// Measurement entries so large that I + 𝒜𝒜* overflows make a diverged run, not a panic.
+#[test]
+fn an_overflowing_instance_diverges_without_a_panic() {
+    let spec: ExplicitSpec = serde_yaml::from_str(
+        "{ rows: 2, cols: 2, measurements: [{ matrix: [[1.0e200, 0], [0, 1]], target: 1 }] }",
+    )
+    .unwrap();
+    let problem = ProblemSpec::Explicit(spec).generate(0);
+    let solution = solve(&problem, exact());
+    assert_eq!(solution.status, Status::Diverged);
+}

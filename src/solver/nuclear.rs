@@ -115,6 +115,9 @@ enum GramInverse {
     /// Completion: 𝒜𝒜* = I (distinct entries), so the inverse is I/2.
     Half,
     Cholesky(Cholesky<f64, Dyn>),
+    /// I + 𝒜𝒜* overflowed (measurement entries near 1e154): every step yields NaN, which the
+    /// driver reports as divergence.
+    Overflowed,
 }
 
 /// ADMM's state and its buffers, allocated once.
@@ -160,9 +163,8 @@ impl<'p> Admm<'p> {
                 for i in 0..k {
                     gram[(i, i)] += 1.0;
                 }
-                GramInverse::Cholesky(
-                    Cholesky::new(gram).expect("I + 𝒜𝒜* is symmetric positive definite"),
-                )
+                // Symmetric positive definite in exact arithmetic; only overflow can fail it.
+                Cholesky::new(gram).map_or(GramInverse::Overflowed, GramInverse::Cholesky)
             }
         };
         Self {
@@ -210,6 +212,7 @@ impl<'p> Admm<'p> {
         match &self.gram {
             GramInverse::Half => self.solve *= 0.5,
             GramInverse::Cholesky(factor) => factor.solve_mut(&mut self.solve),
+            GramInverse::Overflowed => self.solve.fill(f64::NAN),
         }
         problem.add_adjoint(-1.0, &self.solve, &mut self.x);
     }
