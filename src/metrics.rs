@@ -216,9 +216,7 @@ impl Metrics {
             matrix_metric => matrix_value(&self.matrix, &self.spectrum, matrix_metric),
         }
     }
-}
 
-impl Metrics {
     /// An extreme over the run; NaN where it was not watched (claims reject that beforehand).
     fn extreme(&self, figure: impl Fn(&Extremes) -> Option<f64>) -> f64 {
         self.extremes.as_ref().and_then(figure).unwrap_or(f64::NAN)
@@ -233,14 +231,9 @@ impl Metrics {
 /// The last sample's test MSE over the smallest sampled one (the trace always holds the last
 /// step); `None` without a ground truth.
 fn test_mse_rise(solution: &Solution) -> Option<f64> {
-    let errors: Vec<f64> = solution
-        .trace
-        .samples
-        .iter()
-        .filter_map(|s| s.test_mse)
-        .collect();
-    let best = errors.iter().copied().fold(f64::INFINITY, f64::min);
-    errors.last().map(|last| last / best)
+    let mut errors = solution.trace.samples.iter().filter_map(|s| s.test_mse);
+    let best = errors.clone().fold(f64::INFINITY, f64::min);
+    errors.next_back().map(|last| last / best)
 }
 
 /// `rel_distance(a, b)`: ‖W_a − W_b‖_F / ‖W*‖_F, how far apart two solutions are on the scale of

@@ -42,7 +42,6 @@ pub struct Extremes {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Moment {
     pub step: usize,
-    pub loss: f64,
     pub matrix: DMatrix<f64>,
 }
 
@@ -62,7 +61,6 @@ pub struct Watched {
     pub initial: Option<Moment>,
     /// One entry per requested threshold; `None` while the loss has not reached it.
     pub at_loss: Vec<(f64, Option<Moment>)>,
-    determinant: bool,
 }
 
 impl Watched {
@@ -77,7 +75,6 @@ impl Watched {
             },
             initial: None,
             at_loss: watch.thresholds.iter().map(|&t| (t, None)).collect(),
-            determinant: watch.determinant,
         }
     }
 
@@ -87,14 +84,14 @@ impl Watched {
         e.min_loss = e.min_loss.min(loss);
         e.max_loss = e.max_loss.max(loss);
         e.max_entry = w.iter().fold(e.max_entry, |m, x| m.max(x.abs()));
-        if self.determinant {
+        // Watched exactly when the extremes were started (`new`).
+        if let (Some(min), Some(max)) = (&mut e.min_det, &mut e.max_det) {
             let det = w.determinant();
-            e.min_det = e.min_det.map(|m| m.min(det));
-            e.max_det = e.max_det.map(|m| m.max(det));
+            *min = min.min(det);
+            *max = max.max(det);
         }
         let moment = || Moment {
             step,
-            loss,
             matrix: w.clone(),
         };
         if self.initial.is_none() {
@@ -104,18 +101,6 @@ impl Watched {
             if taken.is_none() && loss <= *threshold {
                 *taken = Some(moment());
             }
-        }
-    }
-
-    /// The moment `when`, if the run reached it.
-    pub fn moment(&self, when: When) -> Option<&Moment> {
-        match when {
-            When::Initial => self.initial.as_ref(),
-            When::AtLoss(threshold) => self
-                .at_loss
-                .iter()
-                .find(|(t, _)| *t == threshold)
-                .and_then(|(_, m)| m.as_ref()),
         }
     }
 }

@@ -73,7 +73,7 @@ proptest! {
         let width = rows.min(cols) + extra_width;
         let factors = init::balanced_factors(&product, depth, width, &mut rng);
         prop_assert!(metrics::balancedness(&factors) <= 1e-10, "balancedness {}", metrics::balancedness(&factors));
-        let end_to_end = factors.iter().skip(1).fold(factors[0].clone(), |p, w| w * p);
+        let end_to_end = solver::deep::product(&factors);
         prop_assert!((end_to_end - &product).norm() <= 1e-10 * product.norm().max(1.0));
     }
 

@@ -39,13 +39,6 @@ impl Subject {
             Subject::Run(name)
         }
     }
-
-    fn name(&self) -> &str {
-        match self {
-            Subject::Run(name) => name,
-            Subject::Truth => "truth",
-        }
-    }
 }
 
 /// What a reference reads.
@@ -65,6 +58,9 @@ pub struct Reference {
     pub quantity: Quantity,
     /// The reference as the claim wrote it, for reports.
     pub text: String,
+    /// Where its parts start in the assertion, for errors: the metric name (twice) for a metric
+    /// or a moment, the two arguments for `name(a, b)`.
+    pub parts: [usize; 2],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,7 +214,6 @@ impl Expr {
         match &reference.quantity {
             Quantity::Of(subject, metric) => self.check_metric(subject, *metric, reference, scope),
             Quantity::At(subject, _, metric) => {
-                let metric_at = self.offset + reference.text.rfind('.').map_or(0, |dot| dot + 1);
                 if *subject == Subject::Truth {
                     return Err(ExprError::at(
                         self.offset,
@@ -227,33 +222,30 @@ impl Expr {
                 }
                 if !metric.at_a_moment() {
                     return Err(ExprError::at(
-                        metric_at,
+                        reference.parts[0],
                         "a metric of the matrix, a loss, an error or `steps` at a moment",
                     ));
                 }
                 self.check_metric(subject, *metric, reference, scope)
             }
-            Quantity::Between(Pairwise::RelDistance, a, b) => {
-                let (a_at, b_at) = self.argument_offsets(&reference.text);
-                if !scope.has_truth {
-                    return Err(ExprError::at(
+            Quantity::Between(pairwise, a, b) => {
+                let [a_at, b_at] = reference.parts;
+                check_subject(a, scope).map_err(|e| ExprError::at(a_at, e))?;
+                match (pairwise, b) {
+                    (Pairwise::RelDistance, _) if !scope.has_truth => Err(ExprError::at(
                         self.offset,
                         "a problem with a ground truth for `rel_distance`",
-                    ));
-                }
-                check_subject(a, scope).map_err(|e| ExprError::at(a_at, e))?;
-                check_subject(b, scope).map_err(|e| ExprError::at(b_at, e))?;
-                Ok(Type::Number)
-            }
-            Quantity::Between(Pairwise::CertifiedGap, a, c) => {
-                let (a_at, c_at) = self.argument_offsets(&reference.text);
-                check_subject(a, scope).map_err(|e| ExprError::at(a_at, e))?;
-                match c {
-                    Subject::Run(name) if scope.certified.contains(&name.as_str()) => {
+                    )),
+                    (Pairwise::RelDistance, _) => check_subject(b, scope)
+                        .map(|_| Type::Number)
+                        .map_err(|e| ExprError::at(b_at, e)),
+                    (Pairwise::CertifiedGap, Subject::Run(name))
+                        if scope.certified.contains(&name.as_str()) =>
+                    {
                         Ok(Type::Number)
                     }
-                    _ => Err(ExprError::at(
-                        c_at,
+                    (Pairwise::CertifiedGap, _) => Err(ExprError::at(
+                        b_at,
                         format!(
                             "a convex run with a certificate as the second argument of `certified_gap` ({})",
                             listed(scope.certified)
@@ -264,13 +256,6 @@ impl Expr {
         }
     }
 
-    /// The offsets of the two arguments of `name(a, b)` written at this expression.
-    fn argument_offsets(&self, text: &str) -> (usize, usize) {
-        let open = text.find('(').map_or(0, |k| k + 1);
-        let comma = text.find(',').map_or(open, |k| k + 2);
-        (self.offset + open, self.offset + comma)
-    }
-
     fn check_metric(
         &self,
         subject: &Subject,
@@ -278,7 +263,7 @@ impl Expr {
         reference: &Reference,
         scope: &Scope,
     ) -> Result<Type, ExprError> {
-        let metric_at = self.offset + reference.text.find('.').map_or(0, |dot| dot + 1);
+        let metric_at = reference.parts[0];
         check_subject(subject, scope).map_err(|e| ExprError::at(self.offset, e))?;
         match subject {
             Subject::Truth if !metric.of_matrix() => {
@@ -800,39 +785,20 @@ impl Parser {
     /// `name(a, b)` with two subjects.
     fn pairwise(&mut self, name: &str, offset: usize) -> Result<Expr, ExprError> {
         let pairwise = Pairwise::parse(name).expect("called for pairwise names");
+        let argument = format!("a run name or `truth` as argument of `{name}`");
         self.expect_symbol("(")?;
-        let a = self.subject(name)?;
+        let (a, a_at) = self.name(&argument)?;
         self.expect_symbol(",")?;
-        let b = self.subject(name)?;
+        let (b, b_at) = self.name(&argument)?;
         self.expect_symbol(")")?;
-        let text = format!("{name}({}, {})", a.name(), b.name());
         Ok(Expr {
             offset,
             node: Node::Ref(Reference {
-                quantity: Quantity::Between(pairwise, a, b),
-                text,
+                text: format!("{name}({a}, {b})"),
+                quantity: Quantity::Between(pairwise, Subject::named(a), Subject::named(b)),
+                parts: [a_at, b_at],
             }),
         })
-    }
-
-    /// A run name or `truth`, as an argument of `name`.
-    fn subject(&mut self, name: &str) -> Result<Subject, ExprError> {
-        match self.peek().cloned() {
-            Some(Token {
-                kind: TokenKind::Name(subject),
-                ..
-            }) => {
-                self.position += 1;
-                Ok(Subject::named(subject))
-            }
-            _ => Err(ExprError::at(
-                self.offset(),
-                format!(
-                    "a run name or `truth` as argument of `{name}`, found {}",
-                    self.describe_next()
-                ),
-            )),
-        }
     }
 
     /// `subject.metric` or `subject.metric(number, …)`.
@@ -847,7 +813,7 @@ impl Parser {
             ));
         }
         let mut text = format!("{subject}.");
-        let (mut name, mut name_offset) = self.name_after(&text)?;
+        let (mut name, mut name_offset) = self.name(&format!("a metric name after `{text}`"))?;
         let when = match name.as_str() {
             "initial" => Some(When::Initial),
             "at_loss" => {
@@ -874,7 +840,7 @@ impl Parser {
                     format!("`.metric` after `{text}`, found {}", self.describe_next()),
                 ));
             }
-            (name, name_offset) = self.name_after(&text)?;
+            (name, name_offset) = self.name(&format!("a metric name after `{text}`"))?;
         }
         text.push_str(&name);
         let mut arguments = Vec::new();
@@ -891,12 +857,16 @@ impl Parser {
         };
         Ok(Expr {
             offset,
-            node: Node::Ref(Reference { quantity, text }),
+            node: Node::Ref(Reference {
+                quantity,
+                text,
+                parts: [name_offset; 2],
+            }),
         })
     }
 
-    /// The name after `before` (a metric or a moment), with its offset.
-    fn name_after(&mut self, before: &str) -> Result<(String, usize), ExprError> {
+    /// The next name token with its offset; otherwise an error saying `expected` was expected.
+    fn name(&mut self, expected: &str) -> Result<(String, usize), ExprError> {
         let at = self.offset();
         match self.peek().cloned() {
             Some(Token {
@@ -908,10 +878,7 @@ impl Parser {
             }
             _ => Err(ExprError::at(
                 at,
-                format!(
-                    "a metric name after `{before}`, found {}",
-                    self.describe_next()
-                ),
+                format!("{expected}, found {}", self.describe_next()),
             )),
         }
     }

@@ -8,6 +8,7 @@ pub mod init;
 pub mod nuclear;
 pub mod optimizer;
 pub mod penalty;
+pub mod spectral;
 
 pub use deep::{DeepFactorisation, DeepSpec, Descent, DetSign};
 pub use driver::{Status, Stopping};

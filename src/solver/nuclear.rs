@@ -17,9 +17,10 @@
 //! is within `gap` of ‖Z‖* and Z is feasible to `feasibility`.
 
 use super::driver::{Iterate, Status};
+use super::spectral::ThinSvd;
 use crate::invalid::{Invalid, require};
 use crate::problem::{Observations, Problem, Reduction};
-use nalgebra::{Cholesky, DMatrix, DVector, Dyn, SVD};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use serde::{Deserialize, Serialize};
 
 /// A nuclear-norm minimisation run as a claim describes it.
@@ -136,7 +137,7 @@ pub struct Admm<'p> {
     u_vector: DVector<f64>,
     /// ‖Z‖*, from the last thresholding.
     nuclear_norm: f64,
-    /// Scratch: a matrix and two vectors of length k.
+    /// Scratch: a matrix (for 𝒜*(λ)) and two vectors of length k.
     work: DMatrix<f64>,
     observed: DVector<f64>,
     solve: DVector<f64>,
@@ -219,25 +220,14 @@ impl<'p> Admm<'p> {
 
     /// Z ← SVT(X + U, 1/ρ); a failed SVD leaves NaN, which the driver reports as divergence.
     fn threshold_step(&mut self) {
-        self.work.copy_from(&self.x);
-        self.work += &self.u_matrix;
         let threshold = 1.0 / self.rho;
-        // nalgebra's SVD consumes its input and allocates its factors: O(n²) against O(n³) work.
-        match SVD::try_new_unordered(self.work.clone(), true, true, f64::EPSILON, 10_000) {
-            Some(SVD {
-                u: Some(mut left),
-                v_t: Some(right),
-                singular_values,
-            }) => {
-                self.nuclear_norm = 0.0;
-                for (mut column, &sigma) in left.column_iter_mut().zip(singular_values.iter()) {
-                    let shrunk = (sigma - threshold).max(0.0);
-                    self.nuclear_norm += shrunk;
-                    column *= shrunk;
-                }
-                self.z.gemm(1.0, &left, &right, 0.0);
+        let shrink = |sigma: f64| (sigma - threshold).max(0.0);
+        match ThinSvd::of(&self.x + &self.u_matrix) {
+            Some(svd) => {
+                self.nuclear_norm = svd.singular_values().iter().map(|&s| shrink(s)).sum();
+                svd.map_into(shrink, 0.0, &mut self.z);
             }
-            _ => {
+            None => {
                 self.z.fill(f64::NAN);
                 self.nuclear_norm = f64::NAN;
             }

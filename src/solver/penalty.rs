@@ -11,8 +11,9 @@
 //! that are not differentiable there (Σσ and Σσᵖ), the minimum-norm subgradient; the zero matrix
 //! gets a zero gradient.
 
+use super::spectral::ThinSvd;
 use crate::invalid::{Invalid, require};
-use nalgebra::{DMatrix, SVD};
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 /// A penalty as a claim writes it.
@@ -51,37 +52,13 @@ impl PenaltySpec {
         }
     }
 
-    /// R(W) from the singular values (not weighted by λ), with numerical zeros below `cutoff`.
-    fn value(&self, singular_values: &[f64], cutoff: f64) -> f64 {
-        let nuclear: f64 = singular_values.iter().sum();
-        match *self {
-            PenaltySpec::Nuclear { .. } => nuclear,
-            PenaltySpec::NormalizedNuclear { .. } => {
-                nuclear / singular_values.iter().map(|s| s * s).sum::<f64>().sqrt()
-            }
-            PenaltySpec::SchattenP { p, .. } => singular_values
-                .iter()
-                .filter(|&&s| s > cutoff)
-                .map(|s| s.powf(p))
-                .sum(),
-        }
-    }
-
     /// `out += λ·∇R(W)`; returns λ·R(W). A matrix with a non-finite entry adds nothing (the run
     /// reports the divergence).
     pub fn add_gradient(&self, w: &DMatrix<f64>, out: &mut DMatrix<f64>) -> f64 {
-        if !w.iter().all(|x| x.is_finite()) {
-            return f64::NAN;
-        }
-        let Some(SVD {
-            u: Some(mut left),
-            v_t: Some(right),
-            singular_values,
-        }) = SVD::try_new_unordered(w.clone(), true, true, f64::EPSILON, 10_000)
-        else {
+        let Some(svd) = ThinSvd::of(w.clone()) else {
             return f64::NAN;
         };
-        let sigma = singular_values.as_slice();
+        let sigma = svd.singular_values();
         let largest = sigma.iter().fold(0.0, |m: f64, &s| m.max(s));
         let cutoff = w.nrows().max(w.ncols()) as f64 * f64::EPSILON * largest;
         let nuclear: f64 = sigma.iter().sum();
@@ -89,21 +66,28 @@ impl PenaltySpec {
         if frobenius == 0.0 {
             return 0.0;
         }
-        let derivative = |s: f64| -> f64 {
-            let kink = if s > cutoff { 1.0 } else { 0.0 };
-            match *self {
-                PenaltySpec::Nuclear { .. } => kink,
-                PenaltySpec::NormalizedNuclear { .. } => {
-                    kink / frobenius - nuclear * s / frobenius.powi(3)
-                }
-                PenaltySpec::SchattenP { p, .. } => kink * p * s.powf(p - 1.0),
-            }
+        let value = match *self {
+            PenaltySpec::Nuclear { .. } => nuclear,
+            PenaltySpec::NormalizedNuclear { .. } => nuclear / frobenius,
+            PenaltySpec::SchattenP { p, .. } => sigma
+                .iter()
+                .filter(|&&s| s > cutoff)
+                .map(|s| s.powf(p))
+                .sum(),
         };
         let weight = self.weight();
-        for (mut column, &s) in left.column_iter_mut().zip(sigma) {
-            column *= weight * derivative(s);
-        }
-        out.gemm(1.0, &left, &right, 1.0);
-        weight * self.value(sigma, cutoff)
+        let derivative = |s: f64| -> f64 {
+            let kink = if s > cutoff { 1.0 } else { 0.0 };
+            weight
+                * match *self {
+                    PenaltySpec::Nuclear { .. } => kink,
+                    PenaltySpec::NormalizedNuclear { .. } => {
+                        kink / frobenius - nuclear * s / frobenius.powi(3)
+                    }
+                    PenaltySpec::SchattenP { p, .. } => kink * p * s.powf(p - 1.0),
+                }
+        };
+        svd.map_into(derivative, 1.0, out);
+        weight * value
     }
 }
