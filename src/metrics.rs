@@ -4,7 +4,7 @@
 
 use crate::problem::{Problem, Reduction};
 use crate::solver::{Certificate, Solution, Status};
-use crate::watch::{Extremes, When};
+use crate::watch::{Extremes, Watch, When};
 use nalgebra::{DMatrix, SVD};
 use serde::Serialize;
 
@@ -210,7 +210,7 @@ impl Metrics {
             Metric::TestMseRise => self.test_mse_rise.unwrap_or(f64::NAN),
             Metric::MinLoss => self.extreme(|e| Some(e.min_loss)),
             Metric::MaxLoss => self.extreme(|e| Some(e.max_loss)),
-            Metric::MaxEntry => self.extreme(|e| Some(e.max_entry)),
+            Metric::MaxEntry => self.extreme(|e| e.max_entry),
             Metric::MinDet => self.extreme(|e| e.min_det),
             Metric::MaxDet => self.extreme(|e| e.max_det),
             matrix_metric => matrix_value(&self.matrix, &self.spectrum, matrix_metric),
@@ -487,9 +487,13 @@ impl Metric {
             )
     }
 
-    /// Whether the metric needs the determinant watched at every step.
-    pub fn watches_determinant(&self) -> bool {
-        matches!(self, Metric::MinDet | Metric::MaxDet)
+    /// Asks `watch` for what the metric needs at every step.
+    pub fn request(&self, watch: &mut Watch) {
+        match self {
+            Metric::MaxEntry => watch.entries = true,
+            Metric::MinDet | Metric::MaxDet => watch.determinant = true,
+            _ => {}
+        }
     }
 
     /// Whether the metric compares with the ground truth.

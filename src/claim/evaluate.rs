@@ -58,8 +58,8 @@ pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
     }
 }
 
-/// What each run must watch for the claim's assertions: the determinant for `min_det`/`max_det`,
-/// the matrix at every `at_loss(t)` threshold.
+/// What each run must watch for the claim's assertions: the entries for `max_entry`, the
+/// determinant for `min_det`/`max_det`, the matrix at every `at_loss(t)` threshold.
 fn watches(claim: &ClaimSpec) -> BTreeMap<&str, Watch> {
     let mut watches: BTreeMap<&str, Watch> = claim
         .runs
@@ -75,7 +75,7 @@ fn watches(claim: &ClaimSpec) -> BTreeMap<&str, Watch> {
         let Some(watch) = watches.get_mut(name.as_str()) else {
             continue;
         };
-        watch.determinant |= metric.watches_determinant();
+        metric.request(watch);
         if let Some(When::AtLoss(threshold)) = when {
             watch.add_threshold(*threshold);
         }

@@ -180,7 +180,7 @@ impl Problem {
         gradient: &mut DMatrix<f64>,
     ) -> f64 {
         self.residuals_into(w, residuals);
-        gradient.fill(0.0);
+        gradient.as_mut_slice().fill(0.0);
         self.add_adjoint(reduction.weight(residuals.len()), residuals, gradient);
         reduction.loss(residuals)
     }

@@ -1,13 +1,17 @@
 //! Deep matrix factorisation W = W_N ⋯ W_1 (Arora, Cohen, Hu, Luo 2019): the model, its loss
 //! and the gradients ∂ℓ/∂W_j = (W_N⋯W_{j+1})ᵀ ∇ℓ(W) (W_{j−1}⋯W_1)ᵀ, computed with
-//! 3(N−1) matrix products into buffers allocated once.
+//! 3(N−1) matrix products into buffers allocated once. In completion (without a penalty) only
+//! the observed entries of W are formed and the sparse ∇ℓ(W) meets W_N and P_{N−1} entry by
+//! entry (`sampled`): 3(N−2) dense products remain, none at depth 2.
 
 use super::driver::Iterate;
+use super::gemm::{Op::Plain, Op::Transposed, gemm};
 use super::init::InitSpec;
 use super::optimizer::{OptimizerSpec, StepRule};
 use super::penalty::PenaltySpec;
+use super::sampled::Sampled;
 use crate::invalid::{Invalid, require};
-use crate::problem::{Problem, Reduction};
+use crate::problem::{Observations, Problem, Reduction};
 use crate::random::Rng;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
@@ -172,15 +176,26 @@ pub struct DeepFactorisation<'p> {
     penalty: Option<PenaltySpec>,
     /// W_1, …, W_N.
     factors: Vec<DMatrix<f64>>,
-    /// P_j = W_j ⋯ W_1; the last is the end-to-end matrix.
+    /// P_j = W_j ⋯ W_1; the last is the end-to-end matrix once `product_current`.
     prefixes: Vec<DMatrix<f64>>,
+    /// Whether the last prefix holds W for the current factors (the sampled path skips it).
+    product_current: bool,
     /// B_j = (W_N⋯W_{j+1})ᵀ ∇ℓ(W), so that ∂ℓ/∂W_j = B_j P_{j−1}ᵀ.
     backward: Vec<DMatrix<f64>>,
     gradients: Vec<DMatrix<f64>>,
-    /// Scratch for W_jᵀ and P_{j−1}ᵀ (both indexed by j): nalgebra's `gemm` on an explicit transpose beats `tr_mul`.
-    factor_transposes: Vec<DMatrix<f64>>,
-    prefix_transposes: Vec<DMatrix<f64>>,
+    /// The residuals rᵢ (the sampled path: the gradient's values c·rᵢ at the observations).
     residuals: DVector<f64>,
+    /// Completion at depth ≥ 2 without a penalty: only the observed entries of W are formed.
+    sampled: Option<SampledPath<'p>>,
+}
+
+/// The sampled path: the observed positions, W_Nᵀ and ∂ℓ/∂W_Nᵀ (every observed entry then
+/// touches contiguous columns, `sampled`).
+#[derive(Debug, Clone)]
+struct SampledPath<'p> {
+    positions: Sampled<'p>,
+    top_t: DMatrix<f64>,
+    top_gradient_t: DMatrix<f64>,
 }
 
 impl<'p> DeepFactorisation<'p> {
@@ -191,6 +206,17 @@ impl<'p> DeepFactorisation<'p> {
             .iter()
             .map(|w| DMatrix::zeros(w.nrows(), cols))
             .collect();
+        let sampled = match &problem.observations {
+            Observations::Entries { at, .. } if factors.len() >= 2 => {
+                let top = &factors[factors.len() - 1];
+                Some(SampledPath {
+                    positions: Sampled::new(at),
+                    top_t: top.transpose(),
+                    top_gradient_t: top.transpose(),
+                })
+            }
+            _ => None,
+        };
         let mut model = Self {
             problem,
             reduction,
@@ -200,25 +226,39 @@ impl<'p> DeepFactorisation<'p> {
                 .iter()
                 .map(|w| DMatrix::zeros(w.nrows(), w.ncols()))
                 .collect(),
-            factor_transposes: factors
-                .iter()
-                .map(|w| DMatrix::zeros(w.ncols(), w.nrows()))
-                .collect(),
-            prefix_transposes: factors
-                .iter()
-                .map(|w| DMatrix::zeros(cols, w.ncols()))
-                .collect(),
             prefixes,
+            product_current: false,
             factors,
             residuals: DVector::zeros(problem.observation_count()),
+            sampled,
         };
-        model.forward();
+        prefix_products(&model.factors, &mut model.prefixes, model.factors.len());
+        model.product_current = true;
         model
     }
 
-    /// Adds λ·R(W) to the objective the gradients descend (the returned loss stays ℓ(W)).
+    /// Adds λ·R(W) to the objective the gradients descend (the returned loss stays ℓ(W)). The
+    /// penalty needs the whole of W, so a penalised model takes the dense path.
     pub fn with_penalty(self, penalty: Option<PenaltySpec>) -> Self {
-        Self { penalty, ..self }
+        let sampled = if penalty.is_some() {
+            None
+        } else {
+            self.sampled
+        };
+        Self {
+            penalty,
+            sampled,
+            ..self
+        }
+    }
+
+    /// Forms W and the dense ∇ℓ(W) at every step even where the sampled path would not (to
+    /// check the sampled path against, and to measure the dense one).
+    pub fn with_dense_products(self) -> Self {
+        Self {
+            sampled: None,
+            ..self
+        }
     }
 
     pub fn factors(&self) -> &[DMatrix<f64>] {
@@ -239,41 +279,88 @@ impl<'p> DeepFactorisation<'p> {
         &self.gradients
     }
 
-    /// The end-to-end matrix W = W_N ⋯ W_1.
-    pub fn product(&self) -> &DMatrix<f64> {
-        self.prefixes.last().expect("depth ≥ 1")
-    }
-
-    fn forward(&mut self) {
-        self.prefixes[0].copy_from(&self.factors[0]);
-        for j in 1..self.factors.len() {
-            let (done, rest) = self.prefixes.split_at_mut(j);
-            rest[0].gemm(1.0, &self.factors[j], &done[j - 1], 0.0);
+    /// The end-to-end matrix W = W_N ⋯ W_1 of the last `loss_and_gradients` (formed here on
+    /// the sampled path, which does not need it).
+    pub fn product(&mut self) -> &DMatrix<f64> {
+        let top = self.factors.len() - 1;
+        if !self.product_current {
+            let (below, above) = self.prefixes.split_at_mut(top);
+            gemm(
+                &mut above[0],
+                Plain(&self.factors[top]),
+                Plain(&below[top - 1]),
+            );
+            self.product_current = true;
         }
+        &self.prefixes[top]
     }
 
     /// ℓ(W) at the current factors, leaving ∂(ℓ + λR)/∂W_j in `gradients()`.
     pub fn loss_and_gradients(&mut self) -> f64 {
-        self.forward();
         let top = self.factors.len() - 1;
-        let loss = self.problem.loss_gradient_into(
-            &self.prefixes[top],
-            self.reduction,
-            &mut self.residuals,
-            &mut self.backward[top],
-        );
-        if let Some(penalty) = &self.penalty {
-            penalty.add_gradient(&self.prefixes[top], &mut self.backward[top]);
+        match &mut self.sampled {
+            Some(sampled) => {
+                // W = W_N·P_{N−1}: its observed entries, then ∂ℓ/∂W_N = G·P_{N−1}ᵀ and
+                // B_{N−1} = W_Nᵀ·G with the sparse G, and the dense products below.
+                prefix_products(&self.factors, &mut self.prefixes, top);
+                self.factors[top].transpose_to(&mut sampled.top_t);
+                let weight = self.reduction.weight(self.residuals.len());
+                let squares = sampled.positions.residual_products(
+                    &sampled.top_t,
+                    &self.prefixes[top - 1],
+                    self.problem.targets(),
+                    weight,
+                    self.residuals.as_mut_slice(),
+                    &mut sampled.top_gradient_t,
+                    &mut self.backward[top - 1],
+                );
+                sampled
+                    .top_gradient_t
+                    .transpose_to(&mut self.gradients[top]);
+                self.product_current = false;
+                self.backward_from(top - 1);
+                0.5 * weight * squares
+            }
+            None => {
+                prefix_products(&self.factors, &mut self.prefixes, top + 1);
+                self.product_current = true;
+                let loss = self.problem.loss_gradient_into(
+                    &self.prefixes[top],
+                    self.reduction,
+                    &mut self.residuals,
+                    &mut self.backward[top],
+                );
+                if let Some(penalty) = &self.penalty {
+                    penalty.add_gradient(&self.prefixes[top], &mut self.backward[top]);
+                }
+                self.backward_from(top);
+                loss
+            }
         }
-        for j in (1..=top).rev() {
-            self.prefixes[j - 1].transpose_to(&mut self.prefix_transposes[j]);
-            self.gradients[j].gemm(1.0, &self.backward[j], &self.prefix_transposes[j], 0.0);
-            self.factors[j].transpose_to(&mut self.factor_transposes[j]);
+    }
+
+    /// ∂ℓ/∂W_j = B_j P_{j−1}ᵀ and B_{j−1} = W_jᵀ B_j for j = `from`, …, 1, from B_from.
+    fn backward_from(&mut self, from: usize) {
+        for j in (1..=from).rev() {
+            let (gradient, prefix) = (&mut self.gradients[j], &self.prefixes[j - 1]);
+            gemm(gradient, Plain(&self.backward[j]), Transposed(prefix));
             let (below, above) = self.backward.split_at_mut(j);
-            below[j - 1].gemm(1.0, &self.factor_transposes[j], &above[0], 0.0);
+            gemm(
+                &mut below[j - 1],
+                Transposed(&self.factors[j]),
+                Plain(&above[0]),
+            );
         }
         self.gradients[0].copy_from(&self.backward[0]);
-        loss
+    }
+}
+
+/// P_j = W_j ⋯ W_1 for j = 1, …, `count`.
+fn prefix_products(factors: &[DMatrix<f64>], prefixes: &mut [DMatrix<f64>], count: usize) {
+    prefixes[0].copy_from(&factors[0]);
+    for j in 1..count {
+        let (done, rest) = prefixes.split_at_mut(j);
+        gemm(&mut rest[0], Plain(&factors[j]), Plain(&done[j - 1]));
     }
 }
 
@@ -293,7 +380,7 @@ impl Iterate for Descent<'_> {
             .apply(&mut self.model.factors, &self.model.gradients);
     }
 
-    fn matrix(&self) -> &DMatrix<f64> {
+    fn matrix(&mut self) -> &DMatrix<f64> {
         self.model.product()
     }
 

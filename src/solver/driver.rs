@@ -25,8 +25,9 @@ pub trait Iterate {
     fn rejected(&self) -> usize {
         0
     }
-    /// The current end-to-end matrix, valid after `evaluate`.
-    fn matrix(&self) -> &DMatrix<f64>;
+    /// The current end-to-end matrix, valid after `evaluate` (formed on demand by methods that
+    /// do not need it to step).
+    fn matrix(&mut self) -> &DMatrix<f64>;
 }
 
 /// How a run ended.
@@ -91,7 +92,7 @@ pub fn drive(
         } else {
             None
         };
-        watched.observe(steps, loss, method.matrix());
+        watched.observe(steps, loss, || method.matrix());
         if schedule.due(steps) || status.is_some() {
             trace.record(steps, loss, method.matrix(), truth);
         }

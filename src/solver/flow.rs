@@ -204,7 +204,7 @@ impl Iterate for Flow<'_> {
         (self.time >= self.tolerances.horizon).then_some(Status::Exhausted)
     }
 
-    fn matrix(&self) -> &DMatrix<f64> {
+    fn matrix(&mut self) -> &DMatrix<f64> {
         self.model.product()
     }
 

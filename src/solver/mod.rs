@@ -4,10 +4,12 @@
 pub mod deep;
 pub mod driver;
 pub mod flow;
+pub mod gemm;
 pub mod init;
 pub mod nuclear;
 pub mod optimizer;
 pub mod penalty;
+pub mod sampled;
 pub mod spectral;
 
 pub use deep::{DeepFactorisation, DeepSpec, Descent, DetSign};
@@ -101,7 +103,7 @@ pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch
                 max_steps: spec.step_budget(),
                 target_loss: spec.target_loss,
             };
-            let (outcome, model) = match spec.optimizer {
+            let (outcome, mut model) = match spec.optimizer {
                 OptimizerSpec::GradientFlow {
                     rtol,
                     atol,

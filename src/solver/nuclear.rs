@@ -264,7 +264,7 @@ impl<'p> Admm<'p> {
     fn certify(&mut self) {
         let problem = self.problem;
         let mut lambda = &self.u_vector * -self.rho;
-        self.work.fill(0.0);
+        self.work.as_mut_slice().fill(0.0);
         problem.add_adjoint(1.0, &lambda, &mut self.work);
         let spectral = crate::metrics::singular_values(&self.work)
             .first()
@@ -335,7 +335,7 @@ impl Iterate for Admm<'_> {
         None
     }
 
-    fn matrix(&self) -> &DMatrix<f64> {
+    fn matrix(&mut self) -> &DMatrix<f64> {
         &self.z
     }
 }

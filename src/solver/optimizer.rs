@@ -152,7 +152,7 @@ impl StepRule {
         match self.spec {
             OptimizerSpec::Gd { lr } => self.descend(parameters, gradients, lr),
             OptimizerSpec::NormalisedGd { lr, decay, eps } => {
-                let sq_norm: f64 = gradients.iter().map(|g| g.norm_squared()).sum();
+                let sq_norm: f64 = gradients.iter().map(|g| sum_of_squares(g.as_slice())).sum();
                 self.average = decay * self.average + (1.0 - decay) * sq_norm;
                 self.decay_power *= decay;
                 let corrected = self.average / (1.0 - self.decay_power);
@@ -200,4 +200,18 @@ impl StepRule {
     pub fn elapsed(&self) -> f64 {
         self.elapsed
     }
+}
+
+/// Σ x² with eight partial sums: a single running sum would wait on every addition.
+fn sum_of_squares(x: &[f64]) -> f64 {
+    let (chunks, tail) = x.as_chunks::<8>();
+    let mut sums = [0.0; 8];
+    for chunk in chunks {
+        for (sum, x) in sums.iter_mut().zip(chunk) {
+            *sum += x * x;
+        }
+    }
+    let total =
+        ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
+    tail.iter().fold(total, |sum, x| sum + x * x)
 }
