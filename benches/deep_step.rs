@@ -1,44 +1,28 @@
-//! The cost of one gradient step of deep-factorisation GD (evaluate: forward products, loss,
-//! backward products; advance: the update), on Arora et al.'s completion settings.
+//! The cost of one gradient step of deep-factorisation GD (evaluate: products, loss, gradients;
+//! advance: the update) on the shared grid (`grid.rs`): depths 2, 3, 4 on completion and
+//! sensing at n = 2, 30, 100, 200. `python3 benches/reference.py` compares the same grid with
+//! numpy.
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use implreg::problem::{CompletionSpec, ProblemSpec, Reduction};
-use implreg::random;
+use criterion::{Criterion, criterion_group, criterion_main};
 use implreg::solver::driver::Iterate;
-use implreg::solver::{DeepFactorisation, Descent, InitSpec, OptimizerSpec, StepRule};
 use std::hint::black_box;
+use std::time::Duration;
+
+#[path = "grid.rs"]
+mod grid;
 
 fn deep_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("deep_step");
-    for (n, observed) in [(30, 250), (100, 2000)] {
-        let problem = ProblemSpec::Completion(CompletionSpec {
-            rows: n,
-            cols: n,
-            rank: 2,
-            observed,
-        })
-        .generate(0);
-        for depth in [2, 3, 4] {
-            let init = InitSpec::Gaussian { scale: 1e-3 };
-            let factors = init.factors(depth, n, n, n, &mut random::named_stream(0, "bench"));
-            let mut descent = Descent {
-                model: DeepFactorisation::new(&problem, Reduction::Mean, factors),
-                rule: StepRule::new(OptimizerSpec::NormalisedGd {
-                    lr: 1e-3,
-                    decay: 0.99,
-                    eps: 1e-4,
-                }),
-            };
-            group.bench_function(
-                BenchmarkId::new(format!("n{n}"), format!("depth{depth}")),
-                |b| {
-                    b.iter(|| {
-                        black_box(descent.evaluate());
-                        descent.advance();
-                    })
-                },
-            );
-        }
+    group.measurement_time(Duration::from_secs(3));
+    for config in grid::grid() {
+        let problem = config.problem();
+        let mut descent = config.descent(&problem);
+        group.bench_function(config.name(), |b| {
+            b.iter(|| {
+                black_box(descent.evaluate());
+                descent.advance();
+            })
+        });
     }
     group.finish();
 }

@@ -11,7 +11,9 @@
 //! `claim::report`.
 
 pub mod claim;
+pub mod export;
 pub mod invalid;
+pub mod kernels;
 pub mod metrics;
 pub mod problem;
 pub mod random;

@@ -3,7 +3,8 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use implreg::claim::{self, ClaimReport, ClaimSpec, Seeds};
-use std::path::PathBuf;
+use implreg::solver::RunSpec;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -34,6 +35,17 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Print one seed's instance of a claim as JSON for another implementation: the problem,
+    /// its ground truth, and a deep run's settings and initial factors.
+    Export {
+        /// The claim file.
+        claim: PathBuf,
+        /// The deep run whose settings and initial factors to export.
+        #[arg(long)]
+        run: String,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -61,12 +73,23 @@ fn parse_seeds(text: &str) -> Result<Seeds, String> {
 }
 
 fn main() -> ExitCode {
-    let Command::Check {
-        paths,
-        format,
-        seeds,
-        threads,
-    } = Cli::parse().command;
+    match Cli::parse().command {
+        Command::Check {
+            paths,
+            format,
+            seeds,
+            threads,
+        } => check(&paths, format, seeds, threads),
+        Command::Export { claim, run, seed } => export(&claim, &run, seed),
+    }
+}
+
+fn check(
+    paths: &[PathBuf],
+    format: Format,
+    seeds: Option<Seeds>,
+    threads: Option<usize>,
+) -> ExitCode {
     let pool = threads.map(|n| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -76,7 +99,7 @@ fn main() -> ExitCode {
         eprintln!("implreg: cannot start the worker threads: {e}");
         return ExitCode::from(2);
     }
-    let claims = match load(&paths) {
+    let claims = match load(paths) {
         Ok(claims) => claims,
         Err(errors) => {
             for error in errors {
@@ -111,6 +134,37 @@ fn main() -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+fn export(file: &Path, run: &str, seed: u64) -> ExitCode {
+    let claim = match ClaimSpec::load(file) {
+        Ok(claim) => claim,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(RunSpec::Deep(spec)) = claim.runs.get(run) else {
+        let deep: Vec<&str> = claim
+            .runs
+            .iter()
+            .filter(|(_, spec)| matches!(spec, RunSpec::Deep(_)))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        eprintln!(
+            "error: {}: `--run {run}`: expected one of the claim's deep runs: {}",
+            file.display(),
+            deep.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    let problem = claim.problem.generate(seed);
+    let instance = implreg::export::instance(&problem, spec, seed);
+    println!(
+        "{}",
+        serde_json::to_string(&instance).expect("instances serialise")
+    );
+    ExitCode::SUCCESS
 }
 
 /// Every claim under `paths`, or every error found in them.

@@ -124,14 +124,14 @@ impl ExplicitSpec {
             (None, measurements) => {
                 let measurements = measurements.as_deref().unwrap_or_default();
                 let n = self.rows * self.cols;
-                let operator = DMatrix::from_fn(measurements.len(), n, |k, idx| {
+                let matrices = DMatrix::from_fn(n, measurements.len(), |idx, k| {
                     measurements[k].matrix[idx % self.rows][idx / self.rows]
                 });
                 let targets = DVector::from_iterator(
                     measurements.len(),
                     measurements.iter().map(|m| m.target),
                 );
-                Observations::Measurements { operator, targets }
+                Observations::Measurements { matrices, targets }
             }
         };
         Problem {

@@ -4,6 +4,7 @@
 
 mod completion;
 mod explicit;
+mod measurements;
 mod sensing;
 mod truth;
 
@@ -13,7 +14,7 @@ pub use sensing::SensingSpec;
 
 use crate::invalid::Invalid;
 use crate::random;
-use nalgebra::{DMatrix, DVector, DVectorView, DVectorViewMut};
+use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 /// How the squared residuals are summed. Learning rates mean nothing without it.
@@ -50,10 +51,10 @@ pub enum Observations {
         at: Vec<(usize, usize)>,
         values: Vec<f64>,
     },
-    /// Matrix sensing: row i of `operator` is vec(Aᵢ) in column-major order, so that
-    /// 𝒜(W) = operator · vec(W) is one matrix-vector product.
+    /// Matrix sensing: column i of `matrices` is vec(Aᵢ) (column-major), so that every
+    /// measurement is contiguous (`measurements`).
     Measurements {
-        operator: DMatrix<f64>,
+        matrices: DMatrix<f64>,
         targets: DVector<f64>,
     },
 }
@@ -139,9 +140,8 @@ impl Problem {
                     *o = w[(i, j)];
                 }
             }
-            Observations::Measurements { operator, .. } => {
-                let w = DVectorView::from_slice(w.as_slice(), w.len());
-                observed.gemv(1.0, operator, &w, 0.0);
+            Observations::Measurements { matrices, .. } => {
+                measurements::observe(matrices, w.as_slice(), observed.as_mut_slice());
             }
         }
     }
@@ -154,10 +154,8 @@ impl Problem {
                     out[(i, j)] += alpha * x;
                 }
             }
-            Observations::Measurements { operator, .. } => {
-                let len = out.len();
-                let mut out = DVectorViewMut::from_slice(out.as_mut_slice(), len);
-                out.gemv_tr(alpha, operator, v, 1.0);
+            Observations::Measurements { matrices, .. } => {
+                measurements::add_adjoint(matrices, alpha, v.as_slice(), out.as_mut_slice());
             }
         }
     }

@@ -30,12 +30,16 @@ impl SensingSpec {
     pub(super) fn generate(&self, rng: &mut Rng) -> Problem {
         let truth = truth::low_rank(self.rows, self.cols, self.rank, rng);
         let n = self.rows * self.cols;
+        // Drawn as the k×(rows·cols) operator whose row i is vec(Aᵢ), stored as its transpose.
         let operator = random::gaussian_matrix(self.measurements, n, (1.0 / n as f64).sqrt(), rng);
         let targets = &operator * DVectorView::from_slice(truth.as_slice(), n);
         Problem {
             rows: self.rows,
             cols: self.cols,
-            observations: Observations::Measurements { operator, targets },
+            observations: Observations::Measurements {
+                matrices: operator.transpose(),
+                targets,
+            },
             truth: Some(truth),
         }
     }

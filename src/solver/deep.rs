@@ -12,7 +12,7 @@ use super::penalty::PenaltySpec;
 use super::sampled::Sampled;
 use crate::invalid::{Invalid, require};
 use crate::problem::{Observations, Problem, Reduction};
-use crate::random::Rng;
+use crate::random::{self, Rng};
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
@@ -141,6 +141,13 @@ impl DeepSpec {
             Some(sign) => format!("{identity} det_sign={sign:?}"),
             None => identity,
         }
+    }
+
+    /// The initial factors for `seed`, drawn from the seed's stream named by the
+    /// initialisation's identity (so that a run's name never changes its start).
+    pub fn start(&self, rows: usize, cols: usize, seed: u64) -> Vec<DMatrix<f64>> {
+        let mut rng = random::named_stream(seed, &self.init_identity(rows, cols));
+        self.initial_factors(rows, cols, &mut rng)
     }
 
     /// The initial factors, drawn from `rng` until the determinant has the requested sign.

@@ -22,7 +22,6 @@ pub use penalty::PenaltySpec;
 
 use crate::invalid::Invalid;
 use crate::problem::{Problem, Reduction};
-use crate::random;
 use crate::trace::Trace;
 use crate::watch::{Watch, Watched};
 use nalgebra::DMatrix;
@@ -95,8 +94,7 @@ pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch
     match run {
         RunSpec::Deep(spec) => {
             let (rows, cols) = (problem.rows, problem.cols);
-            let mut rng = random::named_stream(seed, &spec.init_identity(rows, cols));
-            let factors = spec.initial_factors(rows, cols, &mut rng);
+            let factors = spec.start(rows, cols, seed);
             let model =
                 DeepFactorisation::new(problem, spec.loss, factors).with_penalty(spec.penalty);
             let stopping = Stopping {

@@ -159,8 +159,8 @@ impl<'p> Admm<'p> {
         let rho = spec.rho / if scale > 0.0 { scale } else { 1.0 };
         let gram = match &problem.observations {
             Observations::Entries { .. } => GramInverse::Half,
-            Observations::Measurements { operator, .. } => {
-                let mut gram = operator * operator.transpose();
+            Observations::Measurements { matrices, .. } => {
+                let mut gram = matrices.tr_mul(matrices);
                 for i in 0..k {
                     gram[(i, i)] += 1.0;
                 }

@@ -8,9 +8,9 @@
 //! are worth it only if every load counts: every matrix here is column-major (L is passed as Lᵀ),
 //! so an entry (i, j) meets two contiguous columns, and entries are taken four at a time where
 //! they share a column (or a row), so that the shared column is loaded once for four
-//! multiply-adds. On x86-64 with AVX2 and FMA the kernels run four lanes wide with fused
-//! multiply-adds (as matrixmultiply's GEMM does on such CPUs); elsewhere, plain loops.
+//! multiply-adds (`kernels`).
 
+use crate::kernels::{self, Kernels, WithKernels};
 use nalgebra::DMatrix;
 
 /// The observed positions (row i, column j), in the problem's order.
@@ -37,8 +37,6 @@ pub struct Sampled<'p> {
     at: &'p Positions,
     by_column: Groups,
     by_row: Groups,
-    /// Whether the CPU has AVX2 and FMA (checked once).
-    fused: bool,
 }
 
 /// Entry indices sorted by a key, and the ranges of `order` that form the groups.
@@ -78,7 +76,6 @@ impl<'p> Sampled<'p> {
             at,
             by_column: Groups::new(at.len(), |k| (at[k].1, at[k].0)),
             by_row: Groups::new(at.len(), |k| at[k]),
-            fused: fused_available(),
         }
     }
 
@@ -107,19 +104,11 @@ impl<'p> Sampled<'p> {
             targets,
             c,
         };
-        let buffers = (g, left_gradient_t, right_gradient);
-        #[cfg(target_arch = "x86_64")]
-        if self.fused {
-            // SAFETY: `fused` is set only where the CPU has AVX2 and FMA.
-            return unsafe { self.passes_avx2(operands, buffers) };
-        }
-        self.passes::<Portable>(operands, buffers)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    fn passes_avx2(&self, operands: Operands, buffers: Buffers) -> f64 {
-        self.passes::<avx2::Avx2>(operands, buffers)
+        kernels::dispatch(ResidualProducts {
+            sampled: self,
+            operands,
+            buffers: (g, left_gradient_t, right_gradient),
+        })
     }
 
     #[inline(always)]
@@ -194,6 +183,22 @@ impl<'p> Sampled<'p> {
     }
 }
 
+/// `residual_products` as a task for the kernels' dispatch.
+struct ResidualProducts<'a, 'p> {
+    sampled: &'a Sampled<'p>,
+    operands: Operands<'a>,
+    buffers: Buffers<'a>,
+}
+
+impl WithKernels for ResidualProducts<'_, '_> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn run<K: Kernels>(self) -> f64 {
+        self.sampled.passes::<K>(self.operands, self.buffers)
+    }
+}
+
 /// What `residual_products` reads.
 #[derive(Clone, Copy)]
 struct Operands<'a> {
@@ -205,108 +210,6 @@ struct Operands<'a> {
 
 /// What it writes: G's values, R·Gᵀ and Lᵀ·G.
 type Buffers<'b> = (&'b mut [f64], &'b mut DMatrix<f64>, &'b mut DMatrix<f64>);
-
-/// The two operations every product here reduces to, on columns of one length.
-trait Kernels {
-    /// ⟨aᵣ, p⟩ for every r.
-    fn dots<const R: usize>(a: [&[f64]; R], p: &[f64]) -> [f64; R];
-    /// y ← y + Σᵣ gᵣ·aᵣ.
-    fn axpys<const R: usize>(g: [f64; R], a: [&[f64]; R], y: &mut [f64]);
-}
-
-/// Plain loops, for any CPU.
-struct Portable;
-
-impl Kernels for Portable {
-    #[inline(always)]
-    fn dots<const R: usize>(a: [&[f64]; R], p: &[f64]) -> [f64; R] {
-        a.map(|a| a.iter().zip(p).map(|(x, y)| x * y).sum())
-    }
-
-    #[inline(always)]
-    fn axpys<const R: usize>(g: [f64; R], a: [&[f64]; R], y: &mut [f64]) {
-        for (index, y) in y.iter_mut().enumerate() {
-            for r in 0..R {
-                *y += g[r] * a[r][index];
-            }
-        }
-    }
-}
-
-fn fused_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// Four lanes with fused multiply-adds, inlined only into `passes_avx2`.
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use super::Kernels;
-    use std::arch::x86_64::{
-        __m256d, _mm256_fmadd_pd, _mm256_loadu_pd, _mm256_set1_pd, _mm256_setzero_pd,
-        _mm256_storeu_pd,
-    };
-
-    pub struct Avx2;
-
-    const LANES: usize = 4;
-
-    impl Kernels for Avx2 {
-        #[inline(always)]
-        fn dots<const R: usize>(a: [&[f64]; R], p: &[f64]) -> [f64; R] {
-            let n = p.len();
-            assert!(a.iter().all(|a| a.len() == n), "columns of one length");
-            let body = n - n % LANES;
-            // SAFETY: reached only from `Sampled::passes_avx2`, which runs where the CPU has
-            // AVX2 and FMA; every load reads LANES numbers at k < body ≤ n of a slice of length n.
-            unsafe {
-                let mut sums: [__m256d; R] = [_mm256_setzero_pd(); R];
-                for k in (0..body).step_by(LANES) {
-                    let shared = _mm256_loadu_pd(p.as_ptr().add(k));
-                    for r in 0..R {
-                        let x = _mm256_loadu_pd(a[r].as_ptr().add(k));
-                        sums[r] = _mm256_fmadd_pd(x, shared, sums[r]);
-                    }
-                }
-                std::array::from_fn(|r| {
-                    let mut lanes = [0.0; LANES];
-                    _mm256_storeu_pd(lanes.as_mut_ptr(), sums[r]);
-                    let total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-                    (body..n).fold(total, |t, k| a[r][k].mul_add(p[k], t))
-                })
-            }
-        }
-
-        #[inline(always)]
-        fn axpys<const R: usize>(g: [f64; R], a: [&[f64]; R], y: &mut [f64]) {
-            let n = y.len();
-            assert!(a.iter().all(|a| a.len() == n), "columns of one length");
-            let body = n - n % LANES;
-            // SAFETY: as in `dots`; every load and store touches LANES numbers at k < body ≤ n.
-            unsafe {
-                let weights: [__m256d; R] = g.map(|w| _mm256_set1_pd(w));
-                for k in (0..body).step_by(LANES) {
-                    let out = y.as_mut_ptr().add(k);
-                    let mut sum = _mm256_loadu_pd(out);
-                    for r in 0..R {
-                        let x = _mm256_loadu_pd(a[r].as_ptr().add(k));
-                        sum = _mm256_fmadd_pd(weights[r], x, sum);
-                    }
-                    _mm256_storeu_pd(out, sum);
-                }
-            }
-            for k in body..n {
-                y[k] = (0..R).fold(y[k], |sum, r| g[r].mul_add(a[r][k], sum));
-            }
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

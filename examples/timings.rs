@@ -1,0 +1,213 @@
+//! implreg's side of the side-by-side with numpy (`python3 benches/reference.py` runs it): the
+//! median time per GD step on the shared grid, the dense path's throughput against GEMM, a
+//! five-seed claim on one and two threads, and the whole Arora-scale run, whose instance it
+//! exports for the reference. Writes `timings.json` (and the instance) into the folder given.
+//!
+//!     cargo run --release --example timings -- target/side-by-side [--quick]
+
+#[path = "../benches/grid.rs"]
+mod grid;
+
+use implreg::claim::{self, ClaimSpec};
+use implreg::problem::{Problem, Reduction};
+use implreg::solver::driver::Iterate;
+use implreg::solver::gemm::{Op, gemm};
+use implreg::solver::{self, RunSpec};
+use nalgebra::DMatrix;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The protocol the reference repeats: warm up for `budget` seconds (at least 3 steps), then take
+/// `repeats` samples of k steps each, k chosen so a sample lasts about `budget`; the median of
+/// the per-step times.
+fn median_step_seconds(mut step: impl FnMut(), repeats: usize, budget: f64) -> f64 {
+    let started = Instant::now();
+    let mut warm = 0;
+    while warm < 3 || started.elapsed().as_secs_f64() < budget {
+        step();
+        warm += 1;
+    }
+    let per_step = started.elapsed().as_secs_f64() / warm as f64;
+    let k = ((budget / per_step) as usize).max(1);
+    let mut samples: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..k {
+                step();
+            }
+            t.elapsed().as_secs_f64() / k as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// A configuration as the numpy reference reads it (it draws its own instance of these sizes:
+/// the cost of a step depends on the sizes, not the values).
+fn describe(config: &grid::Config) -> Value {
+    let name = config.name();
+    let problem = name.split('/').next().unwrap_or_default();
+    let loss = match config.reduction() {
+        Reduction::Mean => "mean",
+        Reduction::Sum => "sum",
+    };
+    json!({
+        "problem": problem,
+        "n": config.n,
+        "depth": config.depth,
+        "rank": config.rank,
+        "observations": config.observations,
+        "loss": loss,
+        "init_scale": config.init_scale(),
+        "optimizer": config.optimizer(),
+    })
+}
+
+/// The dense path (every product formed, as for sensing or a penalty) at depth 3 on completion
+/// at n = 100 and 200: its throughput in GFLOP/s counting the 3(N−1) GEMMs, next to a bare
+/// n×n GEMM's.
+fn dense_throughput(repeats: usize, budget: f64) -> Vec<Value> {
+    let configs = grid::grid()
+        .into_iter()
+        .filter(|c| c.kind == grid::Kind::Completion && c.depth == 3 && (c.n == 100 || c.n == 200));
+    configs
+        .map(|config| {
+            let problem = config.problem();
+            let mut descent = config.descent(&problem);
+            descent.model = descent.model.with_dense_products();
+            let step = median_step_seconds(
+                || {
+                    std::hint::black_box(descent.evaluate());
+                    descent.advance();
+                },
+                repeats,
+                budget,
+            );
+            let n = config.n;
+            let flops = 2.0 * (n * n * n) as f64;
+            let (a, b) = (
+                DMatrix::from_element(n, n, 0.5),
+                DMatrix::from_element(n, n, 0.25),
+            );
+            let mut c = DMatrix::zeros(n, n);
+            let product = median_step_seconds(
+                || gemm(&mut c, Op::Plain(&a), Op::Plain(&b)),
+                repeats,
+                budget,
+            );
+            let gemms = 3 * (config.depth - 1);
+            json!({
+                "n": n,
+                "depth": config.depth,
+                "seconds": step,
+                "gflops": gemms as f64 * flops / step / 1e9,
+                "gemm_gflops": flops / product / 1e9,
+            })
+        })
+        .collect()
+}
+
+/// A claim's report without its wall-clock time, for comparing runs.
+fn report_without_time(claim: &ClaimSpec) -> (Value, f64) {
+    let report = claim::evaluate(claim, None);
+    let seconds = report.seconds;
+    let mut value = serde_json::to_value(&report).expect("reports serialise");
+    value["seconds"] = Value::Null;
+    (value, seconds)
+}
+
+/// A five-seed claim on one and on two worker threads: the median wall time of each (over
+/// `repeats` runs) and whether the reports are identical.
+fn thread_scaling(file: &Path, repeats: usize) -> Value {
+    let claim = ClaimSpec::load(file).expect("the claim is valid");
+    let mut reports = Vec::new();
+    let mut medians = Vec::new();
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("the worker threads start");
+        let mut times: Vec<f64> = (0..repeats)
+            .map(|_| {
+                let (report, seconds) = pool.install(|| report_without_time(&claim));
+                reports.push(report);
+                seconds
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        medians.push(times[times.len() / 2]);
+    }
+    json!({
+        "spec": file.display().to_string(),
+        "seeds": claim.seeds.count,
+        "one": medians[0],
+        "two": medians[1],
+        "identical": reports.windows(2).all(|pair| pair[0] == pair[1]),
+    })
+}
+
+/// The whole Arora-scale run (reproductions/arora-main.yaml, depth 3, seed 0): its instance
+/// exported for the reference, the wall time of `solve`, its steps and final test MSE.
+fn whole_run(file: &Path, out: &Path) -> Value {
+    let claim = ClaimSpec::load(file).expect("the claim is valid");
+    let run = &claim.runs["depth3"];
+    let RunSpec::Deep(spec) = run else {
+        panic!("depth3 is a deep run")
+    };
+    let problem: Problem = claim.problem.generate(0);
+    let instance = out.join("arora-instance.json");
+    let exported = implreg::export::instance(&problem, spec, 0);
+    std::fs::write(&instance, exported.to_string()).expect("the instance can be written");
+    let started = Instant::now();
+    let solution = solver::solve(run, &problem, 0);
+    let seconds = started.elapsed().as_secs_f64();
+    let truth = problem
+        .truth
+        .as_ref()
+        .expect("completion has a ground truth");
+    json!({
+        "description": "100×100, rank 5, 2000 entries, depth 3, normalised GD to train MSE 1e-6",
+        "instance": instance.display().to_string(),
+        "seconds": seconds,
+        "steps": solution.steps,
+        "test_mse": (&solution.matrix - truth).norm_squared() / truth.len() as f64,
+    })
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let out = PathBuf::from(args.next().unwrap_or_else(|| "target/side-by-side".into()));
+    let quick = args.any(|a| a == "--quick");
+    let (repeats, budget) = if quick { (5, 0.02) } else { (31, 0.05) };
+    std::fs::create_dir_all(&out).expect("the output folder can be created");
+
+    let mut grid_report = Vec::new();
+    for config in grid::grid() {
+        let problem = config.problem();
+        let mut descent = config.descent(&problem);
+        let seconds = median_step_seconds(
+            || {
+                std::hint::black_box(descent.evaluate());
+                descent.advance();
+            },
+            repeats,
+            budget,
+        );
+        eprintln!("{:<28} {:>12.3} µs", config.name(), seconds * 1e6);
+        let mut entry = describe(&config);
+        entry["seconds"] = json!(seconds);
+        grid_report.push(entry);
+    }
+    let report = json!({
+        "grid": grid_report,
+        "dense": dense_throughput(repeats, budget),
+        "threads": thread_scaling(Path::new("specs/arora-counterexample.yaml"), if quick { 1 } else { 3 }),
+        "arora": whole_run(Path::new("reproductions/arora-main.yaml"), &out),
+    });
+    std::fs::write(
+        out.join("timings.json"),
+        serde_json::to_string_pretty(&report).expect("serialises"),
+    )
+    .expect("timings.json can be written");
+}

@@ -1,0 +1,42 @@
+//! An instance for other implementations: the problem a seed generates, its ground truth and a
+//! deep run's settings and initial factors, as JSON (matrices as lists of rows; a sensing
+//! operator's row k is vec(A_k), column-major). A reference implementation started from it runs
+//! the same trajectory up to rounding (`benches/reference.py` does, against numpy).
+
+use crate::problem::{Observations, Problem};
+use crate::solver::DeepSpec;
+use nalgebra::DMatrix;
+use serde_json::{Value, json};
+
+/// The instance of `problem` with the initial factors `spec` draws for `seed`.
+pub fn instance(problem: &Problem, spec: &DeepSpec, seed: u64) -> Value {
+    let observations = match &problem.observations {
+        Observations::Entries { at, values } => json!({
+            "entries": at
+                .iter()
+                .zip(values)
+                .map(|(&(row, col), value)| json!({ "row": row, "col": col, "value": value }))
+                .collect::<Vec<_>>()
+        }),
+        Observations::Measurements { matrices, targets } => json!({
+            "measurements": { "operator": rows(&matrices.transpose()), "targets": targets.as_slice() }
+        }),
+    };
+    let factors = spec.start(problem.rows, problem.cols, seed);
+    json!({
+        "rows": problem.rows,
+        "cols": problem.cols,
+        "seed": seed,
+        "observations": observations,
+        "truth": problem.truth.as_ref().map(rows),
+        "run": spec,
+        "factors": factors.iter().map(rows).collect::<Vec<_>>(),
+    })
+}
+
+/// A matrix as a list of its rows.
+fn rows(m: &DMatrix<f64>) -> Vec<Vec<f64>> {
+    m.row_iter()
+        .map(|row| row.iter().copied().collect())
+        .collect()
+}
