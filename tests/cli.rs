@@ -113,3 +113,48 @@ fn json_exports_a_checkable_certificate() {
     assert!((bound - 6.0 * lambda).abs() <= 1e-12 && (bound - 2.0).abs() <= 1e-6);
     assert!(certificate["gap"].as_f64().unwrap() <= 1e-6);
 }
+
+/// `implreg export` hands another implementation the instance a run starts from: the problem,
+/// the run's settings and its initial factors; a run that is not deep is a located error.
+#[test]
+fn export_gives_the_instance_a_run_starts_from() {
+    let output = implreg(&[
+        "export",
+        "specs/commuting-measurements.yaml",
+        "--run",
+        "depth2",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let instance: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    assert_eq!(
+        (instance["rows"].as_u64(), instance["seed"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let operator = &instance["observations"]["measurements"]["operator"];
+    // Row k of the operator is vec(A_k), column-major: diag(1, 2, 3) has its 2 at index 4.
+    assert_eq!(operator[0][4].as_f64(), Some(2.0));
+    assert_eq!(
+        instance["run"]["optimizer"]["gd"]["lr"].as_f64(),
+        Some(0.01)
+    );
+    let factor = |j: usize, i: usize, k: usize| instance["factors"][j][i][k].as_f64().unwrap();
+    // Identity initialisation with scale 1e-3 at depth 2: √(1e-3)·I per factor.
+    for j in 0..2 {
+        for (i, k) in [(0, 0), (1, 1), (2, 2), (0, 1)] {
+            let expected = if i == k { 1e-3f64.sqrt() } else { 0.0 };
+            assert!((factor(j, i, k) - expected).abs() <= 1e-15);
+        }
+    }
+    let unknown = implreg(&[
+        "export",
+        "specs/commuting-measurements.yaml",
+        "--run",
+        "nuclear",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        message.contains("commuting-measurements.yaml") && message.contains("depth1"),
+        "{message}"
+    );
+}
