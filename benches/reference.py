@@ -8,14 +8,17 @@ residual, the gradients (W_N...W_{j+1})^T grad(W) (W_{j-1}...W_1)^T by 3(N-1) ma
 preallocated arrays, Arora et al.'s normalised GD ("GroupRMSprop") -- in float64 on one BLAS
 thread (science.md section 8: more threads only slow 100x100 products down).
 
-    python3 benches/reference.py                 # side by side: builds and runs implreg's timings
-    python3 benches/reference.py --quick         # fewer repetitions (a smoke test)
-    python3 benches/reference.py --numpy-only    # only the numpy figures
+    pip install numpy
+    python3 benches/reference.py            # side by side (about 5 minutes)
+    python3 benches/reference.py --quick    # fewer, shorter samples (a smoke test)
 
-The side-by-side runs `cargo run --release --example timings`, which times implreg on the same
-grid (same protocol: median over repetitions of the time per step) and exports the Arora-scale
-instance (problem and initial factors) to JSON; this script then times numpy on the same grid,
-runs the whole Arora run on the exported instance, and prints both with their ratios.
+It builds implreg's `examples/timings.rs` and, for every configuration of the grid (depths 2-4,
+completion and sensing, n = 2, 30, 100, 200; benches/grid.rs), times implreg and then numpy
+back to back with one protocol (the median over samples of the time per step), so that a
+machine slowing down affects both alike. numpy draws its own instance of the same sizes (the
+cost of a step does not depend on the values). Then: the dense path's GFLOP/s against a bare
+GEMM, a five-seed claim on one and two threads, and the whole Arora-scale run on the instance
+implreg exports (`implreg export`), both timed to the same stopping rule.
 """
 
 import os
@@ -202,15 +205,11 @@ def exported(path):
     return problem, truth, entry["factors"], entry["run"]
 
 
-def timings(grid, repeats, budget):
-    """numpy's median time per step on every configuration of implreg's grid."""
-    rng = np.random.default_rng(0)
-    results = []
-    for config in grid:
-        problem, factors = draw(config, rng)
-        model = Deep(problem, factors, step_rule(config["optimizer"]))
-        results.append(median_step_seconds(model, repeats, budget))
-    return results
+def numpy_step(config, repeats, budget, rng):
+    """numpy's median time per step on one configuration of implreg's grid."""
+    problem, factors = draw(config, rng)
+    model = Deep(problem, factors, step_rule(config["optimizer"]))
+    return median_step_seconds(model, repeats, budget)
 
 
 def whole_run(path):
@@ -257,50 +256,53 @@ def gemm_rate(n, repeats, budget):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter samples")
-    parser.add_argument("--numpy-only", action="store_true", help="time numpy on an existing export")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter samples (a smoke test)")
     args = parser.parse_args()
     repeats, budget = (5, 0.02) if args.quick else (31, 0.05)
-    out = ROOT / "target" / "side-by-side"
-    if not args.numpy_only:
-        command = ["cargo", "run", "--release", "--quiet", "--example", "timings", "--", str(out)]
-        if args.quick:
-            command.append("--quick")
-        subprocess.run(command, cwd=ROOT, check=True)
-    rust = json.loads((out / "timings.json").read_text())
-    grid = rust["grid"]
-    numpy_times = timings(grid, repeats, budget)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "timings"], cwd=ROOT, check=True)
+    binary = ROOT / "target" / "release" / "examples" / "timings"
 
-    print(f"\nmachine: {machine()}")
-    print(f"time per GD step (median of {repeats} samples), numpy on one BLAS thread\n")
+    def implreg(*words):
+        command = [str(binary), *words] + (["--quick"] if args.quick else [])
+        result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+        return json.loads(result.stdout)
+
+    print(f"machine: {machine()}")
+    print(f"time per GD step (median of {repeats} samples; numpy on one BLAS thread; each row")
+    print("measures implreg, then numpy, back to back)\n")
     print(f"{'problem':<12}{'n':>5}{'depth':>7}{'implreg':>14}{'numpy':>14}{'speed-up':>10}")
-    for config, seconds in zip(grid, numpy_times):
-        ours = config["seconds"]
+    rng = np.random.default_rng(0)
+    for config in implreg("grid"):
+        ours = implreg("step", config["name"])["seconds"]
+        theirs = numpy_step(config, repeats, budget, rng)
         print(
             f"{config['problem']:<12}{config['n']:>5}{config['depth']:>7}"
-            f"{ours * 1e6:>11.2f} µs{seconds * 1e6:>11.2f} µs{seconds / ours:>9.1f}×"
+            f"{ours * 1e6:>11.2f} µs{theirs * 1e6:>11.2f} µs{theirs / ours:>9.1f}×",
+            flush=True,
         )
 
-    print("\ndense path (3(N-1) GEMMs per step) against the machine's GEMM")
-    for dense in rust["dense"]:
+    print("\ndense path (3(N-1) GEMMs per step, as for sensing or a penalty) against the machine's GEMM")
+    for dense in implreg("dense"):
         n = dense["n"]
         rate = gemm_rate(n, repeats, budget)
         print(
-            f"  n = {n}, depth {dense['depth']}: implreg {dense['gflops']:.1f} GFLOP/s; "
-            f"numpy's BLAS GEMM {rate:.1f} GFLOP/s ({dense['gflops'] / rate:.0%} of it); "
-            f"nalgebra GEMM {dense['gemm_gflops']:.1f} GFLOP/s"
+            f"  n = {n}, depth {dense['depth']}: implreg {dense['gflops']:.1f} GFLOP/s "
+            f"({dense['gflops'] / dense['gemm_gflops']:.0%} of its own GEMM's "
+            f"{dense['gemm_gflops']:.1f}); numpy's BLAS GEMM {rate:.1f} GFLOP/s",
+            flush=True,
         )
 
-    threads = rust["threads"]
+    threads = implreg("threads")
     print(
-        f"\n{threads['spec']} ({threads['seeds']} seeds): 1 thread {threads['one']:.2f} s, "
-        f"2 threads {threads['two']:.2f} s ({threads['two'] / threads['one']:.2f}×), "
-        f"identical output: {threads['identical']}"
+        f"\n{threads['spec']} ({threads['seeds']} seeds, medians of alternate runs): "
+        f"1 thread {threads['one']:.2f} s, 2 threads {threads['two']:.2f} s "
+        f"({threads['two'] / threads['one']:.2f}×), identical output: {threads['identical']}",
+        flush=True,
     )
 
-    arora = rust["arora"]
+    arora = implreg("arora", str(ROOT / "target" / "side-by-side"))
     seconds, steps, test_mse = whole_run(arora["instance"])
-    print(f"\nwhole Arora run ({arora['description']})")
+    print(f"\nwhole Arora run ({arora['description']}), one instance exported from implreg")
     print(f"  implreg: {arora['seconds']:.2f} s, {arora['steps']} steps, test MSE {arora['test_mse']:.3e}")
     print(f"  numpy:   {seconds:.2f} s, {steps} steps, test MSE {test_mse:.3e}")
     print(f"  implreg takes {arora['seconds'] / seconds:.2f}× numpy's time")

@@ -1,9 +1,9 @@
 //! implreg's side of the side-by-side with numpy (`python3 benches/reference.py` runs it): the
 //! median time per GD step on the shared grid, the dense path's throughput against GEMM, a
 //! five-seed claim on one and two threads, and the whole Arora-scale run, whose instance it
-//! exports for the reference. Writes `timings.json` (and the instance) into the folder given.
+//! exports for the reference. Each part prints JSON:
 //!
-//!     cargo run --release --example timings -- target/side-by-side [--quick]
+//!     cargo run --release --example timings -- step completion/n100/depth3
 
 #[path = "../benches/grid.rs"]
 mod grid;
@@ -117,32 +117,35 @@ fn report_without_time(claim: &ClaimSpec) -> (Value, f64) {
     (value, seconds)
 }
 
-/// A five-seed claim on one and on two worker threads: the median wall time of each (over
-/// `repeats` runs) and whether the reports are identical.
+/// A five-seed claim on one and on two worker threads, alternately (so that a machine slowing
+/// down affects both alike): the median wall time of each over `repeats` runs, and whether every
+/// report is identical.
 fn thread_scaling(file: &Path, repeats: usize) -> Value {
     let claim = ClaimSpec::load(file).expect("the claim is valid");
-    let mut reports = Vec::new();
-    let mut medians = Vec::new();
-    for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
+    let pools = [1, 2].map(|threads| {
+        rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .expect("the worker threads start");
-        let mut times: Vec<f64> = (0..repeats)
-            .map(|_| {
-                let (report, seconds) = pool.install(|| report_without_time(&claim));
-                reports.push(report);
-                seconds
-            })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        medians.push(times[times.len() / 2]);
+            .expect("the worker threads start")
+    });
+    let mut reports = Vec::new();
+    let mut times = [Vec::new(), Vec::new()];
+    for _ in 0..repeats {
+        for (pool, times) in pools.iter().zip(&mut times) {
+            let (report, seconds) = pool.install(|| report_without_time(&claim));
+            reports.push(report);
+            times.push(seconds);
+        }
     }
+    let [one, two] = times.map(|mut t| {
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    });
     json!({
         "spec": file.display().to_string(),
         "seeds": claim.seeds.count,
-        "one": medians[0],
-        "two": medians[1],
+        "one": one,
+        "two": two,
         "identical": reports.windows(2).all(|pair| pair[0] == pair[1]),
     })
 }
@@ -175,39 +178,64 @@ fn whole_run(file: &Path, out: &Path) -> Value {
     })
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let out = PathBuf::from(args.next().unwrap_or_else(|| "target/side-by-side".into()));
-    let quick = args.any(|a| a == "--quick");
-    let (repeats, budget) = if quick { (5, 0.02) } else { (31, 0.05) };
-    std::fs::create_dir_all(&out).expect("the output folder can be created");
+/// One grid configuration's median time per step.
+fn step(name: &str, repeats: usize, budget: f64) -> Value {
+    let config = grid::grid()
+        .into_iter()
+        .find(|c| c.name() == name)
+        .unwrap_or_else(|| panic!("`{name}` is not in the grid (see `timings grid`)"));
+    let problem = config.problem();
+    let mut descent = config.descent(&problem);
+    let seconds = median_step_seconds(
+        || {
+            std::hint::black_box(descent.evaluate());
+            descent.advance();
+        },
+        repeats,
+        budget,
+    );
+    json!({ "seconds": seconds })
+}
 
-    let mut grid_report = Vec::new();
-    for config in grid::grid() {
-        let problem = config.problem();
-        let mut descent = config.descent(&problem);
-        let seconds = median_step_seconds(
-            || {
-                std::hint::black_box(descent.evaluate());
-                descent.advance();
-            },
-            repeats,
-            budget,
-        );
-        eprintln!("{:<28} {:>12.3} µs", config.name(), seconds * 1e6);
-        let mut entry = describe(&config);
-        entry["seconds"] = json!(seconds);
-        grid_report.push(entry);
-    }
-    let report = json!({
-        "grid": grid_report,
-        "dense": dense_throughput(repeats, budget),
-        "threads": thread_scaling(Path::new("specs/arora-counterexample.yaml"), if quick { 1 } else { 3 }),
-        "arora": whole_run(Path::new("reproductions/arora-main.yaml"), &out),
-    });
-    std::fs::write(
-        out.join("timings.json"),
-        serde_json::to_string_pretty(&report).expect("serialises"),
-    )
-    .expect("timings.json can be written");
+const USAGE: &str = "usage: timings (grid | step NAME | dense | threads | arora FOLDER) [--quick]";
+
+/// Each part prints its figures as JSON, so that the reference can interleave its own
+/// measurements with implreg's.
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let (repeats, budget) = if quick { (5, 0.02) } else { (31, 0.05) };
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--quick")
+        .collect();
+    let report = match words.as_slice() {
+        ["grid"] => Value::Array(
+            grid::grid()
+                .iter()
+                .map(|config| {
+                    let mut entry = describe(config);
+                    entry["name"] = json!(config.name());
+                    entry
+                })
+                .collect(),
+        ),
+        ["step", name] => step(name, repeats, budget),
+        ["dense"] => Value::Array(dense_throughput(repeats, budget)),
+        ["threads"] => thread_scaling(
+            Path::new("specs/arora-counterexample.yaml"),
+            if quick { 1 } else { 5 },
+        ),
+        ["arora", folder] => {
+            let out = PathBuf::from(folder);
+            std::fs::create_dir_all(&out).expect("the output folder can be created");
+            whole_run(Path::new("reproductions/arora-main.yaml"), &out)
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    println!("{report}");
 }

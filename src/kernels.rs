@@ -14,8 +14,10 @@ pub trait Kernels {
     fn axpys<const R: usize>(g: [f64; R], a: [&[f64]; R], y: &mut [f64]);
 }
 
-/// A computation written once over any `Kernels` (its `run` must be `#[inline(always)]`, so
-/// that it is compiled with the dispatching function's CPU features).
+/// A computation written once over any `Kernels`. Its `run` and everything it calls on the hot
+/// path must be `#[inline(always)]` and free of closures: only code inlined into `run_avx2` is
+/// compiled with its CPU features (a closure's body is a function of its own, and `f64::mul_add`
+/// outside them is a slow library call).
 pub trait WithKernels {
     type Output;
     fn run<K: Kernels>(self) -> Self::Output;
@@ -86,12 +88,16 @@ mod avx2 {
                         sums[r] = _mm256_fmadd_pd(x, shared, sums[r]);
                     }
                 }
-                std::array::from_fn(|r| {
+                let mut totals = [0.0; R];
+                for (total, (sum, a)) in totals.iter_mut().zip(sums.iter().zip(a)) {
                     let mut lanes = [0.0; LANES];
-                    _mm256_storeu_pd(lanes.as_mut_ptr(), sums[r]);
-                    let total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-                    (body..n).fold(total, |t, k| a[r][k].mul_add(p[k], t))
-                })
+                    _mm256_storeu_pd(lanes.as_mut_ptr(), *sum);
+                    *total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+                    for k in body..n {
+                        *total = a[k].mul_add(p[k], *total);
+                    }
+                }
+                totals
             }
         }
 
@@ -102,7 +108,10 @@ mod avx2 {
             let body = n - n % LANES;
             // SAFETY: as in `dots`; every load and store touches LANES numbers at k < body ≤ n.
             unsafe {
-                let weights: [__m256d; R] = g.map(|w| _mm256_set1_pd(w));
+                let mut weights: [__m256d; R] = [_mm256_setzero_pd(); R];
+                for (weight, g) in weights.iter_mut().zip(g) {
+                    *weight = _mm256_set1_pd(g);
+                }
                 for k in (0..body).step_by(LANES) {
                     let out = y.as_mut_ptr().add(k);
                     let mut sum = _mm256_loadu_pd(out);
@@ -114,7 +123,9 @@ mod avx2 {
                 }
             }
             for k in body..n {
-                y[k] = (0..R).fold(y[k], |sum, r| g[r].mul_add(a[r][k], sum));
+                for r in 0..R {
+                    y[k] = g[r].mul_add(a[r][k], y[k]);
+                }
             }
         }
     }

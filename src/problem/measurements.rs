@@ -38,9 +38,15 @@ fn groups(matrices: &DMatrix<f64>) -> impl Iterator<Item = (usize, &[f64])> {
         .map(move |(g, chunk)| (g * GROUP, chunk))
 }
 
-/// `GROUP` consecutive columns of one chunk.
+/// R consecutive columns of one chunk (a loop, not a closure: closures would not be compiled
+/// with the dispatching function's CPU features).
+#[inline(always)]
 fn columns<const R: usize>(chunk: &[f64], n: usize) -> [&[f64]; R] {
-    std::array::from_fn(|r| &chunk[r * n..(r + 1) * n])
+    let mut columns: [&[f64]; R] = [&[]; R];
+    for (r, column) in columns.iter_mut().enumerate() {
+        *column = &chunk[r * n..(r + 1) * n];
+    }
+    columns
 }
 
 struct Observe<'a> {
@@ -80,11 +86,11 @@ impl WithKernels for Adjoint<'_> {
     #[inline(always)]
     fn run<K: Kernels>(self) {
         let n = self.matrices.nrows();
-        let weights = |first: usize| -> [f64; GROUP] {
-            std::array::from_fn(|r| self.alpha * self.v.get(first + r).copied().unwrap_or(0.0))
-        };
         for (first, chunk) in groups(self.matrices) {
-            let g = weights(first);
+            let mut g = [0.0; GROUP];
+            for (weight, v) in g.iter_mut().zip(&self.v[first..]) {
+                *weight = self.alpha * v;
+            }
             match chunk.len() / n {
                 1 => K::axpys([g[0]], columns::<1>(chunk, n), self.out),
                 2 => K::axpys([g[0], g[1]], columns::<2>(chunk, n), self.out),

@@ -152,17 +152,19 @@ impl<'p> Sampled<'p> {
         right_gradient: &mut DMatrix<f64>,
     ) -> f64 {
         let j = self.at[group[0]].1;
-        let lefts: [&[f64]; R] =
-            std::array::from_fn(|r| column(operands.left_t, self.at[group[r]].0));
+        let mut lefts: [&[f64]; R] = [&[]; R];
+        for (left, &k) in lefts.iter_mut().zip(group) {
+            *left = column(operands.left_t, self.at[k].0);
+        }
         let products = K::dots(lefts, column(operands.right, j));
         let mut squares = 0.0;
-        let weights: [f64; R] = std::array::from_fn(|r| {
-            let k = group[r];
-            let residual = products[r] - operands.targets[k];
+        let mut weights = [0.0; R];
+        for ((weight, &k), product) in weights.iter_mut().zip(group).zip(products) {
+            let residual = product - operands.targets[k];
             squares += residual * residual;
             g[k] = operands.c * residual;
-            g[k]
-        });
+            *weight = g[k];
+        }
         K::axpys(weights, lefts, column_mut(right_gradient, j));
         squares
     }
@@ -177,8 +179,11 @@ impl<'p> Sampled<'p> {
         left_gradient_t: &mut DMatrix<f64>,
     ) {
         let i = self.at[group[0]].0;
-        let rights: [&[f64]; R] = std::array::from_fn(|r| column(right, self.at[group[r]].1));
-        let weights: [f64; R] = std::array::from_fn(|r| g[group[r]]);
+        let (mut rights, mut weights): ([&[f64]; R], _) = ([&[]; R], [0.0; R]);
+        for ((column_j, weight), &k) in rights.iter_mut().zip(&mut weights).zip(group) {
+            *column_j = column(right, self.at[k].1);
+            *weight = g[k];
+        }
         K::axpys(weights, rights, column_mut(left_gradient_t, i));
     }
 }
