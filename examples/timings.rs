@@ -12,7 +12,7 @@ use implreg::claim::{self, ClaimSpec};
 use implreg::problem::{Problem, Reduction};
 use implreg::solver::driver::Iterate;
 use implreg::solver::gemm::{Op, gemm};
-use implreg::solver::{self, RunSpec};
+use implreg::solver::{self, Descent, RunSpec};
 use nalgebra::DMatrix;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -64,6 +64,18 @@ fn describe(config: &grid::Config) -> Value {
     })
 }
 
+/// The median time of one GD step (evaluate and advance).
+fn descent_step_seconds(descent: &mut Descent, repeats: usize, budget: f64) -> f64 {
+    median_step_seconds(
+        || {
+            std::hint::black_box(descent.evaluate());
+            descent.advance();
+        },
+        repeats,
+        budget,
+    )
+}
+
 /// The dense path (every product formed, as for sensing or a penalty) at depth 3 on completion
 /// at n = 100 and 200: its throughput in GFLOP/s counting the 3(N−1) GEMMs, next to a bare
 /// n×n GEMM's.
@@ -76,14 +88,7 @@ fn dense_throughput(repeats: usize, budget: f64) -> Vec<Value> {
             let problem = config.problem();
             let mut descent = config.descent(&problem);
             descent.model = descent.model.with_dense_products();
-            let step = median_step_seconds(
-                || {
-                    std::hint::black_box(descent.evaluate());
-                    descent.advance();
-                },
-                repeats,
-                budget,
-            );
+            let step = descent_step_seconds(&mut descent, repeats, budget);
             let n = config.n;
             let flops = 2.0 * (n * n * n) as f64;
             let (a, b) = (
@@ -186,14 +191,7 @@ fn step(name: &str, repeats: usize, budget: f64) -> Value {
         .unwrap_or_else(|| panic!("`{name}` is not in the grid (see `timings grid`)"));
     let problem = config.problem();
     let mut descent = config.descent(&problem);
-    let seconds = median_step_seconds(
-        || {
-            std::hint::black_box(descent.evaluate());
-            descent.advance();
-        },
-        repeats,
-        budget,
-    );
+    let seconds = descent_step_seconds(&mut descent, repeats, budget);
     json!({ "seconds": seconds })
 }
 
