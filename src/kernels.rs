@@ -6,6 +6,9 @@
 //! `dispatch` runs it with the best kernels the CPU has; results are bit-identical on one
 //! machine, and may differ in rounding between machines with and without FMA.
 
+/// How many columns share one load of the shared column (or of the output).
+pub const GROUP: usize = 4;
+
 /// The operations, on columns of one length.
 pub trait Kernels {
     /// ⟨aᵣ, p⟩ for every r.
@@ -21,6 +24,30 @@ pub trait Kernels {
 pub trait WithKernels {
     type Output;
     fn run<K: Kernels>(self) -> Self::Output;
+}
+
+/// ⟨aᵣ, p⟩ into `out[r]` for 1 to `GROUP` columns aᵣ: the group's size picks the unrolled kernel.
+#[inline(always)]
+pub fn group_dots<K: Kernels>(a: &[&[f64]], p: &[f64], out: &mut [f64]) {
+    match *a {
+        [a0] => out[..1].copy_from_slice(&K::dots([a0], p)),
+        [a0, a1] => out[..2].copy_from_slice(&K::dots([a0, a1], p)),
+        [a0, a1, a2] => out[..3].copy_from_slice(&K::dots([a0, a1, a2], p)),
+        [a0, a1, a2, a3] => out[..4].copy_from_slice(&K::dots([a0, a1, a2, a3], p)),
+        _ => panic!("a group has 1 to {GROUP} columns, found {}", a.len()),
+    }
+}
+
+/// y ← y + Σᵣ gᵣ·aᵣ for 1 to `GROUP` columns aᵣ.
+#[inline(always)]
+pub fn group_axpys<K: Kernels>(g: &[f64], a: &[&[f64]], y: &mut [f64]) {
+    match (g, a) {
+        (&[g0], &[a0]) => K::axpys([g0], [a0], y),
+        (&[g0, g1], &[a0, a1]) => K::axpys([g0, g1], [a0, a1], y),
+        (&[g0, g1, g2], &[a0, a1, a2]) => K::axpys([g0, g1, g2], [a0, a1, a2], y),
+        (&[g0, g1, g2, g3], &[a0, a1, a2, a3]) => K::axpys([g0, g1, g2, g3], [a0, a1, a2, a3], y),
+        _ => panic!("a group has 1 to {GROUP} columns and as many weights"),
+    }
 }
 
 /// Runs `task` with AVX2/FMA kernels where the CPU has them, plain loops elsewhere.

@@ -3,11 +3,8 @@
 //! measurements once, four at a time against the shared vec(W) or into the shared output
 //! (`kernels`): matrix sensing's cost is reading its measurements.
 
-use crate::kernels::{self, Kernels, WithKernels};
+use crate::kernels::{self, GROUP, Kernels, WithKernels, group_axpys, group_dots};
 use nalgebra::DMatrix;
-
-/// How many measurements share one pass over vec(W) or the output.
-const GROUP: usize = 4;
 
 /// observed_k = ⟨A_k, W⟩ for the columns vec(A_k) of `matrices` and `w` = vec(W).
 pub fn observe(matrices: &DMatrix<f64>, w: &[f64], observed: &mut [f64]) {
@@ -38,15 +35,16 @@ fn groups(matrices: &DMatrix<f64>) -> impl Iterator<Item = (usize, &[f64])> {
         .map(move |(g, chunk)| (g * GROUP, chunk))
 }
 
-/// R consecutive columns of one chunk (a loop, not a closure: closures would not be compiled
-/// with the dispatching function's CPU features).
+/// The columns of one chunk, and how many there are (a loop, not a closure: closures would
+/// not be compiled with the dispatching function's CPU features).
 #[inline(always)]
-fn columns<const R: usize>(chunk: &[f64], n: usize) -> [&[f64]; R] {
-    let mut columns: [&[f64]; R] = [&[]; R];
-    for (r, column) in columns.iter_mut().enumerate() {
+fn columns(chunk: &[f64], n: usize) -> ([&[f64]; GROUP], usize) {
+    let mut columns: [&[f64]; GROUP] = [&[]; GROUP];
+    let count = chunk.len() / n;
+    for (r, column) in columns.iter_mut().take(count).enumerate() {
         *column = &chunk[r * n..(r + 1) * n];
     }
-    columns
+    (columns, count)
 }
 
 struct Observe<'a> {
@@ -62,13 +60,8 @@ impl WithKernels for Observe<'_> {
     fn run<K: Kernels>(self) {
         let n = self.matrices.nrows();
         for (first, chunk) in groups(self.matrices) {
-            let out = &mut self.observed[first..];
-            match chunk.len() / n {
-                1 => out[..1].copy_from_slice(&K::dots(columns::<1>(chunk, n), self.w)),
-                2 => out[..2].copy_from_slice(&K::dots(columns::<2>(chunk, n), self.w)),
-                3 => out[..3].copy_from_slice(&K::dots(columns::<3>(chunk, n), self.w)),
-                _ => out[..GROUP].copy_from_slice(&K::dots(columns::<GROUP>(chunk, n), self.w)),
-            }
+            let (columns, count) = columns(chunk, n);
+            group_dots::<K>(&columns[..count], self.w, &mut self.observed[first..]);
         }
     }
 }
@@ -87,43 +80,12 @@ impl WithKernels for Adjoint<'_> {
     fn run<K: Kernels>(self) {
         let n = self.matrices.nrows();
         for (first, chunk) in groups(self.matrices) {
+            let (columns, count) = columns(chunk, n);
             let mut g = [0.0; GROUP];
-            for (weight, v) in g.iter_mut().zip(&self.v[first..]) {
+            for (weight, v) in g.iter_mut().zip(&self.v[first..first + count]) {
                 *weight = self.alpha * v;
             }
-            match chunk.len() / n {
-                1 => K::axpys([g[0]], columns::<1>(chunk, n), self.out),
-                2 => K::axpys([g[0], g[1]], columns::<2>(chunk, n), self.out),
-                3 => K::axpys([g[0], g[1], g[2]], columns::<3>(chunk, n), self.out),
-                _ => K::axpys(g, columns::<GROUP>(chunk, n), self.out),
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn observe_and_adjoint_are_the_operator_and_its_transpose() {
-        for k in 1..=9 {
-            let n = 7;
-            let matrices = DMatrix::from_fn(n, k, |i, j| ((i * 3 + j * 5) % 11) as f64 - 5.0);
-            let w: Vec<f64> = (0..n).map(|i| i as f64 * 0.5 - 1.0).collect();
-            let mut observed = vec![f64::NAN; k];
-            observe(&matrices, &w, &mut observed);
-            let expected = matrices.transpose() * nalgebra::DVector::from_column_slice(&w);
-            for (o, e) in observed.iter().zip(expected.iter()) {
-                assert!((o - e).abs() <= 1e-12 * (1.0 + e.abs()));
-            }
-            let v: Vec<f64> = (0..k).map(|j| 1.0 - j as f64).collect();
-            let mut out = vec![1.0; n];
-            add_adjoint(&matrices, 2.0, &v, &mut out);
-            let expected = &matrices * nalgebra::DVector::from_column_slice(&v) * 2.0;
-            for (o, e) in out.iter().zip(expected.iter()) {
-                assert!((o - 1.0 - e).abs() <= 1e-12 * (1.0 + e.abs()));
-            }
+            group_axpys::<K>(&g[..count], &columns[..count], self.out);
         }
     }
 }

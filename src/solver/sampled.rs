@@ -10,14 +10,11 @@
 //! they share a column (or a row), so that the shared column is loaded once for four
 //! multiply-adds (`kernels`).
 
-use crate::kernels::{self, Kernels, WithKernels};
+use crate::kernels::{self, GROUP, Kernels, WithKernels, group_axpys, group_dots};
 use nalgebra::DMatrix;
 
 /// The observed positions (row i, column j), in the problem's order.
 pub type Positions = [(usize, usize)];
-
-/// At most this many entries share a loaded column.
-const GROUP: usize = 4;
 
 /// Column `index` of a column-major matrix as a slice.
 fn column(m: &DMatrix<f64>, index: usize) -> &[f64] {
@@ -122,29 +119,19 @@ impl<'p> Sampled<'p> {
         right_gradient.as_mut_slice().fill(0.0);
         let mut squares = 0.0;
         for group in self.by_column.iter() {
-            squares += match group.len() {
-                1 => self.column_group::<K, 1>(group, &operands, g, right_gradient),
-                2 => self.column_group::<K, 2>(group, &operands, g, right_gradient),
-                3 => self.column_group::<K, 3>(group, &operands, g, right_gradient),
-                _ => self.column_group::<K, GROUP>(group, &operands, g, right_gradient),
-            };
+            squares += self.column_group::<K>(group, &operands, g, right_gradient);
         }
         left_gradient_t.as_mut_slice().fill(0.0);
         for group in self.by_row.iter() {
-            match group.len() {
-                1 => self.row_group::<K, 1>(group, operands.right, g, left_gradient_t),
-                2 => self.row_group::<K, 2>(group, operands.right, g, left_gradient_t),
-                3 => self.row_group::<K, 3>(group, operands.right, g, left_gradient_t),
-                _ => self.row_group::<K, GROUP>(group, operands.right, g, left_gradient_t),
-            }
+            self.row_group::<K>(group, operands.right, g, left_gradient_t);
         }
         squares
     }
 
-    /// R entries sharing column j: their residuals and weights, and Σ gₖ·Lᵀ₍:,ᵢₖ₎ into column j
+    /// Entries sharing column j: their residuals and weights, and Σ gₖ·Lᵀ₍:,ᵢₖ₎ into column j
     /// of Lᵀ·G. Returns their Σ rₖ².
     #[inline(always)]
-    fn column_group<K: Kernels, const R: usize>(
+    fn column_group<K: Kernels>(
         &self,
         group: &[usize],
         operands: &Operands,
@@ -152,26 +139,29 @@ impl<'p> Sampled<'p> {
         right_gradient: &mut DMatrix<f64>,
     ) -> f64 {
         let j = self.at[group[0]].1;
-        let mut lefts: [&[f64]; R] = [&[]; R];
+        let count = group.len();
+        let mut lefts: [&[f64]; GROUP] = [&[]; GROUP];
         for (left, &k) in lefts.iter_mut().zip(group) {
             *left = column(operands.left_t, self.at[k].0);
         }
-        let products = K::dots(lefts, column(operands.right, j));
+        let mut products = [0.0; GROUP];
+        group_dots::<K>(&lefts[..count], column(operands.right, j), &mut products);
         let mut squares = 0.0;
-        let mut weights = [0.0; R];
+        let mut weights = [0.0; GROUP];
         for ((weight, &k), product) in weights.iter_mut().zip(group).zip(products) {
             let residual = product - operands.targets[k];
             squares += residual * residual;
             g[k] = operands.c * residual;
             *weight = g[k];
         }
-        K::axpys(weights, lefts, column_mut(right_gradient, j));
+        let right_column = column_mut(right_gradient, j);
+        group_axpys::<K>(&weights[..count], &lefts[..count], right_column);
         squares
     }
 
-    /// R entries sharing row i: Σ gₖ·R₍:,ⱼₖ₎ into column i of R·Gᵀ.
+    /// Entries sharing row i: Σ gₖ·R₍:,ⱼₖ₎ into column i of R·Gᵀ.
     #[inline(always)]
-    fn row_group<K: Kernels, const R: usize>(
+    fn row_group<K: Kernels>(
         &self,
         group: &[usize],
         right: &DMatrix<f64>,
@@ -179,12 +169,14 @@ impl<'p> Sampled<'p> {
         left_gradient_t: &mut DMatrix<f64>,
     ) {
         let i = self.at[group[0]].0;
-        let (mut rights, mut weights): ([&[f64]; R], _) = ([&[]; R], [0.0; R]);
+        let count = group.len();
+        let (mut rights, mut weights): ([&[f64]; GROUP], _) = ([&[]; GROUP], [0.0; GROUP]);
         for ((column_j, weight), &k) in rights.iter_mut().zip(&mut weights).zip(group) {
             *column_j = column(right, self.at[k].1);
             *weight = g[k];
         }
-        K::axpys(weights, rights, column_mut(left_gradient_t, i));
+        let left_column = column_mut(left_gradient_t, i);
+        group_axpys::<K>(&weights[..count], &rights[..count], left_column);
     }
 }
 
