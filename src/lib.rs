@@ -5,18 +5,18 @@
 //! by gradient descent from a small initialisation. implreg turns the literature's claims about
 //! that setting into seeded, deterministic checks.
 //!
-//! The data flow (design.md): a claim (`claim::spec`) names a problem (`problem`), runs
-//! (`solver`) and assertions (`claim::expr`); for each seed the problem is generated, every run
-//! solved, its `metrics` computed and the assertions evaluated (`claim::evaluate`) into a
-//! `claim::report`.
+//! Data flows down through the modules (docs/design.md): a claim (`claim::spec`) names a
+//! problem family (`problem`), runs (`solver`) and assertions in a vocabulary (`claim::registry`,
+//! `claim::expr`); for each seed the instance is drawn, every run is driven to its one
+//! `solver::RunRecord`, its matrices are measured (`measure`) and the assertions evaluated
+//! (`claim::evaluate`) into a `claim::report`. `measure` sits below everything; nothing outside
+//! `claim` knows that a claim exists.
 
 pub mod claim;
 pub mod export;
 pub mod invalid;
 pub mod kernels;
-pub mod metrics;
+pub mod measure;
 pub mod problem;
 pub mod random;
 pub mod solver;
-pub mod trace;
-pub mod watch;

@@ -1,20 +1,26 @@
 //! Runs a claim: for every seed (independently, in parallel) generate the problem, solve every
-//! run, measure, and evaluate every assertion; then count the seeds each assertion held for.
+//! run watching what the assertions need, and evaluate every assertion on the runs' records
+//! through the registry; then count the seeds each assertion held for.
 
-use super::expr::{Quantity, Reference, Subject};
-use super::report::{AssertionReport, ClaimReport, RunRecord, SeedResult};
+use super::expr::{Expr, Moment, Quantity, Reference, Subject};
+use super::measured::Measured;
+use super::registry::Needs;
+use super::report::{AssertionReport, ClaimReport, RunReport, SeedResult};
 use super::spec::{ClaimSpec, Seeds, Verdict};
-use crate::metrics::{self, MatrixMetrics, Metrics, Pairwise};
-use crate::solver;
-use crate::watch::{Watch, When};
+use crate::problem::{Problem, Reduction};
+use crate::solver::{self, Condition, RunRecord, Watch, When};
+use nalgebra::DMatrix;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+/// A condition whose spectrum is computed at every step only for matrices this small (in
+/// entries); larger ones are checked at the trace's steps (registry: `when`).
+pub const CHEAP_SPECTRUM: usize = 64;
+
 /// What one seed produced.
 struct SeedOutcome {
-    runs: Vec<RunRecord>,
-    /// Per assertion: (passed, margin, referenced values).
+    runs: Vec<RunReport>,
     assertions: Vec<SeedResult>,
 }
 
@@ -23,10 +29,10 @@ struct SeedOutcome {
 pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
     let started = Instant::now();
     let seeds = seeds.unwrap_or(claim.seeds).list();
-    let watches = watches(claim);
+    let plans = plans(claim);
     let outcomes: Vec<SeedOutcome> = seeds
         .par_iter()
-        .map(|&seed| run_seed(claim, &watches, seed))
+        .map(|&seed| run_seed(claim, &plans, seed))
         .collect();
     let assertions: Vec<AssertionReport> = claim
         .assertions
@@ -58,80 +64,175 @@ pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
     }
 }
 
-/// What each run must watch for the claim's assertions: the entries for `max_entry`, the
-/// determinant for `min_det`/`max_det`, the matrix at every `at_loss(t)` threshold.
-fn watches(claim: &ClaimSpec) -> BTreeMap<&str, Watch> {
-    let mut watches: BTreeMap<&str, Watch> = claim
-        .runs
-        .keys()
-        .map(|name| (name.as_str(), Watch::default()))
-        .collect();
-    for reference in claim.assertions.iter().flat_map(|a| a.expr.references()) {
-        let (name, when, metric) = match &reference.quantity {
-            Quantity::Of(Subject::Run(name), metric) => (name, None, metric),
-            Quantity::At(Subject::Run(name), when, metric) => (name, Some(when), metric),
-            _ => continue,
-        };
-        let Some(watch) = watches.get_mut(name.as_str()) else {
-            continue;
-        };
-        metric.request(watch);
-        if let Some(When::AtLoss(threshold)) = when {
-            watch.add_threshold(*threshold);
-        }
-    }
-    watches
+/// What one run must watch for the claim's assertions, planned once per claim.
+#[derive(Default)]
+struct Plan<'c> {
+    entries: bool,
+    determinant: bool,
+    /// The moments asked for; `When::First(k)` is condition k.
+    moments: Vec<When>,
+    /// The `when` conditions, named by their text.
+    conditions: Vec<(&'c str, &'c Expr)>,
 }
 
-fn run_seed(claim: &ClaimSpec, watches: &BTreeMap<&str, Watch>, seed: u64) -> SeedOutcome {
+impl<'c> Plan<'c> {
+    /// The watch's name for a moment (conditions are numbered as they were planned).
+    fn when(&self, moment: &Moment) -> When {
+        match moment {
+            Moment::Initial => When::Initial,
+            Moment::AtLoss(t) => When::AtLoss(*t),
+            Moment::AtStep(k) => When::AtStep(*k),
+            Moment::When { text, .. } => When::First(
+                self.conditions
+                    .iter()
+                    .position(|(t, _)| t == text)
+                    .expect("every condition is planned"),
+            ),
+        }
+    }
+
+    fn add(&mut self, moment: Option<&'c Moment>, needs: Needs) {
+        match needs {
+            Needs::Nothing => {}
+            Needs::Entries => self.entries = true,
+            Needs::Determinant => self.determinant = true,
+        }
+        if let Some(Moment::When { condition, text }) = moment
+            && !self.conditions.iter().any(|(t, _)| t == text)
+        {
+            self.conditions.push((text, condition));
+        }
+        if let Some(moment) = moment {
+            let when = self.when(moment);
+            if !self.moments.contains(&when) {
+                self.moments.push(when);
+            }
+        }
+    }
+}
+
+fn plans(claim: &ClaimSpec) -> BTreeMap<&str, Plan<'_>> {
+    let mut plans: BTreeMap<&str, Plan> = claim
+        .runs
+        .keys()
+        .map(|name| (name.as_str(), Plan::default()))
+        .collect();
+    for reference in claim.assertions.iter().flat_map(|a| a.expr.references()) {
+        let (name, moment, call) = match &reference.quantity {
+            Quantity::Of(Subject::Run(name), call) => (name, None, call),
+            Quantity::At(Subject::Run(name), moment, call) => (name, Some(moment), call),
+            _ => continue,
+        };
+        if let Some(plan) = plans.get_mut(name.as_str()) {
+            plan.add(moment, call.metric.watch);
+        }
+    }
+    plans
+}
+
+/// A `when` condition as the watch asks it, on one seed's problem.
+struct ConditionCheck<'a> {
+    condition: &'a Expr,
+    problem: &'a Problem,
+    reduction: Reduction,
+    truth: Option<&'a Measured<'a>>,
+    every_step: bool,
+}
+
+impl Condition for ConditionCheck<'_> {
+    fn every_step(&self) -> bool {
+        self.every_step
+    }
+
+    fn holds(&self, step: usize, _loss: f64, w: &DMatrix<f64>) -> bool {
+        let current = Measured::at_step(w, step, self.problem, self.reduction);
+        self.condition.truth(&|r: &Reference| match &r.quantity {
+            Quantity::Of(Subject::Current, call) => call.value(&current),
+            Quantity::Of(Subject::Truth, call) => self.truth.map_or(f64::NAN, |t| call.value(t)),
+            _ => f64::NAN,
+        })
+    }
+}
+
+fn run_seed(claim: &ClaimSpec, plans: &BTreeMap<&str, Plan>, seed: u64) -> SeedOutcome {
     let problem = claim.problem.generate(seed);
-    let solved: Vec<(&String, solver::Solution, Metrics)> = claim
+    let truth = problem.truth.as_ref().map(|t| Measured::truth(t, &problem));
+    let small = problem.rows * problem.cols <= CHEAP_SPECTRUM;
+    let checks: BTreeMap<&str, Vec<ConditionCheck>> = plans
+        .iter()
+        .map(|(name, plan)| {
+            let reduction = claim.runs[*name].reduction();
+            let checks = plan.conditions.iter().map(|(_, condition)| {
+                let spectral = condition.references().iter().any(|r| match &r.quantity {
+                    Quantity::Of(_, call) => call.metric.spectral,
+                    _ => false,
+                });
+                ConditionCheck {
+                    condition,
+                    problem: &problem,
+                    reduction,
+                    truth: truth.as_ref(),
+                    every_step: small || !spectral,
+                }
+            });
+            (*name, checks.collect())
+        })
+        .collect();
+    let records: Vec<(&String, RunRecord)> = claim
         .runs
         .par_iter()
         .map(|(name, run)| {
-            let solution = solver::solve_watching(run, &problem, seed, &watches[name.as_str()]);
-            let metrics = Metrics::of(&solution, &problem, run.reduction());
-            (name, solution, metrics)
+            let plan = &plans[name.as_str()];
+            let watch = Watch {
+                entries: plan.entries,
+                determinant: plan.determinant,
+                moments: plan.moments.clone(),
+                conditions: checks[name.as_str()]
+                    .iter()
+                    .map(|c| c as &dyn Condition)
+                    .collect(),
+            };
+            (name, solver::solve_watching(run, &problem, seed, &watch))
         })
         .collect();
-    let by_name: BTreeMap<&str, &Metrics> =
-        solved.iter().map(|(n, _, m)| (n.as_str(), m)).collect();
-    let truth = problem.truth.as_ref().map(|t| (t, MatrixMetrics::of(t)));
+    let ends: BTreeMap<&str, Measured> = records
+        .iter()
+        .map(|(name, record)| {
+            let reduction = claim.runs[*name].reduction();
+            (name.as_str(), Measured::end_of(record, &problem, reduction))
+        })
+        .collect();
+    let moments: BTreeMap<&str, Vec<(When, Measured)>> = records
+        .iter()
+        .map(|(name, record)| {
+            let reduction = claim.runs[*name].reduction();
+            let taken = record.moments.iter().filter_map(|(when, moment)| {
+                let m = moment.as_ref()?;
+                Some((*when, Measured::at_step(&m.matrix, m.step, &problem, reduction)))
+            });
+            (name.as_str(), taken.collect())
+        })
+        .collect();
     // Claims are checked before anything runs, so a missing subject only reads as NaN.
-    let matrix_of = |subject: &Subject| match subject {
-        Subject::Run(name) => by_name.get(name.as_str()).map(|m| (&m.matrix, &m.spectrum)),
-        Subject::Truth => truth.as_ref().map(|(w, spectrum)| (*w, spectrum)),
+    let subject = |s: &Subject| match s {
+        Subject::Run(name) => ends.get(name.as_str()),
+        Subject::Truth => truth.as_ref(),
+        Subject::Current => None,
     };
     let resolve = |reference: &Reference| match &reference.quantity {
-        Quantity::Of(Subject::Run(name), metric) => by_name
-            .get(name.as_str())
-            .map_or(f64::NAN, |m| m.value(metric)),
-        Quantity::Of(Subject::Truth, metric) => truth.as_ref().map_or(f64::NAN, |(w, spectrum)| {
-            metrics::matrix_value(w, spectrum, metric)
-        }),
-        Quantity::Between(Pairwise::CertifiedGap, a, Subject::Run(c)) => {
-            let certificate = by_name.get(c.as_str()).and_then(|m| m.certificate.as_ref());
-            match (matrix_of(a), certificate) {
-                (Some((w, spectrum)), Some(certificate)) => {
-                    metrics::certified_gap(w, spectrum, certificate, &problem)
-                }
-                _ => f64::NAN,
-            }
+        Quantity::Of(s, call) => subject(s).map_or(f64::NAN, |m| call.value(m)),
+        Quantity::Between(pairwise, a, b) => match (subject(a), subject(b)) {
+            (Some(a), Some(b)) => (pairwise.value)(a, b),
+            _ => f64::NAN,
+        },
+        Quantity::At(Subject::Run(name), moment, call) => {
+            let when = plans[name.as_str()].when(moment);
+            moments
+                .get(name.as_str())
+                .and_then(|taken| taken.iter().find(|(w, _)| *w == when))
+                .map_or(f64::NAN, |(_, m)| call.value(m))
         }
-        Quantity::Between(Pairwise::RelDistance, a, b) => {
-            match (matrix_of(a), matrix_of(b), problem.truth.as_ref()) {
-                (Some((wa, _)), Some((wb, _)), Some(truth)) => {
-                    metrics::relative_distance(wa, wb, truth)
-                }
-                _ => f64::NAN,
-            }
-        }
-        Quantity::Between(..) => f64::NAN,
-        Quantity::At(Subject::Run(name), when, metric) => by_name
-            .get(name.as_str())
-            .and_then(|m| m.at(*when))
-            .map_or(f64::NAN, |m| m.value(metric)),
-        Quantity::At(Subject::Truth, ..) => f64::NAN,
+        Quantity::At(..) => f64::NAN,
     };
     let assertions = claim
         .assertions
@@ -148,9 +249,15 @@ fn run_seed(claim: &ClaimSpec, watches: &BTreeMap<&str, Watch>, seed: u64) -> Se
                 .collect(),
         })
         .collect();
-    let runs = solved
+    let summaries: Vec<_> = records
+        .iter()
+        .map(|(name, _)| RunReport::summary(&ends[name.as_str()]))
+        .collect();
+    drop((moments, ends));
+    let runs = records
         .into_iter()
-        .map(|(name, solution, metrics)| RunRecord::new(name, seed, &metrics, solution.trace))
+        .zip(summaries)
+        .map(|((name, record), summary)| RunReport::new(name, seed, summary, record))
         .collect();
     SeedOutcome { runs, assertions }
 }

@@ -2,11 +2,9 @@
 //! values; the verdict and whether it matches the expectation. Rendered as text for people, as
 //! JSON for machines, and as a rounded YAML snapshot for regression tests.
 
+use super::measured::Measured;
 use super::spec::{Assertion, Source, Verdict};
-use crate::metrics::Metrics;
-use crate::solver::Status;
-use crate::trace::Trace;
-use crate::watch::Extremes;
+use crate::solver::RunRecord;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -65,66 +63,54 @@ impl AssertionReport {
     }
 }
 
-/// The outcome of one run on one seed.
+/// One run on one seed: its record, as the driver made it, with its name, seed and the
+/// headline measurements of the matrix it ended at.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunRecord {
+pub struct RunReport {
+    /// The run's name in the claim.
     pub run: String,
+    /// The seed.
     pub seed: u64,
-    pub status: Status,
-    pub steps: usize,
+    /// The run's loss at its end, under its reduction.
     pub train_loss: f64,
+    /// The test MSE at its end, where the problem has a ground truth.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_mse: Option<f64>,
+    /// The effective rank at its end.
     pub effective_rank: f64,
+    /// The nuclear norm at its end.
     pub nuclear_norm: f64,
-    /// Σ of the step sizes (GD) or the time reached (flow).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time: Option<f64>,
-    #[serde(skip_serializing_if = "is_zero")]
-    pub rejected_steps: usize,
-    /// Extremes over every step.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extremes: Option<Extremes>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate: Option<CertificateRecord>,
-    pub trace: Trace,
+    /// Everything else the run produced.
+    #[serde(flatten)]
+    pub record: RunRecord,
 }
 
-fn is_zero(count: &usize) -> bool {
-    *count == 0
-}
+/// `train_loss`, `test_mse`, `effective_rank`, `nuclear_norm` of a run's end.
+pub type Summary = (f64, Option<f64>, f64, f64);
 
-/// A convex run's certificate as exported: anyone can check ‖𝒜*(λ)‖₂ ≤ 1 and the bound.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CertificateRecord {
-    pub lower_bound: f64,
-    pub gap: f64,
-    pub feasibility: f64,
-    /// λ, one multiplier per observation in the problem's order; left out of snapshots.
-    pub multipliers: Vec<f64>,
-}
+impl RunReport {
+    /// The headline measurements of a run's end.
+    pub fn summary(end: &Measured) -> Summary {
+        let spectrum = end.spectrum();
+        (
+            end.train_loss(),
+            end.test_mse(),
+            spectrum.effective_rank,
+            spectrum.nuclear_norm,
+        )
+    }
 
-impl RunRecord {
-    pub fn new(run: &str, seed: u64, metrics: &Metrics, trace: Trace) -> Self {
+    /// The report of `record`, the run `run` on `seed`.
+    pub fn new(run: &str, seed: u64, summary: Summary, record: RunRecord) -> Self {
+        let (train_loss, test_mse, effective_rank, nuclear_norm) = summary;
         Self {
             run: run.to_string(),
             seed,
-            status: metrics.status,
-            steps: metrics.steps,
-            train_loss: metrics.train_loss,
-            test_mse: metrics.test_mse,
-            effective_rank: metrics.spectrum.effective_rank,
-            nuclear_norm: metrics.spectrum.nuclear_norm,
-            time: Some(metrics.time).filter(|t| !t.is_nan()),
-            rejected_steps: metrics.rejected,
-            extremes: metrics.extremes.clone(),
-            certificate: metrics.certificate.as_ref().map(|c| CertificateRecord {
-                lower_bound: c.lower_bound,
-                gap: c.gap,
-                feasibility: c.feasibility,
-                multipliers: c.multipliers.iter().copied().collect(),
-            }),
-            trace,
+            train_loss,
+            test_mse,
+            effective_rank,
+            nuclear_norm,
+            record,
         }
     }
 }
@@ -141,7 +127,7 @@ pub struct ClaimReport {
     pub verdict: Verdict,
     pub expected: Verdict,
     pub matches: bool,
-    pub runs: Vec<RunRecord>,
+    pub runs: Vec<RunReport>,
     /// Wall-clock time; left out of snapshots.
     pub seconds: f64,
 }

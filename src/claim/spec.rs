@@ -3,9 +3,10 @@
 
 use super::expr::{Expr, ExprError, Scope};
 use super::locate;
+use super::registry;
 use crate::invalid::Invalid;
 use crate::problem::ProblemSpec;
-use crate::solver::RunSpec;
+use crate::solver::{RunKind, RunSpec};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -189,23 +190,21 @@ impl ClaimSpec {
                 return Err(invalid(
                     &field,
                     format!(
-                        "a run name made of letters, digits and `_`, not starting with a digit, and neither `truth` nor a word of the assertion language (and, or, not, abs, min, max, log10); found `{name}`"
+                        "a run name made of letters, digits and `_`, not starting with a digit, and none of the assertion language's words ({}); found `{name}`",
+                        registry::reserved_words().join(", ")
                     ),
                 ));
             }
             run.validate(rows, cols)
                 .map_err(|e| from_invalid(e.within(&field)))?;
         }
-        let names: Vec<&str> = raw.runs.keys().map(String::as_str).collect();
-        let certified: Vec<&str> = raw
+        let runs: Vec<(&str, RunKind)> = raw
             .runs
             .iter()
-            .filter(|(_, run)| run.certifies())
-            .map(|(name, _)| name.as_str())
+            .map(|(name, run)| (name.as_str(), run.kind()))
             .collect();
         let scope = Scope {
-            runs: &names,
-            certified: &certified,
+            runs: &runs,
             rows,
             cols,
             has_truth: raw.problem.has_truth(),
@@ -285,8 +284,7 @@ fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
-        && name != "truth"
-        && !["and", "or", "not", "abs", "min", "max", "log10"].contains(&name)
+        && !registry::reserved_words().contains(&name)
 }
 
 /// yaml_serde's message is `path: what at line L column C`; split it into our parts.

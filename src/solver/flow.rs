@@ -5,8 +5,11 @@
 //! discretisation error held to `rtol`/`atol` instead of hidden in a learning rate.
 
 use super::deep::DeepFactorisation;
-use super::driver::{Iterate, Status};
+use super::driver::{Endpoint, Iterate, Stop};
+use super::optimizer::positive;
+use crate::invalid::Invalid;
 use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
 
 /// a_sj of the Dormand–Prince tableau (the flow is autonomous, so the c_s are not needed);
 /// stage 7 is the fifth-order solution, which makes the pair first-same-as-last.
@@ -56,19 +59,51 @@ const SAFETY: f64 = 0.9;
 const SHRINK_LIMIT: f64 = 0.2;
 const GROW_LIMIT: f64 = 5.0;
 
-/// Tolerances and horizon of a flow.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Tolerances {
+/// A flow's tolerances and horizon, as a claim writes them: the error of every entry is held to
+/// atol + rtol·|w|; the run stops at `target_loss`, after `steps` accepted steps, or at time
+/// `horizon`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// The relative tolerance.
+    #[serde(default = "default_rtol")]
     pub rtol: f64,
+    /// The absolute tolerance.
+    #[serde(default = "default_atol")]
     pub atol: f64,
-    /// Stop at this time (`Exhausted`); infinite when the run stops on loss or steps only.
-    pub horizon: f64,
+    /// Stop at this time (`exhausted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<f64>,
+}
+
+fn default_rtol() -> f64 {
+    1e-8
+}
+
+fn default_atol() -> f64 {
+    1e-10
+}
+
+impl FlowSpec {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        positive(self.rtol, "rtol", "relative tolerance")?;
+        positive(self.atol, "atol", "absolute tolerance")?;
+        match self.horizon {
+            Some(time) => positive(time, "horizon", "time"),
+            None => Ok(()),
+        }
+    }
+
+    /// The time to stop at: infinite when the run stops on loss or steps only.
+    fn end(&self) -> f64 {
+        self.horizon.unwrap_or(f64::INFINITY)
+    }
 }
 
 /// The integrator's state; all buffers are allocated once.
 pub struct Flow<'p> {
     model: DeepFactorisation<'p>,
-    tolerances: Tolerances,
+    spec: FlowSpec,
     time: f64,
     /// The next step to try; 0 before the first step.
     step: f64,
@@ -81,14 +116,14 @@ pub struct Flow<'p> {
 }
 
 impl<'p> Flow<'p> {
-    pub fn new(mut model: DeepFactorisation<'p>, tolerances: Tolerances) -> Self {
+    pub fn new(mut model: DeepFactorisation<'p>, spec: FlowSpec) -> Self {
         let loss = model.loss_and_gradients();
         let start = model.factors().to_vec();
         let mut gradients: [Vec<DMatrix<f64>>; 7] = std::array::from_fn(|_| start.clone());
         copy_all(&mut gradients[0], model.gradients());
         Self {
             model,
-            tolerances,
+            spec,
             time: 0.0,
             step: 0.0,
             rejected: 0,
@@ -98,14 +133,10 @@ impl<'p> Flow<'p> {
         }
     }
 
-    pub fn into_model(self) -> DeepFactorisation<'p> {
-        self.model
-    }
-
     /// The RMS of (value, size) pairs weighted as value/(atol + rtol·size) (Hairer et al., eq.
     /// II.4.11).
     fn scaled_norm(&self, pairs: impl Iterator<Item = (f64, f64)>) -> f64 {
-        let Tolerances { rtol, atol, .. } = self.tolerances;
+        let FlowSpec { rtol, atol, .. } = self.spec;
         let (mut sum, mut count) = (0.0, 0usize);
         for (value, size) in pairs {
             let scaled = value / (atol + rtol * size);
@@ -174,7 +205,7 @@ impl Iterate for Flow<'_> {
         }
         let mut rejected_here = false;
         loop {
-            let h = self.step.min(self.tolerances.horizon - self.time);
+            let h = self.step.min(self.spec.end() - self.time);
             let error = self.attempt(h);
             let factor = if error == 0.0 {
                 GROW_LIMIT
@@ -200,8 +231,8 @@ impl Iterate for Flow<'_> {
         }
     }
 
-    fn stop(&mut self) -> Option<Status> {
-        (self.time >= self.tolerances.horizon).then_some(Status::Exhausted)
+    fn stop(&self) -> Option<Stop> {
+        (self.time >= self.spec.end()).then_some(Stop::Horizon)
     }
 
     fn matrix(&mut self) -> &DMatrix<f64> {
@@ -214,6 +245,10 @@ impl Iterate for Flow<'_> {
 
     fn rejected(&self) -> usize {
         self.rejected
+    }
+
+    fn finish(self) -> Endpoint {
+        self.model.finish()
     }
 }
 

@@ -1,5 +1,5 @@
-//! Where a deep factorisation starts. Scales follow Arora et al.'s convention (science.md §1):
-//! ‖W(0)‖_F ≈ s·√n for an n×n product.
+//! Where a deep factorisation starts. Scales follow Arora et al.'s convention (docs/science.md,
+//! "Initialisation scales"): ‖W(0)‖_F ≈ s·√n for an n×n product.
 
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
@@ -10,12 +10,21 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum InitSpec {
     /// Independent Gaussian layers with std s^{1/N}/√width (Arora et al. 2019, code).
-    Gaussian { scale: f64 },
+    Gaussian {
+        /// s.
+        scale: f64,
+    },
     /// A random product with N(0, s²/width) entries split through its SVD so that
-    /// W_{j+1}ᵀW_{j+1} = W_jW_jᵀ (science.md §1, "Balanced initialisation").
-    Balanced { scale: f64 },
+    /// W_{j+1}ᵀW_{j+1} = W_jW_jᵀ (Arora, Cohen, Hazan 2018; docs/science.md).
+    Balanced {
+        /// s.
+        scale: f64,
+    },
     /// s^{1/N}·I in every layer; square problems with width = rows only.
-    Identity { scale: f64 },
+    Identity {
+        /// s.
+        scale: f64,
+    },
 }
 
 impl InitSpec {
@@ -25,6 +34,17 @@ impl InitSpec {
             | InitSpec::Balanced { scale }
             | InitSpec::Identity { scale } => scale,
         }
+    }
+
+    /// The canonical text of the setting, version 1 (`DeepSpec::stream_name`): the variant and
+    /// its scale in the form these names have always had, `Gaussian { scale: 0.001 }`.
+    pub fn canonical(&self) -> String {
+        let variant = match self {
+            InitSpec::Gaussian { .. } => "Gaussian",
+            InitSpec::Balanced { .. } => "Balanced",
+            InitSpec::Identity { .. } => "Identity",
+        };
+        format!("{variant} {{ scale: {} }}", canonical_number(self.scale()))
     }
 
     /// The variant's name as a claim writes it.
@@ -83,6 +103,40 @@ impl InitSpec {
                 .collect(),
         }
     }
+}
+
+/// A number in canonical text: the shortest digits that read back as the same f64, in plain
+/// decimal with at least one decimal place when 1e-4 ≤ |x| < 1e16 (`0.001`, `5.0`), otherwise
+/// in exponent form (`1e-6`, `2.5e-7`).
+pub fn canonical_number(x: f64) -> String {
+    let exponent_form = format!("{x:e}");
+    let magnitude = x.abs();
+    if !x.is_finite() || (x != 0.0 && !(1e-4..1e16).contains(&magnitude)) {
+        return exponent_form;
+    }
+    let (mantissa, exponent) = exponent_form
+        .split_once('e')
+        .expect("`{:e}` always writes an exponent");
+    let exponent: i32 = exponent.parse().expect("a whole exponent");
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    // The decimal point goes after digit `exponent + 1` of the digit string.
+    let point = exponent + 1;
+    let (whole, fraction) = if point <= 0 {
+        let zeros = "0".repeat(point.unsigned_abs() as usize);
+        ("0".to_string(), format!("{zeros}{digits}"))
+    } else if point as usize >= digits.len() {
+        let zeros = "0".repeat(point as usize - digits.len());
+        (format!("{digits}{zeros}"), String::new())
+    } else {
+        let (whole, fraction) = digits.split_at(point as usize);
+        (whole.to_string(), fraction.to_string())
+    };
+    let fraction = if fraction.is_empty() { "0".to_string() } else { fraction };
+    format!("{sign}{whole}.{fraction}")
 }
 
 /// The shapes (rows, cols) of W_1, …, W_N: W_1 is width×cols, W_N is rows×width.

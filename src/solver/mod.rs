@@ -1,5 +1,10 @@
-//! How a matrix is found. A solver reads a run's configuration and a problem, never YAML, and
-//! hands back a `Solution`; `driver` owns the loop shared by every iterative method.
+//! How a matrix is found. A solver reads a run's settings and a problem, never YAML; the
+//! `driver` owns the loop shared by every iterative method, shows each step to its observers
+//! (`trace`, `watch`) and makes the run's one `RunRecord`.
+//!
+//! Adding an optimiser: a step rule is a variant of `OptimizerSpec` with its state in
+//! `optimizer::StepRule`; a method of another kind implements `driver::Iterate` (evaluate,
+//! advance, a pure stop test, finish) and gets a `RunSpec` variant and a `RunKind`.
 
 pub mod deep;
 pub mod driver;
@@ -9,22 +14,23 @@ pub mod init;
 pub mod nuclear;
 pub mod optimizer;
 pub mod penalty;
+pub mod record;
 pub mod sampled;
-pub mod spectral;
+pub mod trace;
+pub mod watch;
 
 pub use deep::{DeepFactorisation, DeepSpec, Descent, DetSign};
-pub use driver::{Status, Stopping};
-pub use flow::{Flow, Tolerances};
+pub use driver::{Status, Stop, Stopping};
+pub use flow::{Flow, FlowSpec};
 pub use init::InitSpec;
 pub use nuclear::{Admm, Certificate, NuclearNormSpec};
-pub use optimizer::{OptimizerSpec, StepRule};
+pub use optimizer::{Integrator, OptimizerSpec, StepRule};
 pub use penalty::PenaltySpec;
+pub use record::RunRecord;
+pub use watch::{Condition, Watch, When};
 
 use crate::invalid::Invalid;
 use crate::problem::{Problem, Reduction};
-use crate::trace::Trace;
-use crate::watch::{Watch, Watched};
-use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 /// A run as a claim describes it: one solver and its settings.
@@ -37,25 +43,14 @@ pub enum RunSpec {
     NuclearNorm(NuclearNormSpec),
 }
 
-/// The result of a run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Solution {
-    /// The end-to-end matrix.
-    pub matrix: DMatrix<f64>,
-    /// The factors W_1, …, W_N (one factor for a direct solver).
-    pub factors: Vec<DMatrix<f64>>,
-    pub trace: Trace,
-    pub status: Status,
-    /// Steps taken (accepted steps for gradient flow, iterations for ADMM).
-    pub steps: usize,
-    /// Σ of the step sizes (GD), the time reached (flow); NaN for a convex run.
-    pub time: f64,
-    /// Steps an adaptive integrator rejected.
-    pub rejected: usize,
-    /// Extremes over every step and the matrices at requested moments.
-    pub watched: Watched,
-    /// The optimality certificate of a convex run.
-    pub certificate: Option<Certificate>,
+/// The kinds of run, as far as the claim vocabulary cares: what a kind's record holds decides
+/// which metrics apply to it (`claim::registry`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RunKind {
+    /// A gradient method on a factorisation: has a time, rejected steps, factors.
+    Deep,
+    /// A convex solver: has an optimality certificate.
+    Convex,
 }
 
 impl RunSpec {
@@ -67,9 +62,12 @@ impl RunSpec {
         }
     }
 
-    /// Whether the run hands back an optimality certificate.
-    pub fn certifies(&self) -> bool {
-        matches!(self, RunSpec::NuclearNorm(_))
+    /// The run's kind.
+    pub fn kind(&self) -> RunKind {
+        match self {
+            RunSpec::Deep(_) => RunKind::Deep,
+            RunSpec::NuclearNorm(_) => RunKind::Convex,
+        }
     }
 
     /// The loss normalisation the run optimises (and reports as `train_loss`).
@@ -82,82 +80,35 @@ impl RunSpec {
 }
 
 /// Runs `run` on `problem` watching nothing beyond the defaults (see `solve_watching`).
-pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> Solution {
+pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> RunRecord {
     solve_watching(run, problem, seed, &Watch::default())
 }
 
 /// Runs `run` on `problem`, watching what `watch` asks at every step; a deep run's
-/// initialisation draws from the seed's stream named by the run's initialisation identity.
-/// Expects a validated run.
-pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch) -> Solution {
+/// initialisation draws from the seed's stream named by its initialisation settings
+/// (`DeepSpec::stream_name`). Expects a validated run.
+pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch) -> RunRecord {
     let truth = problem.truth.as_ref();
     match run {
         RunSpec::Deep(spec) => {
-            let (rows, cols) = (problem.rows, problem.cols);
-            let factors = spec.start(rows, cols, seed);
+            let factors = spec.start(problem.rows, problem.cols, seed);
             let model =
                 DeepFactorisation::new(problem, spec.loss, factors).with_penalty(spec.penalty);
             let stopping = Stopping {
                 max_steps: spec.step_budget(),
                 target_loss: spec.target_loss,
             };
-            let (outcome, mut model) = match spec.optimizer {
-                OptimizerSpec::GradientFlow {
-                    rtol,
-                    atol,
-                    horizon,
-                } => {
-                    let tolerances = Tolerances {
-                        rtol,
-                        atol,
-                        horizon: horizon.unwrap_or(f64::INFINITY),
-                    };
-                    let mut flow = Flow::new(model, tolerances);
-                    let outcome = driver::drive(&mut flow, stopping, truth, watch);
-                    (outcome, flow.into_model())
-                }
-                rule => {
-                    let mut descent = Descent {
-                        model,
-                        rule: StepRule::new(rule),
-                    };
-                    let outcome = driver::drive(&mut descent, stopping, truth, watch);
-                    (outcome, descent.model)
-                }
-            };
-            Solution::new(model.product().clone(), model.into_factors(), outcome, None)
+            match spec.optimizer.integrator() {
+                Integrator::Steps(rule) => driver::drive(Descent { model, rule }, stopping, truth, watch),
+                Integrator::Flow(flow) => driver::drive(Flow::new(model, flow), stopping, truth, watch),
+            }
         }
         RunSpec::NuclearNorm(spec) => {
-            let mut admm = Admm::new(problem, spec.clone());
             let stopping = Stopping {
                 max_steps: spec.iterations,
                 target_loss: None,
             };
-            let outcome = driver::drive(&mut admm, stopping, truth, watch);
-            let matrix = admm.solution().clone();
-            let certificate = Some(admm.certificate());
-            Solution::new(matrix.clone(), vec![matrix], outcome, certificate)
-        }
-    }
-}
-
-impl Solution {
-    fn new(
-        matrix: DMatrix<f64>,
-        factors: Vec<DMatrix<f64>>,
-        outcome: driver::Outcome,
-        certificate: Option<Certificate>,
-    ) -> Self {
-        Self {
-            matrix,
-            factors,
-            trace: outcome.trace,
-            status: outcome.status,
-            steps: outcome.steps,
-            time: outcome.time,
-            rejected: outcome.rejected,
-            watched: outcome.watched,
-            certificate,
+            driver::drive(Admm::new(problem, spec.clone()), stopping, truth, watch)
         }
     }
 }

@@ -16,12 +16,12 @@
 //! of 𝒜(X) = v, λ = −ρu, scaled down until ‖𝒜*(λ)‖₂ ≤ 1, is such a λ; the run stops when that bound
 //! is within `gap` of ‖Z‖* and Z is feasible to `feasibility`.
 
-use super::driver::{Iterate, Status};
-use super::spectral::ThinSvd;
+use super::driver::{Endpoint, Iterate, Stop};
 use crate::invalid::{Invalid, require};
+use crate::measure::{self, ThinSvd};
 use crate::problem::{Observations, Problem, Reduction};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// A nuclear-norm minimisation run as a claim describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,17 +79,23 @@ impl NuclearNormSpec {
     }
 }
 
-/// A proof that no feasible matrix has a nuclear norm below `lower_bound`.
-#[derive(Debug, Clone, PartialEq)]
+/// A proof that no feasible matrix has a nuclear norm below `lower_bound`; exported whole, so
+/// that anyone can check ‖𝒜*(λ)‖₂ ≤ 1 and the bound.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Certificate {
-    /// λ, one multiplier per observation, with ‖𝒜*(λ)‖₂ ≤ 1.
-    pub multipliers: DVector<f64>,
     /// ⟨y, λ⟩ − δ‖λ‖₁: a lower bound on ‖X‖* over every feasible X.
     pub lower_bound: f64,
     /// |‖Z‖* − lower_bound| / ‖Z‖* for the returned Z.
     pub gap: f64,
     /// The largest violation of |⟨Aᵢ, Z⟩ − yᵢ| ≤ δ, relative to max(1, max|yᵢ|).
     pub feasibility: f64,
+    /// λ, one multiplier per observation in the problem's order, with ‖𝒜*(λ)‖₂ ≤ 1.
+    #[serde(serialize_with = "as_list")]
+    pub multipliers: DVector<f64>,
+}
+
+fn as_list<S: Serializer>(v: &DVector<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+    v.as_slice().serialize(serializer)
 }
 
 impl Certificate {
@@ -266,7 +272,7 @@ impl<'p> Admm<'p> {
         let mut lambda = &self.u_vector * -self.rho;
         self.work.as_mut_slice().fill(0.0);
         problem.add_adjoint(1.0, &lambda, &mut self.work);
-        let spectral = crate::metrics::singular_values(&self.work)
+        let spectral = measure::singular_values(&self.work)
             .first()
             .copied()
             .unwrap_or(0.0);
@@ -299,14 +305,42 @@ impl<'p> Admm<'p> {
     }
 }
 
+impl Admm<'_> {
+    /// How far the current certificate is from each tolerance: (feasibility, gap) over their
+    /// tolerances; `None` between checks.
+    fn distances(&self) -> Option<(f64, f64)> {
+        let certificate = self.certificate.as_ref()?;
+        Some((
+            certificate.feasibility / self.spec.feasibility,
+            certificate.gap / self.spec.gap,
+        ))
+    }
+}
+
 impl Iterate for Admm<'_> {
-    /// The train loss (½·mean) of Z, so that the trace shows the fit improving.
+    /// The train loss (½·mean) of Z, so that the trace shows the fit improving; every
+    /// `CHECK_EVERY` iterations also the certificate that `stop` reads.
     fn evaluate(&mut self) -> f64 {
         self.problem.residuals_into(&self.z, &mut self.observed);
-        Reduction::Mean.loss(&self.observed)
+        let loss = Reduction::Mean.loss(&self.observed);
+        if self.iteration > 0 && self.iteration.is_multiple_of(CHECK_EVERY) {
+            self.certify();
+        }
+        loss
     }
 
+    /// After a check that did not stop the run, ρ first moves towards the measure further
+    /// from its tolerance (at most `MAX_ADAPTATIONS` times), then one iteration.
     fn advance(&mut self) {
+        if let Some((infeasible, gapped)) = self.distances()
+            && self.adaptations < MAX_ADAPTATIONS
+        {
+            if infeasible > BALANCE * gapped {
+                self.rescale(RHO_FACTOR);
+            } else if gapped > BALANCE * infeasible {
+                self.rescale(1.0 / RHO_FACTOR);
+            }
+        }
         self.least_squares_step();
         self.threshold_step();
         self.box_and_multiplier_step();
@@ -314,28 +348,21 @@ impl Iterate for Admm<'_> {
         self.certificate = None;
     }
 
-    fn stop(&mut self) -> Option<Status> {
-        if self.iteration == 0 || !self.iteration.is_multiple_of(CHECK_EVERY) {
-            return None;
-        }
-        self.certify();
-        let certificate = self.certificate.as_ref().expect("just computed");
-        let infeasible = certificate.feasibility / self.spec.feasibility;
-        let gapped = certificate.gap / self.spec.gap;
-        if infeasible <= 1.0 && gapped <= 1.0 {
-            return Some(Status::Converged);
-        }
-        if self.adaptations < MAX_ADAPTATIONS {
-            if infeasible > BALANCE * gapped {
-                self.rescale(RHO_FACTOR);
-            } else if gapped > BALANCE * infeasible {
-                self.rescale(1.0 / RHO_FACTOR);
-            }
-        }
-        None
+    fn stop(&self) -> Option<Stop> {
+        let (infeasible, gapped) = self.distances()?;
+        (infeasible <= 1.0 && gapped <= 1.0).then_some(Stop::Certified)
     }
 
     fn matrix(&mut self) -> &DMatrix<f64> {
         &self.z
+    }
+
+    fn finish(mut self) -> Endpoint {
+        let certificate = self.certificate();
+        Endpoint {
+            matrix: self.z.clone(),
+            factors: vec![self.z],
+            certificate: Some(certificate),
+        }
     }
 }

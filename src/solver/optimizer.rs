@@ -1,47 +1,52 @@
-//! How parameters move. `gd` and `normalised_gd` keep the gradient's direction and choose one
-//! global step size per iteration; `adam` rescales every coordinate. A rule holds only its
-//! hyper-parameters and its running state, and updates any list of parameter matrices, so every
-//! gradient method can use it. `gradient_flow` is the continuous limit, integrated by `flow`.
+//! How a deep run moves. `gd` and `normalised_gd` keep the gradient's direction and choose one
+//! global step size per iteration; `adam` rescales every coordinate: these are step rules, each
+//! holding its hyper-parameters and its own running state, and they update any list of
+//! parameter matrices. `gradient_flow` is not a step rule but the continuous limit, integrated by
+//! `flow` with its own settings (`FlowSpec`).
 
+use super::flow::FlowSpec;
 use crate::invalid::{Invalid, require};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
+/// How a deep run moves, as a claim writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum OptimizerSpec {
     /// Plain gradient descent with a constant step.
-    Gd { lr: f64 },
+    Gd {
+        /// The step size η.
+        lr: f64,
+    },
     /// Arora et al.'s "GroupRMSprop" (2019, code): step lr / (√v̂ + eps) with v̂ the
     /// bias-corrected EMA (rate `decay`) of Σ_j‖∇W_j‖².
     NormalisedGd {
+        /// The step size before normalisation.
         lr: f64,
+        /// The EMA's rate.
         #[serde(default = "default_decay")]
         decay: f64,
+        /// Added to √v̂.
         #[serde(default = "default_eps")]
         eps: f64,
     },
     /// Adam (Kingma & Ba 2015): per coordinate, lr·m̂/(√v̂ + eps) with m̂, v̂ the bias-corrected
     /// EMAs (rates β₁, β₂) of the gradient and its square.
     Adam {
+        /// The step size.
         lr: f64,
+        /// The first moment's rate β₁.
         #[serde(default = "default_beta1")]
         beta1: f64,
+        /// The second moment's rate β₂.
         #[serde(default = "default_beta2")]
         beta2: f64,
+        /// Added to √v̂.
         #[serde(default = "default_adam_eps")]
         eps: f64,
     },
-    /// Gradient flow, integrated by Dormand–Prince 5(4) under `rtol`/`atol` (see `flow`); the
-    /// run stops at `target_loss`, after `steps` accepted steps, or at time `horizon`.
-    GradientFlow {
-        #[serde(default = "default_rtol")]
-        rtol: f64,
-        #[serde(default = "default_atol")]
-        atol: f64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        horizon: Option<f64>,
-    },
+    /// Gradient flow, integrated by Dormand–Prince 5(4) (see `flow`).
+    GradientFlow(FlowSpec),
 }
 
 fn default_beta1() -> f64 {
@@ -56,14 +61,6 @@ fn default_adam_eps() -> f64 {
     1e-8
 }
 
-fn default_rtol() -> f64 {
-    1e-8
-}
-
-fn default_atol() -> f64 {
-    1e-10
-}
-
 fn default_decay() -> f64 {
     0.99
 }
@@ -72,18 +69,20 @@ fn default_eps() -> f64 {
     1e-4
 }
 
+/// A positive, finite number.
+pub(super) fn positive(x: f64, field: &str, what: &str) -> Result<(), Invalid> {
+    require(x > 0.0 && x.is_finite(), field, || {
+        format!("a positive, finite {what}")
+    })
+}
+
+/// An EMA rate in [0, 1).
+fn rate(x: f64, field: &str, what: &str) -> Result<(), Invalid> {
+    require((0.0..1.0).contains(&x), field, || format!("{what} in [0, 1)"))
+}
+
 impl OptimizerSpec {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
-        let positive = |x: f64, field: &str, what: &str| {
-            require(x > 0.0 && x.is_finite(), field, || {
-                format!("a positive, finite {what}")
-            })
-        };
-        let rate = |x: f64, field: &str, what: &str| {
-            require((0.0..1.0).contains(&x), field, || {
-                format!("{what} in [0, 1)")
-            })
-        };
         match *self {
             OptimizerSpec::Gd { lr } => positive(lr, "gd.lr", "step"),
             OptimizerSpec::NormalisedGd { lr, decay, eps } => {
@@ -102,77 +101,120 @@ impl OptimizerSpec {
                 rate(beta2, "adam.beta2", "a β₂")?;
                 positive(eps, "adam.eps", "eps")
             }
-            OptimizerSpec::GradientFlow {
-                rtol,
-                atol,
-                horizon,
-            } => {
-                positive(rtol, "gradient_flow.rtol", "relative tolerance")?;
-                positive(atol, "gradient_flow.atol", "absolute tolerance")?;
-                match horizon {
-                    Some(time) => positive(time, "gradient_flow.horizon", "time"),
-                    None => Ok(()),
-                }
+            OptimizerSpec::GradientFlow(flow) => {
+                flow.validate().map_err(|e| e.within("gradient_flow"))
             }
         }
     }
-}
 
-/// The running state of a step rule.
-#[derive(Debug, Clone)]
-pub struct StepRule {
-    spec: OptimizerSpec,
-    /// normalised_gd: the EMA of Σ‖∇‖²; adam: unused.
-    average: f64,
-    /// β^t for the bias corrections (normalised_gd: decay^t; adam: β₁^t and β₂^t).
-    decay_power: f64,
-    second_power: f64,
-    /// Adam's first and second moments, one matrix per parameter (allocated at the first step).
-    first_moments: Vec<DMatrix<f64>>,
-    second_moments: Vec<DMatrix<f64>>,
-    /// Σ of the (nominal) steps taken: the time of the gradient flow that GD approximates.
-    elapsed: f64,
-}
-
-impl StepRule {
-    pub fn new(spec: OptimizerSpec) -> Self {
-        Self {
-            spec,
-            average: 0.0,
-            decay_power: 1.0,
-            second_power: 1.0,
-            first_moments: Vec::new(),
-            second_moments: Vec::new(),
-            elapsed: 0.0,
-        }
-    }
-
-    /// One step of every parameter against its gradient.
-    pub fn apply(&mut self, parameters: &mut [DMatrix<f64>], gradients: &[DMatrix<f64>]) {
-        match self.spec {
-            OptimizerSpec::Gd { lr } => self.descend(parameters, gradients, lr),
-            OptimizerSpec::NormalisedGd { lr, decay, eps } => {
-                let sq_norm: f64 = gradients.iter().map(|g| sum_of_squares(g.as_slice())).sum();
-                self.average = decay * self.average + (1.0 - decay) * sq_norm;
-                self.decay_power *= decay;
-                let corrected = self.average / (1.0 - self.decay_power);
-                self.descend(parameters, gradients, lr / (corrected.sqrt() + eps));
-            }
+    /// What moves the run: a step rule, or the flow's integrator settings.
+    pub fn integrator(&self) -> Integrator {
+        let rule = match *self {
+            OptimizerSpec::Gd { lr } => Rule::Gd { lr },
+            OptimizerSpec::NormalisedGd { lr, decay, eps } => Rule::Normalised {
+                lr,
+                decay,
+                eps,
+                average: 0.0,
+                decay_power: 1.0,
+            },
             OptimizerSpec::Adam {
                 lr,
                 beta1,
                 beta2,
                 eps,
+            } => Rule::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+                powers: (1.0, 1.0),
+                moments: Vec::new(),
+            },
+            OptimizerSpec::GradientFlow(flow) => return Integrator::Flow(flow),
+        };
+        Integrator::Steps(StepRule { rule, elapsed: 0.0 })
+    }
+}
+
+/// The two ways a deep run moves.
+#[derive(Debug, Clone)]
+pub enum Integrator {
+    /// Discrete steps sized by a rule.
+    Steps(StepRule),
+    /// The gradient flow, integrated under these settings.
+    Flow(FlowSpec),
+}
+
+/// A step rule with its running state.
+#[derive(Debug, Clone)]
+pub struct StepRule {
+    rule: Rule,
+    /// Σ of the (nominal) steps taken: the time of the gradient flow that GD approximates.
+    elapsed: f64,
+}
+
+/// Each rule's hyper-parameters and state.
+#[derive(Debug, Clone)]
+enum Rule {
+    Gd {
+        lr: f64,
+    },
+    Normalised {
+        lr: f64,
+        decay: f64,
+        eps: f64,
+        /// The EMA of Σ‖∇‖².
+        average: f64,
+        /// decay^t, for the bias correction.
+        decay_power: f64,
+    },
+    Adam {
+        lr: f64,
+        beta1: f64,
+        beta2: f64,
+        eps: f64,
+        /// β₁^t and β₂^t, for the bias corrections.
+        powers: (f64, f64),
+        /// The first and second moments of every parameter (allocated at the first step).
+        moments: Vec<(DMatrix<f64>, DMatrix<f64>)>,
+    },
+}
+
+impl StepRule {
+    /// One step of every parameter against its gradient.
+    pub fn apply(&mut self, parameters: &mut [DMatrix<f64>], gradients: &[DMatrix<f64>]) {
+        let step = match &mut self.rule {
+            Rule::Gd { lr } => *lr,
+            Rule::Normalised {
+                lr,
+                decay,
+                eps,
+                average,
+                decay_power,
             } => {
-                if self.first_moments.is_empty() {
-                    self.first_moments = gradients.iter().map(|g| g.map(|_| 0.0)).collect();
-                    self.second_moments = self.first_moments.clone();
+                let sq_norm: f64 = gradients.iter().map(|g| sum_of_squares(g.as_slice())).sum();
+                *average = *decay * *average + (1.0 - *decay) * sq_norm;
+                *decay_power *= *decay;
+                let corrected = *average / (1.0 - *decay_power);
+                *lr / (corrected.sqrt() + *eps)
+            }
+            Rule::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+                powers,
+                moments,
+            } => {
+                if moments.is_empty() {
+                    let zeros = |g: &DMatrix<f64>| g.map(|_| 0.0);
+                    *moments = gradients.iter().map(|g| (zeros(g), zeros(g))).collect();
                 }
-                self.decay_power *= beta1;
-                self.second_power *= beta2;
-                let (first_correction, second_correction) =
-                    (1.0 - self.decay_power, 1.0 - self.second_power);
-                let moments = self.first_moments.iter_mut().zip(&mut self.second_moments);
+                let (beta1, beta2, lr, eps) = (*beta1, *beta2, *lr, *eps);
+                powers.0 *= beta1;
+                powers.1 *= beta2;
+                let (first_correction, second_correction) = (1.0 - powers.0, 1.0 - powers.1);
                 for ((w, g), (m, v)) in parameters.iter_mut().zip(gradients).zip(moments) {
                     m.zip_apply(g, |m, g| *m = beta1 * *m + (1.0 - beta1) * g);
                     v.zip_apply(g, |v, g| *v = beta2 * *v + (1.0 - beta2) * g * g);
@@ -181,15 +223,9 @@ impl StepRule {
                     });
                 }
                 self.elapsed += lr;
+                return;
             }
-            OptimizerSpec::GradientFlow { .. } => {
-                unreachable!("gradient flow runs through `flow::Flow`, never a step rule")
-            }
-        }
-    }
-
-    /// W ← W − step·∇ for every parameter.
-    fn descend(&mut self, parameters: &mut [DMatrix<f64>], gradients: &[DMatrix<f64>], step: f64) {
+        };
         for (w, g) in parameters.iter_mut().zip(gradients) {
             w.zip_apply(g, |x, dx| *x -= step * dx);
         }

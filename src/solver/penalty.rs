@@ -2,7 +2,7 @@
 //! stand in for depth (Zhao 2022). Every R here is a spectral function R(W) = F(σ(W)), whose
 //! gradient is U·diag(∂F/∂σᵢ)·Vᵀ from the thin SVD W = U·diag(σ)·Vᵀ (Lewis 1995):
 //! - `nuclear`: ‖W‖* = Σσᵢ, ∇ = UVᵀ;
-//! - `normalized_nuclear`: ‖W‖*/‖W‖_F, ∇ = UVᵀ/‖W‖_F − ‖W‖*·W/‖W‖_F³ (Zhao 2022; science.md §5);
+//! - `normalized_nuclear`: ‖W‖*/‖W‖_F, ∇ = UVᵀ/‖W‖_F − ‖W‖*·W/‖W‖_F³ (Zhao 2022; docs/science.md);
 //! - `schatten_p`: Σσᵢᵖ for p in (0, 1], ∇ = U·diag(p·σᵢᵖ⁻¹)·Vᵀ.
 //!
 //! Repeated singular values need no choice: ∂F/∂σ is equal on equal σ, so the gradient does not
@@ -11,7 +11,7 @@
 //! that are not differentiable there (Σσ and Σσᵖ), the minimum-norm subgradient; the zero matrix
 //! gets a zero gradient.
 
-use super::spectral::ThinSvd;
+use crate::measure::ThinSvd;
 use crate::invalid::{Invalid, require};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};

@@ -1,44 +1,68 @@
-//! How a run is recorded over time: the metrics of the end-to-end matrix at log-spaced steps
-//! (ten a decade: 0, 1, 2, …, 10, 13, 16, 20, 25, …) and at the last step.
+//! How a run is recorded over time: the spectrum of the end-to-end matrix at log-spaced steps
+//! (ten a decade: 0, 1, 2, …, 10, 13, 16, 20, 25, …) and at the last step. The trace is an
+//! observer of the driver.
 
-use crate::metrics::{self, MatrixMetrics};
+use super::driver::{Observer, Probe};
+use crate::measure::{self, Spectrum};
 use nalgebra::DMatrix;
 use serde::Serialize;
 
 /// One sample of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sample {
+    /// The step sampled.
     pub step: usize,
+    /// The run's loss there.
     pub train_loss: f64,
+    /// The test MSE there, where the problem has a ground truth.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_mse: Option<f64>,
+    /// The spectrum of the end-to-end matrix there.
     #[serde(flatten)]
-    pub matrix: MatrixMetrics,
+    pub matrix: Spectrum,
 }
 
 /// The samples of a run in step order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(transparent)]
 pub struct Trace {
+    /// The samples, by increasing step.
     pub samples: Vec<Sample>,
 }
 
-impl Trace {
-    pub fn record(
-        &mut self,
-        step: usize,
-        train_loss: f64,
-        w: &DMatrix<f64>,
-        truth: Option<&DMatrix<f64>>,
-    ) {
-        if self.samples.last().is_some_and(|s| s.step == step) {
+/// Records a trace as the driver runs.
+pub(super) struct TraceObserver<'t> {
+    schedule: Schedule,
+    trace: Trace,
+    truth: Option<&'t DMatrix<f64>>,
+}
+
+impl<'t> TraceObserver<'t> {
+    pub(super) fn new(truth: Option<&'t DMatrix<f64>>) -> Self {
+        Self {
+            schedule: Schedule::new(),
+            trace: Trace::default(),
+            truth,
+        }
+    }
+
+    pub(super) fn finish(self) -> Trace {
+        self.trace
+    }
+}
+
+impl Observer for TraceObserver<'_> {
+    fn observe(&mut self, probe: &mut Probe) {
+        if !(self.schedule.due(probe.step) || probe.last) {
             return;
         }
-        self.samples.push(Sample {
+        let (step, train_loss) = (probe.step, probe.loss);
+        let w = probe.matrix();
+        self.trace.samples.push(Sample {
             step,
             train_loss,
-            test_mse: truth.map(|t| metrics::test_mse(w, t)),
-            matrix: MatrixMetrics::of(w),
+            test_mse: self.truth.map(|t| measure::test_mse(w, t)),
+            matrix: Spectrum::of(w),
         });
     }
 }
@@ -51,6 +75,7 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// A schedule whose first due step is 0.
     pub fn new() -> Self {
         Self {
             next: 0,

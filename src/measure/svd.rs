@@ -31,6 +31,7 @@ impl ThinSvd {
         }
     }
 
+    /// σᵢ in the SVD's own order.
     pub fn singular_values(&self) -> &[f64] {
         self.singular_values.as_slice()
     }

@@ -1,0 +1,252 @@
+//! Names, types and applicability: every reference must name a run of the claim (or `truth`), a
+//! metric that applies to that subject (the registry's `Applies`), and fit the problem's shape;
+//! operators need numbers or true/false as they should; an assertion is true or false.
+
+use super::{Expr, ExprError, MetricCall, Moment, Node, Quantity, Reference, Subject, Type};
+use crate::solver::RunKind;
+
+/// What an expression may refer to.
+pub struct Scope<'a> {
+    /// The claim's runs with their kinds.
+    pub runs: &'a [(&'a str, RunKind)],
+    /// The problem's shape.
+    pub rows: usize,
+    /// The problem's shape.
+    pub cols: usize,
+    /// Whether instances carry a ground truth.
+    pub has_truth: bool,
+}
+
+impl Scope<'_> {
+    fn kind(&self, name: &str) -> Option<RunKind> {
+        self.runs.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.runs.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// The convex runs, or "none in this claim", for messages.
+    fn convex(&self) -> String {
+        let convex: Vec<&str> = self
+            .runs
+            .iter()
+            .filter(|(_, k)| *k == RunKind::Convex)
+            .map(|(n, _)| *n)
+            .collect();
+        if convex.is_empty() {
+            "none in this claim".into()
+        } else {
+            convex.join(", ")
+        }
+    }
+}
+
+/// Where a reference stands: in an assertion, or inside a `when(…)` condition of a run.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Assertion,
+    Condition,
+}
+
+impl Expr {
+    /// Resolves names and types against `scope`; an assertion must be true/false.
+    pub fn check_assertion(&self, scope: &Scope) -> Result<(), ExprError> {
+        self.check_boolean(scope, Place::Assertion)
+    }
+
+    fn check_boolean(&self, scope: &Scope, place: Place) -> Result<(), ExprError> {
+        let found = self.check(scope, place)?;
+        if found != Type::Boolean {
+            let what = match place {
+                Place::Assertion => "an assertion",
+                Place::Condition => "a condition",
+            };
+            return Err(ExprError::at(
+                self.offset,
+                format!("{what} that is true or false (a comparison such as `x < 1`), found {found}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check(&self, scope: &Scope, place: Place) -> Result<Type, ExprError> {
+        let expect = |e: &Expr, wanted: Type| -> Result<(), ExprError> {
+            let found = e.check(scope, place)?;
+            if found == wanted {
+                Ok(())
+            } else {
+                Err(ExprError::at(
+                    e.offset,
+                    format!("{wanted} here, found {found}"),
+                ))
+            }
+        };
+        match &self.node {
+            Node::Number(_) => Ok(Type::Number),
+            Node::Ref(reference) => self.check_reference(reference, scope, place),
+            Node::Neg(e) => expect(e, Type::Number).map(|_| Type::Number),
+            Node::Not(e) => expect(e, Type::Boolean).map(|_| Type::Boolean),
+            Node::Arith(_, a, b) => {
+                expect(a, Type::Number)?;
+                expect(b, Type::Number).map(|_| Type::Number)
+            }
+            Node::Compare(_, a, b) => {
+                expect(a, Type::Number)?;
+                expect(b, Type::Number).map(|_| Type::Boolean)
+            }
+            Node::And(a, b) | Node::Or(a, b) => {
+                expect(a, Type::Boolean)?;
+                expect(b, Type::Boolean).map(|_| Type::Boolean)
+            }
+            Node::Call(_, arguments) => {
+                for argument in arguments {
+                    expect(argument, Type::Number)?;
+                }
+                Ok(Type::Number)
+            }
+        }
+    }
+
+    fn check_reference(
+        &self,
+        reference: &Reference,
+        scope: &Scope,
+        place: Place,
+    ) -> Result<Type, ExprError> {
+        let in_condition = || {
+            ExprError::at(
+                self.offset,
+                "inside `when(…)`, a bare metric of the run's own matrix (`sigma(1)`) or a metric of `truth`",
+            )
+        };
+        match &reference.quantity {
+            Quantity::Of(Subject::Current, call) => {
+                if !call.metric.applies.moment {
+                    return Err(ExprError::at(
+                        reference.parts[0],
+                        "a metric of the matrix, a loss, an error or `steps` inside `when(…)`",
+                    ));
+                }
+                self.check_metric(&Subject::Current, call, reference, scope)
+            }
+            Quantity::Of(Subject::Run(_), _) | Quantity::At(..) | Quantity::Between(..)
+                if place == Place::Condition =>
+            {
+                Err(in_condition())
+            }
+            Quantity::Of(subject, call) => self.check_metric(subject, call, reference, scope),
+            Quantity::At(subject, moment, call) => {
+                if *subject == Subject::Truth {
+                    return Err(ExprError::at(
+                        self.offset,
+                        "a run for a moment (`truth` has no trajectory)",
+                    ));
+                }
+                if !call.metric.applies.moment {
+                    return Err(ExprError::at(
+                        reference.parts[0],
+                        "a metric of the matrix, a loss, an error or `steps` at a moment",
+                    ));
+                }
+                if let Moment::When { condition, .. } = moment {
+                    condition.check_boolean(scope, Place::Condition)?;
+                }
+                self.check_metric(subject, call, reference, scope)
+            }
+            Quantity::Between(pairwise, a, b) => {
+                let [a_at, b_at] = reference.parts;
+                check_subject(a, scope).map_err(|e| ExprError::at(a_at, e))?;
+                if pairwise.needs_truth && !scope.has_truth {
+                    return Err(ExprError::at(
+                        self.offset,
+                        format!("a problem with a ground truth for `{}`", pairwise.name),
+                    ));
+                }
+                if !pairwise.second_is_convex {
+                    return check_subject(b, scope)
+                        .map(|_| Type::Number)
+                        .map_err(|e| ExprError::at(b_at, e));
+                }
+                match b {
+                    Subject::Run(name) if scope.kind(name) == Some(RunKind::Convex) => {
+                        Ok(Type::Number)
+                    }
+                    _ => Err(ExprError::at(
+                        b_at,
+                        format!(
+                            "a convex run with a certificate as the second argument of `{}` ({})",
+                            pairwise.name,
+                            scope.convex()
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+
+    fn check_metric(
+        &self,
+        subject: &Subject,
+        call: &MetricCall,
+        reference: &Reference,
+        scope: &Scope,
+    ) -> Result<Type, ExprError> {
+        let metric = call.metric;
+        let applies = metric.applies;
+        let metric_at = reference.parts[0];
+        check_subject(subject, scope).map_err(|e| ExprError::at(self.offset, e))?;
+        match subject {
+            Subject::Truth if !applies.truth => {
+                return Err(ExprError::at(
+                    metric_at,
+                    "a metric of a matrix for `truth` (not a run's loss, steps or status)",
+                ));
+            }
+            Subject::Run(name) => {
+                let kind = scope.kind(name).expect("checked above");
+                if !applies.to_run(kind) {
+                    let expected = match kind {
+                        RunKind::Deep => format!(
+                            "a convex run with a certificate for this metric ({}); `{name}` has none",
+                            scope.convex()
+                        ),
+                        RunKind::Convex => {
+                            format!("a deep run for this metric; `{name}` is a convex run")
+                        }
+                    };
+                    return Err(ExprError::at(metric_at, expected));
+                }
+            }
+            _ => {}
+        }
+        if metric.needs_truth && !scope.has_truth {
+            return Err(ExprError::at(
+                metric_at,
+                "a problem with a ground truth for this metric",
+            ));
+        }
+        metric
+            .check_shape(&call.arguments, scope.rows, scope.cols)
+            .map_err(|e| ExprError::at(metric_at, e))?;
+        Ok(if metric.boolean {
+            Type::Boolean
+        } else {
+            Type::Number
+        })
+    }
+}
+
+/// A run of the claim, or `truth` when the problem has one; the error says what was expected.
+fn check_subject(subject: &Subject, scope: &Scope) -> Result<(), String> {
+    match subject {
+        Subject::Run(name) if scope.kind(name).is_none() => Err(format!(
+            "a run of this claim ({}) or `truth`; found `{name}`",
+            scope.names().join(", ")
+        )),
+        Subject::Truth if !scope.has_truth => {
+            Err("a problem with a ground truth for `truth`".into())
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,102 @@
+//! What a metric reads: one matrix on the claim's problem (a run's end, a moment of it, the
+//! ground truth, or the current matrix of a run checking a condition), with the run that made it
+//! where there is one. Everything derived is computed on first use and kept: one SVD per matrix
+//! however many metrics read its spectrum.
+
+use crate::measure::{self, Spectrum};
+use crate::problem::{Problem, Reduction};
+use crate::solver::RunRecord;
+use nalgebra::{DMatrix, DVector};
+use std::sync::OnceLock;
+
+/// A matrix, measured on demand.
+pub struct Measured<'a> {
+    /// The matrix.
+    pub matrix: &'a DMatrix<f64>,
+    /// The problem it is measured on.
+    pub problem: &'a Problem,
+    /// The loss normalisation of the run it belongs to (`train_loss`).
+    pub reduction: Reduction,
+    /// The run's record, for a run's end; `None` for the truth and for moments.
+    pub run: Option<&'a RunRecord>,
+    /// The step the matrix was taken at; `None` for the truth.
+    pub step: Option<usize>,
+    spectrum: OnceLock<Spectrum>,
+    residuals: OnceLock<DVector<f64>>,
+}
+
+impl<'a> Measured<'a> {
+    /// The end of a run.
+    pub fn end_of(record: &'a RunRecord, problem: &'a Problem, reduction: Reduction) -> Self {
+        Self::new(&record.matrix, problem, reduction, Some(record), Some(record.steps))
+    }
+
+    /// A matrix at a step of a run (a moment, or the current matrix of a condition).
+    pub fn at_step(
+        matrix: &'a DMatrix<f64>,
+        step: usize,
+        problem: &'a Problem,
+        reduction: Reduction,
+    ) -> Self {
+        Self::new(matrix, problem, reduction, None, Some(step))
+    }
+
+    /// The ground truth.
+    pub fn truth(truth: &'a DMatrix<f64>, problem: &'a Problem) -> Self {
+        Self::new(truth, problem, Reduction::Mean, None, None)
+    }
+
+    fn new(
+        matrix: &'a DMatrix<f64>,
+        problem: &'a Problem,
+        reduction: Reduction,
+        run: Option<&'a RunRecord>,
+        step: Option<usize>,
+    ) -> Self {
+        Self {
+            matrix,
+            problem,
+            reduction,
+            run,
+            step,
+            spectrum: OnceLock::new(),
+            residuals: OnceLock::new(),
+        }
+    }
+
+    /// The spectrum (one SVD, on first use).
+    pub fn spectrum(&self) -> &Spectrum {
+        self.spectrum.get_or_init(|| Spectrum::of(self.matrix))
+    }
+
+    /// rᵢ = ⟨Aᵢ, W⟩ − yᵢ.
+    pub fn residuals(&self) -> &DVector<f64> {
+        self.residuals
+            .get_or_init(|| self.problem.residuals(self.matrix))
+    }
+
+    /// The run's own loss, under its reduction.
+    pub fn train_loss(&self) -> f64 {
+        self.reduction.loss(self.residuals())
+    }
+
+    /// Arora et al.'s "train MSE": the mean squared residual, whatever the run's reduction.
+    pub fn train_mse(&self) -> f64 {
+        let residuals = self.residuals();
+        residuals.norm_squared() / residuals.len() as f64
+    }
+
+    /// The test MSE against the problem's ground truth, if it has one.
+    pub fn test_mse(&self) -> Option<f64> {
+        self.problem
+            .truth
+            .as_ref()
+            .map(|t| measure::test_mse(self.matrix, t))
+    }
+
+    /// A figure of the run that made the matrix; NaN where there is none (claims are checked
+    /// before anything runs, so that only happens for a subject the figure does not apply to).
+    pub fn of_run(&self, figure: impl Fn(&RunRecord) -> Option<f64>) -> f64 {
+        self.run.and_then(figure).unwrap_or(f64::NAN)
+    }
+}

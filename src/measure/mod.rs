@@ -1,0 +1,36 @@
+//! What is measured on matrices: spectra, norms, errors against a ground truth, the balancedness
+//! of a factorisation. This layer sits below everything else: it never knows which solver made
+//! a matrix, nor that a claim asks about it. Solvers (thresholding, penalties, certificates), the
+//! trace and the claim vocabulary all measure through it.
+
+mod spectrum;
+mod svd;
+
+pub use spectrum::{Spectrum, effective_rank, singular_values};
+pub use svd::ThinSvd;
+
+use nalgebra::DMatrix;
+
+/// Arora et al.'s reconstruction error: the MSE over all entries, (1/(rows·cols))‖W − W*‖²_F.
+pub fn test_mse(w: &DMatrix<f64>, truth: &DMatrix<f64>) -> f64 {
+    (w - truth).norm_squared() / w.len() as f64
+}
+
+/// ‖W − W*‖_F / ‖W*‖_F.
+pub fn relative_error(w: &DMatrix<f64>, truth: &DMatrix<f64>) -> f64 {
+    (w - truth).norm() / truth.norm()
+}
+
+/// ‖W_a − W_b‖_F / ‖W*‖_F: how far apart two solutions are on the scale of the truth.
+pub fn relative_distance(a: &DMatrix<f64>, b: &DMatrix<f64>, truth: &DMatrix<f64>) -> f64 {
+    (a - b).norm() / truth.norm()
+}
+
+/// max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F over consecutive factors (0 for one factor): zero exactly
+/// when the factorisation is balanced (Arora, Cohen, Hazan 2018).
+pub fn balancedness(factors: &[DMatrix<f64>]) -> f64 {
+    factors
+        .windows(2)
+        .map(|pair| (pair[1].transpose() * &pair[1] - &pair[0] * pair[0].transpose()).norm())
+        .fold(0.0, f64::max)
+}

@@ -1,0 +1,64 @@
+//! The one record of a run: made once by the driver, then read unchanged by the claim
+//! vocabulary, reports, snapshots and exports. Nothing copies its fields into another struct.
+
+use super::driver::{Status, Stop};
+use super::nuclear::Certificate;
+use super::trace::Trace;
+use super::watch::{Extremes, Moment, When};
+use nalgebra::DMatrix;
+use serde::{Serialize, Serializer};
+
+/// Everything one run on one instance produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    /// Why the run stopped; reported as its `status` (converged, exhausted, diverged).
+    #[serde(rename = "status", serialize_with = "as_status")]
+    pub stop: Stop,
+    /// Steps taken (accepted steps for gradient flow, iterations for ADMM).
+    pub steps: usize,
+    /// Σ of the step sizes (GD) or the time reached (flow); `None` for a convex run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<f64>,
+    /// Steps an adaptive integrator rejected.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rejected_steps: usize,
+    /// Extremes over every step.
+    pub extremes: Extremes,
+    /// A convex run's optimality certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Certificate>,
+    /// Samples of the run at log-spaced steps and at its last step.
+    pub trace: Trace,
+    /// The end-to-end matrix the run ended at.
+    #[serde(skip)]
+    pub matrix: DMatrix<f64>,
+    /// The factors W_1, …, W_N (the matrix itself for a direct solver).
+    #[serde(skip)]
+    pub factors: Vec<DMatrix<f64>>,
+    /// The matrix at each watched moment, `None` where the run never got there.
+    #[serde(skip)]
+    pub moments: Vec<(When, Option<Moment>)>,
+}
+
+impl RunRecord {
+    /// How the run ended.
+    pub fn status(&self) -> Status {
+        self.stop.status()
+    }
+
+    /// The matrix at moment `when`, if the run reached it.
+    pub fn moment(&self, when: &When) -> Option<&Moment> {
+        self.moments
+            .iter()
+            .find(|(w, _)| w == when)
+            .and_then(|(_, moment)| moment.as_ref())
+    }
+}
+
+fn as_status<S: Serializer>(stop: &Stop, serializer: S) -> Result<S::Ok, S::Error> {
+    stop.status().serialize(serializer)
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
