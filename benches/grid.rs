@@ -8,7 +8,7 @@ use implreg::problem::{
     CompletionSpec, ExplicitEntry, ExplicitSpec, Problem, ProblemSpec, Reduction, SensingSpec,
 };
 use implreg::random;
-use implreg::solver::{DeepFactorisation, Descent, InitSpec, OptimizerSpec, StepRule};
+use implreg::solver::{DeepFactorisation, Descent, InitSpec, OptimizerSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -132,7 +132,7 @@ impl Config {
         let factors = init.factors(self.depth, self.n, self.n, self.n, &mut rng);
         Descent {
             model: DeepFactorisation::new(problem, self.reduction(), factors),
-            rule: StepRule::new(self.optimizer()),
+            rule: self.optimizer().integrator().step_rule().expect("a step rule"),
         }
     }
 }

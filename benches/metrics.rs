@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use implreg::claim::{self, ClaimSpec};
-use implreg::metrics::MatrixMetrics;
+use implreg::measure::Spectrum;
 use implreg::random;
 use std::hint::black_box;
 use std::path::Path;
@@ -12,7 +12,7 @@ use std::path::Path;
 fn matrix_metrics(c: &mut Criterion) {
     let w = random::gaussian_matrix(100, 100, 1.0, &mut random::named_stream(0, "bench"));
     c.bench_function("metrics/svd_n100", |b| {
-        b.iter(|| black_box(MatrixMetrics::of(&w)))
+        b.iter(|| black_box(Spectrum::of(&w)))
     });
 }
 

@@ -48,7 +48,7 @@ fn whole_solve(c: &mut Criterion) {
     group.bench_function("completion_n100_m2000_gap1e-6", |b| {
         b.iter(|| {
             let solution = solve(&run, &problem, 0);
-            assert_eq!(solution.status, Status::Converged);
+            assert_eq!(solution.status(), Status::Converged);
             black_box(solution)
         })
     });

@@ -9,7 +9,7 @@
 mod grid;
 
 use implreg::claim::{self, ClaimSpec};
-use implreg::metrics;
+use implreg::measure;
 use implreg::problem::{Problem, Reduction};
 use implreg::solver::driver::Iterate;
 use implreg::solver::gemm::{Op, gemm};
@@ -180,7 +180,7 @@ fn whole_run(file: &Path, out: &Path) -> Value {
         "instance": instance.display().to_string(),
         "seconds": seconds,
         "steps": solution.steps,
-        "test_mse": metrics::test_mse(&solution.matrix, truth),
+        "test_mse": measure::test_mse(&solution.matrix, truth),
     })
 }
 

@@ -2,10 +2,10 @@
 //! the integrator meets a closed form, GD converges to the flow at first order in its step, the
 //! flow conserves balancedness, and the det-sign draw is deterministic and right.
 
-use implreg::metrics;
+use implreg::measure;
 use implreg::problem::Observations;
 use implreg::random;
-use implreg::solver::{self, DeepSpec, DetSign, InitSpec, OptimizerSpec, RunSpec, Status, deep};
+use implreg::solver::{self, DeepSpec, DetSign, FlowSpec, InitSpec, OptimizerSpec, RunSpec, Status, When, deep};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
 use support::{config, problem};
@@ -33,11 +33,11 @@ fn deep_run(
 
 /// Gradient flow to time `horizon` at tight tolerances.
 fn flow(depth: usize, init: InitSpec, horizon: f64) -> RunSpec {
-    let optimizer = OptimizerSpec::GradientFlow {
+    let optimizer = OptimizerSpec::GradientFlow(FlowSpec {
         rtol: 1e-10,
         atol: 1e-12,
         horizon: Some(horizon),
-    };
+    });
     deep_run(depth, init, optimizer, None)
 }
 
@@ -53,9 +53,9 @@ proptest! {
         let problem = problem(rows, cols, false, seed);
         let init = InitSpec::Gaussian { scale: 1.0 };
         let solution = solver::solve(&flow(1, init, horizon), &problem, seed);
-        prop_assert_eq!(solution.status, Status::Exhausted);
-        prop_assert!((solution.time - horizon).abs() <= 1e-12 * horizon);
-        let start = solution.watched.initial.as_ref().unwrap().matrix.clone();
+        prop_assert_eq!(solution.status(), Status::Exhausted);
+        prop_assert!((solution.time.unwrap() - horizon).abs() <= 1e-12 * horizon);
+        let start = solution.moment(&When::Initial).unwrap().matrix.clone();
         let mut expected = start.clone();
         let Observations::Entries { at, values } = &problem.observations else { unreachable!() };
         let decay = (-horizon / at.len() as f64).exp();
@@ -82,7 +82,7 @@ proptest! {
         };
         let (coarse, fine) = (gap(200), gap(400));
         let start = solver::solve(&deep_run(depth, init, OptimizerSpec::Gd { lr: 1.0 }, Some(1)), &problem, seed)
-            .watched.initial.unwrap().matrix;
+            .moment(&When::Initial).unwrap().matrix.clone();
         let travelled = (&exact - start).norm();
         prop_assume!(travelled > 1e-6);
         prop_assert!(coarse <= 0.05 * travelled, "gap {coarse} against a motion of {travelled}");
@@ -98,7 +98,7 @@ proptest! {
         let problem = problem(rows, cols, sensing, seed);
         let solution = solver::solve(&flow(depth, InitSpec::Balanced { scale: 1.0 }, 5.0), &problem, seed);
         let size = solution.factors.iter().map(|w| w.norm_squared()).fold(1.0, f64::max);
-        let drift = metrics::balancedness(&solution.factors);
+        let drift = measure::balancedness(&solution.factors);
         prop_assert!(drift <= 1e-7 * size, "balancedness {drift} for factors of size {size}");
     }
 
@@ -115,7 +115,7 @@ proptest! {
         };
         spec.det_sign = Some(sign);
         let draw = || {
-            let mut rng = random::named_stream(seed, &spec.init_identity(n, n));
+            let mut rng = random::named_stream(seed, &spec.stream_name(n, n));
             spec.initial_factors(n, n, &mut rng)
         };
         let factors = draw();
@@ -141,7 +141,7 @@ fn a_solved_run_starts_with_the_requested_sign() {
         };
         spec.det_sign = Some(sign);
         let solution = solver::solve(&RunSpec::Deep(spec), &problem, 4);
-        let start: &DMatrix<f64> = &solution.watched.initial.as_ref().unwrap().matrix;
+        let start: &DMatrix<f64> = &solution.moment(&When::Initial).unwrap().matrix;
         assert!(sign.holds_for(start.determinant()));
     }
 }

@@ -2,7 +2,7 @@
 //! tight, it bounds every matrix deep GD finds, recovery is exact when observations are
 //! plentiful, and commuting (diagonal) instances meet their closed forms.
 
-use implreg::metrics::{self, MatrixMetrics};
+use implreg::measure::{self, Spectrum};
 use implreg::problem::{
     CompletionSpec, ExplicitMeasurement, ExplicitSpec, Problem, ProblemSpec, SensingSpec,
 };
@@ -23,7 +23,7 @@ fn relaxed(slack: f64) -> NuclearNormSpec {
     serde_yaml::from_str(&format!("{{ slack: {slack} }}")).expect("a valid spec")
 }
 
-fn solve(problem: &Problem, spec: NuclearNormSpec) -> solver::Solution {
+fn solve(problem: &Problem, spec: NuclearNormSpec) -> solver::RunRecord {
     solver::solve(&RunSpec::NuclearNorm(spec), problem, 0)
 }
 
@@ -58,7 +58,7 @@ fn instance(
 fn adjoint_norm(problem: &Problem, lambda: &nalgebra::DVector<f64>) -> f64 {
     let mut adjoint = DMatrix::zeros(problem.rows, problem.cols);
     problem.add_adjoint(1.0, lambda, &mut adjoint);
-    metrics::singular_values(&adjoint)[0]
+    measure::singular_values(&adjoint)[0]
 }
 
 proptest! {
@@ -75,15 +75,15 @@ proptest! {
         let observed = ((fraction * (rows * cols) as f64) as usize).max(1);
         let problem = instance(rows, cols, rank, observed, sensing, seed);
         let solution = solve(&problem, exact());
-        let certificate = solution.certificate.expect("a convex run has a certificate");
-        prop_assert_eq!(solution.status, Status::Converged);
+        let certificate = solution.certificate.clone().expect("a convex run has a certificate");
+        prop_assert_eq!(solution.status(), Status::Converged);
         prop_assert!(certificate.gap <= 1e-6, "gap {}", certificate.gap);
         prop_assert!(certificate.feasibility <= 1e-8, "feasibility {}", certificate.feasibility);
         let dual_norm = adjoint_norm(&problem, &certificate.multipliers);
         prop_assert!(dual_norm <= 1.0 + 1e-9, "‖𝒜*(λ)‖₂ = {dual_norm}");
-        let truth = MatrixMetrics::of(problem.truth.as_ref().unwrap()).nuclear_norm;
+        let truth = Spectrum::of(problem.truth.as_ref().unwrap()).nuclear_norm;
         prop_assert!(certificate.lower_bound <= truth * (1.0 + 1e-12), "bound {} above the truth's {truth}", certificate.lower_bound);
-        let found = MatrixMetrics::of(&solution.matrix).nuclear_norm;
+        let found = Spectrum::of(&solution.matrix).nuclear_norm;
         prop_assert!((found - certificate.lower_bound).abs() <= 1e-6 * found, "‖Z‖* = {found}, bound {}", certificate.lower_bound);
     }
 
@@ -96,10 +96,10 @@ proptest! {
         let problem = instance(n, n, 2, n * n / 2, sensing, seed);
         let exact_solution = solve(&problem, exact());
         let relaxed_solution = solve(&problem, relaxed(slack));
-        let certificate = relaxed_solution.certificate.unwrap();
-        prop_assert_eq!(relaxed_solution.status, Status::Converged);
+        let certificate = relaxed_solution.certificate.clone().unwrap();
+        prop_assert_eq!(relaxed_solution.status(), Status::Converged);
         prop_assert!(adjoint_norm(&problem, &certificate.multipliers) <= 1.0 + 1e-9);
-        let exact_norm = MatrixMetrics::of(&exact_solution.matrix).nuclear_norm;
+        let exact_norm = Spectrum::of(&exact_solution.matrix).nuclear_norm;
         prop_assert!(certificate.lower_bound <= exact_norm * (1.0 + 1e-9), "relaxed bound {} above the exact minimum {exact_norm}", certificate.lower_bound);
         let misfit = problem.residuals(&relaxed_solution.matrix).amax();
         let scale = problem.targets().iter().fold(1.0, |m: f64, y| m.max(y.abs()));
@@ -131,7 +131,7 @@ proptest! {
         det_sign: None,
         });
         let w = solver::solve(&deep, &problem, seed).matrix;
-        let norm = MatrixMetrics::of(&w).nuclear_norm;
+        let norm = Spectrum::of(&w).nuclear_norm;
         let own_bound = certificate.bound_for(&problem, &w);
         prop_assert!(norm >= own_bound - 1e-9 * norm, "‖W‖* = {norm} below ⟨λ, 𝒜(W)⟩ = {own_bound}");
         let misfit = problem.residuals(&w).amax();
@@ -170,7 +170,7 @@ proptest! {
         let solution = solve(&problem, exact());
         let truth = problem.truth.as_ref().unwrap();
         let error = (&solution.matrix - truth).norm() / truth.norm();
-        let truth_norm = MatrixMetrics::of(truth).nuclear_norm;
+        let truth_norm = Spectrum::of(truth).nuclear_norm;
         let bound = solution.certificate.unwrap().lower_bound;
         prop_assert!(error <= 1e-6 || truth_norm > bound * (1.0 + 1e-6), "error {error}, yet the truth's ‖·‖* = {truth_norm} is within the gap of the bound {bound}");
     }
@@ -191,7 +191,7 @@ proptest! {
         let expected = d.iter().map(|x| x.abs()).sum::<f64>();
         let certificate = solution.certificate.unwrap();
         prop_assert!((certificate.lower_bound - expected).abs() <= 1e-6 * expected, "bound {} against Σ|dᵢ| = {expected}", certificate.lower_bound);
-        prop_assert!((MatrixMetrics::of(&solution.matrix).nuclear_norm - expected).abs() <= 2e-6 * expected);
+        prop_assert!((Spectrum::of(&solution.matrix).nuclear_norm - expected).abs() <= 2e-6 * expected);
     }
 
     /// One commuting measurement ⟨diag(a), X⟩ = y: the minimum is |y|/max|aᵢ|, attained only by
@@ -232,12 +232,12 @@ fn a_run_out_of_iterations_is_exhausted_with_a_valid_bound() {
     let problem = instance(30, 30, 2, 250, false, 0);
     let spec: NuclearNormSpec = serde_yaml::from_str("{ iterations: 15 }").unwrap();
     let solution = solve(&problem, spec);
-    assert_eq!(solution.status, Status::Exhausted);
+    assert_eq!(solution.status(), Status::Exhausted);
     assert_eq!(solution.steps, 15);
     let certificate = solution.certificate.unwrap();
     assert!(certificate.gap > 1e-6 || certificate.feasibility > 1e-8);
     assert!(adjoint_norm(&problem, &certificate.multipliers) <= 1.0 + 1e-9);
-    let truth = MatrixMetrics::of(problem.truth.as_ref().unwrap()).nuclear_norm;
+    let truth = Spectrum::of(problem.truth.as_ref().unwrap()).nuclear_norm;
     assert!(certificate.lower_bound <= truth);
 }
 
@@ -250,5 +250,5 @@ fn an_overflowing_instance_diverges_without_a_panic() {
     .unwrap();
     let problem = ProblemSpec::Explicit(spec).generate(0);
     let solution = solve(&problem, exact());
-    assert_eq!(solution.status, Status::Diverged);
+    assert_eq!(solution.status(), Status::Diverged);
 }

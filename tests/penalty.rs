@@ -3,7 +3,7 @@
 //! bounded, Adam's first step is lr in every coordinate, and Adam converges on a convex quadratic.
 
 use implreg::random;
-use implreg::solver::{OptimizerSpec, PenaltySpec, StepRule};
+use implreg::solver::{OptimizerSpec, PenaltySpec};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
 use support::config;
@@ -89,7 +89,7 @@ proptest! {
         let gradient = random::gaussian_matrix(rows, cols, scale, &mut rng);
         let start = random::gaussian_matrix(rows, cols, 1.0, &mut rng);
         let mut parameters = vec![start.clone()];
-        let mut rule = StepRule::new(OptimizerSpec::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+        let mut rule = OptimizerSpec::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 }.integrator().step_rule().unwrap();
         rule.apply(&mut parameters, std::slice::from_ref(&gradient));
         for k in 0..start.len() {
             let moved = start[k] - parameters[0][k];
@@ -106,7 +106,7 @@ proptest! {
         let curvature = random::gaussian_matrix(n, 1, 1.0, &mut rng).map(|x| 10f64.powf(x.clamp(-1.0, 1.0)));
         let centre = random::gaussian_matrix(n, 1, 3.0, &mut rng);
         let lr = 1e-3;
-        let mut rule = StepRule::new(OptimizerSpec::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+        let mut rule = OptimizerSpec::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 }.integrator().step_rule().unwrap();
         let mut x = vec![DMatrix::zeros(n, 1)];
         for _ in 0..30_000 {
             let gradient = curvature.component_mul(&(&x[0] - &centre));

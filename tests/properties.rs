@@ -3,11 +3,11 @@
 
 use approx::assert_relative_eq;
 use implreg::claim::{self, ClaimSpec};
-use implreg::metrics::{self, MatrixMetrics};
+use implreg::measure::{self, Spectrum};
 use implreg::problem::{Problem, ProblemSpec, Reduction, SensingSpec};
 use implreg::random;
 use implreg::solver::driver::Iterate;
-use implreg::solver::{self, DeepFactorisation, Descent, InitSpec, OptimizerSpec, StepRule, init};
+use implreg::solver::{self, DeepFactorisation, Descent, InitSpec, OptimizerSpec, init};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 use std::path::Path;
@@ -95,7 +95,7 @@ proptest! {
         let product = random::gaussian_matrix(rows, cols, 1.0, &mut rng);
         let width = rows.min(cols) + extra_width;
         let factors = init::balanced_factors(&product, depth, width, &mut rng);
-        prop_assert!(metrics::balancedness(&factors) <= 1e-10, "balancedness {}", metrics::balancedness(&factors));
+        prop_assert!(measure::balancedness(&factors) <= 1e-10, "balancedness {}", measure::balancedness(&factors));
         let end_to_end = solver::deep::product(&factors);
         prop_assert!((end_to_end - &product).norm() <= 1e-10 * product.norm().max(1.0));
     }
@@ -109,7 +109,7 @@ proptest! {
         let start = factors(InitSpec::Gaussian { scale: 0.5 }, depth, &problem, rows.max(cols), seed);
         let mut descent = Descent {
             model: DeepFactorisation::new(&problem, Reduction::Mean, start),
-            rule: StepRule::new(OptimizerSpec::Gd { lr: 1e-3 }),
+            rule: OptimizerSpec::Gd { lr: 1e-3 }.integrator().step_rule().unwrap(),
         };
         let mut previous = descent.evaluate();
         for _ in 0..200 {
@@ -127,10 +127,10 @@ proptest! {
     ) {
         let rank = rank.min(rows).min(cols);
         let w = support::low_rank(rows, cols, rank, seed, "rank");
-        let m = MatrixMetrics::of(&w);
+        let m = Spectrum::of(&w);
         prop_assert!(m.effective_rank >= 1.0 - 1e-12 && m.effective_rank <= rank as f64 + 1e-9, "erank {} for rank {rank}", m.effective_rank);
         prop_assert!(m.normalised_nuclear_norm >= 1.0 - 1e-12 && m.normalised_nuclear_norm <= (rank as f64).sqrt() + 1e-9);
-        let scaled = MatrixMetrics::of(&(w * scale));
+        let scaled = Spectrum::of(&(w * scale));
         prop_assert!((scaled.effective_rank - m.effective_rank).abs() <= 1e-9 * m.effective_rank);
         prop_assert!((scaled.normalised_nuclear_norm - m.normalised_nuclear_norm).abs() <= 1e-9);
     }
@@ -138,7 +138,7 @@ proptest! {
     /// erank(c·Iₙ) = n.
     #[test]
     fn effective_rank_of_a_scaled_identity_is_its_dimension(n in 1usize..12, c in 1e-6f64..1e6) {
-        let m = MatrixMetrics::of(&(DMatrix::identity(n, n) * c));
+        let m = Spectrum::of(&(DMatrix::identity(n, n) * c));
         assert_relative_eq!(m.effective_rank, n as f64, max_relative = 1e-12);
     }
 
@@ -165,13 +165,13 @@ fn singular_value_dynamics_error(init: InitSpec, depth: usize, seed: u64) -> f64
     let eta = 1e-6;
     let mut descent = Descent {
         model: DeepFactorisation::new(&problem, Reduction::Sum, start),
-        rule: StepRule::new(OptimizerSpec::Gd { lr: eta }),
+        rule: OptimizerSpec::Gd { lr: eta }.integrator().step_rule().unwrap(),
     };
     descent.evaluate();
     let before = descent.matrix().clone();
     descent.advance();
     descent.evaluate();
-    let after = metrics::singular_values(descent.matrix());
+    let after = measure::singular_values(descent.matrix());
     let svd = before.clone().svd(true, true);
     let (u, v_t) = (svd.u.unwrap(), svd.v_t.unwrap());
     let mut gradient = DMatrix::zeros(6, 6);
@@ -263,10 +263,10 @@ fn a_diverging_run_is_reported_not_a_crash() {
     let report = claim::evaluate(&claim, None);
     assert!(report.matches, "{}", report.to_text());
     let shallow: Vec<_> = report.runs.iter().filter(|r| r.run == "shallow").collect();
-    assert!(shallow.iter().all(|r| r.status == solver::Status::Diverged));
+    assert!(shallow.iter().all(|r| r.record.status() == solver::Status::Diverged));
     assert!(
         shallow
             .iter()
-            .all(|r| r.trace.samples.last().is_some_and(|s| s.step == r.steps))
+            .all(|r| r.record.trace.samples.last().is_some_and(|s| s.step == r.record.steps))
     );
 }

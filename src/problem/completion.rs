@@ -1,7 +1,7 @@
 //! Matrix completion: a random low-rank ground truth seen at entries drawn uniformly without
-//! replacement (Arora et al. 2019, §3.2 of science.md).
+//! replacement (Arora et al. 2019; docs/science.md).
 
-use super::{Observations, Problem, truth};
+use super::{Family, Observations, Problem, truth};
 use crate::invalid::{Invalid, require};
 use crate::random::Rng;
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompletionSpec {
+    /// Rows of the matrix.
     pub rows: usize,
+    /// Columns of the matrix.
     pub cols: usize,
     /// Rank of the ground truth.
     pub rank: usize,
@@ -17,8 +19,16 @@ pub struct CompletionSpec {
     pub observed: usize,
 }
 
-impl CompletionSpec {
-    pub(super) fn validate(&self) -> Result<(), Invalid> {
+impl Family for CompletionSpec {
+    fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    fn has_truth(&self) -> bool {
+        true
+    }
+
+    fn validate(&self) -> Result<(), Invalid> {
         validate_shape_and_rank(self.rows, self.cols, self.rank)?;
         let entries = self.rows * self.cols;
         require((1..=entries).contains(&self.observed), "observed", || {
@@ -26,7 +36,7 @@ impl CompletionSpec {
         })
     }
 
-    pub(super) fn generate(&self, rng: &mut Rng) -> Problem {
+    fn draw(&self, rng: &mut Rng) -> Problem {
         let truth = truth::low_rank(self.rows, self.cols, self.rank, rng);
         let mut linear =
             rand::seq::index::sample(rng, self.rows * self.cols, self.observed).into_vec();

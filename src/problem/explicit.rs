@@ -1,7 +1,8 @@
 //! An instance written out in the claim: observed entries with their values, or measurement
 //! matrices with targets; the ground truth is optional. Razin & Cohen's 2×2 problem is one.
 
-use super::{Observations, Problem};
+use super::{Family, Observations, Problem};
+use crate::random::Rng;
 use crate::invalid::{Invalid, require};
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExplicitSpec {
+    /// Rows of the matrix.
     pub rows: usize,
+    /// Columns of the matrix.
     pub cols: usize,
     /// Observed entries (completion); exclusive with `measurements`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26,8 +29,11 @@ pub struct ExplicitSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExplicitEntry {
+    /// The row, from 0.
     pub row: usize,
+    /// The column, from 0.
     pub col: usize,
+    /// The observed value.
     pub value: f64,
 }
 
@@ -35,12 +41,26 @@ pub struct ExplicitEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExplicitMeasurement {
+    /// A, as a list of rows.
     pub matrix: Vec<Vec<f64>>,
+    /// ⟨A, W⟩'s observed value.
     pub target: f64,
 }
 
-impl ExplicitSpec {
-    pub(super) fn validate(&self) -> Result<(), Invalid> {
+impl Family for ExplicitSpec {
+    fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    fn has_truth(&self) -> bool {
+        self.truth.is_some()
+    }
+
+    fn draw(&self, _: &mut Rng) -> Problem {
+        self.instance()
+    }
+
+    fn validate(&self) -> Result<(), Invalid> {
         require(self.rows >= 1, "rows", || "at least 1 row".into())?;
         require(self.cols >= 1, "cols", || "at least 1 column".into())?;
         match (&self.entries, &self.measurements) {
@@ -69,7 +89,9 @@ impl ExplicitSpec {
             None => Ok(()),
         }
     }
+}
 
+impl ExplicitSpec {
     fn validate_entries(&self, entries: &[ExplicitEntry]) -> Result<(), Invalid> {
         require(!entries.is_empty(), "entries", || {
             "at least one observed entry".into()
@@ -115,7 +137,7 @@ impl ExplicitSpec {
         Ok(())
     }
 
-    pub(super) fn instance(&self) -> Problem {
+    fn instance(&self) -> Problem {
         let observations = match (&self.entries, &self.measurements) {
             (Some(entries), _) => Observations::Entries {
                 at: entries.iter().map(|e| (e.row, e.col)).collect(),

@@ -1,6 +1,19 @@
 //! What is observed: a rows×cols matrix seen through k linear observations yᵢ = ⟨Aᵢ, W⟩
 //! (completion: Aᵢ = e_a e_bᵀ; sensing: dense Gaussian Aᵢ), with the ground truth when known.
-//! The loss is ℓ(W) = c/2 · Σᵢ (⟨Aᵢ, W⟩ − yᵢ)² with c = 1/k (`mean`) or 1 (`sum`) (design.md).
+//! The loss is ℓ(W) = c/2 · Σᵢ (⟨Aᵢ, W⟩ − yᵢ)² with c = 1/k (`mean`) or 1 (`sum`).
+//!
+//! # Problem families
+//! A family (completion, sensing, explicit instances) is one file implementing `Family`: its
+//! settings as a claim writes them (a serde struct), their validation with located fields, the
+//! shape and whether instances carry a ground truth, and how an instance is drawn from the
+//! seed's problem stream. It registers as one variant of `ProblemSpec` and one arm of
+//! `ProblemSpec::family`. Everything downstream works on the `Problem` it draws: the
+//! observation operator 𝒜 and its adjoint, the loss and its gradient (`Problem`), every solver,
+//! every metric. A family builds its operator from one of the two representations in
+//! `Observations`: observed entries (sparse, products restricted to them) or dense measurements
+//! (one contiguous vec(Aᵢ) per measurement). A vector family (regression y = Xw) is a d×1
+//! problem whose measurements are the rows of X; metrics of its own (‖w‖₁) are registry
+//! entries (`claim::registry`).
 
 mod completion;
 mod explicit;
@@ -13,7 +26,7 @@ pub use explicit::{ExplicitEntry, ExplicitMeasurement, ExplicitSpec};
 pub use sensing::SensingSpec;
 
 use crate::invalid::Invalid;
-use crate::random;
+use crate::random::{self, Rng};
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
@@ -48,13 +61,17 @@ impl Reduction {
 pub enum Observations {
     /// Matrix completion: the observed positions (row, column) and their values.
     Entries {
+        /// The positions (row, column), each once.
         at: Vec<(usize, usize)>,
+        /// The values there.
         values: Vec<f64>,
     },
     /// Matrix sensing: column i of `matrices` is vec(Aᵢ) (column-major), so that every
     /// measurement is contiguous (`measurements`).
     Measurements {
+        /// vec(Aᵢ) as column i.
         matrices: DMatrix<f64>,
+        /// yᵢ.
         targets: DVector<f64>,
     },
 }
@@ -62,56 +79,69 @@ pub enum Observations {
 /// One problem instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
+    /// Rows of the matrix sought.
     pub rows: usize,
+    /// Columns of the matrix sought.
     pub cols: usize,
+    /// The observation operator 𝒜 and the observed values y.
     pub observations: Observations,
+    /// The ground truth, when known.
     pub truth: Option<DMatrix<f64>>,
 }
 
-/// A problem as a claim describes it.
+/// A problem family: what a claim's `problem:` entry says, and how instances are drawn.
+pub trait Family {
+    /// The shape (rows, cols) of every instance.
+    fn shape(&self) -> (usize, usize);
+    /// Whether instances carry a ground truth (needed by `test_mse`, `truth.*`, …).
+    fn has_truth(&self) -> bool;
+    /// Rejects impossible settings before anything runs, naming the field.
+    fn validate(&self) -> Result<(), Invalid>;
+    /// The instance drawn from `rng`, the seed's problem stream. Expects validated settings.
+    fn draw(&self, rng: &mut Rng) -> Problem;
+}
+
+/// A problem as a claim describes it: one variant per registered family.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ProblemSpec {
+    /// Matrix completion (`completion`).
     Completion(CompletionSpec),
+    /// Matrix sensing (`sensing`).
     Sensing(SensingSpec),
+    /// An instance written out in the claim (`explicit`).
     Explicit(ExplicitSpec),
 }
 
 impl ProblemSpec {
-    /// The shape of every instance.
-    pub fn shape(&self) -> (usize, usize) {
+    /// The family and its name as a claim writes it: the one place that lists them.
+    pub fn family(&self) -> (&'static str, &dyn Family) {
         match self {
-            ProblemSpec::Completion(s) => (s.rows, s.cols),
-            ProblemSpec::Sensing(s) => (s.rows, s.cols),
-            ProblemSpec::Explicit(s) => (s.rows, s.cols),
+            ProblemSpec::Completion(s) => ("completion", s),
+            ProblemSpec::Sensing(s) => ("sensing", s),
+            ProblemSpec::Explicit(s) => ("explicit", s),
         }
     }
 
-    /// Whether instances carry a ground truth (needed by `test_mse`, `truth.*`, …).
+    /// The shape of every instance.
+    pub fn shape(&self) -> (usize, usize) {
+        self.family().1.shape()
+    }
+
+    /// Whether instances carry a ground truth.
     pub fn has_truth(&self) -> bool {
-        match self {
-            ProblemSpec::Completion(_) | ProblemSpec::Sensing(_) => true,
-            ProblemSpec::Explicit(s) => s.truth.is_some(),
-        }
+        self.family().1.has_truth()
     }
 
     /// Rejects impossible problems before anything runs.
     pub fn validate(&self) -> Result<(), Invalid> {
-        match self {
-            ProblemSpec::Completion(s) => s.validate().map_err(|e| e.within("completion")),
-            ProblemSpec::Sensing(s) => s.validate().map_err(|e| e.within("sensing")),
-            ProblemSpec::Explicit(s) => s.validate().map_err(|e| e.within("explicit")),
-        }
+        let (name, family) = self.family();
+        family.validate().map_err(|e| e.within(name))
     }
 
     /// The instance for `seed`, drawn from the seed's problem stream. Expects a validated spec.
     pub fn generate(&self, seed: u64) -> Problem {
-        let mut rng = random::problem_stream(seed);
-        match self {
-            ProblemSpec::Completion(s) => s.generate(&mut rng),
-            ProblemSpec::Sensing(s) => s.generate(&mut rng),
-            ProblemSpec::Explicit(s) => s.instance(),
-        }
+        self.family().1.draw(&mut random::problem_stream(seed))
     }
 }
 

@@ -2,7 +2,7 @@
 //! (Arora et al. 2019, code).
 
 use super::completion::validate_shape_and_rank;
-use super::{Observations, Problem, truth};
+use super::{Family, Observations, Problem, truth};
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
 use nalgebra::DVectorView;
@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SensingSpec {
+    /// Rows of the matrix.
     pub rows: usize,
+    /// Columns of the matrix.
     pub cols: usize,
     /// Rank of the ground truth.
     pub rank: usize,
@@ -19,15 +21,23 @@ pub struct SensingSpec {
     pub measurements: usize,
 }
 
-impl SensingSpec {
-    pub(super) fn validate(&self) -> Result<(), Invalid> {
+impl Family for SensingSpec {
+    fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    fn has_truth(&self) -> bool {
+        true
+    }
+
+    fn validate(&self) -> Result<(), Invalid> {
         validate_shape_and_rank(self.rows, self.cols, self.rank)?;
         require(self.measurements >= 1, "measurements", || {
             "at least 1 measurement".into()
         })
     }
 
-    pub(super) fn generate(&self, rng: &mut Rng) -> Problem {
+    fn draw(&self, rng: &mut Rng) -> Problem {
         let truth = truth::low_rank(self.rows, self.cols, self.rank, rng);
         let n = self.rows * self.cols;
         // Drawn as the k×(rows·cols) operator whose row i is vec(Aᵢ), stored as its transpose.

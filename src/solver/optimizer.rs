@@ -137,6 +137,16 @@ impl OptimizerSpec {
     }
 }
 
+impl Integrator {
+    /// The step rule, or `None` for the flow.
+    pub fn step_rule(self) -> Option<StepRule> {
+        match self {
+            Integrator::Steps(rule) => Some(rule),
+            Integrator::Flow(_) => None,
+        }
+    }
+}
+
 /// The two ways a deep run moves.
 #[derive(Debug, Clone)]
 pub enum Integrator {
