@@ -132,7 +132,11 @@ impl Config {
         let factors = init.factors(self.depth, self.n, self.n, self.n, &mut rng);
         Descent {
             model: DeepFactorisation::new(problem, self.reduction(), factors),
-            rule: self.optimizer().integrator().step_rule().expect("a step rule"),
+            rule: self
+                .optimizer()
+                .integrator()
+                .step_rule()
+                .expect("a step rule"),
         }
     }
 }

@@ -6,11 +6,14 @@
 /// (`completion.rank`, `entries[2].row`), `expected` says what would have been valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
+    /// The dotted path of the field.
     pub field: String,
+    /// What would have been valid.
     pub expected: String,
 }
 
 impl Invalid {
+    /// The complaint that `field` should have been `expected`.
     pub fn new(field: impl Into<String>, expected: impl Into<String>) -> Self {
         Self {
             field: field.into(),

@@ -22,7 +22,9 @@ pub trait Kernels {
 /// compiled with its CPU features (a closure's body is a function of its own, and `f64::mul_add`
 /// outside them is a slow library call).
 pub trait WithKernels {
+    /// What the computation returns.
     type Output;
+    /// The computation, with the kernels `K`.
     fn run<K: Kernels>(self) -> Self::Output;
 }
 

@@ -5,7 +5,9 @@
 use implreg::measure;
 use implreg::problem::Observations;
 use implreg::random;
-use implreg::solver::{self, DeepSpec, DetSign, FlowSpec, InitSpec, OptimizerSpec, RunSpec, Status, When, deep};
+use implreg::solver::{
+    self, DeepSpec, DetSign, FlowSpec, InitSpec, OptimizerSpec, RunSpec, Status, When, deep,
+};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
 use support::{config, problem};

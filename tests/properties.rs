@@ -165,7 +165,10 @@ fn singular_value_dynamics_error(init: InitSpec, depth: usize, seed: u64) -> f64
     let eta = 1e-6;
     let mut descent = Descent {
         model: DeepFactorisation::new(&problem, Reduction::Sum, start),
-        rule: OptimizerSpec::Gd { lr: eta }.integrator().step_rule().unwrap(),
+        rule: OptimizerSpec::Gd { lr: eta }
+            .integrator()
+            .step_rule()
+            .unwrap(),
     };
     descent.evaluate();
     let before = descent.matrix().clone();
@@ -263,10 +266,16 @@ fn a_diverging_run_is_reported_not_a_crash() {
     let report = claim::evaluate(&claim, None);
     assert!(report.matches, "{}", report.to_text());
     let shallow: Vec<_> = report.runs.iter().filter(|r| r.run == "shallow").collect();
-    assert!(shallow.iter().all(|r| r.record.status() == solver::Status::Diverged));
     assert!(
         shallow
             .iter()
-            .all(|r| r.record.trace.samples.last().is_some_and(|s| s.step == r.record.steps))
+            .all(|r| r.record.status() == solver::Status::Diverged)
     );
+    assert!(shallow.iter().all(|r| {
+        r.record
+            .trace
+            .samples
+            .last()
+            .is_some_and(|s| s.step == r.record.steps)
+    }));
 }

@@ -50,11 +50,19 @@ fn stream_names_are_fixed() {
             "deep depth=3 width=30 init=Gaussian { scale: 0.001 }",
         ),
         (
-            spec(3, InitSpec::Balanced { scale: 1.4142e-2 }, Some(DetSign::Positive)),
+            spec(
+                3,
+                InitSpec::Balanced { scale: 1.4142e-2 },
+                Some(DetSign::Positive),
+            ),
             "deep depth=3 width=30 init=Balanced { scale: 0.014142 } det_sign=Positive",
         ),
         (
-            spec(2, InitSpec::Identity { scale: 1e-6 }, Some(DetSign::Negative)),
+            spec(
+                2,
+                InitSpec::Identity { scale: 1e-6 },
+                Some(DetSign::Negative),
+            ),
             "deep depth=2 width=30 init=Identity { scale: 1e-6 } det_sign=Negative",
         ),
     ];
@@ -69,20 +77,40 @@ fn first_draws_are_fixed() {
     let draws = [
         (
             spec(3, InitSpec::Gaussian { scale: 1e-3 }, None),
-            [0.03346679214359518, -0.019015178201036754, 0.03356155844151724],
+            [
+                0.03346679214359518,
+                -0.019015178201036754,
+                0.03356155844151724,
+            ],
         ),
         (
-            spec(2, InitSpec::Balanced { scale: 1.0 }, Some(DetSign::Positive)),
-            [-0.2780696923815207, -0.16209377052766225, -0.09484294330161647],
+            spec(
+                2,
+                InitSpec::Balanced { scale: 1.0 },
+                Some(DetSign::Positive),
+            ),
+            [
+                -0.2780696923815207,
+                -0.16209377052766225,
+                -0.09484294330161647,
+            ],
         ),
     ];
     for (spec, expected) in draws {
         let factors = spec.start(3, 3, 7);
-        let found = [factors[0][(0, 0)], factors[0][(1, 0)], factors[spec.depth - 1][(0, 0)]];
+        let found = [
+            factors[0][(0, 0)],
+            factors[0][(1, 0)],
+            factors[spec.depth - 1][(0, 0)],
+        ];
         // Gaussian layers are the stream's numbers scaled: exact. Balanced factors pass through
         // an SVD and products whose last bits may differ on a CPU without FMA.
         for (f, e) in found.iter().zip(expected) {
-            assert!((f - e).abs() <= 1e-12 * e.abs(), "{}: {found:?}", spec.stream_name(3, 3));
+            assert!(
+                (f - e).abs() <= 1e-12 * e.abs(),
+                "{}: {found:?}",
+                spec.stream_name(3, 3)
+            );
         }
     }
 }

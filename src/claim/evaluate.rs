@@ -208,7 +208,10 @@ fn run_seed(claim: &ClaimSpec, plans: &BTreeMap<&str, Plan>, seed: u64) -> SeedO
             let reduction = claim.runs[*name].reduction();
             let taken = record.moments.iter().filter_map(|(when, moment)| {
                 let m = moment.as_ref()?;
-                Some((*when, Measured::at_step(&m.matrix, m.step, &problem, reduction)))
+                Some((
+                    *when,
+                    Measured::at_step(&m.matrix, m.step, &problem, reduction),
+                ))
             });
             (name.as_str(), taken.collect())
         })

@@ -8,7 +8,9 @@ use std::fmt;
 /// One step of a field path: a mapping key or a sequence index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// A mapping key.
     Key(String),
+    /// A sequence index.
     Index(usize),
 }
 

@@ -28,7 +28,13 @@ pub struct Measured<'a> {
 impl<'a> Measured<'a> {
     /// The end of a run.
     pub fn end_of(record: &'a RunRecord, problem: &'a Problem, reduction: Reduction) -> Self {
-        Self::new(&record.matrix, problem, reduction, Some(record), Some(record.steps))
+        Self::new(
+            &record.matrix,
+            problem,
+            reduction,
+            Some(record),
+            Some(record.steps),
+        )
     }
 
     /// A matrix at a step of a run (a moment, or the current matrix of a condition).

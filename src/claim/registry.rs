@@ -274,10 +274,19 @@ fn test_mse_rise(record: &RunRecord) -> Option<f64> {
 pub static METRICS: &[Metric] = &[
     Metric {
         args: Args::SingularIndex,
-        ..spectral("sigma", &["sigma(k)"], "k-th largest singular value, k from 1", |m, a| {
-            let k = a[0] as usize;
-            m.spectrum().singular_values.get(k - 1).copied().unwrap_or(0.0)
-        })
+        ..spectral(
+            "sigma",
+            &["sigma(k)"],
+            "k-th largest singular value, k from 1",
+            |m, a| {
+                let k = a[0] as usize;
+                m.spectrum()
+                    .singular_values
+                    .get(k - 1)
+                    .copied()
+                    .unwrap_or(0.0)
+            },
+        )
     },
     spectral(
         "effective_rank",
@@ -291,12 +300,21 @@ pub static METRICS: &[Metric] = &[
             "rank",
             &["rank", "rank(tol)"],
             "singular values above tol·σ₁ (default max(rows, cols)·ε)",
-            |m, a| m.spectrum().numerical_rank(a.first().copied(), m.matrix.shape()) as f64,
+            |m, a| {
+                m.spectrum()
+                    .numerical_rank(a.first().copied(), m.matrix.shape()) as f64
+            },
         )
     },
-    spectral("nuclear_norm", &[], "‖W‖\\*", |m, _| m.spectrum().nuclear_norm),
-    spectral("frobenius_norm", &[], "‖W‖_F", |m, _| m.spectrum().frobenius_norm),
-    spectral("spectral_norm", &[], "‖W‖₂", |m, _| m.spectrum().spectral_norm),
+    spectral("nuclear_norm", &[], "‖W‖\\*", |m, _| {
+        m.spectrum().nuclear_norm
+    }),
+    spectral("frobenius_norm", &[], "‖W‖_F", |m, _| {
+        m.spectrum().frobenius_norm
+    }),
+    spectral("spectral_norm", &[], "‖W‖₂", |m, _| {
+        m.spectrum().spectral_norm
+    }),
     spectral(
         "normalised_nuclear_norm",
         &[],
@@ -315,10 +333,20 @@ pub static METRICS: &[Metric] = &[
     },
     Metric {
         square: true,
-        ..plain("det", &[], "the determinant (square problems)", Applies::MATRIX, |m, _| {
-            let w = m.matrix;
-            if w.is_square() { w.determinant() } else { f64::NAN }
-        })
+        ..plain(
+            "det",
+            &[],
+            "the determinant (square problems)",
+            Applies::MATRIX,
+            |m, _| {
+                let w = m.matrix;
+                if w.is_square() {
+                    w.determinant()
+                } else {
+                    f64::NAN
+                }
+            },
+        )
     },
     plain(
         "train_loss",
@@ -608,7 +636,12 @@ pub fn moment(name: &str) -> Option<&'static Moment> {
 pub fn reserved_words() -> Vec<&'static str> {
     let functions = FUNCTIONS.iter().map(|f| f.name);
     let pairwise = PAIRWISE.iter().map(|p| p.name);
-    KEYWORDS.iter().copied().chain(functions).chain(pairwise).collect()
+    KEYWORDS
+        .iter()
+        .copied()
+        .chain(functions)
+        .chain(pairwise)
+        .collect()
 }
 
 /// Every way of writing a metric, in order, for messages.
@@ -656,9 +689,9 @@ impl Metric {
                 "sigma(k) with k ≤ min(rows, cols) = {}",
                 rows.min(cols)
             )),
-            (Args::Position, [i, j]) if *i as usize >= rows || *j as usize >= cols => Err(
-                format!("entry(i, j) with 0 ≤ i < {rows} and 0 ≤ j < {cols}"),
-            ),
+            (Args::Position, [i, j]) if *i as usize >= rows || *j as usize >= cols => Err(format!(
+                "entry(i, j) with 0 ≤ i < {rows} and 0 ≤ j < {cols}"
+            )),
             _ if self.square && rows != cols => Err(format!(
                 "a square problem for a determinant; this one is {rows}×{cols}"
             )),
@@ -731,8 +764,18 @@ mod tests {
         assert!(sigma.check_args(&[2.0]).is_ok());
         assert!(sigma.check_args(&[0.0]).is_err());
         assert!(metric("det").unwrap().check_shape(&[], 2, 3).is_err());
-        assert!(metric("entry").unwrap().check_shape(&[1.0, 2.0], 2, 3).is_ok());
-        assert!(metric("entry").unwrap().check_shape(&[2.0, 0.0], 2, 3).is_err());
+        assert!(
+            metric("entry")
+                .unwrap()
+                .check_shape(&[1.0, 2.0], 2, 3)
+                .is_ok()
+        );
+        assert!(
+            metric("entry")
+                .unwrap()
+                .check_shape(&[2.0, 0.0], 2, 3)
+                .is_err()
+        );
     }
 
     #[test]

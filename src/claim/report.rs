@@ -12,7 +12,9 @@ use std::fmt::Write;
 /// One assertion on one seed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SeedResult {
+    /// The seed.
     pub seed: u64,
+    /// Whether the assertion held.
     pub passed: bool,
     /// How comfortably it held (> 0) or failed (< 0), relative to the compared numbers.
     pub margin: f64,
@@ -23,19 +25,28 @@ pub struct SeedResult {
 /// One assertion over all seeds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssertionReport {
+    /// The assertion as written.
     pub that: String,
+    /// Why its tolerance is what it is.
     pub why: String,
+    /// Its quantifier, in words.
     pub over_seeds: String,
+    /// Seeds it held for.
     pub passed: u64,
+    /// Seeds it had to hold for.
     pub needed: u64,
+    /// Seeds it was evaluated on.
     pub seeds: u64,
+    /// Whether it holds over the seeds.
     pub holds: bool,
     /// The seed with the smallest margin.
     pub worst: SeedResult,
+    /// Every seed's result, in seed order.
     pub per_seed: Vec<SeedResult>,
 }
 
 impl AssertionReport {
+    /// Counts the seeds `assertion` held for and finds the worst.
     pub fn new(assertion: &Assertion, per_seed: Vec<SeedResult>) -> Self {
         let seeds = per_seed.len() as u64;
         let passed = per_seed.iter().filter(|s| s.passed).count() as u64;
@@ -118,15 +129,25 @@ impl RunReport {
 /// The evaluation of one claim.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClaimReport {
+    /// The claim's name.
     pub id: String,
+    /// What it claims.
     pub title: String,
+    /// The file it came from.
     pub file: String,
+    /// Where it comes from.
     pub source: Source,
+    /// The seeds evaluated.
     pub seeds: Vec<u64>,
+    /// Every assertion's outcome.
     pub assertions: Vec<AssertionReport>,
+    /// The verdict the evidence gives.
     pub verdict: Verdict,
+    /// The verdict the claim expects.
     pub expected: Verdict,
+    /// Whether the two agree.
     pub matches: bool,
+    /// Every run on every seed, by seed, then run name.
     pub runs: Vec<RunReport>,
     /// Wall-clock time; left out of snapshots.
     pub seconds: f64,

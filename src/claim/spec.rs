@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
+    /// The paper, e.g. "Arora, Cohen, Hu, Luo 2019".
     pub paper: String,
+    /// Where in it (`where:`): a section, table or figure.
     #[serde(rename = "where")]
     pub location: String,
 }
@@ -25,11 +27,14 @@ pub struct Source {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seeds {
+    /// The first seed.
     pub from: u64,
+    /// How many seeds.
     pub count: u64,
 }
 
 impl Seeds {
+    /// Every seed, in order.
     pub fn list(&self) -> Vec<u64> {
         (self.from..self.from + self.count).collect()
     }
@@ -39,8 +44,11 @@ impl Seeds {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Quantifier {
+    /// Every seed.
     All,
+    /// At least one seed.
     Any,
+    /// At least this many seeds.
     AtLeast(u64),
     /// At least this fraction of the seeds, in (0, 1].
     Fraction(f64),
@@ -92,8 +100,11 @@ impl fmt::Display for Verdict {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAssertion {
+    /// The assertion in the expression language.
     pub that: String,
+    /// How many seeds it must hold for.
     pub over_seeds: Quantifier,
+    /// Why the tolerance is what it is.
     pub why: String,
 }
 
@@ -101,52 +112,83 @@ pub struct RawAssertion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawClaim {
+    /// The claim's unique name (its snapshot's too).
     pub id: String,
+    /// One line saying what is claimed.
     pub title: String,
+    /// Where the claim comes from.
     pub source: Source,
+    /// The seeds, one independent repetition each.
     pub seeds: Seeds,
+    /// The problem family and its settings.
     pub problem: ProblemSpec,
+    /// The runs by name.
     pub runs: BTreeMap<String, RunSpec>,
+    /// The assertions.
     pub expect: Vec<RawAssertion>,
+    /// What the claim's author expects.
     pub verdict: Verdict,
 }
 
 /// A checked assertion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assertion {
+    /// The assertion as written.
     pub that: String,
+    /// The assertion, parsed and checked.
     pub expr: Expr,
+    /// How many seeds it must hold for.
     pub over_seeds: Quantifier,
+    /// Why the tolerance is what it is.
     pub why: String,
 }
 
 /// A validated claim, ready to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimSpec {
+    /// The file it was read from.
     pub file: PathBuf,
+    /// The claim's unique name.
     pub id: String,
+    /// One line saying what is claimed.
     pub title: String,
+    /// Where the claim comes from.
     pub source: Source,
+    /// The seeds.
     pub seeds: Seeds,
+    /// The problem family and its settings.
     pub problem: ProblemSpec,
     /// Runs in name order.
     pub runs: BTreeMap<String, RunSpec>,
+    /// The checked assertions.
     pub assertions: Vec<Assertion>,
+    /// What the claim's author expects.
     pub verdict: Verdict,
 }
 
 /// Why a claim file cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
+    /// The file cannot be read (`file`, and why: `reason`).
     #[error("{file}: cannot read: {reason}")]
-    Unreadable { file: PathBuf, reason: String },
+    Unreadable {
+        /// The file.
+        file: PathBuf,
+        /// Why it cannot be read.
+        reason: String,
+    },
+    /// A located mistake in the file.
     #[error("{file}:{line}:{column}: {field}: expected {expected}")]
     Invalid {
+        /// The file.
         file: PathBuf,
+        /// The line, from 1.
         line: usize,
+        /// The column, from 1.
         column: usize,
         /// The dotted path of the field (`runs.depth3.deep.depth`, `expect[1].that`).
         field: String,
+        /// What would have been valid there.
         expected: String,
     },
 }

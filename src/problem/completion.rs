@@ -6,6 +6,7 @@ use crate::invalid::{Invalid, require};
 use crate::random::Rng;
 use serde::{Deserialize, Serialize};
 
+/// Matrix completion as a claim writes it (`completion: {rows, cols, rank, observed}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompletionSpec {

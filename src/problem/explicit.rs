@@ -2,11 +2,12 @@
 //! matrices with targets; the ground truth is optional. Razin & Cohen's 2×2 problem is one.
 
 use super::{Family, Observations, Problem};
-use crate::random::Rng;
 use crate::invalid::{Invalid, require};
+use crate::random::Rng;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
+/// An explicit instance as a claim writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExplicitSpec {

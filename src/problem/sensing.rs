@@ -8,6 +8,7 @@ use crate::random::{self, Rng};
 use nalgebra::DVectorView;
 use serde::{Deserialize, Serialize};
 
+/// Matrix sensing as a claim writes it (`sensing: {rows, cols, rank, measurements}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SensingSpec {

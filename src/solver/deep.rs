@@ -5,9 +5,9 @@
 //! entry (`sampled`): 3(N−2) dense products remain, none at depth 2.
 
 use super::driver::{Endpoint, Iterate};
+use super::flow::FlowSpec;
 use super::gemm::{Op::Plain, Op::Transposed, gemm};
 use super::init::InitSpec;
-use super::flow::FlowSpec;
 use super::optimizer::{OptimizerSpec, StepRule};
 use super::penalty::PenaltySpec;
 use super::sampled::Sampled;
@@ -27,7 +27,9 @@ pub struct DeepSpec {
     /// Hidden width; by default max(rows, cols), so the rank is unconstrained.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<usize>,
+    /// Where the factors start.
     pub init: InitSpec,
+    /// How they move.
     pub optimizer: OptimizerSpec,
     /// `mean` (½·mean, the default) or `sum` (½Σ) over the observations.
     #[serde(default)]
@@ -279,6 +281,7 @@ impl<'p> DeepFactorisation<'p> {
         }
     }
 
+    /// W_1, …, W_N.
     pub fn factors(&self) -> &[DMatrix<f64>] {
         &self.factors
     }

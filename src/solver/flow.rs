@@ -116,6 +116,7 @@ pub struct Flow<'p> {
 }
 
 impl<'p> Flow<'p> {
+    /// The flow of `model` under `spec`, from its current factors.
     pub fn new(mut model: DeepFactorisation<'p>, spec: FlowSpec) -> Self {
         let loss = model.loss_and_gradients();
         let start = model.factors().to_vec();

@@ -10,7 +10,9 @@ use nalgebra::DMatrix;
 /// A matrix or its transpose, as an operand.
 #[derive(Debug, Clone, Copy)]
 pub enum Op<'a> {
+    /// The matrix as it is.
     Plain(&'a DMatrix<f64>),
+    /// Its transpose, read in place.
     Transposed(&'a DMatrix<f64>),
 }
 

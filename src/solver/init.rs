@@ -6,6 +6,7 @@ use crate::random::{self, Rng};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
+/// How the factors start, as a claim writes it; `scale` is s in Arora et al.'s convention.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum InitSpec {
@@ -135,7 +136,11 @@ pub fn canonical_number(x: f64) -> String {
         let (whole, fraction) = digits.split_at(point as usize);
         (whole.to_string(), fraction.to_string())
     };
-    let fraction = if fraction.is_empty() { "0".to_string() } else { fraction };
+    let fraction = if fraction.is_empty() {
+        "0".to_string()
+    } else {
+        fraction
+    };
     format!("{sign}{whole}.{fraction}")
 }
 

@@ -99,8 +99,12 @@ pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch
                 target_loss: spec.target_loss,
             };
             match spec.optimizer.integrator() {
-                Integrator::Steps(rule) => driver::drive(Descent { model, rule }, stopping, truth, watch),
-                Integrator::Flow(flow) => driver::drive(Flow::new(model, flow), stopping, truth, watch),
+                Integrator::Steps(rule) => {
+                    driver::drive(Descent { model, rule }, stopping, truth, watch)
+                }
+                Integrator::Flow(flow) => {
+                    driver::drive(Flow::new(model, flow), stopping, truth, watch)
+                }
             }
         }
         RunSpec::NuclearNorm(spec) => {

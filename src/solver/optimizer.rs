@@ -78,7 +78,9 @@ pub(super) fn positive(x: f64, field: &str, what: &str) -> Result<(), Invalid> {
 
 /// An EMA rate in [0, 1).
 fn rate(x: f64, field: &str, what: &str) -> Result<(), Invalid> {
-    require((0.0..1.0).contains(&x), field, || format!("{what} in [0, 1)"))
+    require((0.0..1.0).contains(&x), field, || {
+        format!("{what} in [0, 1)")
+    })
 }
 
 impl OptimizerSpec {

@@ -11,8 +11,8 @@
 //! that are not differentiable there (Σσ and Σσᵖ), the minimum-norm subgradient; the zero matrix
 //! gets a zero gradient.
 
-use crate::measure::ThinSvd;
 use crate::invalid::{Invalid, require};
+use crate::measure::ThinSvd;
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -20,9 +20,23 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum PenaltySpec {
-    Nuclear { weight: f64 },
-    NormalizedNuclear { weight: f64 },
-    SchattenP { p: f64, weight: f64 },
+    /// λ·‖W‖*.
+    Nuclear {
+        /// λ.
+        weight: f64,
+    },
+    /// λ·‖W‖*/‖W‖_F.
+    NormalizedNuclear {
+        /// λ.
+        weight: f64,
+    },
+    /// λ·Σσᵢᵖ.
+    SchattenP {
+        /// p, in (0, 1].
+        p: f64,
+        /// λ.
+        weight: f64,
+    },
 }
 
 impl PenaltySpec {
@@ -44,6 +58,7 @@ impl PenaltySpec {
         )
     }
 
+    /// λ.
     pub fn weight(&self) -> f64 {
         match *self {
             PenaltySpec::Nuclear { weight }

@@ -68,6 +68,7 @@ impl Groups {
 }
 
 impl<'p> Sampled<'p> {
+    /// Groups the positions `at` by column and by row.
     pub fn new(at: &'p Positions) -> Self {
         Self {
             at,

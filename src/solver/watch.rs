@@ -110,7 +110,11 @@ pub(super) struct Watched<'c> {
 impl<'c> Watched<'c> {
     pub(super) fn new(watch: &Watch<'c>) -> Self {
         let initial = std::iter::once(When::Initial);
-        let asked = watch.moments.iter().copied().filter(|w| *w != When::Initial);
+        let asked = watch
+            .moments
+            .iter()
+            .copied()
+            .filter(|w| *w != When::Initial);
         Self {
             extremes: Extremes {
                 min_loss: f64::INFINITY,
@@ -237,7 +241,10 @@ mod tests {
         // every one of them, so 4 + 1 requests; with `entries`, every step asks once more.
         let plain = run(&Watch::default(), 3);
         assert_eq!(plain.matrix[(0, 0)], 5.0);
-        assert_eq!((plain.extremes.min_loss, plain.extremes.max_entry), (8.0, None));
+        assert_eq!(
+            (plain.extremes.min_loss, plain.extremes.max_entry),
+            (8.0, None)
+        );
         let entries = run(
             &Watch {
                 entries: true,
@@ -264,7 +271,12 @@ mod tests {
     fn moments_are_taken_at_their_first_step() {
         let below = Below(5.0);
         let watch = Watch {
-            moments: vec![When::AtStep(2), When::AtLoss(10.0), When::First(0), When::AtStep(99)],
+            moments: vec![
+                When::AtStep(2),
+                When::AtLoss(10.0),
+                When::First(0),
+                When::AtStep(99),
+            ],
             conditions: vec![&below],
             ..Watch::default()
         };

@@ -64,7 +64,9 @@ impl Expr {
             };
             return Err(ExprError::at(
                 self.offset,
-                format!("{what} that is true or false (a comparison such as `x < 1`), found {found}"),
+                format!(
+                    "{what} that is true or false (a comparison such as `x < 1`), found {found}"
+                ),
             ));
         }
         Ok(())

@@ -130,7 +130,10 @@ mod tests {
         ));
         assert!(holds(
             "depth3.when(sigma(1) >= 0.9 * truth.sigma(1)).sigma(2) < 0.1",
-            &[("depth3.when(sigma(1) >= 0.9 * truth.sigma(1)).sigma(2)", 0.01)]
+            &[(
+                "depth3.when(sigma(1) >= 0.9 * truth.sigma(1)).sigma(2)",
+                0.01
+            )]
         ));
         assert!(holds(
             "depth3.at_step(10).steps == 10",
@@ -154,7 +157,10 @@ mod tests {
         assert_eq!(check("truth.steps < 1").column, 7);
         assert_eq!(check("depth3.test_mse < 1 $").column, 21);
         // A condition reads the run's own matrix and the truth, nothing else.
-        assert_eq!(check("depth3.when(depth2.sigma(1) > 1).sigma(2) < 1").column, 13);
+        assert_eq!(
+            check("depth3.when(depth2.sigma(1) > 1).sigma(2) < 1").column,
+            13
+        );
         assert_eq!(check("depth3.when(sigma(1) + 1).sigma(2) < 1").column, 13);
         assert_eq!(check("depth3.when(converged).sigma(2) < 1").column, 13);
         assert_eq!(check("depth3.at_step(1.5).sigma(1) < 1").column, 8);

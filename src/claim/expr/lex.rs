@@ -112,4 +112,3 @@ pub(super) fn lex(text: &str) -> Result<Vec<Token>, ExprError> {
     }
     Ok(tokens)
 }
-

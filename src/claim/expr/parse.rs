@@ -3,7 +3,9 @@
 //! pairwise quantities, references). Words are looked up in the registry.
 
 use super::lex::{Token, TokenKind, lex};
-use super::{Arith, Compare, Expr, ExprError, MetricCall, Moment, Node, Quantity, Reference, Subject};
+use super::{
+    Arith, Compare, Expr, ExprError, MetricCall, Moment, Node, Quantity, Reference, Subject,
+};
 use crate::claim::registry::{self, Arity, MomentKind};
 
 impl Expr {
@@ -229,7 +231,12 @@ impl Parser {
                 }
                 if self.conditions > 0 && !self.at_symbol(".") {
                     let (call, text) = self.metric_call(name, offset)?;
-                    return Ok(reference(offset, Quantity::Of(Subject::Current, call), text, offset));
+                    return Ok(reference(
+                        offset,
+                        Quantity::Of(Subject::Current, call),
+                        text,
+                        offset,
+                    ));
                 }
                 self.reference(name, offset)
             }
