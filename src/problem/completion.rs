@@ -1,7 +1,8 @@
 //! Matrix completion: a random low-rank ground truth seen at entries drawn uniformly without
 //! replacement (Arora et al. 2019; docs/science.md).
 
-use super::{Family, Observations, Problem, truth};
+use super::instance::{Family, Observations, Problem};
+use super::truth;
 use crate::invalid::{Invalid, require};
 use crate::random::Rng;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! An instance written out in the claim: observed entries with their values, or measurement
 //! matrices with targets; the ground truth is optional. Razin & Cohen's 2×2 problem is one.
 
-use super::{Family, Observations, Problem};
+use super::instance::{Family, Observations, Problem};
 use crate::invalid::{Invalid, require};
 use crate::random::Rng;
 use nalgebra::{DMatrix, DVector};
@@ -174,7 +174,7 @@ fn to_matrix(rows: &[Vec<f64>], cols: usize) -> DMatrix<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::Reduction;
+    use crate::problem::instance::Reduction;
 
     #[test]
     fn explicit_measurements_read_matrices_row_by_row() {

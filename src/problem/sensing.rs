@@ -2,7 +2,8 @@
 //! (Arora et al. 2019, code).
 
 use super::completion::validate_shape_and_rank;
-use super::{Family, Observations, Problem, truth};
+use super::instance::{Family, Observations, Problem};
+use super::truth;
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
 use nalgebra::DVectorView;

@@ -5,10 +5,9 @@
 //! entry (`sampled`): 3(N−2) dense products remain, none at depth 2.
 
 use super::driver::{Endpoint, Iterate};
-use super::flow::FlowSpec;
 use super::gemm::{Op::Plain, Op::Transposed, gemm};
 use super::init::InitSpec;
-use super::optimizer::{OptimizerSpec, StepRule};
+use super::optimizer::{FlowSpec, OptimizerSpec, StepRule};
 use super::penalty::PenaltySpec;
 use super::sampled::Sampled;
 use crate::invalid::{Invalid, require};

@@ -3,11 +3,12 @@
 //! every step to its observers (the trace, the watch). A stop test never changes the solver's
 //! state, and every stop names its reason.
 
-use super::record::RunRecord;
+use super::certificate::Certificate;
+use super::observe::{MatrixSource, Observer, Probe};
+use super::record::{RunRecord, Stop};
 use super::trace::TraceObserver;
 use super::watch::{Watch, Watched};
 use nalgebra::DMatrix;
-use serde::{Deserialize, Serialize};
 
 /// An iterative method as the driver sees it.
 pub trait Iterate {
@@ -42,45 +43,12 @@ pub struct Endpoint {
     /// The factors W_1, …, W_N (the matrix itself for a direct solver).
     pub factors: Vec<DMatrix<f64>>,
     /// A convex run's optimality certificate.
-    pub certificate: Option<super::Certificate>,
+    pub certificate: Option<Certificate>,
 }
 
-/// Why a run stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stop {
-    /// The loss fell to the run's `target_loss`.
-    Target,
-    /// The method's certificate met its tolerances (a convex run's duality gap and feasibility).
-    Certified,
-    /// A gradient flow reached its time horizon.
-    Horizon,
-    /// The step budget ran out.
-    Budget,
-    /// The loss became NaN/Inf or blew up (see `BLOW_UP`).
-    Diverged,
-}
-
-/// How a run ended, in three words: what `status` reports and `converged`/`diverged` read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// The target loss was reached or the certificate passed.
-    Converged,
-    /// A budget (steps or time) ran out first.
-    Exhausted,
-    /// The run blew up.
-    Diverged,
-}
-
-impl Stop {
-    /// The reason's status.
-    pub fn status(self) -> Status {
-        match self {
-            Stop::Target | Stop::Certified => Status::Converged,
-            Stop::Horizon | Stop::Budget => Status::Exhausted,
-            Stop::Diverged => Status::Diverged,
-        }
+impl<M: Iterate> MatrixSource for M {
+    fn matrix(&mut self) -> &DMatrix<f64> {
+        Iterate::matrix(self)
     }
 }
 
@@ -114,41 +82,6 @@ impl Stopping {
     }
 }
 
-/// One step as observers see it.
-pub struct Probe<'m> {
-    /// The step's number (0 before the first step).
-    pub step: usize,
-    /// The loss there.
-    pub loss: f64,
-    /// Whether this is the last step of the run.
-    pub last: bool,
-    method: &'m mut dyn MatrixSource,
-}
-
-impl Probe<'_> {
-    /// The end-to-end matrix at this step, formed on first request.
-    pub fn matrix(&mut self) -> &DMatrix<f64> {
-        self.method.matrix()
-    }
-}
-
-/// What a probe asks of the method: its matrix, formed on demand.
-trait MatrixSource {
-    fn matrix(&mut self) -> &DMatrix<f64>;
-}
-
-impl<M: Iterate> MatrixSource for M {
-    fn matrix(&mut self) -> &DMatrix<f64> {
-        Iterate::matrix(self)
-    }
-}
-
-/// Something that sees every step of a run.
-pub trait Observer {
-    /// Takes in one step.
-    fn observe(&mut self, probe: &mut Probe);
-}
-
 /// Runs `method` until a stopping rule fires, showing every step to the trace (log-spaced
 /// samples and the last step) and to what `watch` asks for. `truth` lets the trace follow the
 /// test error. The record is made here, once.
@@ -168,12 +101,7 @@ pub fn drive<M: Iterate>(
             ceiling = BLOW_UP * loss.max(1.0);
         }
         let stop = stopping.check(step, loss, ceiling, &method);
-        let mut probe = Probe {
-            step,
-            loss,
-            last: stop.is_some(),
-            method: &mut method,
-        };
+        let mut probe = Probe::new(step, loss, stop.is_some(), &mut method);
         for observer in [&mut watched as &mut dyn Observer, &mut trace] {
             observer.observe(&mut probe);
         }

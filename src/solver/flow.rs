@@ -5,11 +5,10 @@
 //! discretisation error held to `rtol`/`atol` instead of hidden in a learning rate.
 
 use super::deep::DeepFactorisation;
-use super::driver::{Endpoint, Iterate, Stop};
-use super::optimizer::positive;
-use crate::invalid::Invalid;
+use super::driver::{Endpoint, Iterate};
+use super::optimizer::FlowSpec;
+use super::record::Stop;
 use nalgebra::DMatrix;
-use serde::{Deserialize, Serialize};
 
 /// a_sj of the Dormand–Prince tableau (the flow is autonomous, so the c_s are not needed);
 /// stage 7 is the fifth-order solution, which makes the pair first-same-as-last.
@@ -58,47 +57,6 @@ const ERROR: [f64; 7] = [
 const SAFETY: f64 = 0.9;
 const SHRINK_LIMIT: f64 = 0.2;
 const GROW_LIMIT: f64 = 5.0;
-
-/// A flow's tolerances and horizon, as a claim writes them: the error of every entry is held to
-/// atol + rtol·|w|; the run stops at `target_loss`, after `steps` accepted steps, or at time
-/// `horizon`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FlowSpec {
-    /// The relative tolerance.
-    #[serde(default = "default_rtol")]
-    pub rtol: f64,
-    /// The absolute tolerance.
-    #[serde(default = "default_atol")]
-    pub atol: f64,
-    /// Stop at this time (`exhausted`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub horizon: Option<f64>,
-}
-
-fn default_rtol() -> f64 {
-    1e-8
-}
-
-fn default_atol() -> f64 {
-    1e-10
-}
-
-impl FlowSpec {
-    pub(super) fn validate(&self) -> Result<(), Invalid> {
-        positive(self.rtol, "rtol", "relative tolerance")?;
-        positive(self.atol, "atol", "absolute tolerance")?;
-        match self.horizon {
-            Some(time) => positive(time, "horizon", "time"),
-            None => Ok(()),
-        }
-    }
-
-    /// The time to stop at: infinite when the run stops on loss or steps only.
-    fn end(&self) -> f64 {
-        self.horizon.unwrap_or(f64::INFINITY)
-    }
-}
 
 /// The integrator's state; all buffers are allocated once.
 pub struct Flow<'p> {

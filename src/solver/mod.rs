@@ -6,12 +6,14 @@
 //! `optimizer::StepRule`; a method of another kind implements `driver::Iterate` (evaluate,
 //! advance, a pure stop test, finish) and gets a `RunSpec` variant and a `RunKind`.
 
+pub mod certificate;
 pub mod deep;
 pub mod driver;
 pub mod flow;
 pub mod gemm;
 pub mod init;
 pub mod nuclear;
+pub mod observe;
 pub mod optimizer;
 pub mod penalty;
 pub mod record;
@@ -19,14 +21,15 @@ pub mod sampled;
 pub mod trace;
 pub mod watch;
 
+pub use certificate::Certificate;
 pub use deep::{DeepFactorisation, DeepSpec, Descent, DetSign};
-pub use driver::{Status, Stop, Stopping};
-pub use flow::{Flow, FlowSpec};
+pub use driver::Stopping;
+pub use flow::Flow;
 pub use init::InitSpec;
-pub use nuclear::{Admm, Certificate, NuclearNormSpec};
-pub use optimizer::{Integrator, OptimizerSpec, StepRule};
+pub use nuclear::{Admm, NuclearNormSpec};
+pub use optimizer::{FlowSpec, Integrator, OptimizerSpec, StepRule};
 pub use penalty::PenaltySpec;
-pub use record::RunRecord;
+pub use record::{RunRecord, Status, Stop};
 pub use watch::{Condition, Watch, When};
 
 use crate::invalid::Invalid;

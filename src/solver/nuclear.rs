@@ -16,12 +16,14 @@
 //! of 𝒜(X) = v, λ = −ρu, scaled down until ‖𝒜*(λ)‖₂ ≤ 1, is such a λ; the run stops when that bound
 //! is within `gap` of ‖Z‖* and Z is feasible to `feasibility`.
 
-use super::driver::{Endpoint, Iterate, Stop};
+use super::certificate::Certificate;
+use super::driver::{Endpoint, Iterate};
+use super::record::Stop;
 use crate::invalid::{Invalid, require};
 use crate::measure::{self, ThinSvd};
 use crate::problem::{Observations, Problem, Reduction};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// A nuclear-norm minimisation run as a claim describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,34 +78,6 @@ impl NuclearNormSpec {
             "at least 1 iteration".into()
         })?;
         require(positive(self.rho), "rho", || "a positive penalty ρ".into())
-    }
-}
-
-/// A proof that no feasible matrix has a nuclear norm below `lower_bound`; exported whole, so
-/// that anyone can check ‖𝒜*(λ)‖₂ ≤ 1 and the bound.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Certificate {
-    /// ⟨y, λ⟩ − δ‖λ‖₁: a lower bound on ‖X‖* over every feasible X.
-    pub lower_bound: f64,
-    /// |‖Z‖* − lower_bound| / ‖Z‖* for the returned Z.
-    pub gap: f64,
-    /// The largest violation of |⟨Aᵢ, Z⟩ − yᵢ| ≤ δ, relative to max(1, max|yᵢ|).
-    pub feasibility: f64,
-    /// λ, one multiplier per observation in the problem's order, with ‖𝒜*(λ)‖₂ ≤ 1.
-    #[serde(serialize_with = "as_list")]
-    pub multipliers: DVector<f64>,
-}
-
-fn as_list<S: Serializer>(v: &DVector<f64>, serializer: S) -> Result<S::Ok, S::Error> {
-    v.as_slice().serialize(serializer)
-}
-
-impl Certificate {
-    /// The bound the certificate gives for any matrix X (feasible or not): ‖X‖* ≥ ⟨λ, 𝒜(X)⟩.
-    pub fn bound_for(&self, problem: &Problem, x: &DMatrix<f64>) -> f64 {
-        let mut observed = DVector::zeros(problem.observation_count());
-        problem.observe_into(x, &mut observed);
-        self.multipliers.dot(&observed)
     }
 }
 

@@ -4,7 +4,6 @@
 //! parameter matrices. `gradient_flow` is not a step rule but the continuous limit, integrated by
 //! `flow` with its own settings (`FlowSpec`).
 
-use super::flow::FlowSpec;
 use crate::invalid::{Invalid, require};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
@@ -69,8 +68,49 @@ fn default_eps() -> f64 {
     1e-4
 }
 
+/// A flow's tolerances and horizon, as a claim writes them: the error of every entry is held to
+/// atol + rtol·|w|; the run stops at `target_loss`, after `steps` accepted steps, or at time
+/// `horizon`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// The relative tolerance.
+    #[serde(default = "default_rtol")]
+    pub rtol: f64,
+    /// The absolute tolerance.
+    #[serde(default = "default_atol")]
+    pub atol: f64,
+    /// Stop at this time (`exhausted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<f64>,
+}
+
+fn default_rtol() -> f64 {
+    1e-8
+}
+
+fn default_atol() -> f64 {
+    1e-10
+}
+
+impl FlowSpec {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        positive(self.rtol, "rtol", "relative tolerance")?;
+        positive(self.atol, "atol", "absolute tolerance")?;
+        match self.horizon {
+            Some(time) => positive(time, "horizon", "time"),
+            None => Ok(()),
+        }
+    }
+
+    /// The time to stop at: infinite when the run stops on loss or steps only.
+    pub(super) fn end(&self) -> f64 {
+        self.horizon.unwrap_or(f64::INFINITY)
+    }
+}
+
 /// A positive, finite number.
-pub(super) fn positive(x: f64, field: &str, what: &str) -> Result<(), Invalid> {
+fn positive(x: f64, field: &str, what: &str) -> Result<(), Invalid> {
     require(x > 0.0 && x.is_finite(), field, || {
         format!("a positive, finite {what}")
     })

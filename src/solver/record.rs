@@ -1,12 +1,50 @@
 //! The one record of a run: made once by the driver, then read unchanged by the claim
 //! vocabulary, reports, snapshots and exports. Nothing copies its fields into another struct.
 
-use super::driver::{Status, Stop};
-use super::nuclear::Certificate;
+use super::certificate::Certificate;
 use super::trace::Trace;
 use super::watch::{Extremes, Moment, When};
 use nalgebra::DMatrix;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Why a run stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    /// The loss fell to the run's `target_loss`.
+    Target,
+    /// The method's certificate met its tolerances (a convex run's duality gap and feasibility).
+    Certified,
+    /// A gradient flow reached its time horizon.
+    Horizon,
+    /// The step budget ran out.
+    Budget,
+    /// The loss became NaN/Inf or blew up (see `BLOW_UP`).
+    Diverged,
+}
+
+/// How a run ended, in three words: what `status` reports and `converged`/`diverged` read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The target loss was reached or the certificate passed.
+    Converged,
+    /// A budget (steps or time) ran out first.
+    Exhausted,
+    /// The run blew up.
+    Diverged,
+}
+
+impl Stop {
+    /// The reason's status.
+    pub fn status(self) -> Status {
+        match self {
+            Stop::Target | Stop::Certified => Status::Converged,
+            Stop::Horizon | Stop::Budget => Status::Exhausted,
+            Stop::Diverged => Status::Diverged,
+        }
+    }
+}
 
 /// Everything one run on one instance produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -2,7 +2,7 @@
 //! (ten a decade: 0, 1, 2, …, 10, 13, 16, 20, 25, …) and at the last step. The trace is an
 //! observer of the driver.
 
-use super::driver::{Observer, Probe};
+use super::observe::{Observer, Probe};
 use crate::measure::{self, Spectrum};
 use nalgebra::DMatrix;
 use serde::Serialize;

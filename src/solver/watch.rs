@@ -6,7 +6,7 @@
 //! end-to-end matrix is asked for only when something watched needs it: a completion run does
 //! not otherwise form it (`solver::sampled`). The watch is an observer of the driver.
 
-use super::driver::{Observer, Probe};
+use super::observe::{Observer, Probe};
 use super::trace::Schedule;
 use nalgebra::DMatrix;
 use serde::Serialize;

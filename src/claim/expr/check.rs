@@ -2,7 +2,7 @@
 //! metric that applies to that subject (the registry's `Applies`), and fit the problem's shape;
 //! operators need numbers or true/false as they should; an assertion is true or false.
 
-use super::{Expr, ExprError, MetricCall, Moment, Node, Quantity, Reference, Subject, Type};
+use super::ast::{Expr, ExprError, MetricCall, Moment, Node, Quantity, Reference, Subject, Type};
 use crate::solver::RunKind;
 
 /// What an expression may refer to.

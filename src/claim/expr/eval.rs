@@ -1,7 +1,7 @@
 //! The value of a checked expression on one seed, given the value of each reference; and how
 //! comfortably a true/false expression holds (the report's worst seed).
 
-use super::{Arith, Compare, Expr, Node, Reference};
+use super::ast::{Arith, Compare, Expr, Node, Reference};
 
 impl Expr {
     /// The value of a number expression; booleans read as 1 or 0.
@@ -87,7 +87,8 @@ impl Expr {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Expr, Reference, Scope};
+    use super::super::ast::{Expr, Reference};
+    use super::super::check::Scope;
     use crate::solver::RunKind;
 
     fn scope() -> Scope<'static> {

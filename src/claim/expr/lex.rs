@@ -1,7 +1,7 @@
 //! The assertion's text as tokens: numbers, names and symbols, each with its character offset;
 //! Unicode operators (≤ ≥ ≠ − × ÷) read as their ASCII spellings.
 
-use super::ExprError;
+use super::ast::ExprError;
 use std::fmt;
 
 /// A token's kind.

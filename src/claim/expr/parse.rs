@@ -2,10 +2,10 @@
 //! comparison, sums, products, unary minus, primaries (numbers, parentheses, functions,
 //! pairwise quantities, references). Words are looked up in the registry.
 
-use super::lex::{Token, TokenKind, lex};
-use super::{
+use super::ast::{
     Arith, Compare, Expr, ExprError, MetricCall, Moment, Node, Quantity, Reference, Subject,
 };
+use super::lex::{Token, TokenKind, lex};
 use crate::claim::registry::{self, Arity, MomentKind};
 
 impl Expr {

@@ -1,0 +1,189 @@
+//! One problem instance: the observation operator 𝒜 with the observed values y, the ground
+//! truth when known, the loss and its gradient; and what a family implements to draw one.
+
+use super::measurements;
+use crate::invalid::Invalid;
+use crate::random::Rng;
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+/// How the squared residuals are summed. Learning rates mean nothing without it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reduction {
+    /// ½ · mean over the observations (Arora et al.'s convention up to the ½). The default.
+    #[default]
+    Mean,
+    /// ½ · sum over the observations (Razin & Cohen's convention).
+    Sum,
+}
+
+impl Reduction {
+    /// The factor c in ℓ = c/2 · Σ rᵢ² for k observations.
+    pub fn weight(self, observations: usize) -> f64 {
+        match self {
+            Reduction::Mean => 1.0 / observations as f64,
+            Reduction::Sum => 1.0,
+        }
+    }
+
+    /// ℓ = c/2 · Σ rᵢ² for the residuals rᵢ = ⟨Aᵢ, W⟩ − yᵢ.
+    pub fn loss(self, residuals: &DVector<f64>) -> f64 {
+        0.5 * self.weight(residuals.len()) * residuals.norm_squared()
+    }
+}
+
+/// The observation operator 𝒜.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observations {
+    /// Matrix completion: the observed positions (row, column) and their values.
+    Entries {
+        /// The positions (row, column), each once.
+        at: Vec<(usize, usize)>,
+        /// The values there.
+        values: Vec<f64>,
+    },
+    /// Matrix sensing: column i of `matrices` is vec(Aᵢ) (column-major), so that every
+    /// measurement is contiguous (`measurements`).
+    Measurements {
+        /// vec(Aᵢ) as column i.
+        matrices: DMatrix<f64>,
+        /// yᵢ.
+        targets: DVector<f64>,
+    },
+}
+
+/// One problem instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Rows of the matrix sought.
+    pub rows: usize,
+    /// Columns of the matrix sought.
+    pub cols: usize,
+    /// The observation operator 𝒜 and the observed values y.
+    pub observations: Observations,
+    /// The ground truth, when known.
+    pub truth: Option<DMatrix<f64>>,
+}
+
+/// A problem family: what a claim's `problem:` entry says, and how instances are drawn.
+pub trait Family {
+    /// The shape (rows, cols) of every instance.
+    fn shape(&self) -> (usize, usize);
+    /// Whether instances carry a ground truth (needed by `test_mse`, `truth.*`, …).
+    fn has_truth(&self) -> bool;
+    /// Rejects impossible settings before anything runs, naming the field.
+    fn validate(&self) -> Result<(), Invalid>;
+    /// The instance drawn from `rng`, the seed's problem stream. Expects validated settings.
+    fn draw(&self, rng: &mut Rng) -> Problem;
+}
+
+impl Problem {
+    /// k, the number of observations.
+    pub fn observation_count(&self) -> usize {
+        match &self.observations {
+            Observations::Entries { values, .. } => values.len(),
+            Observations::Measurements { targets, .. } => targets.len(),
+        }
+    }
+
+    /// The observed values y.
+    pub fn targets(&self) -> &[f64] {
+        match &self.observations {
+            Observations::Entries { values, .. } => values,
+            Observations::Measurements { targets, .. } => targets.as_slice(),
+        }
+    }
+
+    /// 𝒜(W) = (⟨Aᵢ, W⟩)ᵢ into a preallocated vector of length k.
+    pub fn observe_into(&self, w: &DMatrix<f64>, observed: &mut DVector<f64>) {
+        match &self.observations {
+            Observations::Entries { at, .. } => {
+                for (o, &(i, j)) in observed.iter_mut().zip(at) {
+                    *o = w[(i, j)];
+                }
+            }
+            Observations::Measurements { matrices, .. } => {
+                measurements::observe(matrices, w.as_slice(), observed.as_mut_slice());
+            }
+        }
+    }
+
+    /// `out += alpha · 𝒜*(v)`, with the adjoint 𝒜*(v) = Σᵢ vᵢ Aᵢ.
+    pub fn add_adjoint(&self, alpha: f64, v: &DVector<f64>, out: &mut DMatrix<f64>) {
+        match &self.observations {
+            Observations::Entries { at, .. } => {
+                for (x, &(i, j)) in v.iter().zip(at) {
+                    out[(i, j)] += alpha * x;
+                }
+            }
+            Observations::Measurements { matrices, .. } => {
+                measurements::add_adjoint(matrices, alpha, v.as_slice(), out.as_mut_slice());
+            }
+        }
+    }
+
+    /// rᵢ = ⟨Aᵢ, W⟩ − yᵢ into a preallocated vector of length k.
+    pub fn residuals_into(&self, w: &DMatrix<f64>, residuals: &mut DVector<f64>) {
+        self.observe_into(w, residuals);
+        for (r, y) in residuals.iter_mut().zip(self.targets()) {
+            *r -= y;
+        }
+    }
+
+    /// ℓ(W) and ∇ℓ(W) = c · Σᵢ rᵢ Aᵢ, into preallocated buffers (`residuals` of length k,
+    /// `gradient` of the problem's shape). Returns the loss.
+    pub fn loss_gradient_into(
+        &self,
+        w: &DMatrix<f64>,
+        reduction: Reduction,
+        residuals: &mut DVector<f64>,
+        gradient: &mut DMatrix<f64>,
+    ) -> f64 {
+        self.residuals_into(w, residuals);
+        gradient.as_mut_slice().fill(0.0);
+        self.add_adjoint(reduction.weight(residuals.len()), residuals, gradient);
+        reduction.loss(residuals)
+    }
+
+    /// ℓ(W) under `reduction` (allocating convenience form).
+    pub fn loss(&self, w: &DMatrix<f64>, reduction: Reduction) -> f64 {
+        reduction.loss(&self.residuals(w))
+    }
+
+    /// The residuals rᵢ = ⟨Aᵢ, W⟩ − yᵢ (allocating convenience form of `residuals_into`).
+    pub fn residuals(&self, w: &DMatrix<f64>) -> DVector<f64> {
+        let mut residuals = DVector::zeros(self.observation_count());
+        self.residuals_into(w, &mut residuals);
+        residuals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completion_gradient_is_the_masked_residual() {
+        let problem = Problem {
+            rows: 2,
+            cols: 2,
+            observations: Observations::Entries {
+                at: vec![(0, 1), (1, 0)],
+                values: vec![1.0, 2.0],
+            },
+            truth: None,
+        };
+        let w = DMatrix::from_row_slice(2, 2, &[5.0, 3.0, 4.0, 7.0]);
+        let mut residuals = DVector::zeros(2);
+        let mut gradient = DMatrix::zeros(2, 2);
+        let loss = problem.loss_gradient_into(&w, Reduction::Sum, &mut residuals, &mut gradient);
+        assert_eq!(loss, 0.5 * (4.0 + 4.0));
+        assert_eq!(
+            gradient,
+            DMatrix::from_row_slice(2, 2, &[0.0, 2.0, 2.0, 0.0])
+        );
+        assert_eq!(problem.loss(&w, Reduction::Mean), loss / 2.0);
+        assert_eq!(problem.residuals(&w).as_slice(), [2.0, 2.0]);
+    }
+}

@@ -1,0 +1,34 @@
+//! A convex run's proof of optimality (weak duality, see `nuclear`): multipliers λ with
+//! ‖𝒜*(λ)‖₂ ≤ 1 bound the nuclear norm of every matrix from below.
+
+use crate::problem::Problem;
+use nalgebra::{DMatrix, DVector};
+use serde::{Serialize, Serializer};
+
+/// A proof that no feasible matrix has a nuclear norm below `lower_bound`; exported whole, so
+/// that anyone can check ‖𝒜*(λ)‖₂ ≤ 1 and the bound.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Certificate {
+    /// ⟨y, λ⟩ − δ‖λ‖₁: a lower bound on ‖X‖* over every feasible X.
+    pub lower_bound: f64,
+    /// |‖Z‖* − lower_bound| / ‖Z‖* for the returned Z.
+    pub gap: f64,
+    /// The largest violation of |⟨Aᵢ, Z⟩ − yᵢ| ≤ δ, relative to max(1, max|yᵢ|).
+    pub feasibility: f64,
+    /// λ, one multiplier per observation in the problem's order, with ‖𝒜*(λ)‖₂ ≤ 1.
+    #[serde(serialize_with = "as_list")]
+    pub multipliers: DVector<f64>,
+}
+
+fn as_list<S: Serializer>(v: &DVector<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+    v.as_slice().serialize(serializer)
+}
+
+impl Certificate {
+    /// The bound the certificate gives for any matrix X (feasible or not): ‖X‖* ≥ ⟨λ, 𝒜(X)⟩.
+    pub fn bound_for(&self, problem: &Problem, x: &DMatrix<f64>) -> f64 {
+        let mut observed = DVector::zeros(problem.observation_count());
+        problem.observe_into(x, &mut observed);
+        self.multipliers.dot(&observed)
+    }
+}
