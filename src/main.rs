@@ -35,6 +35,9 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Print the assertion language's vocabulary (metrics, pairwise quantities, moments,
+    /// functions) as the Markdown tables the README carries.
+    Vocabulary,
     /// Print one seed's instance of a claim as JSON for another implementation: the problem,
     /// its ground truth, and a deep run's settings and initial factors.
     Export {
@@ -81,6 +84,10 @@ fn main() -> ExitCode {
             threads,
         } => check(&paths, format, seeds, threads),
         Command::Export { claim, run, seed } => export(&claim, &run, seed),
+        Command::Vocabulary => {
+            print!("{}", claim::registry::markdown());
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -414,7 +414,7 @@ pub static METRICS: &[Metric] = &[
     plain(
         "gap",
         &[],
-        "the certificate's relative duality gap |‖Z‖\\* − bound| / ‖Z‖\\*",
+        "the certificate's relative duality gap \\|‖Z‖\\* − bound\\| / ‖Z‖\\*",
         Applies::CONVEX,
         |m, _| certificate(m, |c| c.gap),
     ),
