@@ -6,7 +6,7 @@ at least as fast at these sizes on a CPU. This file implements the same algorith
 efficiently -- W = W_N...W_1 by prefix products, the masked (completion) or operator (sensing)
 residual, the gradients (W_N...W_{j+1})^T grad(W) (W_{j-1}...W_1)^T by 3(N-1) matrix products into
 preallocated arrays, Arora et al.'s normalised GD ("GroupRMSprop") -- in float64 on one BLAS
-thread (science.md section 8: more threads only slow 100x100 products down).
+thread (docs/science.md section 8: more threads only slow 100x100 products down).
 
     pip install numpy
     python3 benches/reference.py            # side by side (about 5 minutes)

@@ -195,7 +195,7 @@ proptest! {
     }
 
     /// One commuting measurement ⟨diag(a), X⟩ = y: the minimum is |y|/max|aᵢ|, attained only by
-    /// (y/aⱼ)·eⱼeⱼᵀ at the largest |aⱼ| (science.md §2: diag(1,2,3), y = 6 gives diag(0,0,2)).
+    /// (y/aⱼ)·eⱼeⱼᵀ at the largest |aⱼ| (docs/science.md §2: diag(1,2,3), y = 6 gives diag(0,0,2)).
     #[test]
     fn one_diagonal_measurement_meets_its_closed_form(
         a in proptest::collection::vec(0.1f64..3.0, 2..5), signs in proptest::collection::vec(any::<bool>(), 5),

@@ -143,7 +143,7 @@ proptest! {
     }
 
     /// Arora et al. (2019, Theorem 3): dσ_r/dt = −N(σ_r²)^{1−1/N}⟨∇ℓ(W), u_r v_rᵀ⟩ for a
-    /// balanced start, checked on one tiny GD step (science.md T2).
+    /// balanced start, checked on one tiny GD step (docs/science.md T2).
     #[test]
     fn singular_values_follow_aroras_dynamics_from_a_balanced_start(depth in 1usize..=4, seed in 0u64..1000) {
         let error = singular_value_dynamics_error(InitSpec::Balanced { scale: 0.5 }, depth, seed);

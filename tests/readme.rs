@@ -1,5 +1,5 @@
 //! The README's vocabulary tables are the registry's: a word added, renamed or reworded in
-//! `src/claim/registry.rs` fails this test until the README says the same
+//! `src/claim/registry/` fails this test until the README says the same
 //! (`cargo run -- vocabulary` prints the tables to paste).
 
 use implreg::claim::registry;

@@ -1,0 +1,310 @@
+//! Every metric, one entry each.
+
+use super::entry::{Applies, Args, Metric, Needs};
+use crate::claim::measured::Measured;
+use crate::measure;
+use crate::solver::{Certificate, RunRecord, Status};
+
+/// A metric with no arguments.
+const fn plain(
+    name: &'static str,
+    forms: &'static [&'static str],
+    meaning: &'static str,
+    applies: Applies,
+    value: fn(&Measured, &[f64]) -> f64,
+) -> Metric {
+    Metric {
+        name,
+        forms,
+        meaning,
+        args: Args::Nothing,
+        applies,
+        boolean: false,
+        needs_truth: false,
+        square: false,
+        spectral: false,
+        watch: Needs::Nothing,
+        value,
+    }
+}
+
+/// A metric read off the spectrum.
+const fn spectral(
+    name: &'static str,
+    forms: &'static [&'static str],
+    meaning: &'static str,
+    value: fn(&Measured, &[f64]) -> f64,
+) -> Metric {
+    Metric {
+        spectral: true,
+        ..plain(name, forms, meaning, Applies::MATRIX, value)
+    }
+}
+
+/// A metric that needs the ground truth.
+const fn against_truth(
+    name: &'static str,
+    meaning: &'static str,
+    applies: Applies,
+    value: fn(&Measured, &[f64]) -> f64,
+) -> Metric {
+    Metric {
+        needs_truth: true,
+        ..plain(name, &[], meaning, applies, value)
+    }
+}
+
+/// 1 or 0.
+fn flag(x: bool) -> f64 {
+    f64::from(u8::from(x))
+}
+
+fn status_is(m: &Measured, status: Status) -> f64 {
+    m.of_run(|r| Some(flag(r.status() == status)))
+}
+
+fn certificate(m: &Measured, figure: fn(&Certificate) -> f64) -> f64 {
+    m.of_run(|r| r.certificate.as_ref().map(figure))
+}
+
+/// The last sample's test MSE over the smallest sampled one (the trace always holds the last
+/// step); `None` without a ground truth.
+fn test_mse_rise(record: &RunRecord) -> Option<f64> {
+    let mut errors = record.trace.samples.iter().filter_map(|s| s.test_mse);
+    let best = errors.clone().fold(f64::INFINITY, f64::min);
+    errors.next_back().map(|last| last / best)
+}
+
+/// Every metric, in the order the README and error messages list them.
+pub static METRICS: &[Metric] = &[
+    Metric {
+        args: Args::SingularIndex,
+        ..spectral(
+            "sigma",
+            &["sigma(k)"],
+            "k-th largest singular value, k from 1",
+            |m, a| {
+                let k = a[0] as usize;
+                m.spectrum()
+                    .singular_values
+                    .get(k - 1)
+                    .copied()
+                    .unwrap_or(0.0)
+            },
+        )
+    },
+    spectral(
+        "effective_rank",
+        &[],
+        "Roy & Vetterli: exp(−Σ pᵢ ln pᵢ), pᵢ = σᵢ/Σσⱼ",
+        |m, _| m.spectrum().effective_rank,
+    ),
+    Metric {
+        args: Args::Tolerance,
+        ..spectral(
+            "rank",
+            &["rank", "rank(tol)"],
+            "singular values above tol·σ₁ (default max(rows, cols)·ε)",
+            |m, a| {
+                m.spectrum()
+                    .numerical_rank(a.first().copied(), m.matrix.shape()) as f64
+            },
+        )
+    },
+    spectral("nuclear_norm", &[], "‖W‖\\*", |m, _| {
+        m.spectrum().nuclear_norm
+    }),
+    spectral("frobenius_norm", &[], "‖W‖_F", |m, _| {
+        m.spectrum().frobenius_norm
+    }),
+    spectral("spectral_norm", &[], "‖W‖₂", |m, _| {
+        m.spectrum().spectral_norm
+    }),
+    spectral(
+        "normalised_nuclear_norm",
+        &[],
+        "‖W‖\\*/‖W‖_F ∈ [1, √rank] (Zhao 2022)",
+        |m, _| m.spectrum().normalised_nuclear_norm,
+    ),
+    Metric {
+        args: Args::Position,
+        ..plain(
+            "entry",
+            &["entry(i, j)"],
+            "an entry, 0-based",
+            Applies::MATRIX,
+            |m, a| m.matrix[(a[0] as usize, a[1] as usize)],
+        )
+    },
+    Metric {
+        square: true,
+        ..plain(
+            "det",
+            &[],
+            "the determinant (square problems)",
+            Applies::MATRIX,
+            |m, _| {
+                let w = m.matrix;
+                if w.is_square() {
+                    w.determinant()
+                } else {
+                    f64::NAN
+                }
+            },
+        )
+    },
+    plain(
+        "train_loss",
+        &[],
+        "the run's own loss under its `loss` reduction",
+        Applies::STEP,
+        |m, _| m.train_loss(),
+    ),
+    plain(
+        "train_mse",
+        &[],
+        "mean squared residual over the observations",
+        Applies::STEP,
+        |m, _| m.train_mse(),
+    ),
+    against_truth(
+        "test_mse",
+        "(1/(rows·cols))‖W − W\\*‖²_F, Arora et al.'s reconstruction error",
+        Applies::STEP,
+        |m, _| m.test_mse().unwrap_or(f64::NAN),
+    ),
+    against_truth(
+        "relative_error",
+        "‖W − W\\*‖_F / ‖W\\*‖_F",
+        Applies::STEP,
+        |m, _| {
+            let truth = m.problem.truth.as_ref();
+            truth.map_or(f64::NAN, |t| measure::relative_error(m.matrix, t))
+        },
+    ),
+    plain(
+        "balancedness",
+        &[],
+        "max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F over the factors",
+        Applies::RUN,
+        |m, _| m.of_run(|r| Some(measure::balancedness(&r.factors))),
+    ),
+    plain(
+        "steps",
+        &[],
+        "steps taken (accepted steps for a flow, iterations for a convex run); at a moment, its step",
+        Applies::STEP,
+        |m, _| m.step.map_or(f64::NAN, |s| s as f64),
+    ),
+    Metric {
+        boolean: true,
+        ..plain(
+            "converged",
+            &[],
+            "true/false: reached `target_loss` (or the certificate's tolerances)",
+            Applies::RUN,
+            |m, _| status_is(m, Status::Converged),
+        )
+    },
+    Metric {
+        boolean: true,
+        ..plain(
+            "diverged",
+            &[],
+            "true/false: the loss became NaN/Inf or blew up",
+            Applies::RUN,
+            |m, _| status_is(m, Status::Diverged),
+        )
+    },
+    plain(
+        "gap",
+        &[],
+        "the certificate's relative duality gap \\|‖Z‖\\* − bound\\| / ‖Z‖\\*",
+        Applies::CONVEX,
+        |m, _| certificate(m, |c| c.gap),
+    ),
+    plain(
+        "feasibility",
+        &[],
+        "the largest constraint violation, relative to max(1, max\\|yᵢ\\|)",
+        Applies::CONVEX,
+        |m, _| certificate(m, |c| c.feasibility),
+    ),
+    plain(
+        "lower_bound",
+        &[],
+        "the proved lower bound on ‖X‖\\* over every feasible X",
+        Applies::CONVEX,
+        |m, _| certificate(m, |c| c.lower_bound),
+    ),
+    plain(
+        "time",
+        &[],
+        "Σ of the step sizes (GD), or the time reached (flow)",
+        Applies::DEEP,
+        |m, _| m.of_run(|r| r.time),
+    ),
+    plain(
+        "rejected_steps",
+        &[],
+        "steps the flow's integrator rejected",
+        Applies::DEEP,
+        |m, _| m.of_run(|r| Some(r.rejected_steps as f64)),
+    ),
+    Metric {
+        needs_truth: true,
+        ..plain(
+            "test_mse_rise",
+            &[],
+            "the final test MSE over the smallest one sampled along the run (≥ 1; large when the run got worse late)",
+            Applies::RUN,
+            |m, _| m.of_run(test_mse_rise),
+        )
+    },
+    plain(
+        "min_loss",
+        &[],
+        "the smallest loss over every step",
+        Applies::RUN,
+        |m, _| m.of_run(|r| Some(r.extremes.min_loss)),
+    ),
+    plain(
+        "max_loss",
+        &[],
+        "the largest loss over every step",
+        Applies::RUN,
+        |m, _| m.of_run(|r| Some(r.extremes.max_loss)),
+    ),
+    Metric {
+        watch: Needs::Entries,
+        ..plain(
+            "max_entry",
+            &[],
+            "the largest \\|Wᵢⱼ\\| over every step (watched only when asked for: it needs W at every step, which completion otherwise never forms)",
+            Applies::RUN,
+            |m, _| m.of_run(|r| r.extremes.max_entry),
+        )
+    },
+    Metric {
+        watch: Needs::Determinant,
+        square: true,
+        ..plain(
+            "min_det",
+            &[],
+            "the smallest determinant over every step (watched only when asked for)",
+            Applies::RUN,
+            |m, _| m.of_run(|r| r.extremes.min_det),
+        )
+    },
+    Metric {
+        watch: Needs::Determinant,
+        square: true,
+        ..plain(
+            "max_det",
+            &[],
+            "the largest determinant over every step (watched only when asked for)",
+            Applies::RUN,
+            |m, _| m.of_run(|r| r.extremes.max_det),
+        )
+    },
+];
