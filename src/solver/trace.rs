@@ -67,19 +67,31 @@ impl Observer for TraceObserver<'_> {
     }
 }
 
-/// Log-spaced sampling steps: round(10^(k/10)) for k = 0, 1, …, without repeats, after step 0.
+/// Log-spaced sampling steps: round(10^(k/d)) for k = 0, 1, … with d steps a decade, without
+/// repeats, after step 0. A step s between two due steps is at most a factor 10^(1/d) before the
+/// next one.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     next: usize,
     exponent: u32,
+    per_decade: u32,
 }
 
+/// The trace's density: ten samples a decade.
+pub const TRACE_PER_DECADE: u32 = 10;
+
 impl Schedule {
-    /// A schedule whose first due step is 0.
+    /// The trace's schedule (`TRACE_PER_DECADE`), first due at step 0.
     pub fn new() -> Self {
+        Self::per_decade(TRACE_PER_DECADE)
+    }
+
+    /// A schedule with `per_decade` steps a decade, first due at step 0.
+    pub fn per_decade(per_decade: u32) -> Self {
         Self {
             next: 0,
             exponent: 0,
+            per_decade,
         }
     }
 
@@ -89,7 +101,9 @@ impl Schedule {
             return false;
         }
         while self.next <= step {
-            self.next = 10f64.powf(f64::from(self.exponent) / 10.0).round() as usize;
+            self.next = 10f64
+                .powf(f64::from(self.exponent) / f64::from(self.per_decade))
+                .round() as usize;
             self.exponent += 1;
         }
         true

@@ -1,0 +1,98 @@
+//! Moments find the step they name: `at_step(k)` is step k, `when(condition)` the first step
+//! where the condition holds, exactly when the condition is checked at every step, and within
+//! the stated resolution (one step of a 100-a-decade schedule) when it is checked less often.
+
+use implreg::claim::{self, ClaimSpec};
+use implreg::solver::trace::Schedule;
+use implreg::solver::watch::CONDITION_PER_DECADE;
+use std::path::Path;
+
+/// A claim with `runs` and one assertion `that` (evaluated over `seeds` seeds).
+fn claim(problem: &str, runs: &str, that: &str, seeds: u64) -> ClaimSpec {
+    let text = format!(
+        "id: moments\ntitle: moments\nsource: {{ paper: test, where: here }}\nseeds: {{ from: 0, count: {seeds} }}\nproblem:\n  {problem}\nruns:\n  {runs}\nexpect:\n  - that: {that}\n    over_seeds: any\n    why: test\nverdict: holds\n"
+    );
+    ClaimSpec::parse(&text, Path::new("moments.yaml")).unwrap()
+}
+
+/// Every reference's value on every seed.
+fn values(claim: &ClaimSpec) -> Vec<Vec<(String, f64)>> {
+    let report = claim::evaluate(claim, None);
+    report.assertions[0]
+        .per_seed
+        .iter()
+        .map(|s| s.values.iter().map(|(k, v)| (k.clone(), *v)).collect())
+        .collect()
+}
+
+fn value(values: &[(String, f64)], reference: &str) -> f64 {
+    values
+        .iter()
+        .find(|(k, _)| k == reference)
+        .unwrap_or_else(|| panic!("no {reference} in {values:?}"))
+        .1
+}
+
+const RAZIN: &str = "explicit: { rows: 2, cols: 2, entries: [{ row: 0, col: 1, value: 1 }, { row: 1, col: 0, value: 1 }, { row: 1, col: 1, value: 0 }] }";
+const DEPTH3: &str = "deep: { deep: { depth: 3, init: { balanced: { scale: 1.4142e-2 } }, det_sign: positive, optimizer: { gd: { lr: 1.0e-2 } }, loss: sum, target_loss: 1.0e-3, steps: 100000 } }";
+
+/// On a 2×2 matrix every condition is checked at every step: the step found is the first one.
+#[test]
+fn when_finds_the_first_step_on_a_small_matrix() {
+    let first = "deep.when(abs(entry(0, 0)) >= 5).steps";
+    let found = values(&claim(RAZIN, DEPTH3, &format!("{first} >= 0"), 3));
+    for (seed, found) in found.iter().enumerate() {
+        let k = value(found, first);
+        assert!(
+            k > 1.0,
+            "seed {seed}: the entry starts small, found step {k}"
+        );
+        let before = format!("deep.at_step({}).entry(0, 0)", k - 1.0);
+        let at = format!("deep.at_step({k}).entry(0, 0)");
+        let check = claim(RAZIN, DEPTH3, &format!("{before} < 0 or {at} > 0"), 3);
+        let seen = &values(&check)[seed];
+        assert!(value(seen, &before).abs() < 5.0, "seed {seed}: {seen:?}");
+        assert!(value(seen, &at).abs() >= 5.0, "seed {seed}: {seen:?}");
+    }
+}
+
+/// On a 30×30 matrix a condition on singular values is checked 100 times a decade: the step found
+/// satisfies it, and the checked step before it does not.
+#[test]
+fn when_is_within_its_resolution_on_a_large_matrix() {
+    let problem = "completion: { rows: 30, cols: 30, rank: 2, observed: 250 }";
+    let runs = "deep: { deep: { depth: 3, init: { gaussian: { scale: 1.0e-3 } }, optimizer: { normalised_gd: { lr: 1.0e-3 } }, target_loss: 5.0e-7, steps: 100000 } }";
+    let first = "deep.when(sigma(1) >= 10).steps";
+    let found = values(&claim(problem, runs, &format!("{first} >= 0"), 2));
+    for (seed, found) in found.iter().enumerate() {
+        let k = value(found, first) as usize;
+        let mut schedule = Schedule::per_decade(CONDITION_PER_DECADE);
+        let checked: Vec<usize> = (0..=k).filter(|&s| schedule.due(s)).collect();
+        assert_eq!(
+            checked.last(),
+            Some(&k),
+            "seed {seed}: {k} is not a checked step"
+        );
+        let previous = checked[checked.len() - 2];
+        assert!(
+            k as f64 <= 1.024 * (previous + 1) as f64,
+            "{previous} → {k}"
+        );
+        let before = format!("deep.at_step({previous}).sigma(1)");
+        let at = format!("deep.at_step({k}).sigma(1)");
+        let check = claim(problem, runs, &format!("{before} < 10 and {at} >= 10"), 2);
+        let report = claim::evaluate(&check, None);
+        assert!(
+            report.assertions[0].per_seed[seed].passed,
+            "seed {seed}: {report:?}"
+        );
+    }
+}
+
+/// `at_step` past the end of a run, and a condition that never holds, read as NaN (false).
+#[test]
+fn moments_never_reached_are_nan() {
+    let that = "deep.at_step(1000000).sigma(1) > 0 or deep.when(sigma(1) > 1e9).steps > 0";
+    let found = values(&claim(RAZIN, DEPTH3, that, 1));
+    assert!(found[0].iter().all(|(_, v)| v.is_nan()), "{found:?}");
+}
