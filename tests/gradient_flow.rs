@@ -6,7 +6,7 @@ use implreg::measure;
 use implreg::problem::Observations;
 use implreg::random;
 use implreg::solver::{
-    self, DeepSpec, DetSign, FlowSpec, InitSpec, OptimizerSpec, RunSpec, Status, When, deep,
+    self, DeepSpec, DetSign, FlowSpec, InitSpec, OptimizerSpec, RunSpec, Stop, When, deep,
 };
 use nalgebra::DMatrix;
 use proptest::prelude::*;
@@ -55,7 +55,7 @@ proptest! {
         let problem = problem(rows, cols, false, seed);
         let init = InitSpec::Gaussian { scale: 1.0 };
         let solution = solver::solve(&flow(1, init, horizon), &problem, seed);
-        prop_assert_eq!(solution.status(), Status::Exhausted);
+        prop_assert_eq!(solution.stop, Stop::Horizon);
         prop_assert!((solution.time.unwrap() - horizon).abs() <= 1e-12 * horizon);
         let start = solution.moment(&When::Initial).unwrap().matrix.clone();
         let mut expected = start.clone();

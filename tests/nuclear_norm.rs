@@ -7,7 +7,7 @@ use implreg::problem::{
     CompletionSpec, ExplicitMeasurement, ExplicitSpec, Problem, ProblemSpec, SensingSpec,
 };
 use implreg::random;
-use implreg::solver::{self, DeepSpec, InitSpec, NuclearNormSpec, OptimizerSpec, RunSpec, Status};
+use implreg::solver::{self, DeepSpec, InitSpec, NuclearNormSpec, OptimizerSpec, RunSpec, Stop};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
 use support::config;
@@ -76,7 +76,7 @@ proptest! {
         let problem = instance(rows, cols, rank, observed, sensing, seed);
         let solution = solve(&problem, exact());
         let certificate = solution.certificate.clone().expect("a convex run has a certificate");
-        prop_assert_eq!(solution.status(), Status::Converged);
+        prop_assert_eq!(solution.stop, Stop::Certified);
         prop_assert!(certificate.gap <= 1e-6, "gap {}", certificate.gap);
         prop_assert!(certificate.feasibility <= 1e-8, "feasibility {}", certificate.feasibility);
         let dual_norm = adjoint_norm(&problem, &certificate.multipliers);
@@ -97,7 +97,7 @@ proptest! {
         let exact_solution = solve(&problem, exact());
         let relaxed_solution = solve(&problem, relaxed(slack));
         let certificate = relaxed_solution.certificate.clone().unwrap();
-        prop_assert_eq!(relaxed_solution.status(), Status::Converged);
+        prop_assert_eq!(relaxed_solution.stop, Stop::Certified);
         prop_assert!(adjoint_norm(&problem, &certificate.multipliers) <= 1.0 + 1e-9);
         let exact_norm = Spectrum::of(&exact_solution.matrix).nuclear_norm;
         prop_assert!(certificate.lower_bound <= exact_norm * (1.0 + 1e-9), "relaxed bound {} above the exact minimum {exact_norm}", certificate.lower_bound);
@@ -232,7 +232,7 @@ fn a_run_out_of_iterations_is_exhausted_with_a_valid_bound() {
     let problem = instance(30, 30, 2, 250, false, 0);
     let spec: NuclearNormSpec = serde_yaml::from_str("{ iterations: 15 }").unwrap();
     let solution = solve(&problem, spec);
-    assert_eq!(solution.status(), Status::Exhausted);
+    assert_eq!(solution.stop, Stop::Budget);
     assert_eq!(solution.steps, 15);
     let certificate = solution.certificate.unwrap();
     assert!(certificate.gap > 1e-6 || certificate.feasibility > 1e-8);
@@ -250,5 +250,5 @@ fn an_overflowing_instance_diverges_without_a_panic() {
     .unwrap();
     let problem = ProblemSpec::Explicit(spec).generate(0);
     let solution = solve(&problem, exact());
-    assert_eq!(solution.status(), Status::Diverged);
+    assert_eq!(solution.stop, Stop::Diverged);
 }

@@ -4,7 +4,7 @@
 
 use super::measured::Measured;
 use super::spec::{Assertion, Source, Verdict};
-use crate::solver::RunRecord;
+use crate::solver::{RunRecord, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -82,6 +82,8 @@ pub struct RunReport {
     pub run: String,
     /// The seed.
     pub seed: u64,
+    /// How it ended (the record's `stop` says why).
+    pub status: Status,
     /// The run's loss at its end, under its reduction.
     pub train_loss: f64,
     /// The test MSE at its end, where the problem has a ground truth.
@@ -117,6 +119,7 @@ impl RunReport {
         Self {
             run: run.to_string(),
             seed,
+            status: record.status(),
             train_loss,
             test_mse,
             effective_rank,
@@ -202,6 +205,9 @@ impl ClaimReport {
                     .filter_map(|r| r.as_object_mut())
                     .for_each(|r| {
                         r.remove("trace");
+                        // Snapshots were taken before runs named their stopping reason;
+                        // `status` summarises it.
+                        r.remove("stop");
                         if let Some(c) = r.get_mut("certificate").and_then(|c| c.as_object_mut()) {
                             c.remove("multipliers");
                         }

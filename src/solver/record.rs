@@ -5,7 +5,7 @@ use super::certificate::Certificate;
 use super::trace::Trace;
 use super::watch::{Extremes, Moment, When};
 use nalgebra::DMatrix;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// Why a run stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,8 +49,7 @@ impl Stop {
 /// Everything one run on one instance produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRecord {
-    /// Why the run stopped; reported as its `status` (converged, exhausted, diverged).
-    #[serde(rename = "status", serialize_with = "as_status")]
+    /// Why the run stopped.
     pub stop: Stop,
     /// Steps taken (accepted steps for gradient flow, iterations for ADMM).
     pub steps: usize,
@@ -91,10 +90,6 @@ impl RunRecord {
             .find(|(w, _)| w == when)
             .and_then(|(_, moment)| moment.as_ref())
     }
-}
-
-fn as_status<S: Serializer>(stop: &Stop, serializer: S) -> Result<S::Ok, S::Error> {
-    stop.status().serialize(serializer)
 }
 
 fn is_zero(count: &usize) -> bool {

@@ -259,6 +259,25 @@ mod tests {
         );
         assert_eq!(entries.matrix[(0, 0)], 8.0);
         assert_eq!(entries.extremes.max_entry, Some(64.0));
+        assert_eq!(entries.stop, crate::solver::Stop::Budget);
+    }
+
+    #[test]
+    fn a_run_names_why_it_stopped() {
+        let method = Halving {
+            w: DMatrix::identity(2, 2) * 64.0,
+            formed: 0,
+        };
+        let stopping = Stopping {
+            max_steps: 100,
+            target_loss: Some(10.0),
+        };
+        let record = drive(method, stopping, None, &Watch::default());
+        assert_eq!(
+            (record.stop, record.steps),
+            (crate::solver::Stop::Target, 3)
+        );
+        assert_eq!(record.status(), crate::solver::Status::Converged);
     }
 
     struct Below(f64);
