@@ -145,7 +145,8 @@ impl Observer for Watched<'_> {
         let e = &mut self.extremes;
         e.min_loss = e.min_loss.min(loss);
         e.max_loss = e.max_loss.max(loss);
-        let sampled = self.samples.due(step) || probe.last;
+        // Only conditions read the schedule.
+        let sampled = !self.conditions.is_empty() && (self.samples.due(step) || probe.last);
         let conditions = &self.conditions;
         // A moment is due now, or a condition is to be checked: both need the matrix.
         let pending = self.moments.iter().any(|(when, taken)| {
