@@ -62,8 +62,7 @@ impl Parser {
     }
 
     fn eat_symbol(&mut self, symbol: &str) -> bool {
-        let found =
-            matches!(self.peek(), Some(Token { kind: TokenKind::Symbol(s), .. }) if *s == symbol);
+        let found = self.at_symbol(symbol);
         self.position += usize::from(found);
         found
     }
