@@ -163,8 +163,9 @@ fn run_seed(claim: &ClaimSpec, plans: &BTreeMap<&str, Plan>, seed: u64) -> SeedO
         .map(|(name, plan)| {
             let reduction = claim.runs[*name].reduction();
             let checks = plan.conditions.iter().map(|(_, condition)| {
+                // The truth's spectrum is computed once; only the run's own costs every check.
                 let spectral = condition.references().iter().any(|r| match &r.quantity {
-                    Quantity::Of(_, call) => call.metric.spectral,
+                    Quantity::Of(Subject::Current, call) => call.metric.spectral,
                     _ => false,
                 });
                 ConditionCheck {
