@@ -132,3 +132,64 @@ pub fn drive<M: Iterate>(
         moments,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A method whose losses are scripted: step k has loss `losses[k]`.
+    struct Scripted {
+        losses: Vec<f64>,
+        step: usize,
+        w: DMatrix<f64>,
+    }
+
+    impl Iterate for Scripted {
+        fn evaluate(&mut self) -> f64 {
+            self.losses[self.step]
+        }
+        fn advance(&mut self) {
+            self.step += 1;
+        }
+        fn matrix(&mut self) -> &DMatrix<f64> {
+            &self.w
+        }
+        fn finish(self) -> Endpoint {
+            Endpoint {
+                matrix: self.w.clone(),
+                factors: vec![self.w],
+                certificate: None,
+            }
+        }
+    }
+
+    fn run(losses: &[f64]) -> RunRecord {
+        let method = Scripted {
+            losses: losses.to_vec(),
+            step: 0,
+            w: DMatrix::zeros(1, 1),
+        };
+        let stopping = Stopping {
+            max_steps: losses.len() - 1,
+            target_loss: Some(1e-9),
+        };
+        drive(method, stopping, None, &Watch::default())
+    }
+
+    #[test]
+    fn divergence_is_a_loss_beyond_blow_up_times_the_start() {
+        assert_eq!(BLOW_UP, 1e8);
+        // From ℓ(0) = 2 the ceiling is 2e8: reaching it is not divergence, passing it is.
+        assert_eq!(run(&[2.0, 2e8, 1.0]).stop, Stop::Budget);
+        let past = run(&[2.0, 2e8 * (1.0 + 1e-15), 1.0]);
+        assert_eq!((past.stop, past.steps), (Stop::Diverged, 1));
+        // Below a start of 1 the ceiling is 1e8 itself.
+        assert_eq!(run(&[1e-3, 1e8, 1.0]).stop, Stop::Budget);
+        assert_eq!(run(&[1e-3, 1.0000001e8, 1.0]).stop, Stop::Diverged);
+        for bad in [f64::NAN, f64::INFINITY] {
+            assert_eq!(run(&[1.0, bad, 1.0]).stop, Stop::Diverged);
+        }
+        // Divergence is checked before the target: a NaN never counts as reached.
+        assert_eq!(run(&[1.0, 1e-12]).stop, Stop::Target);
+    }
+}

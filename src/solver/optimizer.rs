@@ -303,3 +303,59 @@ fn sum_of_squares(x: &[f64]) -> f64 {
         ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
     tail.iter().fold(total, |sum, x| sum + x * x)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> OptimizerSpec {
+        serde_yaml::with::singleton_map::deserialize(serde_yaml::Deserializer::from_str(yaml))
+            .unwrap()
+    }
+
+    /// Two steps of `normalised_gd { lr: 0.1 }` by hand, with the documented defaults decay 0.99
+    /// and eps 1e-4: v₁ = 0.01·25, v̂₁ = v₁/(1 − 0.99); v₂ = 0.99·v₁ + 0.01·1, v̂₂ = v₂/(1 − 0.99²).
+    #[test]
+    fn normalised_gd_steps_by_hand() {
+        let mut rule = spec("normalised_gd: { lr: 0.1 }")
+            .integrator()
+            .step_rule()
+            .unwrap();
+        let mut w = vec![DMatrix::from_element(1, 2, 1.0)];
+        rule.apply(&mut w, &[DMatrix::from_row_slice(1, 2, &[3.0, 4.0])]);
+        let first = 0.1 / ((0.01 * 25.0 / 0.01f64).sqrt() + 1e-4);
+        let expected = [1.0 - 3.0 * first, 1.0 - 4.0 * first];
+        approx::assert_relative_eq!(w[0].as_slice(), &expected[..], max_relative = 1e-14);
+        rule.apply(&mut w, &[DMatrix::from_row_slice(1, 2, &[0.0, 1.0])]);
+        let v2 = 0.99 * (0.01 * 25.0) + 0.01 * 1.0;
+        let second = 0.1 / ((v2 / (1.0 - 0.99f64 * 0.99)).sqrt() + 1e-4);
+        let expected = [expected[0], expected[1] - second];
+        approx::assert_relative_eq!(w[0].as_slice(), &expected[..], max_relative = 1e-14);
+        approx::assert_relative_eq!(rule.elapsed(), first + second, max_relative = 1e-14);
+    }
+
+    /// Adam's defaults β₁ = 0.9, β₂ = 0.999, eps = 1e-8 by their effect on a second step.
+    #[test]
+    fn adam_steps_by_hand() {
+        let mut rule = spec("adam: { lr: 0.1 }").integrator().step_rule().unwrap();
+        let mut w = vec![DMatrix::from_element(1, 1, 0.0)];
+        for g in [2.0, -1.0] {
+            rule.apply(&mut w, &[DMatrix::from_element(1, 1, g)]);
+        }
+        let (m1, v1) = (0.1 * 2.0, 0.001 * 4.0);
+        let (m2, v2) = (0.9 * m1 + 0.1 * -1.0, 0.999 * v1 + 0.001 * 1.0);
+        let step = |m: f64, v: f64, t: i32| {
+            0.1 * (m / (1.0 - 0.9f64.powi(t))) / ((v / (1.0 - 0.999f64.powi(t))).sqrt() + 1e-8)
+        };
+        let expected = -step(m1, v1, 1) - step(m2, v2, 2);
+        approx::assert_relative_eq!(w[0][(0, 0)], expected, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn the_flow_defaults_to_tight_tolerances() {
+        let OptimizerSpec::GradientFlow(flow) = spec("gradient_flow: {}") else {
+            panic!("a flow")
+        };
+        assert_eq!((flow.rtol, flow.atol, flow.horizon), (1e-8, 1e-10, None));
+    }
+}

@@ -40,7 +40,8 @@ impl Expr {
                     Compare::Gt => a > b,
                     Compare::Ge => a >= b,
                     Compare::Eq => a == b,
-                    Compare::Ne => a != b,
+                    // NaN compares false, `!=` included: a diverged run never passes.
+                    Compare::Ne => !a.is_nan() && !b.is_nan() && a != b,
                 }
             }
             Node::And(a, b) => a.truth(resolve) && b.truth(resolve),
@@ -166,6 +167,31 @@ mod tests {
         assert_eq!(check("depth3.when(converged).sigma(2) < 1").column, 13);
         assert_eq!(check("depth3.at_step(1.5).sigma(1) < 1").column, 8);
         assert_eq!(check("sigma(1) < 1").column, 1);
+    }
+
+    #[test]
+    fn comparisons_are_exact_at_their_boundaries() {
+        let x = "depth3.test_mse";
+        let at =
+            |value: f64, op: &str, bound: &str| holds(&format!("{x} {op} {bound}"), &[(x, value)]);
+        for (op, equal, below, above) in [
+            ("<", false, true, false),
+            ("<=", true, true, false),
+            (">", false, false, true),
+            (">=", true, false, true),
+            ("==", true, false, false),
+            ("!=", false, true, true),
+        ] {
+            assert_eq!(at(1e-3, op, "1e-3"), equal, "1e-3 {op} 1e-3");
+            assert_eq!(at(0.999e-3, op, "1e-3"), below, "below {op}");
+            assert_eq!(at(1.001e-3, op, "1e-3"), above, "above {op}");
+            // NaN compares false whatever the operator; infinities compare as numbers.
+            assert!(!at(f64::NAN, op, "1e-3"), "NaN {op}");
+            assert_eq!(at(f64::INFINITY, op, "1e308"), above, "∞ {op}");
+            assert_eq!(at(f64::NEG_INFINITY, op, "-1e308"), below, "−∞ {op}");
+        }
+        assert!(holds(&format!("not {x} < 1"), &[(x, f64::NAN)]));
+        assert!(!holds(&format!("{x} < 1 or {x} >= 1"), &[(x, f64::NAN)]));
     }
 
     #[test]
