@@ -343,7 +343,7 @@ mod tests {
             rule.apply(&mut w, &[DMatrix::from_element(1, 1, g)]);
         }
         let (m1, v1) = (0.1 * 2.0, 0.001 * 4.0);
-        let (m2, v2) = (0.9 * m1 + 0.1 * -1.0, 0.999 * v1 + 0.001 * 1.0);
+        let (m2, v2) = (0.9 * m1 - 0.1, 0.999 * v1 + 0.001);
         let step = |m: f64, v: f64, t: i32| {
             0.1 * (m / (1.0 - 0.9f64.powi(t))) / ((v / (1.0 - 0.999f64.powi(t))).sqrt() + 1e-8)
         };
