@@ -194,6 +194,32 @@ mod tests {
         assert!(!holds(&format!("{x} < 1 or {x} >= 1"), &[(x, f64::NAN)]));
     }
 
+    /// Nesting and length are bounded before anything recurses over them: these would overflow
+    /// a thread's stack in the checker or evaluator if accepted.
+    #[test]
+    fn deep_or_long_assertions_are_refused_with_a_location() {
+        use super::super::parse::{MAX_DEPTH, MAX_LENGTH};
+        let refused = |text: String| Expr::parse(&text).unwrap_err();
+        let parens = refused(format!("{}1{} < 2", "(".repeat(100), ")".repeat(100)));
+        assert_eq!(parens.column, MAX_DEPTH + 1);
+        assert!(parens.expected.contains("nested"), "{}", parens.expected);
+        refused(format!("{}1 < 2", "not ".repeat(20_000)));
+        refused(format!("{}1{} < 2", "abs(".repeat(200), ")".repeat(200)));
+        refused(format!("{}1{} < 2", "- ".repeat(1000), ""));
+        let long = refused(format!("1{} < 2", " + 1".repeat(50_000)));
+        assert_eq!(long.column, 1);
+        assert!(long.expected.contains(&MAX_LENGTH.to_string()));
+        // Just inside both limits: parsed, checked and evaluated.
+        let deep = format!(
+            "{}1{} < 2",
+            "(".repeat(MAX_DEPTH - 2),
+            ")".repeat(MAX_DEPTH - 2)
+        );
+        assert!(holds(&deep, &[]));
+        let chain = format!("1{} > 2", " + 1".repeat((MAX_LENGTH - 10) / 4));
+        assert!(holds(&chain, &[]));
+    }
+
     #[test]
     fn nan_fails_and_is_the_worst_margin() {
         let expr = Expr::parse("depth3.test_mse < 1").unwrap();

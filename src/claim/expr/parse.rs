@@ -8,9 +8,24 @@ use super::ast::{
 use super::lex::{Token, TokenKind, lex};
 use crate::claim::registry::{self, Arity, MomentKind};
 
+/// The longest assertion accepted, in characters: it bounds the depth of the syntax tree (a
+/// chain `a + b + …` nests one level per term), so that checking and evaluating it, which
+/// recurse, stay far inside a thread's stack.
+pub const MAX_LENGTH: usize = 4000;
+
+/// The deepest nesting of parentheses, prefix operators (`-`, `not`), calls and conditions.
+pub const MAX_DEPTH: usize = 64;
+
 impl Expr {
-    /// Parses an assertion.
+    /// Parses an assertion of at most `MAX_LENGTH` characters nested at most `MAX_DEPTH` deep.
     pub fn parse(text: &str) -> Result<Expr, ExprError> {
+        let length = text.chars().count();
+        if length > MAX_LENGTH {
+            return Err(ExprError::at(
+                0,
+                format!("an assertion of at most {MAX_LENGTH} characters; this one has {length}"),
+            ));
+        }
         let tokens = lex(text)?;
         let chars: Vec<char> = text.chars().collect();
         let mut parser = Parser {
@@ -19,6 +34,7 @@ impl Expr {
             end: chars.len(),
             chars,
             conditions: 0,
+            depth: 0,
         };
         let expr = parser.or()?;
         match parser.peek() {
@@ -50,6 +66,8 @@ struct Parser {
     /// How many `when(…)` conditions enclose the current position: inside one, a bare metric
     /// name is the run's own metric at the step checked.
     conditions: usize,
+    /// How deeply the current position is nested (`MAX_DEPTH`).
+    depth: usize,
 }
 
 impl Parser {
@@ -91,8 +109,23 @@ impl Parser {
         })
     }
 
+    /// A whole (sub-)expression: the top, a parenthesis, an argument, a condition.
     fn or(&mut self) -> Result<Expr, ExprError> {
-        self.chain(&[("or", Node::Or)], Self::and)
+        self.nested(|p| p.chain(&[("or", Node::Or)], Self::and))
+    }
+
+    /// Runs `inner` one level deeper, refusing to pass `MAX_DEPTH`.
+    fn nested(&mut self, inner: Level) -> Result<Expr, ExprError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(ExprError::at(
+                self.offset(),
+                format!("at most {MAX_DEPTH} nested parentheses, prefixes, calls or conditions"),
+            ));
+        }
+        self.depth += 1;
+        let expr = inner(self);
+        self.depth -= 1;
+        expr
     }
 
     fn and(&mut self) -> Result<Expr, ExprError> {
@@ -182,7 +215,7 @@ impl Parser {
     ) -> Result<Expr, ExprError> {
         let offset = self.offset();
         if self.eat(op) {
-            let inner = itself(self)?;
+            let inner = self.nested(itself)?;
             return Ok(Expr {
                 offset,
                 node: make(Box::new(inner)),
@@ -257,9 +290,9 @@ impl Parser {
     ) -> Result<Expr, ExprError> {
         let name = function.name;
         self.expect_symbol("(")?;
-        let mut arguments = vec![self.sum()?];
+        let mut arguments = vec![self.nested(Self::sum)?];
         while self.eat_symbol(",") {
-            arguments.push(self.sum()?);
+            arguments.push(self.nested(Self::sum)?);
         }
         self.expect_symbol(")")?;
         match function.arity {
