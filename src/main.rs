@@ -69,10 +69,9 @@ fn parse_seeds(text: &str) -> Result<Seeds, String> {
         .trim()
         .parse()
         .map_err(|_| format!("COUNT must be a whole number, found `{count}`"))?;
-    if count == 0 {
-        return Err("COUNT must be at least 1".into());
-    }
-    Ok(Seeds { from, count })
+    let seeds = Seeds { from, count };
+    seeds.check()?;
+    Ok(seeds)
 }
 
 fn main() -> ExitCode {
@@ -106,7 +105,20 @@ fn check(
         eprintln!("implreg: cannot start the worker threads: {e}");
         return ExitCode::from(2);
     }
-    let claims = match load(paths) {
+    let claims = match load(paths).and_then(|claims| match seeds {
+        Some(seeds) => {
+            let refused: Vec<_> = claims
+                .iter()
+                .filter_map(|c| c.check_seeds(seeds).err())
+                .collect();
+            if refused.is_empty() {
+                Ok(claims)
+            } else {
+                Err(refused)
+            }
+        }
+        None => Ok(claims),
+    }) {
         Ok(claims) => claims,
         Err(errors) => {
             for error in errors {
@@ -189,6 +201,22 @@ fn load(paths: &[PathBuf]) -> Result<Vec<ClaimSpec>, Vec<claim::SpecError>> {
         match ClaimSpec::load(file) {
             Ok(claim) => claims.push(claim),
             Err(error) => errors.push(error),
+        }
+    }
+    let mut first: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+    for claim in &claims {
+        if let Some(other) = first.insert(&claim.id, &claim.file) {
+            errors.push(claim::SpecError::Invalid {
+                file: claim.file.clone(),
+                line: claim.id_at.0,
+                column: claim.id_at.1,
+                field: "id".into(),
+                expected: format!(
+                    "an id no other claim has; `{}` is also the id of {}",
+                    claim.id,
+                    other.display()
+                ),
+            });
         }
     }
     if errors.is_empty() {

@@ -158,3 +158,46 @@ fn export_gives_the_instance_a_run_starts_from() {
         "{message}"
     );
 }
+
+/// A `--seeds` that would change what an assertion means, or that overflows, is refused before
+/// anything runs; two files with one id are refused too.
+#[test]
+fn overrides_and_duplicates_that_change_a_verdict_are_refused() {
+    let dir = std::env::temp_dir().join(format!("implreg-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    let at_least = dir.join("at-least.yaml");
+    std::fs::write(
+        &at_least,
+        text.replace("over_seeds: all", "over_seeds: { at_least: 2 }"),
+    )
+    .unwrap();
+    let path = at_least.to_str().unwrap();
+    let refused = implreg(&["check", path, "--seeds", "0:5"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("at-least.yaml:14:17: expect[0].over_seeds"),
+        "{message}"
+    );
+    assert!(stdout(&refused).is_empty(), "nothing runs");
+    // The same count on other seeds keeps the meaning.
+    assert_eq!(
+        implreg(&["check", path, "--seeds", "7:2"]).status.code(),
+        Some(0)
+    );
+    for seeds in ["18446744073709551615:2", "0:18446744073709551615", "0:0"] {
+        let output = implreg(&["check", path, "--seeds", seeds]);
+        assert_eq!(output.status.code(), Some(2), "--seeds {seeds}");
+    }
+    let copy = dir.join("copy.yaml");
+    std::fs::write(&copy, &text).unwrap();
+    let twice = implreg(&["check", "tests/fixtures/holds.yaml", copy.to_str().unwrap()]);
+    assert_eq!(twice.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&twice.stderr);
+    assert!(
+        message.contains("copy.yaml:1:5: id") && message.contains("tiny-holds"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

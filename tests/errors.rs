@@ -85,3 +85,11 @@ fn unreadable_files_are_named() {
             .starts_with("tests/bad-specs/does-not-exist.yaml: cannot read")
     );
 }
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_claim() {
+    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    let plain = ClaimSpec::parse(&text, Path::new("plain.yaml")).unwrap();
+    let marked = ClaimSpec::parse(&format!("\u{feff}{text}"), Path::new("plain.yaml")).unwrap();
+    assert_eq!(plain, marked);
+}

@@ -104,18 +104,22 @@ proptest! {
         prop_assert!(drift <= 1e-7 * size, "balancedness {drift} for factors of size {size}");
     }
 
-    /// The redraw is deterministic and always lands on the requested sign.
+    /// The redraw is deterministic and always lands on the requested sign, at every scale that
+    /// validation lets through (det W(0) ≈ scale^n within 1e±DET_RANGE).
     #[test]
     fn the_determinant_sign_draw_is_deterministic_and_right(
         n in 1usize..6, depth in 1usize..=4, balanced: bool, positive: bool, seed in 0u64..1000,
+        decades in -1.0f64..=1.0,
     ) {
         let sign = if positive { DetSign::Positive } else { DetSign::Negative };
-        let init = if balanced { InitSpec::Balanced { scale: 0.1 } } else { InitSpec::Gaussian { scale: 0.1 } };
+        let scale = 10f64.powf(decades * deep::DET_RANGE / n as f64);
+        let init = if balanced { InitSpec::Balanced { scale } } else { InitSpec::Gaussian { scale } };
         let mut spec = match deep_run(depth, init, OptimizerSpec::Gd { lr: 0.1 }, Some(1)) {
             RunSpec::Deep(spec) => spec,
             RunSpec::NuclearNorm(_) => unreachable!(),
         };
         spec.det_sign = Some(sign);
+        prop_assert!(RunSpec::Deep(spec.clone()).validate(n, n).is_ok());
         let draw = || {
             let mut rng = random::named_stream(seed, &spec.stream_name(n, n));
             spec.initial_factors(n, n, &mut rng)

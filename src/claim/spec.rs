@@ -34,9 +34,31 @@ pub struct Seeds {
 }
 
 impl Seeds {
+    /// The most seeds one claim runs: each seed holds every run's record in memory until the
+    /// claim is decided.
+    pub const MAX: u64 = 100_000;
+
     /// Every seed, in order.
     pub fn list(&self) -> Vec<u64> {
         (self.from..self.from + self.count).collect()
+    }
+
+    /// Between 1 and `MAX` seeds, the last of them below 2⁶⁴; the error says what was expected.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=Self::MAX).contains(&self.count) {
+            return Err(format!(
+                "between 1 and {} seeds; found {}",
+                Self::MAX,
+                self.count
+            ));
+        }
+        if self.from.checked_add(self.count).is_none() {
+            return Err(format!(
+                "seeds that fit in 64 bits: from {} with {} seeds passes 2⁶⁴ − 1",
+                self.from, self.count
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -122,7 +144,8 @@ pub struct RawClaim {
     pub seeds: Seeds,
     /// The problem family and its settings.
     pub problem: ProblemSpec,
-    /// The runs by name.
+    /// The runs by name, each named once.
+    #[serde(deserialize_with = "unique_runs")]
     pub runs: BTreeMap<String, RunSpec>,
     /// The assertions.
     pub expect: Vec<RawAssertion>,
@@ -141,6 +164,8 @@ pub struct Assertion {
     pub over_seeds: Quantifier,
     /// Why the tolerance is what it is.
     pub why: String,
+    /// Where `over_seeds` is written (line, column), for errors about it after parsing.
+    pub over_seeds_at: (usize, usize),
 }
 
 /// A validated claim, ready to run.
@@ -150,6 +175,8 @@ pub struct ClaimSpec {
     pub file: PathBuf,
     /// The claim's unique name.
     pub id: String,
+    /// Where the id is written (line, column), for errors about it after parsing.
+    pub id_at: (usize, usize),
     /// One line saying what is claimed.
     pub title: String,
     /// Where the claim comes from.
@@ -194,6 +221,37 @@ pub enum SpecError {
 }
 
 impl ClaimSpec {
+    /// Checks that running the claim on `seeds` instead of its own keeps every assertion's
+    /// meaning: `at_least: K` counts seeds of the claim's own number, so another number is
+    /// refused at the quantifier (`all`, `any` and `fraction` scale).
+    pub fn check_seeds(&self, seeds: Seeds) -> Result<(), SpecError> {
+        seeds.check().map_err(|expected| SpecError::Invalid {
+            file: self.file.clone(),
+            line: 1,
+            column: 1,
+            field: "--seeds".into(),
+            expected,
+        })?;
+        for (k, assertion) in self.assertions.iter().enumerate() {
+            if let Quantifier::AtLeast(needed) = assertion.over_seeds
+                && seeds.count != self.seeds.count
+            {
+                let (line, column) = assertion.over_seeds_at;
+                return Err(SpecError::Invalid {
+                    file: self.file.clone(),
+                    line,
+                    column,
+                    field: format!("expect[{k}].over_seeds"),
+                    expected: format!(
+                        "the claim's own {} seeds for `at_least: {needed}` (--seeds asks for {}); use `fraction` to run other counts",
+                        self.seeds.count, seeds.count
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Reads and validates a claim file.
     pub fn load(file: &Path) -> Result<ClaimSpec, SpecError> {
         let text = std::fs::read_to_string(file).map_err(|e| SpecError::Unreadable {
@@ -205,6 +263,8 @@ impl ClaimSpec {
 
     /// Validates the text of a claim; `file` names it in errors.
     pub fn parse(text: &str, file: &Path) -> Result<ClaimSpec, SpecError> {
+        // A UTF-8 byte-order mark is not part of the claim.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // Enums are written as one-key maps (`completion: {…}`), not YAML tags (`!completion`).
         let raw: RawClaim = serde_yaml::with::singleton_map_recursive::deserialize(
             serde_yaml::Deserializer::from_str(text),
@@ -266,11 +326,16 @@ impl ClaimSpec {
                     expr,
                     over_seeds: a.over_seeds,
                     why: a.why.clone(),
+                    over_seeds_at: locate::locate(
+                        text,
+                        &locate::parse_path(&format!("expect[{k}].over_seeds")),
+                    ),
                 })
             })
             .collect::<Result<Vec<_>, SpecError>>()?;
         Ok(ClaimSpec {
             file: file.to_path_buf(),
+            id_at: locate::locate(text, &locate::parse_path("id")),
             id: raw.id,
             title: raw.title,
             source: raw.source,
@@ -281,6 +346,38 @@ impl ClaimSpec {
             verdict: raw.verdict,
         })
     }
+}
+
+/// The runs' map, refusing a name given twice (a plain map would keep the second silently).
+fn unique_runs<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, RunSpec>, D::Error> {
+    struct Runs;
+    impl<'de> serde::de::Visitor<'de> for Runs {
+        type Value = BTreeMap<String, RunSpec>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a mapping from run names to runs")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut runs = BTreeMap::new();
+            while let Some(name) = map.next_key::<String>()? {
+                if runs.contains_key(&name) {
+                    return Err(serde::de::Error::custom(format!(
+                        "each run named once; `{name}` is defined twice"
+                    )));
+                }
+                let run = map.next_value()?;
+                runs.insert(name, run);
+            }
+            Ok(runs)
+        }
+    }
+    deserializer.deserialize_map(Runs)
 }
 
 fn validate_header(raw: &RawClaim) -> Result<(), Invalid> {
@@ -298,9 +395,9 @@ fn validate_header(raw: &RawClaim) -> Result<(), Invalid> {
     if raw.seeds.count == 0 {
         return Err(Invalid::new("seeds.count", "at least 1 seed"));
     }
-    if raw.seeds.from.checked_add(raw.seeds.count).is_none() {
-        return Err(Invalid::new("seeds", "seeds that fit in 64 bits"));
-    }
+    raw.seeds
+        .check()
+        .map_err(|expected| Invalid::new("seeds", expected))?;
     if raw.runs.is_empty() {
         return Err(Invalid::new("runs", "at least one run"));
     }
@@ -389,6 +486,9 @@ fn readable(message: &str) -> String {
     }
     if let Some(field) = message.strip_prefix("missing field ") {
         return format!("the required field {field}");
+    }
+    if let Some(field) = message.strip_prefix("duplicate field ") {
+        return format!("each field once; {field} is given twice");
     }
     message.to_string()
 }

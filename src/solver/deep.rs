@@ -72,6 +72,10 @@ fn one() -> usize {
     1
 }
 
+/// How far from 1 (in decades) det W(0) ≈ scale^rows may be for `det_sign`: f64 holds about
+/// 1e±308, and the determinant of a random start is within a few decades of scale^rows.
+pub const DET_RANGE: f64 = 250.0;
+
 /// The budget when only a target loss is given.
 pub const DEFAULT_STEP_CAP: usize = 1_000_000;
 
@@ -124,6 +128,14 @@ impl DeepSpec {
                 "det_sign",
                 || "`positive` with an identity initialisation, whose determinant is sᴺ > 0".into(),
             )?;
+            // det W(0) has the size of scale^rows; beyond f64's range it rounds to 0 or ∞ and
+            // no draw has the sign asked for.
+            let magnitude = rows as f64 * self.init.scale().log10();
+            require(magnitude.abs() <= DET_RANGE, "det_sign", || {
+                format!(
+                    "a start whose determinant f64 can hold for `det_sign`: scale^rows ≈ 1e{magnitude:.0} is outside 1e±{DET_RANGE:.0}"
+                )
+            })?;
         }
         if let Some(steps) = self.steps {
             require(steps >= 1, "steps", || "at least 1 step".into())?;
@@ -174,7 +186,7 @@ impl DeepSpec {
         (0..1000)
             .map(|_| draw())
             .find(|factors| sign.holds_for(product(factors).determinant()))
-            .expect("a validated det_sign is met by a draw with probability ½")
+            .expect("a validated det_sign (`DET_RANGE`) is met by a draw with probability ½")
     }
 }
 

@@ -29,7 +29,8 @@ pub enum InitSpec {
 }
 
 impl InitSpec {
-    fn scale(&self) -> f64 {
+    /// s.
+    pub fn scale(&self) -> f64 {
         match *self {
             InitSpec::Gaussian { scale }
             | InitSpec::Balanced { scale }
