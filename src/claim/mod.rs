@@ -9,6 +9,7 @@ pub mod locate;
 pub mod measured;
 pub mod registry;
 pub mod report;
+pub mod source;
 pub mod spec;
 
 pub use evaluate::evaluate;

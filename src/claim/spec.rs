@@ -4,6 +4,7 @@
 use super::expr::{Expr, ExprError, Scope};
 use super::locate;
 use super::registry;
+use super::source;
 use crate::invalid::Invalid;
 use crate::problem::ProblemSpec;
 use crate::solver::{RunKind, RunSpec};
@@ -254,9 +255,9 @@ impl ClaimSpec {
 
     /// Reads and validates a claim file.
     pub fn load(file: &Path) -> Result<ClaimSpec, SpecError> {
-        let text = std::fs::read_to_string(file).map_err(|e| SpecError::Unreadable {
+        let text = source::read(file).map_err(|reason| SpecError::Unreadable {
             file: file.to_path_buf(),
-            reason: e.to_string(),
+            reason,
         })?;
         Self::parse(&text, file)
     }
@@ -265,6 +266,13 @@ impl ClaimSpec {
     pub fn parse(text: &str, file: &Path) -> Result<ClaimSpec, SpecError> {
         // A UTF-8 byte-order mark is not part of the claim.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        source::scan(text).map_err(|refusal| SpecError::Invalid {
+            file: file.to_path_buf(),
+            line: refusal.line,
+            column: refusal.column,
+            field: "(document)".into(),
+            expected: refusal.expected,
+        })?;
         // Enums are written as one-key maps (`completion: {…}`), not YAML tags (`!completion`).
         let raw: RawClaim = serde_yaml::with::singleton_map_recursive::deserialize(
             serde_yaml::Deserializer::from_str(text),
