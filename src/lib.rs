@@ -17,6 +17,7 @@ pub mod export;
 pub mod invalid;
 pub mod kernels;
 pub mod measure;
+pub mod printable;
 pub mod problem;
 pub mod random;
 pub mod solver;

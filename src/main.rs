@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use implreg::claim::{self, ClaimReport, ClaimSpec, Seeds};
+use implreg::printable::printable;
 use implreg::solver::RunSpec;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -171,8 +172,9 @@ fn export(file: &Path, run: &str, seed: u64) -> ExitCode {
             .map(|(name, _)| name.as_str())
             .collect();
         eprintln!(
-            "error: {}: `--run {run}`: expected one of the claim's deep runs: {}",
-            file.display(),
+            "error: {}: `--run {}`: expected one of the claim's deep runs: {}",
+            printable(&file.display().to_string()),
+            printable(run),
             deep.join(", ")
         );
         return ExitCode::from(2);

@@ -201,3 +201,39 @@ fn overrides_and_duplicates_that_change_a_verdict_are_refused() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Ids, titles and field names reach the terminal escaped: a newline cannot forge a report line,
+/// an escape sequence cannot clear the screen.
+#[test]
+fn user_text_is_escaped_in_reports_and_errors() {
+    let dir = std::env::temp_dir().join(format!("implreg-escape-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    let forged = dir.join("forged.yaml");
+    std::fs::write(
+        &forged,
+        text.replace("id: tiny-holds", "id: \"x\\nok   other: holds\\u001b[2J\""),
+    )
+    .unwrap();
+    let output = implreg(&["check", forged.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let shown = stdout(&output);
+    assert!(shown.contains("x\\nok   other: holds\\u{1b}[2J"), "{shown}");
+    assert!(
+        !shown.contains('\u{1b}') && shown.lines().filter(|l| l.starts_with("ok")).count() == 1
+    );
+    let bad = dir.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        text.replace("seeds:", "\"s\\u001b[2Jeeds\": 1\nseeds:"),
+    )
+    .unwrap();
+    let output = implreg(&["check", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("s\\u{1b}[2Jeeds") && !message.contains('\u{1b}'),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,6 +4,7 @@
 
 use super::measured::Measured;
 use super::spec::{Assertion, Source, Verdict};
+use crate::printable::printable;
 use crate::solver::{RunRecord, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -162,13 +163,13 @@ impl ClaimReport {
         let mark = if self.matches { "ok  " } else { "FAIL" };
         let mut text = format!(
             "{mark} {id}: {verdict} (expected {expected}) in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
-            id = self.id,
+            id = printable(&self.id),
             verdict = self.verdict,
             expected = self.expected,
             seconds = self.seconds,
-            title = self.title,
-            paper = self.source.paper,
-            location = self.source.location,
+            title = printable(&self.title),
+            paper = printable(&self.source.paper),
+            location = printable(&self.source.location),
         );
         for a in &self.assertions {
             let sign = if a.holds { '+' } else { '-' };
@@ -176,12 +177,12 @@ impl ClaimReport {
                 .worst
                 .values
                 .iter()
-                .map(|(k, v)| format!("{k} = {}", figure(*v)))
+                .map(|(k, v)| format!("{} = {}", printable(k), figure(*v)))
                 .collect();
             let _ = writeln!(
                 text,
                 "     {sign} {that}: {passed}/{seeds} seeds, needs {quantifier} ({needed}); worst seed {seed}: {values}",
-                that = a.that,
+                that = printable(&a.that),
                 passed = a.passed,
                 seeds = a.seeds,
                 quantifier = a.over_seeds,

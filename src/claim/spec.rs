@@ -6,6 +6,7 @@ use super::locate;
 use super::registry;
 use super::source;
 use crate::invalid::Invalid;
+use crate::printable::printable;
 use crate::problem::ProblemSpec;
 use crate::solver::{RunKind, RunSpec};
 use serde::{Deserialize, Serialize};
@@ -198,7 +199,7 @@ pub struct ClaimSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
     /// The file cannot be read (`file`, and why: `reason`).
-    #[error("{file}: cannot read: {reason}")]
+    #[error("{}: cannot read: {}", printable(&file.display().to_string()), printable(reason))]
     Unreadable {
         /// The file.
         file: PathBuf,
@@ -206,7 +207,12 @@ pub enum SpecError {
         reason: String,
     },
     /// A located mistake in the file.
-    #[error("{file}:{line}:{column}: {field}: expected {expected}")]
+    #[error(
+        "{}:{line}:{column}: {}: expected {}",
+        printable(&file.display().to_string()),
+        printable(field),
+        printable(expected)
+    )]
     Invalid {
         /// The file.
         file: PathBuf,
