@@ -2,6 +2,7 @@
 //! claim's verdict matches its expectation, 1 when one does not, 2 on bad input.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use implreg::claim::budget::Limits;
 use implreg::claim::{self, ClaimReport, ClaimSpec, Seeds};
 use implreg::printable::printable;
 use implreg::solver::RunSpec;
@@ -35,6 +36,14 @@ enum Command {
         /// Worker threads (results do not depend on it); by default one per core.
         #[arg(long)]
         threads: Option<usize>,
+        /// The most memory a claim may need, estimated before it runs: bytes, or with a unit
+        /// (`8GiB`, `512MiB`); by default 4 GiB.
+        #[arg(long, value_parser = parse_bytes)]
+        max_memory: Option<f64>,
+        /// The most floating-point operations a claim's step budgets may take, e.g. `1e15`; by
+        /// default 1e14 (about an hour on two cores).
+        #[arg(long, value_parser = parse_work)]
+        max_work: Option<f64>,
     },
     /// Print the assertion language's vocabulary (metrics, pairwise quantities, moments,
     /// functions) as the Markdown tables the README carries.
@@ -75,6 +84,44 @@ fn parse_seeds(text: &str) -> Result<Seeds, String> {
     Ok(seeds)
 }
 
+/// Bytes, plain or with a binary unit: `4294967296`, `4GiB`, `512MiB`, `8G`.
+fn parse_bytes(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.trim().parse().map_err(|_| {
+        format!("a number of bytes with an optional unit (KiB, MiB, GiB, TiB), found `{text}`")
+    })?;
+    let scale = match unit.trim().trim_end_matches("iB").trim_end_matches('B') {
+        "" => 1.0,
+        "K" | "k" => 1024.0,
+        "M" => 1024f64.powi(2),
+        "G" => 1024f64.powi(3),
+        "T" => 1024f64.powi(4),
+        other => return Err(format!("a unit KiB, MiB, GiB or TiB, found `{other}`")),
+    };
+    positive(number * scale)
+}
+
+/// A positive number of operations, e.g. `1e15`.
+fn parse_work(text: &str) -> Result<f64, String> {
+    let number: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("a number of operations such as 1e15, found `{text}`"))?;
+    positive(number)
+}
+
+fn positive(x: f64) -> Result<f64, String> {
+    if x > 0.0 && x.is_finite() {
+        Ok(x)
+    } else {
+        Err(format!("a positive, finite limit, found {x}"))
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Check {
@@ -82,7 +129,16 @@ fn main() -> ExitCode {
             format,
             seeds,
             threads,
-        } => check(&paths, format, seeds, threads),
+            max_memory,
+            max_work,
+        } => {
+            let defaults = Limits::default();
+            let limits = Limits {
+                memory: max_memory.unwrap_or(defaults.memory),
+                work: max_work.unwrap_or(defaults.work),
+            };
+            check(&paths, format, seeds, threads, limits)
+        }
         Command::Export { claim, run, seed } => export(&claim, &run, seed),
         Command::Vocabulary => {
             print!("{}", claim::registry::markdown());
@@ -96,6 +152,7 @@ fn check(
     format: Format,
     seeds: Option<Seeds>,
     threads: Option<usize>,
+    limits: Limits,
 ) -> ExitCode {
     let pool = threads.map(|n| {
         rayon::ThreadPoolBuilder::new()
@@ -106,7 +163,7 @@ fn check(
         eprintln!("implreg: cannot start the worker threads: {e}");
         return ExitCode::from(2);
     }
-    let claims = match load(paths).and_then(|claims| match seeds {
+    let claims = match load(paths, limits).and_then(|claims| match seeds {
         Some(seeds) => {
             let refused: Vec<_> = claims
                 .iter()
@@ -189,7 +246,7 @@ fn export(file: &Path, run: &str, seed: u64) -> ExitCode {
 }
 
 /// Every claim under `paths`, or every error found in them.
-fn load(paths: &[PathBuf]) -> Result<Vec<ClaimSpec>, Vec<claim::SpecError>> {
+fn load(paths: &[PathBuf], limits: Limits) -> Result<Vec<ClaimSpec>, Vec<claim::SpecError>> {
     let files = claim::claim_files(paths).map_err(|e| vec![e])?;
     if files.is_empty() {
         return Err(vec![claim::SpecError::Unreadable {
@@ -200,7 +257,7 @@ fn load(paths: &[PathBuf]) -> Result<Vec<ClaimSpec>, Vec<claim::SpecError>> {
     let mut claims = Vec::new();
     let mut errors = Vec::new();
     for file in &files {
-        match ClaimSpec::load(file) {
+        match ClaimSpec::load_within(file, limits) {
             Ok(claim) => claims.push(claim),
             Err(error) => errors.push(error),
         }

@@ -93,3 +93,43 @@ fn a_byte_order_mark_is_not_part_of_the_claim() {
     let marked = ClaimSpec::parse(&format!("\u{feff}{text}"), Path::new("plain.yaml")).unwrap();
     assert_eq!(plain, marked);
 }
+
+/// Limits are estimates from the settings, checked before anything runs; raising one admits a
+/// claim it refused, and the estimate scales with what it counts.
+#[test]
+fn limits_refuse_by_estimate_and_can_be_raised() {
+    use implreg::claim::budget::Limits;
+    let text = std::fs::read_to_string("tests/bad-specs/work-beyond-the-limit.yaml").unwrap();
+    let file = Path::new("work.yaml");
+    assert!(ClaimSpec::parse(&text, file).is_err());
+    let raised = Limits {
+        work: 1e20,
+        ..Limits::default()
+    };
+    assert!(ClaimSpec::parse_within(&text, file, raised).is_ok());
+    // Just below and above the default work limit: 1e14 operations.
+    let steps = |n: u64| text.replace("steps: 1000000000000", &format!("steps: {n}"));
+    let fits = |n: u64| ClaimSpec::parse(&steps(n), file).is_ok();
+    let mut low = 1u64;
+    let mut high = 1_000_000_000_000u64;
+    while high - low > 1 {
+        let middle = low + (high - low) / 2;
+        if fits(middle) {
+            low = middle
+        } else {
+            high = middle
+        }
+    }
+    assert!(fits(low) && !fits(low + 1));
+    // A 6×5 depth-3 step costs a few thousand operations: the boundary is near 1e14 / that.
+    assert!((1e9..1e12).contains(&(low as f64)), "{low}");
+    let tight = Limits {
+        memory: 1024.0,
+        ..Limits::default()
+    };
+    let valid = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    let error = ClaimSpec::parse_within(&valid, file, tight)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("--max-memory"), "{error}");
+}

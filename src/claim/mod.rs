@@ -3,6 +3,7 @@
 //! seeds (`evaluate`) and what it reports (`report`). Nothing below this module knows that a
 //! claim exists.
 
+pub mod budget;
 pub mod evaluate;
 pub mod expr;
 pub mod locate;

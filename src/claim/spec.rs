@@ -1,6 +1,7 @@
 //! A claim file: its schema, and the validation that turns every impossible or misspelt setting
 //! into an error naming the file, line, column, field and what was expected, before anything runs.
 
+use super::budget::{self, Limits};
 use super::expr::{Expr, ExprError, Scope};
 use super::locate;
 use super::registry;
@@ -259,17 +260,27 @@ impl ClaimSpec {
         Ok(())
     }
 
-    /// Reads and validates a claim file.
+    /// Reads and validates a claim file within the default limits.
     pub fn load(file: &Path) -> Result<ClaimSpec, SpecError> {
+        Self::load_within(file, Limits::default())
+    }
+
+    /// Reads and validates a claim file whose estimated cost fits `limits`.
+    pub fn load_within(file: &Path, limits: Limits) -> Result<ClaimSpec, SpecError> {
         let text = source::read(file).map_err(|reason| SpecError::Unreadable {
             file: file.to_path_buf(),
             reason,
         })?;
-        Self::parse(&text, file)
+        Self::parse_within(&text, file, limits)
     }
 
-    /// Validates the text of a claim; `file` names it in errors.
+    /// Validates the text of a claim within the default limits; `file` names it in errors.
     pub fn parse(text: &str, file: &Path) -> Result<ClaimSpec, SpecError> {
+        Self::parse_within(text, file, Limits::default())
+    }
+
+    /// Validates the text of a claim whose estimated cost fits `limits`.
+    pub fn parse_within(text: &str, file: &Path, limits: Limits) -> Result<ClaimSpec, SpecError> {
         // A UTF-8 byte-order mark is not part of the claim.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         source::scan(text).map_err(|refusal| SpecError::Invalid {
@@ -314,6 +325,9 @@ impl ClaimSpec {
             run.validate(rows, cols)
                 .map_err(|e| from_invalid(e.within(&field)))?;
         }
+        let named: Vec<(&str, &RunSpec)> = raw.runs.iter().map(|(n, r)| (n.as_str(), r)).collect();
+        budget::check(&raw.problem, &named, raw.seeds.count, limits)
+            .map_err(|(resource, cost)| invalid(&cost.field, cost.expected(resource, limits)))?;
         let runs: Vec<(&str, RunKind)> = raw
             .runs
             .iter()

@@ -32,7 +32,7 @@ impl Family for CompletionSpec {
 
     fn validate(&self) -> Result<(), Invalid> {
         validate_shape_and_rank(self.rows, self.cols, self.rank)?;
-        let entries = self.rows * self.cols;
+        let entries = self.rows * self.cols; // checked by validate_shape_and_rank
         require((1..=entries).contains(&self.observed), "observed", || {
             format!("between 1 and rows·cols = {entries} observed entries")
         })
@@ -65,6 +65,9 @@ pub(super) fn validate_shape_and_rank(
 ) -> Result<(), Invalid> {
     require(rows >= 1, "rows", || "at least 1 row".into())?;
     require(cols >= 1, "cols", || "at least 1 column".into())?;
+    require(rows.checked_mul(cols).is_some(), "cols", || {
+        format!("rows·cols below 2⁶⁴; {rows}·{cols} is not")
+    })?;
     let most = rows.min(cols);
     require((1..=most).contains(&rank), "rank", || {
         format!("a rank between 1 and min(rows, cols) = {most}")

@@ -64,6 +64,9 @@ impl Family for ExplicitSpec {
     fn validate(&self) -> Result<(), Invalid> {
         require(self.rows >= 1, "rows", || "at least 1 row".into())?;
         require(self.cols >= 1, "cols", || "at least 1 column".into())?;
+        require(self.rows.checked_mul(self.cols).is_some(), "cols", || {
+            format!("rows·cols below 2⁶⁴; {}·{} is not", self.rows, self.cols)
+        })?;
         match (&self.entries, &self.measurements) {
             (Some(entries), None) => self.validate_entries(entries),
             (None, Some(measurements)) => {
