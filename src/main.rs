@@ -1,13 +1,17 @@
 //! The `implreg` command: parse arguments, call the library, print. Exit codes: 0 when every
-//! claim's verdict matches its expectation, 1 when one does not, 2 on bad input.
+//! claim's verdict matches its expectation, 1 when one does not (or a run hit
+//! `--max-run-seconds`), 2 on bad input, 130 when Ctrl-C stopped it (the claims decided by then
+//! are reported).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use implreg::claim::budget::Limits;
 use implreg::claim::{self, ClaimReport, ClaimSpec, Seeds};
 use implreg::printable::printable;
 use implreg::solver::RunSpec;
+use implreg::solver::driver::INTERRUPTED;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +48,10 @@ enum Command {
         /// default 1e14 (about an hour on two cores).
         #[arg(long, value_parser = parse_work)]
         max_work: Option<f64>,
+        /// Wall-clock seconds any one run may take; a run past it stops and its claim is
+        /// reported interrupted, with no verdict. None by default.
+        #[arg(long, value_parser = parse_seconds)]
+        max_run_seconds: Option<f64>,
     },
     /// Print the assertion language's vocabulary (metrics, pairwise quantities, moments,
     /// functions) as the Markdown tables the README carries.
@@ -114,6 +122,15 @@ fn parse_work(text: &str) -> Result<f64, String> {
     positive(number)
 }
 
+/// A positive number of seconds.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    let number: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("a number of seconds, found `{text}`"))?;
+    positive(number)
+}
+
 fn positive(x: f64) -> Result<f64, String> {
     if x > 0.0 && x.is_finite() {
         Ok(x)
@@ -131,13 +148,14 @@ fn main() -> ExitCode {
             threads,
             max_memory,
             max_work,
+            max_run_seconds,
         } => {
             let defaults = Limits::default();
             let limits = Limits {
                 memory: max_memory.unwrap_or(defaults.memory),
                 work: max_work.unwrap_or(defaults.work),
             };
-            check(&paths, format, seeds, threads, limits)
+            check(&paths, format, seeds, threads, limits, max_run_seconds)
         }
         Command::Export { claim, run, seed } => export(&claim, &run, seed),
         Command::Vocabulary => {
@@ -153,6 +171,7 @@ fn check(
     seeds: Option<Seeds>,
     threads: Option<usize>,
     limits: Limits,
+    run_seconds: Option<f64>,
 ) -> ExitCode {
     let pool = threads.map(|n| {
         rayon::ThreadPoolBuilder::new()
@@ -185,13 +204,33 @@ fn check(
             return ExitCode::from(2);
         }
     };
+    // Ctrl-C stops the runs under way; the claims decided so far are still reported.
+    if let Err(e) = ctrlc::set_handler(implreg::solver::driver::interrupt) {
+        eprintln!("implreg: Ctrl-C will end the process at once: {e}");
+    }
     let mut reports: Vec<ClaimReport> = Vec::new();
     for claim in &claims {
-        let report = claim::evaluate(claim, seeds);
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            break;
+        }
+        let report = claim::evaluate::evaluate_within(claim, seeds, run_seconds);
         if let Format::Text = format {
             print!("{}", report.to_text());
         }
         reports.push(report);
+    }
+    let interrupted = INTERRUPTED.load(Ordering::Relaxed);
+    if interrupted {
+        let not_run: Vec<String> = claims[reports.len()..]
+            .iter()
+            .map(|c| printable(&c.id).into_owned())
+            .collect();
+        eprintln!(
+            "implreg: interrupted; {} claims reported, {} not run: {}",
+            reports.len(),
+            not_run.len(),
+            not_run.join(", ")
+        );
     }
     let mismatched = reports.iter().filter(|r| !r.matches).count();
     match format {
@@ -206,7 +245,10 @@ fn check(
             serde_json::to_string_pretty(&reports).expect("reports serialise")
         ),
     }
-    if mismatched == 0 {
+    if interrupted {
+        // The shell's convention for a process ended by SIGINT.
+        ExitCode::from(130)
+    } else if mismatched == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

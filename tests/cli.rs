@@ -237,3 +237,66 @@ fn user_text_is_escaped_in_reports_and_errors() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A claim far longer than its time budget (or stopped by Ctrl-C) is reported interrupted, with
+/// no verdict; the claims decided before Ctrl-C are still reported, text and JSON alike.
+#[test]
+fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
+    let dir = std::env::temp_dir().join(format!("implreg-interrupt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    std::fs::write(dir.join("a-quick.yaml"), &text).unwrap();
+    // Far within the work limit, far beyond a second: 2×2 depth-1 steps, 10⁸ of them, no target.
+    let long = text
+        .replace("id: tiny-holds", "id: tiny-long")
+        .replace("target_loss: 1.0e-8, steps: 1000", "steps: 100000000");
+    std::fs::write(dir.join("b-long.yaml"), &long).unwrap();
+    let folder = dir.to_str().unwrap();
+    let budget = implreg(&[
+        "check",
+        folder,
+        "--max-run-seconds",
+        "0.3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(budget.status.code(), Some(1), "{}", stdout(&budget));
+    let reports: serde_json::Value = serde_json::from_str(&stdout(&budget)).unwrap();
+    assert_eq!(reports[0]["matches"], true);
+    assert_eq!(
+        (&reports[1]["interrupted"], &reports[1]["matches"]),
+        (&serde_json::json!(true), &serde_json::json!(false))
+    );
+    assert_eq!(reports[1]["runs"][0]["stop"], "interrupted");
+
+    for format in ["text", "json"] {
+        let child = Command::new(env!("CARGO_BIN_EXE_implreg"))
+            .args(["check", folder, "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let signal = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(signal.success());
+        let started = std::time::Instant::now();
+        let output = child.wait_with_output().unwrap();
+        assert!(started.elapsed().as_secs() < 10, "Ctrl-C took effect late");
+        assert_eq!(output.status.code(), Some(130), "{format}");
+        let shown = stdout(&output);
+        match format {
+            "text" => assert!(
+                shown.contains("ok   tiny-holds") && shown.contains("INT  tiny-long"),
+                "{shown}"
+            ),
+            _ => {
+                let reports: serde_json::Value = serde_json::from_str(&shown).unwrap();
+                assert_eq!(reports[0]["id"], "tiny-holds");
+                assert_eq!(reports[1]["interrupted"], true);
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -8,7 +8,7 @@ use super::registry::Needs;
 use super::report::{AssertionReport, ClaimReport, RunReport, SeedResult};
 use super::spec::{ClaimSpec, Seeds, Verdict};
 use crate::problem::{Problem, Reduction};
-use crate::solver::{self, Condition, RunRecord, Watch, When};
+use crate::solver::{self, Condition, RunRecord, Stop, Watch, When};
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -27,12 +27,22 @@ struct SeedOutcome {
 /// Evaluates `claim` over its own seeds, or over `seeds` when given (to check that a claim does
 /// not depend on a lucky block of seeds).
 pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
+    evaluate_within(claim, seeds, None)
+}
+
+/// `evaluate` with at most `seconds` of wall time per run: a run stopped by it (or by Ctrl-C)
+/// leaves the claim interrupted, with no verdict that counts.
+pub fn evaluate_within(
+    claim: &ClaimSpec,
+    seeds: Option<Seeds>,
+    seconds: Option<f64>,
+) -> ClaimReport {
     let started = Instant::now();
     let seeds = seeds.unwrap_or(claim.seeds).list();
     let plans = plans(claim);
     let outcomes: Vec<SeedOutcome> = seeds
         .par_iter()
-        .map(|&seed| run_seed(claim, &plans, seed))
+        .map(|&seed| run_seed(claim, &plans, seed, seconds))
         .collect();
     let assertions: Vec<AssertionReport> = claim
         .assertions
@@ -49,6 +59,10 @@ pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
     } else {
         Verdict::Refuted
     };
+    let interrupted = outcomes
+        .iter()
+        .flat_map(|o| &o.runs)
+        .any(|r| r.record.stop == Stop::Interrupted);
     ClaimReport {
         id: claim.id.clone(),
         title: claim.title.clone(),
@@ -58,7 +72,8 @@ pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
         assertions,
         verdict,
         expected: claim.verdict,
-        matches: verdict == claim.verdict,
+        matches: verdict == claim.verdict && !interrupted,
+        interrupted,
         runs: outcomes.into_iter().flat_map(|o| o.runs).collect(),
         seconds: started.elapsed().as_secs_f64(),
     }
@@ -154,7 +169,12 @@ impl Condition for ConditionCheck<'_> {
     }
 }
 
-fn run_seed(claim: &ClaimSpec, plans: &BTreeMap<&str, Plan>, seed: u64) -> SeedOutcome {
+fn run_seed(
+    claim: &ClaimSpec,
+    plans: &BTreeMap<&str, Plan>,
+    seed: u64,
+    seconds: Option<f64>,
+) -> SeedOutcome {
     let problem = claim.problem.generate(seed);
     let truth = problem.truth.as_ref().map(|t| Measured::truth(t, &problem));
     let small = problem.rows * problem.cols <= CHEAP_SPECTRUM;
@@ -193,7 +213,10 @@ fn run_seed(claim: &ClaimSpec, plans: &BTreeMap<&str, Plan>, seed: u64) -> SeedO
                     .map(|c| c as &dyn Condition)
                     .collect(),
             };
-            (name, solver::solve_watching(run, &problem, seed, &watch))
+            (
+                name,
+                solver::solve_within(run, &problem, seed, &watch, seconds),
+            )
         })
         .collect();
     let ends: BTreeMap<&str, Measured> = records

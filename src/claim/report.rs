@@ -149,8 +149,12 @@ pub struct ClaimReport {
     pub verdict: Verdict,
     /// The verdict the claim expects.
     pub expected: Verdict,
-    /// Whether the two agree.
+    /// Whether the two agree (never for an interrupted claim).
     pub matches: bool,
+    /// Whether a run was stopped from outside (Ctrl-C, the per-run time budget): then the
+    /// verdict decides nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     /// Every run on every seed, by seed, then run name.
     pub runs: Vec<RunReport>,
     /// Wall-clock time; left out of snapshots.
@@ -160,11 +164,19 @@ pub struct ClaimReport {
 impl ClaimReport {
     /// One verdict line, then one line per assertion.
     pub fn to_text(&self) -> String {
-        let mark = if self.matches { "ok  " } else { "FAIL" };
+        let mark = match (self.interrupted, self.matches) {
+            (true, _) => "INT ",
+            (false, true) => "ok  ",
+            (false, false) => "FAIL",
+        };
+        let verdict = if self.interrupted {
+            "interrupted (a run was stopped by Ctrl-C or --max-run-seconds), no verdict".to_string()
+        } else {
+            self.verdict.to_string()
+        };
         let mut text = format!(
             "{mark} {id}: {verdict} (expected {expected}) in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
             id = printable(&self.id),
-            verdict = self.verdict,
             expected = self.expected,
             seconds = self.seconds,
             title = printable(&self.title),

@@ -9,6 +9,8 @@ use super::record::{RunRecord, Stop};
 use super::trace::TraceObserver;
 use super::watch::{Watch, Watched};
 use nalgebra::DMatrix;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 /// An iterative method as the driver sees it.
 pub trait Iterate {
@@ -52,6 +54,17 @@ impl<M: Iterate> MatrixSource for M {
     }
 }
 
+/// Set (by a Ctrl-C handler) to stop every running method at its next check.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// How often (in steps) the driver looks at the clock and at `INTERRUPTED`.
+const CHECK_OUTSIDE_EVERY: usize = 256;
+
+/// Stops every run at its next check; they end `Interrupted`.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::Relaxed);
+}
+
 /// A loss above `BLOW_UP`·max(ℓ(0), 1) counts as divergence.
 pub const BLOW_UP: f64 = 1e8;
 
@@ -62,12 +75,29 @@ pub struct Stopping {
     pub max_steps: usize,
     /// Stop once the loss is at or below this.
     pub target_loss: Option<f64>,
+    /// Wall-clock seconds the run may take (`Interrupted` past it); none by default.
+    pub seconds: Option<f64>,
 }
 
 impl Stopping {
     /// The first rule that fires at `step` with `loss`, in order: divergence (against
-    /// `ceiling`), the target, the method's own test, the budget.
-    fn check(&self, step: usize, loss: f64, ceiling: f64, method: &impl Iterate) -> Option<Stop> {
+    /// `ceiling`), the target, the method's own test, the budget, and, every
+    /// `CHECK_OUTSIDE_EVERY` steps, an interruption or the wall-time budget since `started`.
+    fn check(
+        &self,
+        step: usize,
+        loss: f64,
+        ceiling: f64,
+        method: &impl Iterate,
+        started: Instant,
+    ) -> Option<Stop> {
+        let outside = || {
+            step.is_multiple_of(CHECK_OUTSIDE_EVERY)
+                && (INTERRUPTED.load(Ordering::Relaxed)
+                    || self
+                        .seconds
+                        .is_some_and(|s| started.elapsed().as_secs_f64() > s))
+        };
         if !loss.is_finite() || loss > ceiling {
             Some(Stop::Diverged)
         } else if self.target_loss.is_some_and(|target| loss <= target) {
@@ -76,6 +106,8 @@ impl Stopping {
             Some(stop)
         } else if step >= self.max_steps {
             Some(Stop::Budget)
+        } else if outside() {
+            Some(Stop::Interrupted)
         } else {
             None
         }
@@ -95,12 +127,13 @@ pub fn drive<M: Iterate>(
     let mut watched = Watched::new(watch);
     let mut step = 0;
     let mut ceiling = f64::INFINITY;
+    let started = Instant::now();
     let stop = loop {
         let loss = method.evaluate();
         if step == 0 {
             ceiling = BLOW_UP * loss.max(1.0);
         }
-        let stop = stopping.check(step, loss, ceiling, &method);
+        let stop = stopping.check(step, loss, ceiling, &method, started);
         let mut probe = Probe::new(step, loss, stop.is_some(), &mut method);
         for observer in [&mut watched as &mut dyn Observer, &mut trace] {
             observer.observe(&mut probe);
@@ -172,6 +205,7 @@ mod tests {
         let stopping = Stopping {
             max_steps: losses.len() - 1,
             target_loss: Some(1e-9),
+            seconds: None,
         };
         drive(method, stopping, None, &Watch::default())
     }

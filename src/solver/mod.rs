@@ -87,10 +87,22 @@ pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> RunRecord {
     solve_watching(run, problem, seed, &Watch::default())
 }
 
-/// Runs `run` on `problem`, watching what `watch` asks at every step; a deep run's
-/// initialisation draws from the seed's stream named by its initialisation settings
-/// (`DeepSpec::stream_name`). Expects a validated run.
+/// Runs `run` on `problem`, watching what `watch` asks at every step (see `solve_within`).
 pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch) -> RunRecord {
+    solve_within(run, problem, seed, watch, None)
+}
+
+/// Runs `run` on `problem`, watching what `watch` asks at every step, for at most `seconds` of
+/// wall time (then it stops `Interrupted`); a deep run's initialisation draws from the seed's
+/// stream named by its initialisation settings (`DeepSpec::stream_name`). Expects a validated
+/// run.
+pub fn solve_within(
+    run: &RunSpec,
+    problem: &Problem,
+    seed: u64,
+    watch: &Watch,
+    seconds: Option<f64>,
+) -> RunRecord {
     let truth = problem.truth.as_ref();
     match run {
         RunSpec::Deep(spec) => {
@@ -100,6 +112,7 @@ pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch
             let stopping = Stopping {
                 max_steps: spec.step_budget(),
                 target_loss: spec.target_loss,
+                seconds,
             };
             match spec.optimizer.integrator() {
                 Integrator::Steps(rule) => {
@@ -114,6 +127,7 @@ pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch
             let stopping = Stopping {
                 max_steps: spec.iterations,
                 target_loss: None,
+                seconds,
             };
             driver::drive(Admm::new(problem, spec.clone()), stopping, truth, watch)
         }

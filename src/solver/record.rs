@@ -21,6 +21,8 @@ pub enum Stop {
     Budget,
     /// The loss became NaN/Inf or blew up (see `BLOW_UP`).
     Diverged,
+    /// Stopped from outside: Ctrl-C, or the run's wall-time budget.
+    Interrupted,
 }
 
 /// How a run ended, in three words: what `status` reports and `converged`/`diverged` read.
@@ -33,6 +35,8 @@ pub enum Status {
     Exhausted,
     /// The run blew up.
     Diverged,
+    /// The run was stopped from outside; it decides nothing.
+    Interrupted,
 }
 
 impl Stop {
@@ -42,6 +46,7 @@ impl Stop {
             Stop::Target | Stop::Certified => Status::Converged,
             Stop::Horizon | Stop::Budget => Status::Exhausted,
             Stop::Diverged => Status::Diverged,
+            Stop::Interrupted => Status::Interrupted,
         }
     }
 }

@@ -237,6 +237,7 @@ mod tests {
         let stopping = Stopping {
             max_steps: steps,
             target_loss: None,
+            seconds: None,
         };
         drive(method, stopping, None, watch)
     }
@@ -272,6 +273,7 @@ mod tests {
         let stopping = Stopping {
             max_steps: 100,
             target_loss: Some(10.0),
+            seconds: None,
         };
         let record = drive(method, stopping, None, &Watch::default());
         assert_eq!(
