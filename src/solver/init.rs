@@ -3,7 +3,7 @@
 
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, SVD};
 use serde::{Deserialize, Serialize};
 
 /// How the factors start, as a claim writes it; `scale` is s in Arora et al.'s convention.
@@ -162,7 +162,8 @@ pub fn layer_shapes(
 /// Balanced factors whose product is `product`: with P = U S Vᵀ (thin SVD, p = min(rows, cols))
 /// and random orthogonal Q_j whose first p columns are Q̂_j,
 /// W_1 = Q̂_1 S^{1/N} Vᵀ, W_j = Q̂_j S^{1/N} Q̂_{j−1}ᵀ, W_N = U S^{1/N} Q̂_{N−1}ᵀ.
-/// Needs width ≥ p.
+/// Needs width ≥ p. A product whose SVD fails (non-finite entries from an absurd scale) gives
+/// NaN factors: the run then reports divergence at its first step.
 pub fn balanced_factors(
     product: &DMatrix<f64>,
     depth: usize,
@@ -172,10 +173,25 @@ pub fn balanced_factors(
     if depth == 1 {
         return vec![product.clone()];
     }
-    let svd = product.clone().svd(true, true);
-    let (u, v_t) = (svd.u.expect("SVD with U"), svd.v_t.expect("SVD with Vᵀ"));
-    let p = svd.singular_values.len();
-    let root = DMatrix::from_diagonal(&svd.singular_values.map(|s| s.powf(1.0 / depth as f64)));
+    let (rows, cols) = product.shape();
+    // nalgebra's `svd` iterates without bound on non-finite input; this is the same iteration
+    // (its tolerance 5ε), capped.
+    let finite = product.iter().all(|x| x.is_finite());
+    let svd = finite
+        .then(|| SVD::try_new(product.clone(), true, true, 5.0 * f64::EPSILON, 10_000))
+        .flatten();
+    let Some(SVD {
+        u: Some(u),
+        v_t: Some(v_t),
+        singular_values,
+    }) = svd
+    else {
+        return layer_shapes(depth, rows, cols, width)
+            .map(|(r, c)| DMatrix::from_element(r, c, f64::NAN))
+            .collect();
+    };
+    let p = singular_values.len();
+    let root = DMatrix::from_diagonal(&singular_values.map(|s| s.powf(1.0 / depth as f64)));
     let frames: Vec<DMatrix<f64>> = (1..depth)
         .map(|_| {
             random::orthogonal_matrix(width, rng)
@@ -194,4 +210,19 @@ pub fn balanced_factors(
             left * &root * right
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_product_without_an_svd_gives_nan_factors_not_a_hang() {
+        let mut product = DMatrix::from_element(3, 2, 1.0);
+        product[(1, 1)] = f64::INFINITY;
+        let factors = balanced_factors(&product, 3, 4, &mut random::named_stream(0, "test"));
+        let shapes: Vec<_> = factors.iter().map(|f| f.shape()).collect();
+        assert_eq!(shapes, [(4, 2), (4, 4), (3, 4)]);
+        assert!(factors.iter().all(|f| f.iter().all(|x| x.is_nan())));
+    }
 }
