@@ -10,7 +10,12 @@ use nalgebra::DMatrix;
 use proptest::prelude::ProptestConfig;
 use proptest::test_runner::{FileFailurePersistence, RngSeed};
 
+/// `cases` cases, or `PROPTEST_CASES` when set.
 pub fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
     ProptestConfig {
         cases,
         rng_seed: RngSeed::Fixed(0x1A9_2019),
