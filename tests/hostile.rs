@@ -301,10 +301,13 @@ fn exercise(text: &str) {
             ..
         }) => {
             assert!(line >= 1 && column >= 1 && !field.is_empty() && !expected.is_empty());
-            assert!(
-                line <= text.lines().count().max(1) + 1,
-                "line {line} of {text:?}"
-            );
+            // YAML counts a lone CR as a line break too; the end of the text may be one past.
+            let lines = text
+                .replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .lines()
+                .count();
+            assert!(line <= lines.max(1) + 1, "line {line} of {text:?}");
         }
         Err(other) => panic!("a parse error without a location: {other}"),
     }
