@@ -58,7 +58,7 @@ impl<M: Iterate> MatrixSource for M {
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// How often (in steps) the driver looks at the clock and at `INTERRUPTED`.
-const CHECK_OUTSIDE_EVERY: usize = 256;
+const CHECK_OUTSIDE_EVERY: usize = 16;
 
 /// Stops every run at its next check; they end `Interrupted`.
 pub fn interrupt() {
