@@ -37,8 +37,8 @@ enum Command {
         /// a lucky block of seeds.
         #[arg(long, value_parser = parse_seeds)]
         seeds: Option<Seeds>,
-        /// Worker threads (results do not depend on it); by default one per core.
-        #[arg(long)]
+        /// Worker threads, 1 to 1024 (results do not depend on it); by default one per core.
+        #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
         /// The most memory a claim may need, estimated before it runs: bytes, or with a unit
         /// (`8GiB`, `512MiB`); by default 4 GiB.
@@ -120,6 +120,16 @@ fn parse_work(text: &str) -> Result<f64, String> {
         .parse()
         .map_err(|_| format!("a number of operations such as 1e15, found `{text}`"))?;
     positive(number)
+}
+
+/// A number of worker threads from 1 to 1024.
+fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "a number of threads from 1 to 1024, found `{text}`"
+        )),
+    }
 }
 
 /// A positive number of seconds.
