@@ -115,11 +115,7 @@ fn parse_bytes(text: &str) -> Result<f64, String> {
 
 /// A positive number of operations, e.g. `1e15`.
 fn parse_work(text: &str) -> Result<f64, String> {
-    let number: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("a number of operations such as 1e15, found `{text}`"))?;
-    positive(number)
+    positive_number(text, "a number of operations such as 1e15")
 }
 
 /// A number of worker threads from 1 to 1024.
@@ -134,10 +130,15 @@ fn parse_threads(text: &str) -> Result<usize, String> {
 
 /// A positive number of seconds.
 fn parse_seconds(text: &str) -> Result<f64, String> {
+    positive_number(text, "a number of seconds")
+}
+
+/// `text` as a positive, finite number; `what` says what was expected.
+fn positive_number(text: &str, what: &str) -> Result<f64, String> {
     let number: f64 = text
         .trim()
         .parse()
-        .map_err(|_| format!("a number of seconds, found `{text}`"))?;
+        .map_err(|_| format!("{what}, found `{text}`"))?;
     positive(number)
 }
 
