@@ -228,8 +228,9 @@ fn apply(text: &str, mutation: &Mutation) -> String {
         }
         Mutation::DuplicateLine(k) => {
             let mut out = lines.clone();
-            let k = at(k, lines.len());
-            out.insert(k, lines[k]);
+            if let Some(line) = lines.get(at(k, lines.len())) {
+                out.insert(at(k, lines.len()), line);
+            }
             out.join("\n")
         }
         Mutation::DropLine(k) => {
