@@ -133,3 +133,31 @@ fn limits_refuse_by_estimate_and_can_be_raised() {
         .to_string();
     assert!(error.contains("--max-memory"), "{error}");
 }
+
+/// Each limit at its boundary: the last accepted size and the first refused one.
+#[test]
+fn limits_hold_at_their_boundaries() {
+    use implreg::claim::Seeds;
+    use implreg::claim::source::MAX_BYTES;
+    let seeds = |from, count| Seeds { from, count }.check();
+    assert!(seeds(0, Seeds::MAX).is_ok() && seeds(0, Seeds::MAX + 1).is_err());
+    assert!(seeds(u64::MAX - 1, 1).is_ok() && seeds(u64::MAX, 1).is_err());
+    assert!(seeds(0, 0).is_err());
+    let dir = std::env::temp_dir().join(format!("implreg-size-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    let padded = |bytes: u64| {
+        let padding = bytes as usize - text.len() - 1;
+        format!("{text}#{}", "x".repeat(padding))
+    };
+    let file = dir.join("sized.yaml");
+    std::fs::write(&file, padded(MAX_BYTES)).unwrap();
+    assert!(ClaimSpec::load(&file).is_ok());
+    std::fs::write(&file, padded(MAX_BYTES + 1)).unwrap();
+    let error = ClaimSpec::load(&file).unwrap_err().to_string();
+    assert!(
+        error.contains("cannot read") && error.contains("bytes"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
