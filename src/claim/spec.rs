@@ -570,3 +570,23 @@ pub fn claim_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
     }
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Quantifier;
+
+    /// `fraction` needs the count rounded up, `at_least` exactly K, `all` every seed.
+    #[test]
+    fn quantifiers_count_exactly() {
+        assert_eq!(Quantifier::Fraction(0.6).needed(20), 12);
+        assert_eq!(Quantifier::Fraction(0.6).needed(5), 3);
+        assert_eq!(Quantifier::Fraction(0.61).needed(5), 4);
+        assert_eq!(Quantifier::Fraction(0.01).needed(5), 1);
+        assert_eq!(Quantifier::Fraction(1.0).needed(7), 7);
+        assert_eq!(Quantifier::AtLeast(4).needed(5), 4);
+        assert_eq!(
+            (Quantifier::All.needed(9), Quantifier::Any.needed(9)),
+            (9, 1)
+        );
+    }
+}
