@@ -33,10 +33,10 @@ enum Command {
         /// `text` for people, `json` for the full report (with every run's trace).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Run every claim on other seeds, `FROM:COUNT`, e.g. `100:5`: claims must not depend on
-        /// a lucky block of seeds.
+        /// Run every claim on other seeds: `FROM` (each claim's own number of seeds, from FROM)
+        /// or `FROM:COUNT`, e.g. `100:5`: claims must not depend on a lucky block of seeds.
         #[arg(long, value_parser = parse_seeds)]
-        seeds: Option<Seeds>,
+        seeds: Option<SeedsArg>,
         /// Worker threads, 1 to 1024 (results do not depend on it); by default one per core.
         #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
@@ -75,21 +75,45 @@ enum Format {
     Json,
 }
 
-fn parse_seeds(text: &str) -> Result<Seeds, String> {
-    let (from, count) = text
-        .split_once(':')
-        .ok_or("expected FROM:COUNT, e.g. 100:5")?;
+/// `--seeds`: a new first seed for each claim's own count, or a block of seeds for all.
+#[derive(Clone, Copy)]
+enum SeedsArg {
+    From(u64),
+    Block(Seeds),
+}
+
+impl SeedsArg {
+    /// The seeds `claim` runs on.
+    fn for_claim(self, claim: &ClaimSpec) -> Seeds {
+        match self {
+            SeedsArg::From(from) => Seeds {
+                from,
+                count: claim.seeds.count,
+            },
+            SeedsArg::Block(seeds) => seeds,
+        }
+    }
+}
+
+fn parse_seeds(text: &str) -> Result<SeedsArg, String> {
+    let (from, count) = match text.split_once(':') {
+        Some((from, count)) => (from, Some(count)),
+        None => (text, None),
+    };
     let from = from
         .trim()
         .parse()
         .map_err(|_| format!("FROM must be a whole number, found `{from}`"))?;
+    let Some(count) = count else {
+        return Ok(SeedsArg::From(from));
+    };
     let count: u64 = count
         .trim()
         .parse()
         .map_err(|_| format!("COUNT must be a whole number, found `{count}`"))?;
     let seeds = Seeds { from, count };
     seeds.check()?;
-    Ok(seeds)
+    Ok(SeedsArg::Block(seeds))
 }
 
 /// Bytes, plain or with a binary unit: `4294967296`, `4GiB`, `512MiB`, `8G`.
@@ -179,7 +203,7 @@ fn main() -> ExitCode {
 fn check(
     paths: &[PathBuf],
     format: Format,
-    seeds: Option<Seeds>,
+    seeds: Option<SeedsArg>,
     threads: Option<usize>,
     limits: Limits,
     run_seconds: Option<f64>,
@@ -197,7 +221,7 @@ fn check(
         Some(seeds) => {
             let refused: Vec<_> = claims
                 .iter()
-                .filter_map(|c| c.check_seeds(seeds).err())
+                .filter_map(|c| c.check_seeds(seeds.for_claim(c)).err())
                 .collect();
             if refused.is_empty() {
                 Ok(claims)
@@ -224,6 +248,7 @@ fn check(
         if INTERRUPTED.load(Ordering::Relaxed) {
             break;
         }
+        let seeds = seeds.map(|s| s.for_claim(claim));
         let report = claim::evaluate::evaluate_within(claim, seeds, run_seconds);
         if let Format::Text = format {
             print!("{}", report.to_text());

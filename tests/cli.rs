@@ -53,7 +53,7 @@ fn bad_input_exits_2_with_a_located_error() {
     );
     assert_eq!(implreg(&["check", "no/such/folder"]).status.code(), Some(2));
     assert_eq!(
-        implreg(&["check", "--seeds", "5", "tests/fixtures"])
+        implreg(&["check", "--seeds", "five", "tests/fixtures"])
             .status
             .code(),
         Some(2)
@@ -181,11 +181,14 @@ fn overrides_and_duplicates_that_change_a_verdict_are_refused() {
         "{message}"
     );
     assert!(stdout(&refused).is_empty(), "nothing runs");
-    // The same count on other seeds keeps the meaning.
+    // The same count on other seeds keeps the meaning, written as a block or as a first seed.
     assert_eq!(
         implreg(&["check", path, "--seeds", "7:2"]).status.code(),
         Some(0)
     );
+    let shifted = implreg(&["check", path, "--seeds", "7", "--format", "json"]);
+    let reports: serde_json::Value = serde_json::from_str(&stdout(&shifted)).unwrap();
+    assert_eq!(reports[0]["seeds"], serde_json::json!([7, 8]));
     for seeds in ["18446744073709551615:2", "0:18446744073709551615", "0:0"] {
         let output = implreg(&["check", path, "--seeds", seeds]);
         assert_eq!(output.status.code(), Some(2), "--seeds {seeds}");
