@@ -10,6 +10,14 @@ fn implreg(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// A fresh folder for a test's claim files, and the text of a small valid claim to vary.
+fn scratch(name: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("implreg-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    (dir, text)
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -163,9 +171,7 @@ fn export_gives_the_instance_a_run_starts_from() {
 /// anything runs; two files with one id are refused too.
 #[test]
 fn overrides_and_duplicates_that_change_a_verdict_are_refused() {
-    let dir = std::env::temp_dir().join(format!("implreg-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    let (dir, text) = scratch("cli");
     let at_least = dir.join("at-least.yaml");
     std::fs::write(
         &at_least,
@@ -209,9 +215,7 @@ fn overrides_and_duplicates_that_change_a_verdict_are_refused() {
 /// an escape sequence cannot clear the screen.
 #[test]
 fn user_text_is_escaped_in_reports_and_errors() {
-    let dir = std::env::temp_dir().join(format!("implreg-escape-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    let (dir, text) = scratch("escape");
     let forged = dir.join("forged.yaml");
     std::fs::write(
         &forged,
@@ -245,9 +249,7 @@ fn user_text_is_escaped_in_reports_and_errors() {
 /// no verdict; the claims decided before Ctrl-C are still reported, text and JSON alike.
 #[test]
 fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
-    let dir = std::env::temp_dir().join(format!("implreg-interrupt-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
+    let (dir, text) = scratch("interrupt");
     std::fs::write(dir.join("a-quick.yaml"), &text).unwrap();
     // Far within the work limit, far beyond a second: 2×2 depth-1 steps, 10⁸ of them, no target.
     let long = text
