@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// A condition whose spectrum is computed at every step only for matrices this small (in
-/// entries); larger ones are checked at the trace's steps (registry: `when`).
+/// entries); larger ones are checked `solver::watch::CONDITION_PER_DECADE` times a decade
+/// (registry: `when`).
 pub const CHEAP_SPECTRUM: usize = 64;
 
 /// What one seed produced.
@@ -159,7 +160,7 @@ impl Condition for ConditionCheck<'_> {
         self.every_step
     }
 
-    fn holds(&self, step: usize, _loss: f64, w: &DMatrix<f64>) -> bool {
+    fn holds(&self, step: usize, w: &DMatrix<f64>) -> bool {
         let current = Measured::at_step(w, step, self.problem, self.reduction);
         self.condition.truth(&|r: &Reference| match &r.quantity {
             Quantity::Of(Subject::Current, call) => call.value(&current),
@@ -219,27 +220,19 @@ fn run_seed(
             )
         })
         .collect();
-    let ends: BTreeMap<&str, Measured> = records
-        .iter()
-        .map(|(name, record)| {
-            let reduction = claim.runs[*name].reduction();
-            (name.as_str(), Measured::end_of(record, &problem, reduction))
-        })
-        .collect();
-    let moments: BTreeMap<&str, Vec<(When, Measured)>> = records
-        .iter()
-        .map(|(name, record)| {
-            let reduction = claim.runs[*name].reduction();
-            let taken = record.moments.iter().filter_map(|(when, moment)| {
-                let m = moment.as_ref()?;
-                Some((
-                    *when,
-                    Measured::at_step(&m.matrix, m.step, &problem, reduction),
-                ))
-            });
-            (name.as_str(), taken.collect())
-        })
-        .collect();
+    // Each run's end and the moments it reached, measured on demand.
+    let mut ends: BTreeMap<&str, Measured> = BTreeMap::new();
+    let mut moments: BTreeMap<&str, Vec<(When, Measured)>> = BTreeMap::new();
+    for (name, record) in &records {
+        let reduction = claim.runs[*name].reduction();
+        ends.insert(name, Measured::end_of(record, &problem, reduction));
+        let taken = record.moments.iter().filter_map(|(when, moment)| {
+            let m = moment.as_ref()?;
+            let measured = Measured::at_step(&m.matrix, m.step, &problem, reduction);
+            Some((*when, measured))
+        });
+        moments.insert(name, taken.collect());
+    }
     // Claims are checked before anything runs, so a missing subject only reads as NaN.
     let subject = |s: &Subject| match s {
         Subject::Run(name) => ends.get(name.as_str()),

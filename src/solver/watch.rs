@@ -18,8 +18,8 @@ pub trait Condition: Sync {
     /// Whether it is cheap enough to check at every step; otherwise it is checked at
     /// `CONDITION_PER_DECADE` log-spaced steps a decade and at the last step.
     fn every_step(&self) -> bool;
-    /// Whether it holds at `step`, with loss `loss`, for the matrix `w`.
-    fn holds(&self, step: usize, loss: f64, w: &DMatrix<f64>) -> bool;
+    /// Whether it holds at `step` for the matrix `w`.
+    fn holds(&self, step: usize, w: &DMatrix<f64>) -> bool;
 }
 
 /// How densely a condition too costly for every step is checked: a hundred steps a decade, so
@@ -96,8 +96,6 @@ pub struct Extremes {
 pub struct Moment {
     /// The step.
     pub step: usize,
-    /// The run's loss there.
-    pub loss: f64,
     /// The end-to-end matrix there.
     pub matrix: DMatrix<f64>,
 }
@@ -139,6 +137,30 @@ impl<'c> Watched<'c> {
     }
 }
 
+/// Whether an untaken moment is taken at a step.
+#[derive(Clone, Copy, PartialEq)]
+enum Due {
+    /// Now.
+    Now,
+    /// Now if condition k holds for the step's matrix.
+    IfHolds(usize),
+    /// Not at this step.
+    No,
+}
+
+/// When `when` is due at `step` with `loss`; `sampled` says whether costly conditions are
+/// checked at this step.
+fn due(when: When, step: usize, loss: f64, sampled: bool, conditions: &[&dyn Condition]) -> Due {
+    let now = match when {
+        When::Initial => step == 0,
+        When::AtLoss(threshold) => loss <= threshold,
+        When::AtStep(k) => step == k,
+        When::First(k) if sampled || conditions[k].every_step() => return Due::IfHolds(k),
+        When::First(_) => false,
+    };
+    if now { Due::Now } else { Due::No }
+}
+
 impl Observer for Watched<'_> {
     fn observe(&mut self, probe: &mut Probe) {
         let (step, loss) = (probe.step, probe.loss);
@@ -150,13 +172,7 @@ impl Observer for Watched<'_> {
         let conditions = &self.conditions;
         // A moment is due now, or a condition is to be checked: both need the matrix.
         let pending = self.moments.iter().any(|(when, taken)| {
-            taken.is_none()
-                && match *when {
-                    When::Initial => step == 0,
-                    When::AtLoss(threshold) => loss <= threshold,
-                    When::AtStep(k) => step == k,
-                    When::First(k) => sampled || conditions[k].every_step(),
-                }
+            taken.is_none() && due(*when, step, loss, sampled, conditions) != Due::No
         });
         let e = &self.extremes;
         if !(pending || e.max_entry.is_some() || e.min_det.is_some()) {
@@ -175,22 +191,15 @@ impl Observer for Watched<'_> {
         }
         let conditions = &self.conditions;
         for (when, taken) in &mut self.moments {
-            if taken.is_some() {
-                continue;
-            }
-            let due = match *when {
-                When::Initial => step == 0,
-                When::AtLoss(threshold) => loss <= threshold,
-                When::AtStep(k) => step == k,
-                When::First(k) => {
-                    let condition = conditions[k];
-                    (sampled || condition.every_step()) && condition.holds(step, loss, w)
-                }
-            };
-            if due {
+            let take = taken.is_none()
+                && match due(*when, step, loss, sampled, conditions) {
+                    Due::Now => true,
+                    Due::IfHolds(k) => conditions[k].holds(step, w),
+                    Due::No => false,
+                };
+            if take {
                 *taken = Some(Moment {
                     step,
-                    loss,
                     matrix: w.clone(),
                 });
             }
@@ -289,7 +298,7 @@ mod tests {
         fn every_step(&self) -> bool {
             true
         }
-        fn holds(&self, _: usize, _: f64, w: &DMatrix<f64>) -> bool {
+        fn holds(&self, _: usize, w: &DMatrix<f64>) -> bool {
             w[(0, 0)] < self.0
         }
     }
