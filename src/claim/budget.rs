@@ -8,6 +8,7 @@
 
 use crate::problem::ProblemSpec;
 use crate::solver::{DeepSpec, NuclearNormSpec, OptimizerSpec, RunSpec};
+use std::collections::BTreeMap;
 
 /// The limits a claim must fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,7 +91,7 @@ fn bytes(amount: f64) -> String {
 /// Refuses a claim beyond `limits`, naming the setting that dominates and the estimate.
 pub fn check(
     problem: &ProblemSpec,
-    runs: &[(&str, &RunSpec)],
+    runs: &BTreeMap<String, RunSpec>,
     seeds: u64,
     limits: Limits,
 ) -> Result<(), (Resource, Cost)> {

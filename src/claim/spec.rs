@@ -325,8 +325,7 @@ impl ClaimSpec {
             run.validate(rows, cols)
                 .map_err(|e| from_invalid(e.within(&field)))?;
         }
-        let named: Vec<(&str, &RunSpec)> = raw.runs.iter().map(|(n, r)| (n.as_str(), r)).collect();
-        budget::check(&raw.problem, &named, raw.seeds.count, limits)
+        budget::check(&raw.problem, &raw.runs, raw.seeds.count, limits)
             .map_err(|(resource, cost)| invalid(&cost.field, cost.expected(resource, limits)))?;
         let runs: Vec<(&str, RunKind)> = raw
             .runs
