@@ -1,17 +1,41 @@
 //! The `implreg` command: parse arguments, call the library, print. Exit codes: 0 when every
-//! claim's verdict matches its expectation, 1 when one does not (or a run hit
-//! `--max-run-seconds`), 2 on bad input, 130 when Ctrl-C stopped it (the claims decided by then
+//! claim's verdict matches its expectation, 1 when a decided verdict does not (or a run hit
+//! `--max-run-seconds`), 3 when none contradicts its expectation but one is inconclusive (its seed
+//! budget ran out first), 2 on bad input, 130 when Ctrl-C stopped it (the claims decided by then
 //! are reported).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use implreg::claim::budget::Limits;
-use implreg::claim::{self, ClaimReport, ClaimSpec, Seeds};
+use implreg::claim::{self, ClaimReport, ClaimSpec, Seeds, Verdict};
 use implreg::printable::printable;
 use implreg::solver::RunSpec;
 use implreg::solver::driver::INTERRUPTED;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
+
+/// `print!` that ends the process quietly when stdout is closed (`implreg check | head`), with
+/// the shell's code for SIGPIPE, instead of panicking.
+macro_rules! emit {
+    ($($arg:tt)*) => { write_out(&format!($($arg)*)) };
+}
+
+/// `println!`, as `emit!`.
+macro_rules! emitln {
+    ($($arg:tt)*) => { write_out(&format!("{}\n", format!($($arg)*))) };
+}
+
+fn write_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("implreg: cannot write the report: {e}");
+        std::process::exit(1);
+    }
+}
 
 #[derive(Parser)]
 #[command(
@@ -33,8 +57,10 @@ enum Command {
         /// `text` for people, `json` for the full report (with every run's trace).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Run every claim on other seeds: `FROM` (each claim's own number of seeds, from FROM)
-        /// or `FROM:COUNT`, e.g. `100:5`: claims must not depend on a lucky block of seeds.
+        /// Run every claim on other seeds: `FROM` starts each claim's seeds (a fixed block of its
+        /// own count, or a sequence with its own budget) at FROM; `FROM:COUNT`, e.g. `100:50`,
+        /// also sets the count of a fixed block and the budget of a sequence (a fixed claim with
+        /// `at_least` refuses another count). Claims must not depend on a lucky block of seeds.
         #[arg(long, value_parser = parse_seeds)]
         seeds: Option<SeedsArg>,
         /// Worker threads, 1 to 1024 (results do not depend on it); by default one per core.
@@ -52,6 +78,22 @@ enum Command {
         /// reported interrupted, with no verdict. None by default.
         #[arg(long, value_parser = parse_seconds)]
         max_run_seconds: Option<f64>,
+    },
+    /// Count how often each assertion holds on exactly the seeds given, deciding nothing: how a
+    /// rate is measured (over at least 100 seeds) before it is claimed.
+    Measure {
+        /// Claim files or folders of them.
+        #[arg(default_value = "specs")]
+        paths: Vec<PathBuf>,
+        /// The block of seeds `FROM:COUNT`, e.g. `0:100`.
+        #[arg(long, value_parser = parse_block, default_value = "0:100")]
+        seeds: Seeds,
+        /// `text` for people (counts, intervals, failing seeds), `json` for the full report.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Worker threads, 1 to 1024; by default one per core.
+        #[arg(long, value_parser = parse_threads)]
+        threads: Option<usize>,
     },
     /// Print the assertion language's vocabulary (metrics, pairwise quantities, moments,
     /// functions) as the Markdown tables the README carries.
@@ -114,6 +156,14 @@ fn parse_seeds(text: &str) -> Result<SeedsArg, String> {
     let seeds = Seeds { from, count };
     seeds.check()?;
     Ok(SeedsArg::Block(seeds))
+}
+
+/// `FROM:COUNT`, a block of seeds.
+fn parse_block(text: &str) -> Result<Seeds, String> {
+    match parse_seeds(text)? {
+        SeedsArg::Block(seeds) => Ok(seeds),
+        SeedsArg::From(_) => Err(format!("FROM:COUNT, e.g. 0:100, found `{text}`")),
+    }
 }
 
 /// Bytes, plain or with a binary unit: `4294967296`, `4GiB`, `512MiB`, `8G`.
@@ -192,11 +242,59 @@ fn main() -> ExitCode {
             };
             check(&paths, format, seeds, threads, limits, max_run_seconds)
         }
+        Command::Measure {
+            paths,
+            seeds,
+            format,
+            threads,
+        } => measure(&paths, seeds, format, threads),
         Command::Export { claim, run, seed } => export(&claim, &run, seed),
         Command::Vocabulary => {
-            print!("{}", claim::registry::markdown());
+            emit!("{}", claim::registry::markdown());
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usize>) -> ExitCode {
+    if let Err(e) = start_threads(threads) {
+        eprintln!("implreg: cannot start the worker threads: {e}");
+        return ExitCode::from(2);
+    }
+    let limits = Limits::default();
+    let claims = match load(paths, limits) {
+        Ok(claims) => claims,
+        Err(errors) => {
+            for error in errors {
+                eprintln!("error: {error}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let mut reports = Vec::new();
+    for claim in &claims {
+        let report = claim::evaluate::measure(claim, seeds);
+        if let Format::Text = format {
+            emit!("{}", report.to_measurement_text());
+        }
+        reports.push(report);
+    }
+    if let Format::Json = format {
+        emitln!(
+            "{}",
+            serde_json::to_string_pretty(&reports).expect("reports serialise")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// One worker thread per core, or `threads`.
+fn start_threads(threads: Option<usize>) -> Result<(), rayon::ThreadPoolBuildError> {
+    match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global(),
+        None => Ok(()),
     }
 }
 
@@ -208,12 +306,7 @@ fn check(
     limits: Limits,
     run_seconds: Option<f64>,
 ) -> ExitCode {
-    let pool = threads.map(|n| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-    });
-    if let Some(Err(e)) = pool {
+    if let Err(e) = start_threads(threads) {
         eprintln!("implreg: cannot start the worker threads: {e}");
         return ExitCode::from(2);
     }
@@ -251,7 +344,7 @@ fn check(
         let seeds = seeds.map(|s| s.for_claim(claim));
         let report = claim::evaluate::evaluate_within(claim, seeds, run_seconds);
         if let Format::Text = format {
-            print!("{}", report.to_text());
+            emit!("{}", report.to_text());
         }
         reports.push(report);
     }
@@ -268,15 +361,20 @@ fn check(
             not_run.join(", ")
         );
     }
-    let mismatched = reports.iter().filter(|r| !r.matches).count();
+    let inconclusive = reports
+        .iter()
+        .filter(|r| !r.interrupted && r.verdict == Verdict::Inconclusive)
+        .count();
+    let mismatched = reports.iter().filter(|r| !r.matches).count() - inconclusive;
     match format {
-        Format::Text => println!(
-            "{} claims: {} as expected, {} not",
+        Format::Text => emitln!(
+            "{} claims: {} as expected, {} not, {} inconclusive",
             reports.len(),
-            reports.len() - mismatched,
-            mismatched
+            reports.len() - mismatched - inconclusive,
+            mismatched,
+            inconclusive
         ),
-        Format::Json => println!(
+        Format::Json => emitln!(
             "{}",
             serde_json::to_string_pretty(&reports).expect("reports serialise")
         ),
@@ -284,10 +382,12 @@ fn check(
     if interrupted {
         // The shell's convention for a process ended by SIGINT.
         ExitCode::from(130)
-    } else if mismatched == 0 {
-        ExitCode::SUCCESS
-    } else {
+    } else if mismatched > 0 {
         ExitCode::from(1)
+    } else if inconclusive > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -316,7 +416,7 @@ fn export(file: &Path, run: &str, seed: u64) -> ExitCode {
     };
     let problem = claim.problem.generate(seed);
     let instance = implreg::export::instance(&problem, spec, seed);
-    println!(
+    emitln!(
         "{}",
         serde_json::to_string(&instance).expect("instances serialise")
     );

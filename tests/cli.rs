@@ -1,5 +1,6 @@
 //! The `implreg` binary end to end: exit code 0 when every claim matches its expectation, 1 when
-//! one does not, 2 on bad input; `--format json` prints the full report.
+//! one does not, 2 on bad input, 3 when a rate claim's budget runs out undecided; `--format json`
+//! prints the full report.
 
 use std::process::{Command, Output};
 
@@ -27,7 +28,7 @@ fn a_matching_claim_exits_0() {
     let output = implreg(&["check", "tests/fixtures/holds.yaml"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(stdout(&output).contains("ok   tiny-holds: holds (expected holds)"));
-    assert!(stdout(&output).ends_with("1 claims: 1 as expected, 0 not\n"));
+    assert!(stdout(&output).ends_with("1 claims: 1 as expected, 0 not, 0 inconclusive\n"));
 }
 
 #[test]
@@ -304,4 +305,109 @@ fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The small claim as a rate over random initialisations, decided sequentially.
+fn rate_claim(name: &str) -> std::path::PathBuf {
+    let (dir, text) = scratch(name);
+    let text = text
+        .replace(
+            "seeds: { from: 0, count: 2 }",
+            "seeds: { from: 0, budget: 100 }",
+        )
+        .replace("over_seeds: all", "over_seeds: always");
+    let file = dir.join("rate.yaml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// The report without its wall-clock times.
+fn timeless(mut value: serde_json::Value) -> serde_json::Value {
+    match &mut value {
+        serde_json::Value::Object(map) => {
+            map.remove("seconds");
+            for v in map.values_mut() {
+                *v = timeless(v.take());
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items.iter_mut() {
+                *v = timeless(v.take());
+            }
+        }
+        _ => {}
+    }
+    value
+}
+
+/// `always` holds after 29 straight successes (ln 20 / ln(1/0.9)), with the test's numbers in the
+/// report, and the decision and every number are the same at one worker thread and at three.
+#[test]
+fn a_rate_claim_is_decided_sequentially_and_alike_at_any_thread_count() {
+    let file = rate_claim("rate");
+    let file = file.to_str().unwrap();
+    let run = |threads: &str| {
+        let output = implreg(&["check", "--format", "json", "--threads", threads, file]);
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        timeless(serde_json::from_str(&stdout(&output)).expect("valid JSON"))
+    };
+    let one = run("1");
+    assert_eq!(one, run("3"));
+    let report = &one[0];
+    assert_eq!(report["seeds"].as_array().unwrap().len(), 29);
+    assert_eq!(report["ending"], "decided");
+    let assertion = &report["assertions"][0];
+    assert_eq!(
+        (&assertion["decision"], &assertion["stopped"]),
+        (&serde_json::json!("holds"), &serde_json::json!("evidence"))
+    );
+    assert_eq!(
+        (assertion["passed"].as_u64(), assertion["seeds"].as_u64()),
+        (Some(29), Some(29))
+    );
+    let low = assertion["interval"][0].as_f64().unwrap();
+    assert!((low - 0.025f64.powf(1.0 / 29.0)).abs() < 1e-9, "{low}");
+    assert_eq!(assertion["test"]["rate"], 0.95);
+}
+
+/// A budget spent before the evidence decides gives `inconclusive` and exit code 3; `--seeds`
+/// moves the sequence's start and sets its budget.
+#[test]
+fn an_undecided_budget_is_inconclusive_and_exits_3() {
+    let file = rate_claim("inconclusive");
+    let output = implreg(&["check", "--seeds", "500:5", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("INC  tiny-holds: inconclusive (expected holds) on 5 seeds drawn from 500"),
+        "{text}"
+    );
+    assert!(
+        text.contains("left open: the seed budget ran out"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("1 claims: 0 as expected, 0 not, 1 inconclusive\n"),
+        "{text}"
+    );
+}
+
+/// `measure` counts every assertion over exactly the seeds asked for and decides nothing.
+#[test]
+fn measure_counts_each_assertion_over_a_block() {
+    let file = rate_claim("measure");
+    let output = implreg(&["measure", "--seeds", "3:4", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("tiny-holds: 4 seeds from 3\n"), "{text}");
+    assert!(
+        text.contains("4/4 (95% interval 0.40–1.00)  flat.converged"),
+        "{text}"
+    );
+    assert_eq!(
+        implreg(&["measure", "--seeds", "3", "tests/fixtures"])
+            .status
+            .code(),
+        Some(2)
+    );
 }

@@ -107,7 +107,7 @@ pub fn check(
     };
     let mut total_memory = instance;
     let mut work = Cost {
-        field: "seeds.count".into(),
+        field: "seeds".into(),
         amount: 0.0,
     };
     let mut total_work = 0.0;

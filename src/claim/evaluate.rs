@@ -1,12 +1,14 @@
 //! Runs a claim: for every seed (independently, in parallel) generate the problem, solve every
 //! run watching what the assertions need, and evaluate every assertion on the runs' records
-//! through the registry; then count the seeds each assertion held for.
+//! through the registry; then count the seeds each assertion held for (a fixed block), or feed
+//! them in seed order to each assertion's sequential test until the claim is decided (`decide`).
 
+use super::decide::{self, Decision, Ending, Sprt};
 use super::expr::{Expr, Moment, Quantity, Reference, Subject};
 use super::measured::Measured;
 use super::registry::Needs;
 use super::report::{AssertionReport, ClaimReport, RunReport, SeedResult};
-use super::spec::{ClaimSpec, Seeds, Verdict};
+use super::spec::{ClaimSpec, Sampling, Seeds, Verdict};
 use crate::problem::{Problem, Reduction};
 use crate::solver::{self, Condition, RunRecord, Stop, Watch, When};
 use nalgebra::DMatrix;
@@ -21,12 +23,20 @@ pub const CHEAP_SPECTRUM: usize = 64;
 
 /// What one seed produced.
 struct SeedOutcome {
+    seed: u64,
     runs: Vec<RunReport>,
     assertions: Vec<SeedResult>,
 }
 
+impl SeedOutcome {
+    /// Whether a run on this seed was stopped from outside: then nothing it says counts.
+    fn interrupted(&self) -> bool {
+        self.runs.iter().any(|r| r.record.stop == Stop::Interrupted)
+    }
+}
+
 /// Evaluates `claim` over its own seeds, or over `seeds` when given (to check that a claim does
-/// not depend on a lucky block of seeds).
+/// not depend on a lucky block of seeds; for a sequential claim, the first seed and budget).
 pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
     evaluate_within(claim, seeds, None)
 }
@@ -39,37 +49,88 @@ pub fn evaluate_within(
     seconds: Option<f64>,
 ) -> ClaimReport {
     let started = Instant::now();
-    let seeds = seeds.unwrap_or(claim.seeds).list();
+    let block = seeds.unwrap_or(claim.seeds);
     let plans = plans(claim);
-    let outcomes: Vec<SeedOutcome> = seeds
-        .par_iter()
-        .map(|&seed| run_seed(claim, &plans, seed, seconds))
-        .collect();
-    let assertions: Vec<AssertionReport> = claim
-        .assertions
-        .iter()
-        .enumerate()
-        .map(|(k, assertion)| {
-            let per_seed: Vec<SeedResult> =
-                outcomes.iter().map(|o| o.assertions[k].clone()).collect();
-            AssertionReport::new(assertion, per_seed)
-        })
-        .collect();
-    let verdict = if assertions.iter().all(|a| a.holds) {
-        Verdict::Holds
-    } else {
-        Verdict::Refuted
+    let run = |seeds: &[u64]| -> Vec<SeedOutcome> {
+        seeds
+            .par_iter()
+            .map(|&seed| run_seed(claim, &plans, seed, seconds))
+            .collect()
     };
-    let interrupted = outcomes
-        .iter()
-        .flat_map(|o| &o.runs)
-        .any(|r| r.record.stop == Stop::Interrupted);
+    let column = |outcomes: &[SeedOutcome], k: usize| -> Vec<SeedResult> {
+        outcomes.iter().map(|o| o.assertions[k].clone()).collect()
+    };
+    let (outcomes, assertions, ending): (Vec<SeedOutcome>, Vec<AssertionReport>, Ending) =
+        match claim.sampling {
+            Sampling::Fixed => {
+                let outcomes = run(&block.list());
+                let interrupted = outcomes.iter().any(SeedOutcome::interrupted);
+                let assertions = claim
+                    .assertions
+                    .iter()
+                    .enumerate()
+                    .map(|(k, a)| AssertionReport::fixed(a, column(&outcomes, k), interrupted))
+                    .collect();
+                let ending = if interrupted {
+                    Ending::Interrupted
+                } else {
+                    Ending::Decided
+                };
+                (outcomes, assertions, ending)
+            }
+            Sampling::Sequential(errors) => {
+                // α is split equally across the assertions: the claim is refuted when any one is.
+                let alpha = errors.alpha / claim.assertions.len() as f64;
+                let tests = claim
+                    .assertions
+                    .iter()
+                    .map(|a| {
+                        let rate = a
+                            .over_seeds
+                            .rate()
+                            .expect("a sequential claim has rates only");
+                        Sprt::new(rate, alpha, errors.beta)
+                    })
+                    .collect();
+                let batch = rayon::current_num_threads();
+                let sequence = decide::sequence(
+                    block.from,
+                    block.count,
+                    batch,
+                    tests,
+                    run,
+                    |outcome, k| outcome.assertions[k].passed,
+                    SeedOutcome::interrupted,
+                );
+                let assertions = claim
+                    .assertions
+                    .iter()
+                    .zip(&sequence.tests)
+                    .enumerate()
+                    .map(|(k, (a, test))| {
+                        let per_seed = column(&sequence.outcomes, k);
+                        AssertionReport::sequential(
+                            a,
+                            per_seed,
+                            test,
+                            (alpha, errors.beta),
+                            sequence.ending,
+                        )
+                    })
+                    .collect();
+                (sequence.outcomes, assertions, sequence.ending)
+            }
+        };
+    let verdict = verdict(&assertions);
+    let interrupted = ending == Ending::Interrupted;
     ClaimReport {
         id: claim.id.clone(),
         title: claim.title.clone(),
         file: claim.file.display().to_string(),
         source: claim.source.clone(),
-        seeds,
+        sampling: claim.sampling,
+        seeds: outcomes.iter().map(|o| o.seed).collect(),
+        ending,
         assertions,
         verdict,
         expected: claim.verdict,
@@ -77,6 +138,28 @@ pub fn evaluate_within(
         interrupted,
         runs: outcomes.into_iter().flat_map(|o| o.runs).collect(),
         seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// Runs `claim` on exactly the seeds of `block` and counts every assertion, rates included (left
+/// `open`: nothing is decided sequentially): how a rate is measured before it is claimed.
+pub fn measure(claim: &ClaimSpec, block: Seeds) -> ClaimReport {
+    let fixed = ClaimSpec {
+        sampling: Sampling::Fixed,
+        seeds: block,
+        ..claim.clone()
+    };
+    evaluate(&fixed, None)
+}
+
+/// Refuted when one assertion is, holds when all do, inconclusive otherwise.
+fn verdict(assertions: &[AssertionReport]) -> Verdict {
+    if assertions.iter().any(|a| a.decision == Decision::Refuted) {
+        Verdict::Refuted
+    } else if assertions.iter().all(|a| a.decision == Decision::Holds) {
+        Verdict::Holds
+    } else {
+        Verdict::Inconclusive
     }
 }
 
@@ -279,5 +362,9 @@ fn run_seed(
         .zip(summaries)
         .map(|((name, record), summary)| RunReport::new(name, seed, summary, record))
         .collect();
-    SeedOutcome { runs, assertions }
+    SeedOutcome {
+        seed,
+        runs,
+        assertions,
+    }
 }

@@ -1,9 +1,10 @@
 //! Claims: the YAML schema and its validation (`spec`, `locate`), the vocabulary of assertions
 //! (`registry`) and their language (`expr`), what a metric reads (`measured`), evaluation over
-//! seeds (`evaluate`) and what it reports (`report`). Nothing below this module knows that a
-//! claim exists.
+//! seeds (`evaluate`), decided by counts or by sequentially tested rates (`decide`), and what it
+//! reports (`report`). Nothing below this module knows that a claim exists.
 
 pub mod budget;
+pub mod decide;
 pub mod evaluate;
 pub mod expr;
 pub mod locate;
@@ -15,4 +16,4 @@ pub mod spec;
 
 pub use evaluate::evaluate;
 pub use report::ClaimReport;
-pub use spec::{ClaimSpec, Seeds, SpecError, Verdict, claim_files};
+pub use spec::{ClaimSpec, Sampling, Seeds, SpecError, Verdict, claim_files};

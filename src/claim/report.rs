@@ -2,8 +2,9 @@
 //! values; the verdict and whether it matches the expectation. Rendered as text for people, as
 //! JSON for machines, and as a rounded YAML snapshot for regression tests.
 
+use super::decide::{CONFIDENCE, Decision, Ending, Rate, Sprt, clopper_pearson};
 use super::measured::Measured;
-use super::spec::{Assertion, Source, Verdict};
+use super::spec::{Assertion, Sampling, Source, Verdict};
 use crate::printable::printable;
 use crate::solver::{RunRecord, Status};
 use serde::Serialize;
@@ -23,7 +24,52 @@ pub struct SeedResult {
     pub values: BTreeMap<String, f64>,
 }
 
-/// One assertion over all seeds.
+/// Why an assertion's evidence ends where it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stopped {
+    /// A fixed block of seeds: every seed ran and the quantifier counted them.
+    Block,
+    /// Its sequential test crossed a boundary.
+    Evidence,
+    /// Another assertion refuted the claim first.
+    ClaimRefuted,
+    /// The seed budget was spent.
+    Budget,
+    /// A run was stopped from outside (Ctrl-C, `--max-run-seconds`).
+    Interrupted,
+}
+
+impl Stopped {
+    /// The reason in words, for people.
+    fn words(self) -> &'static str {
+        match self {
+            Stopped::Block => "fixed seeds",
+            Stopped::Evidence => "decided by the evidence",
+            Stopped::ClaimRefuted => "left open: another assertion refuted the claim",
+            Stopped::Budget => "left open: the seed budget ran out",
+            Stopped::Interrupted => "left open: interrupted",
+        }
+    }
+}
+
+/// A rate assertion's sequential test, as it ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestReport {
+    /// The claimed rate p and margin δ.
+    #[serde(flatten)]
+    pub rate: Rate,
+    /// This assertion's share of the claim's α: P(refuted | rate ≥ p + δ) ≤ alpha.
+    pub alpha: f64,
+    /// P(holds | rate ≤ p − δ) ≤ beta.
+    pub beta: f64,
+    /// ln of the likelihood ratio of rate p + δ to p − δ at the stop.
+    pub log_ratio: f64,
+    /// `holds` at or above ln(1/β), `refuted` at or below −ln(1/α).
+    pub boundaries: [f64; 2],
+}
+
+/// One assertion over the seeds that decided it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssertionReport {
     /// The assertion as written.
@@ -32,26 +78,87 @@ pub struct AssertionReport {
     pub why: String,
     /// Its quantifier, in words.
     pub over_seeds: String,
-    /// Seeds it held for.
-    pub passed: u64,
-    /// Seeds it had to hold for.
-    pub needed: u64,
-    /// Seeds it was evaluated on.
+    /// What the evidence says.
+    pub decision: Decision,
+    /// Why the evidence ends where it does.
+    pub stopped: Stopped,
+    /// Seeds its decision used.
     pub seeds: u64,
-    /// Whether it holds over the seeds.
-    pub holds: bool,
-    /// The seed with the smallest margin.
-    pub worst: SeedResult,
+    /// Seeds among them it held for.
+    pub passed: u64,
+    /// The exact (Clopper–Pearson) interval at `decide::CONFIDENCE` for its rate on those seeds.
+    pub interval: [f64; 2],
+    /// Seeds a fixed quantifier needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needed: Option<u64>,
+    /// A rate's sequential test.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<TestReport>,
+    /// The seed with the smallest margin (none when the first seed was interrupted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst: Option<SeedResult>,
     /// Every seed's result, in seed order.
     pub per_seed: Vec<SeedResult>,
 }
 
 impl AssertionReport {
-    /// Counts the seeds `assertion` held for and finds the worst.
-    pub fn new(assertion: &Assertion, per_seed: Vec<SeedResult>) -> Self {
+    /// A fixed quantifier's count over its block of seeds (a rate's count is left open).
+    pub fn fixed(assertion: &Assertion, per_seed: Vec<SeedResult>, interrupted: bool) -> Self {
         let seeds = per_seed.len() as u64;
         let passed = per_seed.iter().filter(|s| s.passed).count() as u64;
         let needed = assertion.over_seeds.needed(seeds);
+        let decision = match needed {
+            Some(needed) if passed >= needed => Decision::Holds,
+            Some(_) => Decision::Refuted,
+            // A rate counted over a fixed block (`evaluate::measure`) is measured, not decided.
+            None => Decision::Open,
+        };
+        let stopped = if interrupted {
+            Stopped::Interrupted
+        } else {
+            Stopped::Block
+        };
+        Self::new(assertion, per_seed, decision, stopped, needed, None)
+    }
+
+    /// A rate's sequential test, over the seeds up to its decision (or the claim's stop).
+    pub fn sequential(
+        assertion: &Assertion,
+        mut per_seed: Vec<SeedResult>,
+        test: &Sprt,
+        errors: (f64, f64),
+        ending: Ending,
+    ) -> Self {
+        per_seed.truncate(test.seeds() as usize);
+        let decision = test.decision();
+        let stopped = match (decision, ending) {
+            (Decision::Holds | Decision::Refuted, _) => Stopped::Evidence,
+            (Decision::Open, Ending::Decided) => Stopped::ClaimRefuted,
+            (Decision::Open, Ending::Budget) => Stopped::Budget,
+            (Decision::Open, Ending::Interrupted) => Stopped::Interrupted,
+        };
+        let (upper, lower) = test.boundaries();
+        let report = assertion.over_seeds.rate().map(|rate| TestReport {
+            rate,
+            alpha: errors.0,
+            beta: errors.1,
+            log_ratio: test.log_ratio(),
+            boundaries: [upper, lower],
+        });
+        Self::new(assertion, per_seed, decision, stopped, None, report)
+    }
+
+    fn new(
+        assertion: &Assertion,
+        per_seed: Vec<SeedResult>,
+        decision: Decision,
+        stopped: Stopped,
+        needed: Option<u64>,
+        test: Option<TestReport>,
+    ) -> Self {
+        let seeds = per_seed.len() as u64;
+        let passed = per_seed.iter().filter(|s| s.passed).count() as u64;
+        let (low, high) = clopper_pearson(passed, seeds, CONFIDENCE);
         let worst = per_seed
             .iter()
             .min_by(|a, b| {
@@ -59,16 +166,18 @@ impl AssertionReport {
                     .partial_cmp(&(b.passed, b.margin))
                     .unwrap_or(std::cmp::Ordering::Equal)
             })
-            .cloned()
-            .expect("a claim has at least one seed");
+            .cloned();
         Self {
             that: assertion.that.clone(),
             why: assertion.why.clone(),
             over_seeds: assertion.over_seeds.to_string(),
-            passed,
-            needed,
+            decision,
+            stopped,
             seeds,
-            holds: passed >= needed,
+            passed,
+            interval: [low, high],
+            needed,
+            test,
             worst,
             per_seed,
         }
@@ -141,8 +250,12 @@ pub struct ClaimReport {
     pub file: String,
     /// Where it comes from.
     pub source: Source,
-    /// The seeds evaluated.
+    /// How the seeds were chosen: a fixed block, or a sequence with its error rates.
+    pub sampling: Sampling,
+    /// The seeds evaluated, in order.
     pub seeds: Vec<u64>,
+    /// Why the seeds end where they do.
+    pub ending: Ending,
     /// Every assertion's outcome.
     pub assertions: Vec<AssertionReport>,
     /// The verdict the evidence gives.
@@ -164,18 +277,34 @@ pub struct ClaimReport {
 impl ClaimReport {
     /// One verdict line, then one line per assertion.
     pub fn to_text(&self) -> String {
-        let mark = match (self.interrupted, self.matches) {
-            (true, _) => "INT ",
-            (false, true) => "ok  ",
-            (false, false) => "FAIL",
+        let mark = match (self.interrupted, self.matches, self.verdict) {
+            (true, _, _) => "INT ",
+            (false, true, _) => "ok  ",
+            (false, false, Verdict::Inconclusive) => "INC ",
+            (false, false, _) => "FAIL",
         };
         let verdict = if self.interrupted {
             "interrupted (a run was stopped by Ctrl-C or --max-run-seconds), no verdict".to_string()
         } else {
             self.verdict.to_string()
         };
+        let sampling = match self.sampling {
+            Sampling::Fixed => format!("{} fixed seeds", self.seeds.len()),
+            Sampling::Sequential(errors) => format!(
+                "{} seeds drawn from {}, {}; α = {}, β = {}",
+                self.seeds.len(),
+                self.seeds.first().copied().unwrap_or_default(),
+                match self.ending {
+                    Ending::Decided => "until decided",
+                    Ending::Budget => "the whole budget",
+                    Ending::Interrupted => "until interrupted",
+                },
+                errors.alpha,
+                errors.beta
+            ),
+        };
         let mut text = format!(
-            "{mark} {id}: {verdict} (expected {expected}) in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
+            "{mark} {id}: {verdict} (expected {expected}) on {sampling}, in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
             id = printable(&self.id),
             expected = self.expected,
             seconds = self.seconds,
@@ -184,23 +313,83 @@ impl ClaimReport {
             location = printable(&self.source.location),
         );
         for a in &self.assertions {
-            let sign = if a.holds { '+' } else { '-' };
-            let values: Vec<String> = a
-                .worst
-                .values
-                .iter()
-                .map(|(k, v)| format!("{} = {}", printable(k), figure(*v)))
-                .collect();
+            let sign = match a.decision {
+                Decision::Holds => '+',
+                Decision::Refuted => '-',
+                Decision::Open => '?',
+            };
+            let needs = match (a.needed, &a.test) {
+                (Some(needed), _) => format!("needs {} ({needed})", a.over_seeds),
+                (None, Some(test)) => format!(
+                    "claims {}, ln LR {:.2} in ({:.2}, {:.2}), {}",
+                    a.over_seeds,
+                    test.log_ratio,
+                    test.boundaries[1],
+                    test.boundaries[0],
+                    a.stopped.words()
+                ),
+                (None, None) => a.stopped.words().to_string(),
+            };
+            let worst = a.worst.as_ref().map_or(String::new(), |worst| {
+                let values: Vec<String> = worst
+                    .values
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", printable(k), figure(*v)))
+                    .collect();
+                format!("; worst seed {}: {}", worst.seed, values.join(", "))
+            });
             let _ = writeln!(
                 text,
-                "     {sign} {that}: {passed}/{seeds} seeds, needs {quantifier} ({needed}); worst seed {seed}: {values}",
+                "     {sign} {that}: {decision}, {passed}/{seeds} seeds (rate {low:.2}–{high:.2} at {confidence}%), {needs}{worst}",
                 that = printable(&a.that),
+                decision = a.decision,
                 passed = a.passed,
                 seeds = a.seeds,
-                quantifier = a.over_seeds,
-                needed = a.needed,
-                seed = a.worst.seed,
-                values = values.join(", "),
+                low = a.interval[0],
+                high = a.interval[1],
+                confidence = CONFIDENCE * 100.0,
+            );
+        }
+        text
+    }
+
+    /// Per assertion, the seeds it held for, the exact interval for its rate and the seeds it
+    /// failed on: what to read before writing a rate (`implreg measure`).
+    pub fn to_measurement_text(&self) -> String {
+        let first = self.seeds.first().copied().unwrap_or_default();
+        let mut text = format!(
+            "{id}: {n} seeds from {first}{interrupted}\n",
+            id = printable(&self.id),
+            n = self.seeds.len(),
+            interrupted = if self.interrupted {
+                " (interrupted)"
+            } else {
+                ""
+            },
+        );
+        for a in &self.assertions {
+            let failed: Vec<String> = a
+                .per_seed
+                .iter()
+                .filter(|s| !s.passed)
+                .map(|s| s.seed.to_string())
+                .collect();
+            let shown = failed.len().min(20);
+            let more = if failed.len() > shown { ", …" } else { "" };
+            let _ = writeln!(
+                text,
+                "  {passed:>5}/{seeds} (95% interval {low:.2}–{high:.2})  {that}{sep}{list}{more}",
+                passed = a.passed,
+                seeds = a.seeds,
+                low = a.interval[0],
+                high = a.interval[1],
+                that = printable(&a.that),
+                sep = if failed.is_empty() {
+                    ""
+                } else {
+                    "; failed on "
+                },
+                list = failed[..shown].join(", "),
             );
         }
         text
@@ -213,6 +402,16 @@ impl ClaimReport {
         if let Some(object) = value.as_object_mut() {
             object.remove("seconds");
             object.remove("file");
+            // Each seed's values are in its runs below and the worst seed's in `worst`: one line
+            // per seed keeps a sequential claim's snapshot reviewable.
+            if let Some(assertions) = object.get_mut("assertions").and_then(|a| a.as_array_mut()) {
+                for assertion in assertions.iter_mut().filter_map(|a| a.as_object_mut()) {
+                    if let Some(per_seed) = assertion.get_mut("per_seed") {
+                        let lines = seed_lines(per_seed);
+                        *per_seed = serde_json::json!(lines);
+                    }
+                }
+            }
             if let Some(runs) = object.get_mut("runs").and_then(|r| r.as_array_mut()) {
                 runs.iter_mut()
                     .filter_map(|r| r.as_object_mut())
@@ -230,6 +429,25 @@ impl ClaimReport {
         round_numbers(&mut value, 4);
         value
     }
+}
+
+/// `seed 3: passed, margin 0.8646`, one line per seed of an assertion's `per_seed`.
+fn seed_lines(per_seed: &serde_json::Value) -> Vec<String> {
+    let seeds = per_seed.as_array().map(Vec::as_slice).unwrap_or_default();
+    seeds
+        .iter()
+        .map(|s| {
+            let passed = s["passed"].as_bool().unwrap_or(false);
+            let margin = s["margin"]
+                .as_f64()
+                .map_or(f64::NAN, |m| round_significant(m, 4));
+            format!(
+                "seed {}: {}, margin {margin}",
+                s["seed"],
+                if passed { "passed" } else { "failed" }
+            )
+        })
+        .collect()
 }
 
 /// A number for people: whole numbers (steps, ranks, true/false as 1/0) as they are, others in

@@ -2,6 +2,7 @@
 //! into an error naming the file, line, column, field and what was expected, before anything runs.
 
 use super::budget::{self, Limits};
+use super::decide::{self, ErrorRates, Rate};
 use super::expr::{Expr, ExprError, Scope};
 use super::locate;
 use super::registry;
@@ -26,7 +27,8 @@ pub struct Source {
     pub location: String,
 }
 
-/// The seeds `from`, `from + 1`, …, `from + count − 1`, one independent repetition each.
+/// The seeds `from`, `from + 1`, …, `from + count − 1`, one independent repetition each; for a
+/// sequential claim, the most it may draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seeds {
@@ -34,6 +36,30 @@ pub struct Seeds {
     pub from: u64,
     /// How many seeds.
     pub count: u64,
+}
+
+/// `seeds:` as written: a fixed block (`count`) or a sequence with a budget (`budget`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeeds {
+    /// The first seed.
+    pub from: u64,
+    /// A fixed block of this many seeds.
+    pub count: Option<u64>,
+    /// A sequence of at most this many seeds, drawn until the rates are decided.
+    pub budget: Option<u64>,
+}
+
+/// How a claim's seeds are chosen and its assertions decided.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampling {
+    /// Every seed of a fixed block runs; `all`, `any`, `at_least` and `fraction` count them:
+    /// facts about those instances.
+    Fixed,
+    /// Seeds are drawn in order until every `rate` and `always` is decided with these error
+    /// rates, or the budget (the block's count) is spent: claims about random instances.
+    Sequential(ErrorRates),
 }
 
 impl Seeds {
@@ -65,9 +91,10 @@ impl Seeds {
     }
 }
 
-/// How many seeds an assertion must hold for.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// How many seeds an assertion must hold for: a count over a fixed block of seeds (`all`, `any`,
+/// `at_least`, `fraction`: facts about those instances), or a rate over random instances
+/// (`rate`, `always`: decided sequentially, `decide`).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Quantifier {
     /// Every seed.
     All,
@@ -77,16 +104,28 @@ pub enum Quantifier {
     AtLeast(u64),
     /// At least this fraction of the seeds, in (0, 1].
     Fraction(f64),
+    /// Holds on a random seed with at least this probability (`always` is `decide::ALWAYS`).
+    Rate(Rate),
 }
 
 impl Quantifier {
-    /// The number of passing seeds out of `seeds` that the quantifier needs.
-    pub fn needed(&self, seeds: u64) -> u64 {
-        match *self {
+    /// The number of passing seeds out of `seeds` that a fixed quantifier needs (`None` for a
+    /// rate, which is decided sequentially).
+    pub fn needed(&self, seeds: u64) -> Option<u64> {
+        Some(match *self {
             Quantifier::All => seeds,
             Quantifier::Any => 1,
             Quantifier::AtLeast(k) => k,
             Quantifier::Fraction(f) => (f * seeds as f64 - 1e-9).ceil().max(1.0) as u64,
+            Quantifier::Rate(_) => return None,
+        })
+    }
+
+    /// The claimed rate, for a quantifier over random instances.
+    pub fn rate(&self) -> Option<Rate> {
+        match *self {
+            Quantifier::Rate(rate) => Some(rate),
+            _ => None,
         }
     }
 }
@@ -98,11 +137,81 @@ impl fmt::Display for Quantifier {
             Quantifier::Any => f.write_str("any"),
             Quantifier::AtLeast(k) => write!(f, "at least {k}"),
             Quantifier::Fraction(x) => write!(f, "at least {}%", x * 100.0),
+            Quantifier::Rate(rate) => rate.fmt(f),
         }
     }
 }
 
-/// What the claim's author expects the evidence to say.
+/// The quantifier's written forms.
+const QUANTIFIER_FORMS: &str = "`all`, `any`, `always`, `{ at_least: K }`, `{ fraction: F }` or `{ rate: P }` with an optional `delta: D`";
+
+impl<'de> Deserialize<'de> for Quantifier {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Quantifier;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(QUANTIFIER_FORMS)
+            }
+
+            fn visit_str<E: serde::de::Error>(self, word: &str) -> Result<Quantifier, E> {
+                match word {
+                    "all" => Ok(Quantifier::All),
+                    "any" => Ok(Quantifier::Any),
+                    "always" => Ok(Quantifier::Rate(decide::ALWAYS)),
+                    other => Err(E::custom(format!(
+                        "{QUANTIFIER_FORMS}; found `{}`",
+                        printable(other)
+                    ))),
+                }
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Quantifier, A::Error> {
+                use serde::de::Error;
+                let mut fields: BTreeMap<String, f64> = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if !["at_least", "fraction", "rate", "delta"].contains(&key.as_str()) {
+                        return Err(A::Error::custom(format!(
+                            "{QUANTIFIER_FORMS}; found unknown field `{}`",
+                            printable(&key)
+                        )));
+                    }
+                    if fields.insert(key.clone(), map.next_value()?).is_some() {
+                        return Err(A::Error::custom(format!(
+                            "each field once; `{key}` is given twice"
+                        )));
+                    }
+                }
+                let get = |k: &str| fields.get(k).copied();
+                match (get("at_least"), get("fraction"), get("rate"), get("delta")) {
+                    (Some(k), None, None, None)
+                        if k >= 0.0 && k.fract() == 0.0 && k < 2f64.powi(53) =>
+                    {
+                        Ok(Quantifier::AtLeast(k as u64))
+                    }
+                    (Some(k), None, None, None) => Err(A::Error::custom(format!(
+                        "`at_least: K` with a whole number K; found {k}"
+                    ))),
+                    (None, Some(f), None, None) => Ok(Quantifier::Fraction(f)),
+                    (None, None, Some(rate), delta) => Ok(Quantifier::Rate(Rate {
+                        rate,
+                        delta: delta.unwrap_or(decide::DELTA),
+                    })),
+                    _ => Err(A::Error::custom(format!(
+                        "one of {QUANTIFIER_FORMS} (`delta` only with `rate`)"
+                    ))),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// What the evidence says about a claim, and what its author expects it to say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -110,6 +219,8 @@ pub enum Verdict {
     Holds,
     /// Some assertion fails: the literature's claim is refuted by this spec.
     Refuted,
+    /// The seed budget was spent before the evidence decided (never expected: `Expected`).
+    Inconclusive,
 }
 
 impl fmt::Display for Verdict {
@@ -117,12 +228,13 @@ impl fmt::Display for Verdict {
         f.write_str(match self {
             Verdict::Holds => "holds",
             Verdict::Refuted => "refuted",
+            Verdict::Inconclusive => "inconclusive",
         })
     }
 }
 
 /// An assertion as written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAssertion {
     /// The assertion in the expression language.
@@ -134,7 +246,7 @@ pub struct RawAssertion {
 }
 
 /// The file as written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawClaim {
     /// The claim's unique name (its snapshot's too).
@@ -144,7 +256,9 @@ pub struct RawClaim {
     /// Where the claim comes from.
     pub source: Source,
     /// The seeds, one independent repetition each.
-    pub seeds: Seeds,
+    pub seeds: RawSeeds,
+    /// The error rates of a sequential claim's decisions (defaults `decide::ALPHA`, `BETA`).
+    pub error_rates: Option<ErrorRates>,
     /// The problem family and its settings.
     pub problem: ProblemSpec,
     /// The runs by name, each named once.
@@ -153,7 +267,27 @@ pub struct RawClaim {
     /// The assertions.
     pub expect: Vec<RawAssertion>,
     /// What the claim's author expects.
-    pub verdict: Verdict,
+    pub verdict: Expected,
+}
+
+/// The verdicts a claim may expect: never `inconclusive`, which is what the evidence says when a
+/// budget runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    /// Every assertion holds.
+    Holds,
+    /// Some assertion fails.
+    Refuted,
+}
+
+impl From<Expected> for Verdict {
+    fn from(expected: Expected) -> Self {
+        match expected {
+            Expected::Holds => Verdict::Holds,
+            Expected::Refuted => Verdict::Refuted,
+        }
+    }
 }
 
 /// A checked assertion.
@@ -184,8 +318,10 @@ pub struct ClaimSpec {
     pub title: String,
     /// Where the claim comes from.
     pub source: Source,
-    /// The seeds.
+    /// The seeds: the fixed block, or the sequence's first seed and budget.
     pub seeds: Seeds,
+    /// Whether the seeds are a fixed block or a sequence decided by rates.
+    pub sampling: Sampling,
     /// The problem family and its settings.
     pub problem: ProblemSpec,
     /// Runs in name order.
@@ -306,7 +442,7 @@ impl ClaimSpec {
             }
         };
         let from_invalid = |e: Invalid| invalid(&e.field, e.expected);
-        validate_header(&raw).map_err(from_invalid)?;
+        let (seeds, sampling) = validate_header(&raw).map_err(from_invalid)?;
         raw.problem
             .validate()
             .map_err(|e| from_invalid(e.within("problem")))?;
@@ -325,7 +461,7 @@ impl ClaimSpec {
             run.validate(rows, cols)
                 .map_err(|e| from_invalid(e.within(&field)))?;
         }
-        budget::check(&raw.problem, &raw.runs, raw.seeds.count, limits)
+        budget::check(&raw.problem, &raw.runs, seeds.count, limits)
             .map_err(|(resource, cost)| invalid(&cost.field, cost.expected(resource, limits)))?;
         let runs: Vec<(&str, RunKind)> = raw
             .runs
@@ -343,7 +479,7 @@ impl ClaimSpec {
             .iter()
             .enumerate()
             .map(|(k, a)| {
-                check_quantifier(a.over_seeds, raw.seeds.count)
+                check_quantifier(a.over_seeds, seeds, sampling)
                     .map_err(|expected| invalid(&format!("expect[{k}].over_seeds"), expected))?;
                 let expr = Expr::parse(&a.that)
                     .and_then(|e| e.check_assertion(&scope).map(|_| e))
@@ -366,11 +502,12 @@ impl ClaimSpec {
             id: raw.id,
             title: raw.title,
             source: raw.source,
-            seeds: raw.seeds,
+            seeds,
+            sampling,
             problem: raw.problem,
             runs: raw.runs,
             assertions,
-            verdict: raw.verdict,
+            verdict: raw.verdict.into(),
         })
     }
 }
@@ -407,7 +544,8 @@ fn unique_runs<'de, D: serde::Deserializer<'de>>(
     deserializer.deserialize_map(Runs)
 }
 
-fn validate_header(raw: &RawClaim) -> Result<(), Invalid> {
+/// Checks the header and returns the claim's seeds and how they are sampled.
+fn validate_header(raw: &RawClaim) -> Result<(Seeds, Sampling), Invalid> {
     let text_fields = [
         ("id", &raw.id),
         ("title", &raw.title),
@@ -419,10 +557,36 @@ fn validate_header(raw: &RawClaim) -> Result<(), Invalid> {
             return Err(Invalid::new(field, "a non-empty text"));
         }
     }
-    if raw.seeds.count == 0 {
-        return Err(Invalid::new("seeds.count", "at least 1 seed"));
+    let (count, sampling, field) = match (raw.seeds.count, raw.seeds.budget, raw.error_rates) {
+        (Some(count), None, None) => (count, Sampling::Fixed, "seeds.count"),
+        (None, Some(budget), rates) => {
+            let rates = rates.unwrap_or_default();
+            rates
+                .check()
+                .map_err(|expected| Invalid::new("error_rates", expected))?;
+            (budget, Sampling::Sequential(rates), "seeds.budget")
+        }
+        (Some(_), None, Some(_)) => {
+            return Err(Invalid::new(
+                "error_rates",
+                "no `error_rates` with a fixed `seeds.count`: they decide rates, which need `seeds.budget`",
+            ));
+        }
+        _ => {
+            return Err(Invalid::new(
+                "seeds",
+                "either `count` (a fixed block of seeds, for `all`, `any`, `at_least`, `fraction`) or `budget` (seeds drawn until each `rate` and `always` is decided), not both",
+            ));
+        }
+    };
+    if count == 0 {
+        return Err(Invalid::new(field, "at least 1 seed"));
     }
-    raw.seeds
+    let seeds = Seeds {
+        from: raw.seeds.from,
+        count,
+    };
+    seeds
         .check()
         .map_err(|expected| Invalid::new("seeds", expected))?;
     if raw.runs.is_empty() {
@@ -431,15 +595,28 @@ fn validate_header(raw: &RawClaim) -> Result<(), Invalid> {
     if raw.expect.is_empty() {
         return Err(Invalid::new("expect", "at least one assertion"));
     }
-    Ok(())
+    Ok((seeds, sampling))
 }
 
-fn check_quantifier(quantifier: Quantifier, seeds: u64) -> Result<(), String> {
-    match quantifier {
-        Quantifier::AtLeast(k) if k == 0 || k > seeds => {
-            Err(format!("`at_least: K` with 1 ≤ K ≤ seeds.count = {seeds}"))
-        }
-        Quantifier::Fraction(f) if !(f > 0.0 && f <= 1.0) => {
+/// A fixed quantifier needs a fixed block; a rate needs a sequence. Checks the numbers too.
+fn check_quantifier(
+    quantifier: Quantifier,
+    seeds: Seeds,
+    sampling: Sampling,
+) -> Result<(), String> {
+    match (quantifier, sampling) {
+        (Quantifier::Rate(rate), Sampling::Sequential(_)) => rate.check(),
+        (Quantifier::Rate(_), Sampling::Fixed) => Err(
+            "`all`, `any`, `at_least` or `fraction` in a claim with a fixed `seeds.count`; `rate` and `always` are decided over a sequence of seeds: give `seeds.budget` instead".into(),
+        ),
+        (_, Sampling::Sequential(_)) => Err(
+            "`rate` or `always` in a claim with `seeds.budget` (its seeds are drawn until the rates are decided, so there is no fixed count); `all`, `any`, `at_least` and `fraction` need a fixed `seeds.count`".into(),
+        ),
+        (Quantifier::AtLeast(k), Sampling::Fixed) if k == 0 || k > seeds.count => Err(format!(
+            "`at_least: K` with 1 ≤ K ≤ seeds.count = {}",
+            seeds.count
+        )),
+        (Quantifier::Fraction(f), Sampling::Fixed) if !(f > 0.0 && f <= 1.0) => {
             Err("`fraction: F` with 0 < F ≤ 1".into())
         }
         _ => Ok(()),
@@ -577,15 +754,15 @@ mod tests {
     /// `fraction` needs the count rounded up, `at_least` exactly K, `all` every seed.
     #[test]
     fn quantifiers_count_exactly() {
-        assert_eq!(Quantifier::Fraction(0.6).needed(20), 12);
-        assert_eq!(Quantifier::Fraction(0.6).needed(5), 3);
-        assert_eq!(Quantifier::Fraction(0.61).needed(5), 4);
-        assert_eq!(Quantifier::Fraction(0.01).needed(5), 1);
-        assert_eq!(Quantifier::Fraction(1.0).needed(7), 7);
-        assert_eq!(Quantifier::AtLeast(4).needed(5), 4);
+        assert_eq!(Quantifier::Fraction(0.6).needed(20), Some(12));
+        assert_eq!(Quantifier::Fraction(0.6).needed(5), Some(3));
+        assert_eq!(Quantifier::Fraction(0.61).needed(5), Some(4));
+        assert_eq!(Quantifier::Fraction(0.01).needed(5), Some(1));
+        assert_eq!(Quantifier::Fraction(1.0).needed(7), Some(7));
+        assert_eq!(Quantifier::AtLeast(4).needed(5), Some(4));
         assert_eq!(
             (Quantifier::All.needed(9), Quantifier::Any.needed(9)),
-            (9, 1)
+            (Some(9), Some(1))
         );
     }
 }
