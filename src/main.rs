@@ -57,8 +57,8 @@ enum Command {
         /// `text` for people, `json` for the full report (with every run's trace).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Run every claim on other seeds: `FROM` starts each claim's seeds (a fixed block of its
-        /// own count, or a sequence with its own budget) at FROM; `FROM:COUNT`, e.g. `100:50`,
+        /// Run every claim on other seeds: `FROM` (or `FROM:`) starts each claim's seeds (a fixed
+        /// block of its own count, or a sequence with its own budget) at FROM; `FROM:COUNT`, e.g. `100:50`,
         /// also sets the count of a fixed block and the budget of a sequence (a fixed claim with
         /// `at_least` refuses another count). Claims must not depend on a lucky block of seeds.
         #[arg(long, value_parser = parse_seeds)]
@@ -146,7 +146,8 @@ fn parse_seeds(text: &str) -> Result<SeedsArg, String> {
         .trim()
         .parse()
         .map_err(|_| format!("FROM must be a whole number, found `{from}`"))?;
-    let Some(count) = count else {
+    // `FROM` and `FROM:` both keep each claim's own count or budget.
+    let Some(count) = count.filter(|c| !c.trim().is_empty()) else {
         return Ok(SeedsArg::From(from));
     };
     let count: u64 = count
@@ -262,7 +263,17 @@ fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usiz
         return ExitCode::from(2);
     }
     let limits = Limits::default();
-    let claims = match load(paths, limits) {
+    let claims = match load(paths, limits).and_then(|claims| {
+        let refused: Vec<_> = claims
+            .iter()
+            .filter_map(|c| c.check_cost(seeds, limits).err())
+            .collect();
+        if refused.is_empty() {
+            Ok(claims)
+        } else {
+            Err(refused)
+        }
+    }) {
         Ok(claims) => claims,
         Err(errors) => {
             for error in errors {
@@ -314,7 +325,12 @@ fn check(
         Some(seeds) => {
             let refused: Vec<_> = claims
                 .iter()
-                .filter_map(|c| c.check_seeds(seeds.for_claim(c)).err())
+                .filter_map(|c| {
+                    let seeds = seeds.for_claim(c);
+                    c.check_seeds(seeds)
+                        .and_then(|()| c.check_cost(seeds, limits))
+                        .err()
+                })
                 .collect();
             if refused.is_empty() {
                 Ok(claims)

@@ -61,6 +61,19 @@ fn bad_input_exits_2_with_a_located_error() {
         "nothing runs when a claim is bad"
     );
     assert_eq!(implreg(&["check", "no/such/folder"]).status.code(), Some(2));
+    // A budget or count from the command line is held to the same limits as the spec's own.
+    let output = implreg(&[
+        "check",
+        "--seeds",
+        "0:100000",
+        "specs/penalty-needs-adam.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--seeds: expected 100000 seeds within the limits"),
+        "{stderr}"
+    );
     assert_eq!(
         implreg(&["check", "--seeds", "five", "tests/fixtures"])
             .status

@@ -396,6 +396,25 @@ impl ClaimSpec {
         Ok(())
     }
 
+    /// Checks that running the claim on `seeds` (its count, or its budget) fits `limits`, as its
+    /// own seeds were checked when it was read.
+    pub fn check_cost(&self, seeds: Seeds, limits: Limits) -> Result<(), SpecError> {
+        budget::check(&self.problem, &self.runs, seeds.count, limits).map_err(|(resource, cost)| {
+            SpecError::Invalid {
+                file: self.file.clone(),
+                line: 1,
+                column: 1,
+                field: "--seeds".into(),
+                expected: format!(
+                    "{} seeds within the limits: {} (at `{}`)",
+                    seeds.count,
+                    cost.expected(resource, limits),
+                    cost.field
+                ),
+            }
+        })
+    }
+
     /// Reads and validates a claim file within the default limits.
     pub fn load(file: &Path) -> Result<ClaimSpec, SpecError> {
         Self::load_within(file, Limits::default())
