@@ -50,6 +50,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run claims and compare each verdict with the one the claim expects.
+    #[command(
+        after_help = "Exit codes: 0 every verdict as expected; 1 a decided verdict is not; 2 bad input; 3 none contradicts its expectation but one is inconclusive (its seed budget ran out: raise it with --seeds FROM:COUNT); 130 Ctrl-C."
+    )]
     Check {
         /// Claim files or folders of them.
         #[arg(default_value = "specs")]
