@@ -11,6 +11,7 @@ pub mod locate;
 pub mod measured;
 pub mod registry;
 pub mod report;
+pub mod sampling;
 pub mod source;
 pub mod spec;
 
