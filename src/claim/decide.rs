@@ -197,8 +197,8 @@ impl Sprt {
         self.log_ratio
     }
 
-    /// The boundaries (ln β, ln(1/α) negated): `holds` at or above the first, `refuted` at or
-    /// below the second.
+    /// The boundaries (ln(1/β), −ln(1/α)): `holds` at or above the first, `refuted` at or below
+    /// the second.
     pub fn boundaries(&self) -> (f64, f64) {
         (self.upper, self.lower)
     }

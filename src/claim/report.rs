@@ -1,6 +1,7 @@
-//! What a claim's evaluation says: per assertion how many seeds passed, the worst seed and its
-//! values; the verdict and whether it matches the expectation. Rendered as text for people, as
-//! JSON for machines, and as a rounded YAML snapshot for regression tests.
+//! What a claim's evaluation says: per assertion its decision and why it stopped, the seeds it
+//! used and passed, the exact interval for its rate, its test or count, and the worst seed with
+//! its values; the verdict and whether it matches the expectation. Rendered as text for people,
+//! as JSON for machines, and as a rounded YAML snapshot for regression tests.
 
 use super::decide::{CONFIDENCE, Decision, Ending, Rate, Sprt, clopper_pearson};
 use super::measured::Measured;
