@@ -4,7 +4,7 @@
 use approx::assert_relative_eq;
 use implreg::claim::{self, ClaimSpec};
 use implreg::measure::{self, Spectrum};
-use implreg::problem::{Problem, ProblemSpec, Reduction, SensingSpec};
+use implreg::problem::{Problem, ProblemSpec, Reduction, SensingSpec, SpectrumSpec};
 use implreg::random;
 use implreg::solver::driver::Iterate;
 use implreg::solver::{self, DeepFactorisation, Descent, InitSpec, OptimizerSpec, init};
@@ -278,4 +278,41 @@ fn a_diverging_run_is_reported_not_a_crash() {
             .last()
             .is_some_and(|s| s.step == r.record.steps)
     }));
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// `spectrum` draws a truth whose singular values are exactly the ones written (to rounding),
+    /// zero beyond them, seen at the number of entries asked for (all by default), and the same
+    /// instance again from the same seed.
+    #[test]
+    fn a_given_spectrum_is_the_truths(
+        rows in 1usize..12,
+        cols in 1usize..12,
+        values in proptest::collection::vec(0.01f64..100.0, 1..12),
+        observed in proptest::option::of(1usize..144),
+        seed in 0u64..1000,
+    ) {
+        let mut values = values;
+        values.truncate(rows.min(cols));
+        values.sort_by(|a, b| b.total_cmp(a));
+        let observed = observed.map(|k| k.min(rows * cols));
+        let spec = ProblemSpec::Spectrum(SpectrumSpec {
+            rows,
+            cols,
+            singular_values: values.clone(),
+            observed,
+        });
+        prop_assert!(spec.validate().is_ok());
+        let problem = spec.generate(seed);
+        let truth = problem.truth.as_ref().expect("a spectrum has a truth");
+        let sigma = measure::singular_values(truth);
+        for (k, s) in sigma.iter().enumerate() {
+            let expected = values.get(k).copied().unwrap_or(0.0);
+            prop_assert!((s - expected).abs() <= 1e-12 * values[0] * 10.0, "σ{} = {s}, expected {expected}", k + 1);
+        }
+        prop_assert_eq!(problem.observation_count(), observed.unwrap_or(rows * cols));
+        prop_assert_eq!(spec.generate(seed).truth, problem.truth);
+    }
 }

@@ -161,24 +161,14 @@ fn fits(amount: f64, limit: f64) -> bool {
 }
 
 /// k, the number of observations (as f64: no product of sizes can overflow).
+/// k, the number of observations of every instance.
 fn observations(problem: &ProblemSpec) -> f64 {
-    match problem {
-        ProblemSpec::Completion(s) => s.observed as f64,
-        ProblemSpec::Sensing(s) => s.measurements as f64,
-        ProblemSpec::Explicit(s) => {
-            s.entries.as_ref().map_or(0, Vec::len) as f64
-                + s.measurements.as_ref().map_or(0, Vec::len) as f64
-        }
-    }
+    problem.family().1.observations() as f64
 }
 
 /// Whether the instance observes entries (sparse) rather than dense measurements.
 fn observed_entries(problem: &ProblemSpec) -> bool {
-    match problem {
-        ProblemSpec::Completion(_) => true,
-        ProblemSpec::Sensing(_) => false,
-        ProblemSpec::Explicit(s) => s.entries.is_some(),
-    }
+    problem.family().1.observes_entries()
 }
 
 fn instance_bytes(problem: &ProblemSpec, rows: f64, cols: f64, k: f64) -> f64 {

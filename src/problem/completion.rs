@@ -5,6 +5,7 @@ use super::instance::{Family, Observations, Problem};
 use super::truth;
 use crate::invalid::{Invalid, require};
 use crate::random::Rng;
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 /// Matrix completion as a claim writes it (`completion: {rows, cols, rank, observed}`).
@@ -30,6 +31,14 @@ impl Family for CompletionSpec {
         true
     }
 
+    fn observations(&self) -> usize {
+        self.observed
+    }
+
+    fn observes_entries(&self) -> bool {
+        true
+    }
+
     fn validate(&self) -> Result<(), Invalid> {
         validate_shape_and_rank(self.rows, self.cols, self.rank)?;
         let entries = self.rows * self.cols; // checked by validate_shape_and_rank
@@ -40,20 +49,23 @@ impl Family for CompletionSpec {
 
     fn draw(&self, rng: &mut Rng) -> Problem {
         let truth = truth::low_rank(self.rows, self.cols, self.rank, rng);
-        let mut linear =
-            rand::seq::index::sample(rng, self.rows * self.cols, self.observed).into_vec();
-        linear.sort_unstable();
-        let at: Vec<(usize, usize)> = linear
-            .iter()
-            .map(|&k| (k % self.rows, k / self.rows))
-            .collect();
-        let values = at.iter().map(|&(i, j)| truth[(i, j)]).collect();
-        Problem {
-            rows: self.rows,
-            cols: self.cols,
-            observations: Observations::Entries { at, values },
-            truth: Some(truth),
-        }
+        observe_entries(truth, self.observed, rng)
+    }
+}
+
+/// The instance that sees `observed` entries of `truth`, drawn uniformly without replacement
+/// and listed in column-major order (every entry, in that order, when all are observed).
+pub(super) fn observe_entries(truth: DMatrix<f64>, observed: usize, rng: &mut Rng) -> Problem {
+    let (rows, cols) = truth.shape();
+    let mut linear = rand::seq::index::sample(rng, rows * cols, observed).into_vec();
+    linear.sort_unstable();
+    let at: Vec<(usize, usize)> = linear.iter().map(|&k| (k % rows, k / rows)).collect();
+    let values = at.iter().map(|&(i, j)| truth[(i, j)]).collect();
+    Problem {
+        rows,
+        cols,
+        observations: Observations::Entries { at, values },
+        truth: Some(truth),
     }
 }
 

@@ -57,6 +57,14 @@ impl Family for ExplicitSpec {
         self.truth.is_some()
     }
 
+    fn observations(&self) -> usize {
+        self.entries.as_ref().map_or(0, Vec::len) + self.measurements.as_ref().map_or(0, Vec::len)
+    }
+
+    fn observes_entries(&self) -> bool {
+        self.entries.is_some()
+    }
+
     fn draw(&self, _: &mut Rng) -> Problem {
         self.instance()
     }

@@ -74,6 +74,11 @@ pub trait Family {
     fn has_truth(&self) -> bool;
     /// Rejects impossible settings before anything runs, naming the field.
     fn validate(&self) -> Result<(), Invalid>;
+    /// k, the number of observations of every instance (of validated settings): what the cost
+    /// estimate charges for the operator.
+    fn observations(&self) -> usize;
+    /// Whether instances observe entries (a sparse operator) rather than dense measurements.
+    fn observes_entries(&self) -> bool;
     /// The instance drawn from `rng`, the seed's problem stream. Expects validated settings.
     fn draw(&self, rng: &mut Rng) -> Problem;
 }

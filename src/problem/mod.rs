@@ -3,10 +3,10 @@
 //! The loss is ℓ(W) = c/2 · Σᵢ (⟨Aᵢ, W⟩ − yᵢ)² with c = 1/k (`mean`) or 1 (`sum`).
 //!
 //! # Problem families
-//! A family (completion, sensing, explicit instances) is one file implementing `Family`: its
+//! A family (completion, sensing, a given spectrum, explicit instances) is one file implementing `Family`: its
 //! settings as a claim writes them (a serde struct), their validation with located fields, the
-//! shape and whether instances carry a ground truth, and how an instance is drawn from the
-//! seed's problem stream. It registers as one variant of `ProblemSpec` and one arm of
+//! shape, whether instances carry a ground truth, how many observations they have and of which
+//! kind (for the cost estimate), and how an instance is drawn from the seed's problem stream. It registers as one variant of `ProblemSpec` and one arm of
 //! `ProblemSpec::family`. Everything downstream works on the `Problem` it draws: the
 //! observation operator 𝒜 and its adjoint, the loss and its gradient (`Problem`), every solver,
 //! every metric. A family builds its operator from one of the two representations in
@@ -20,11 +20,13 @@ mod explicit;
 mod instance;
 mod measurements;
 mod sensing;
+mod spectrum;
 mod truth;
 
 pub use completion::CompletionSpec;
 pub use explicit::{ExplicitEntry, ExplicitMeasurement, ExplicitSpec};
 pub use sensing::SensingSpec;
+pub use spectrum::SpectrumSpec;
 
 pub use instance::{Family, Observations, Problem, Reduction};
 
@@ -42,6 +44,8 @@ pub enum ProblemSpec {
     Sensing(SensingSpec),
     /// An instance written out in the claim (`explicit`).
     Explicit(ExplicitSpec),
+    /// A target with a given spectrum in random orthonormal bases (`spectrum`).
+    Spectrum(SpectrumSpec),
 }
 
 impl ProblemSpec {
@@ -51,6 +55,7 @@ impl ProblemSpec {
             ProblemSpec::Completion(s) => ("completion", s),
             ProblemSpec::Sensing(s) => ("sensing", s),
             ProblemSpec::Explicit(s) => ("explicit", s),
+            ProblemSpec::Spectrum(s) => ("spectrum", s),
         }
     }
 

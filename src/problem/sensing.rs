@@ -32,6 +32,14 @@ impl Family for SensingSpec {
         true
     }
 
+    fn observations(&self) -> usize {
+        self.measurements
+    }
+
+    fn observes_entries(&self) -> bool {
+        false
+    }
+
     fn validate(&self) -> Result<(), Invalid> {
         validate_shape_and_rank(self.rows, self.cols, self.rank)?;
         require(self.measurements >= 1, "measurements", || {
