@@ -34,6 +34,15 @@ pub fn instance(problem: &Problem, spec: &DeepSpec, seed: u64) -> Value {
     })
 }
 
+/// Where a run ended, for another implementation to compare with its own endpoint: the
+/// end-to-end matrix and the factors W_1, …, W_N, each as a list of rows.
+pub fn endpoint(matrix: &DMatrix<f64>, factors: &[DMatrix<f64>]) -> Value {
+    json!({
+        "matrix": rows(matrix),
+        "factors": factors.iter().map(rows).collect::<Vec<_>>(),
+    })
+}
+
 /// A matrix as a list of its rows.
 fn rows(m: &DMatrix<f64>) -> Vec<Vec<f64>> {
     m.row_iter()

@@ -77,6 +77,10 @@ enum Command {
         /// default 1e14 (about an hour on two cores).
         #[arg(long, value_parser = parse_work)]
         max_work: Option<f64>,
+        /// With `--format json`: every run's final end-to-end matrix and factors (lists of rows),
+        /// to compare endpoints with another implementation.
+        #[arg(long = "final")]
+        endpoints: bool,
         /// Wall-clock seconds any one run may take; a run past it stops and its claim is
         /// reported interrupted, with no verdict. None by default.
         #[arg(long, value_parser = parse_seconds)]
@@ -238,13 +242,22 @@ fn main() -> ExitCode {
             max_memory,
             max_work,
             max_run_seconds,
+            endpoints,
         } => {
             let defaults = Limits::default();
             let limits = Limits {
                 memory: max_memory.unwrap_or(defaults.memory),
                 work: max_work.unwrap_or(defaults.work),
             };
-            check(&paths, format, seeds, threads, limits, max_run_seconds)
+            check(
+                &paths,
+                format,
+                seeds,
+                threads,
+                limits,
+                max_run_seconds,
+                endpoints,
+            )
         }
         Command::Measure {
             paths,
@@ -319,6 +332,7 @@ fn check(
     threads: Option<usize>,
     limits: Limits,
     run_seconds: Option<f64>,
+    endpoints: bool,
 ) -> ExitCode {
     if let Err(e) = start_threads(threads) {
         eprintln!("implreg: cannot start the worker threads: {e}");
@@ -361,7 +375,10 @@ fn check(
             break;
         }
         let seeds = seeds.map(|s| s.for_claim(claim));
-        let report = claim::evaluate::evaluate_within(claim, seeds, run_seconds);
+        let mut report = claim::evaluate::evaluate_within(claim, seeds, run_seconds);
+        if endpoints {
+            report = report.with_endpoints();
+        }
         if let Format::Text = format {
             emit!("{}", report.to_text());
         }

@@ -424,3 +424,44 @@ fn measure_counts_each_assertion_over_a_block() {
         Some(2)
     );
 }
+
+/// `--final` adds each run's endpoint: the end-to-end matrix is the product of its factors
+/// (W = W_N ⋯ W_1), and without the flag the report leaves them out.
+#[test]
+fn final_gives_each_runs_endpoint() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--format",
+            "json",
+            "specs/commuting-measurements.yaml",
+        ];
+        args.extend_from_slice(extra);
+        let output = implreg(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        serde_json::from_str::<serde_json::Value>(&stdout(&output)).expect("valid JSON")
+    };
+    let matrix = |value: &serde_json::Value| {
+        let rows: Vec<Vec<f64>> = serde_json::from_value(value.clone()).unwrap();
+        nalgebra::DMatrix::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j])
+    };
+    let reports = run(&["--final"]);
+    let depth3 = reports[0]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"] == "depth3")
+        .unwrap();
+    let factors: Vec<_> = depth3["endpoint"]["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(matrix)
+        .collect();
+    assert_eq!(factors.len(), 3);
+    let product = &factors[2] * &factors[1] * &factors[0];
+    let end = matrix(&depth3["endpoint"]["matrix"]);
+    assert!((product - &end).norm() <= 1e-12 * end.norm(), "W ≠ W₃W₂W₁");
+    assert!(reports[0]["runs"][0].get("endpoint").is_some());
+    assert!(run(&[])[0]["runs"][0].get("endpoint").is_none());
+}

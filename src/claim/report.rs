@@ -204,6 +204,9 @@ pub struct RunReport {
     pub effective_rank: f64,
     /// The nuclear norm at its end.
     pub nuclear_norm: f64,
+    /// The matrix and factors it ended at, when asked for (`ClaimReport::with_endpoints`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<serde_json::Value>,
     /// Everything else the run produced.
     #[serde(flatten)]
     pub record: RunRecord,
@@ -235,6 +238,7 @@ impl RunReport {
             test_mse,
             effective_rank,
             nuclear_norm,
+            endpoint: None,
             record,
         }
     }
@@ -352,6 +356,18 @@ impl ClaimReport {
             );
         }
         text
+    }
+
+    /// Adds every run's final matrix and factors to the report (`check --final`), so that
+    /// another implementation can compare endpoints, not only starts (`implreg export`).
+    pub fn with_endpoints(mut self) -> Self {
+        for run in &mut self.runs {
+            run.endpoint = Some(crate::export::endpoint(
+                &run.record.matrix,
+                &run.record.factors,
+            ));
+        }
+        self
     }
 
     /// Per assertion, the seeds it held for, the exact interval for its rate and the seeds it
