@@ -10,8 +10,10 @@ use implreg::claim::{self, ClaimReport, ClaimSpec, Seeds, Verdict};
 use implreg::printable::printable;
 use implreg::solver::RunSpec;
 use implreg::solver::driver::INTERRUPTED;
+use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
 /// `print!` that ends the process quietly when stdout is closed (`implreg check | head`), with
@@ -299,13 +301,17 @@ fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usiz
         }
     };
     let mut reports = Vec::new();
+    let progress = Progress::new(claims.len());
     for claim in &claims {
-        let report = claim::evaluate::measure(claim, seeds);
+        let report = progress.claim(&claim.id, |on_run| {
+            claim::evaluate::measure_watched(claim, seeds, on_run)
+        });
         if let Format::Text = format {
-            emit!("{}", report.to_measurement_text());
+            progress.suspend(|| emit!("{}", report.to_measurement_text()));
         }
         reports.push(report);
     }
+    progress.finish();
     if let Format::Json = format {
         emitln!(
             "{}",
@@ -313,6 +319,51 @@ fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usiz
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Claims done of all, the claim under way and its runs done, elapsed time and an estimate, on
+/// stderr when it is a terminal; indicatif draws nothing otherwise (pipes, CI logs).
+struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new(claims: usize) -> Self {
+        let bar = ProgressBar::new(claims as u64);
+        let style = ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:12}] {pos}/{len} claims, ~{eta} left · {wide_msg}",
+        )
+        .map(|s| s.progress_chars("=> "));
+        if let Ok(style) = style {
+            bar.set_style(style);
+        }
+        Self { bar }
+    }
+
+    /// Runs `evaluate` for claim `id`, counting its runs as they finish.
+    fn claim<T>(&self, id: &str, evaluate: impl FnOnce(&(dyn Fn() + Sync)) -> T) -> T {
+        let id = printable(id).into_owned();
+        // Counted under a lock so that the message never goes backwards between threads.
+        let runs = Mutex::new(0usize);
+        self.bar.set_message(format!("{id}: starting"));
+        let on_run = || {
+            let mut done = runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            *done += 1;
+            self.bar.set_message(format!("{id}: {done} runs done"));
+        };
+        let result = evaluate(&on_run);
+        self.bar.inc(1);
+        result
+    }
+
+    /// Prints without tearing the bar.
+    fn suspend(&self, print: impl FnOnce()) {
+        self.bar.suspend(print);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// One worker thread per core, or `threads`.
@@ -370,20 +421,24 @@ fn check(
         eprintln!("implreg: Ctrl-C will end the process at once: {e}");
     }
     let mut reports: Vec<ClaimReport> = Vec::new();
+    let progress = Progress::new(claims.len());
     for claim in &claims {
         if INTERRUPTED.load(Ordering::Relaxed) {
             break;
         }
         let seeds = seeds.map(|s| s.for_claim(claim));
-        let mut report = claim::evaluate::evaluate_within(claim, seeds, run_seconds);
+        let mut report = progress.claim(&claim.id, |on_run| {
+            claim::evaluate::evaluate_watched(claim, seeds, run_seconds, on_run)
+        });
         if endpoints {
             report = report.with_endpoints();
         }
         if let Format::Text = format {
-            emit!("{}", report.to_text());
+            progress.suspend(|| emit!("{}", report.to_text()));
         }
         reports.push(report);
     }
+    progress.finish();
     let interrupted = INTERRUPTED.load(Ordering::Relaxed);
     if interrupted {
         let not_run: Vec<String> = claims[reports.len()..]

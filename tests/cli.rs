@@ -29,6 +29,12 @@ fn a_matching_claim_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(stdout(&output).contains("ok   tiny-holds: holds (expected holds)"));
     assert!(stdout(&output).ends_with("1 claims: 1 as expected, 0 not, 0 inconclusive\n"));
+    // The progress bar draws only on a terminal: nothing reaches a piped stderr.
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]

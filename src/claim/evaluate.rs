@@ -48,13 +48,24 @@ pub fn evaluate_within(
     seeds: Option<Seeds>,
     seconds: Option<f64>,
 ) -> ClaimReport {
+    evaluate_watched(claim, seeds, seconds, &|| {})
+}
+
+/// `evaluate_within`, calling `on_run` as each run finishes (from any worker thread): how a
+/// progress display counts the work done.
+pub fn evaluate_watched(
+    claim: &ClaimSpec,
+    seeds: Option<Seeds>,
+    seconds: Option<f64>,
+    on_run: &(dyn Fn() + Sync),
+) -> ClaimReport {
     let started = Instant::now();
     let block = seeds.unwrap_or(claim.seeds);
     let plans = plans(claim);
     let run = |seeds: &[u64]| -> Vec<SeedOutcome> {
         seeds
             .par_iter()
-            .map(|&seed| run_seed(claim, &plans, seed, seconds))
+            .map(|&seed| run_seed(claim, &plans, seed, seconds, on_run))
             .collect()
     };
     let column = |outcomes: &[SeedOutcome], k: usize| -> Vec<SeedResult> {
@@ -144,12 +155,17 @@ pub fn evaluate_within(
 /// Runs `claim` on exactly the seeds of `block` and counts every assertion, rates included (left
 /// `open`: nothing is decided sequentially): how a rate is measured before it is claimed.
 pub fn measure(claim: &ClaimSpec, block: Seeds) -> ClaimReport {
+    measure_watched(claim, block, &|| {})
+}
+
+/// `measure`, calling `on_run` as each run finishes (from any worker thread).
+pub fn measure_watched(claim: &ClaimSpec, block: Seeds, on_run: &(dyn Fn() + Sync)) -> ClaimReport {
     let fixed = ClaimSpec {
         sampling: Sampling::Fixed,
         seeds: block,
         ..claim.clone()
     };
-    evaluate(&fixed, None)
+    evaluate_watched(&fixed, None, None, on_run)
 }
 
 /// Refuted when one assertion is, holds when all do, inconclusive otherwise.
@@ -258,6 +274,7 @@ fn run_seed(
     plans: &BTreeMap<&str, Plan>,
     seed: u64,
     seconds: Option<f64>,
+    on_run: &(dyn Fn() + Sync),
 ) -> SeedOutcome {
     let problem = claim.problem.generate(seed);
     let truth = problem.truth.as_ref().map(|t| Measured::truth(t, &problem));
@@ -297,10 +314,9 @@ fn run_seed(
                     .map(|c| c as &dyn Condition)
                     .collect(),
             };
-            (
-                name,
-                solver::solve_within(run, &problem, seed, &watch, seconds),
-            )
+            let record = solver::solve_within(run, &problem, seed, &watch, seconds);
+            on_run();
+            (name, record)
         })
         .collect();
     // Each run's end and the moments it reached, measured on demand.
