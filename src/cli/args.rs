@@ -1,0 +1,112 @@
+//! The command line's values: seeds, byte and operation limits, thread counts, seconds; each
+//! parser says what it expected.
+
+use implreg::claim::{ClaimSpec, Seeds};
+
+/// `--seeds`: a new first seed for each claim's own count, or a block of seeds for all.
+#[derive(Clone, Copy)]
+pub enum SeedsArg {
+    From(u64),
+    Block(Seeds),
+}
+
+impl SeedsArg {
+    /// The seeds `claim` runs on.
+    pub fn for_claim(self, claim: &ClaimSpec) -> Seeds {
+        match self {
+            SeedsArg::From(from) => Seeds {
+                from,
+                count: claim.seeds.count,
+            },
+            SeedsArg::Block(seeds) => seeds,
+        }
+    }
+}
+
+pub fn parse_seeds(text: &str) -> Result<SeedsArg, String> {
+    let (from, count) = match text.split_once(':') {
+        Some((from, count)) => (from, Some(count)),
+        None => (text, None),
+    };
+    let from = from
+        .trim()
+        .parse()
+        .map_err(|_| format!("FROM must be a whole number, found `{from}`"))?;
+    // `FROM` and `FROM:` both keep each claim's own count or budget.
+    let Some(count) = count.filter(|c| !c.trim().is_empty()) else {
+        return Ok(SeedsArg::From(from));
+    };
+    let count: u64 = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("COUNT must be a whole number, found `{count}`"))?;
+    let seeds = Seeds { from, count };
+    seeds.check()?;
+    Ok(SeedsArg::Block(seeds))
+}
+
+/// `FROM:COUNT`, a block of seeds.
+pub fn parse_block(text: &str) -> Result<Seeds, String> {
+    match parse_seeds(text)? {
+        SeedsArg::Block(seeds) => Ok(seeds),
+        SeedsArg::From(_) => Err(format!("FROM:COUNT, e.g. 0:100, found `{text}`")),
+    }
+}
+
+/// Bytes, plain or with a binary unit: `4294967296`, `4GiB`, `512MiB`, `8G`.
+pub fn parse_bytes(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.trim().parse().map_err(|_| {
+        format!("a number of bytes with an optional unit (KiB, MiB, GiB, TiB), found `{text}`")
+    })?;
+    let scale = match unit.trim().trim_end_matches("iB").trim_end_matches('B') {
+        "" => 1.0,
+        "K" | "k" => 1024.0,
+        "M" => 1024f64.powi(2),
+        "G" => 1024f64.powi(3),
+        "T" => 1024f64.powi(4),
+        other => return Err(format!("a unit KiB, MiB, GiB or TiB, found `{other}`")),
+    };
+    positive(number * scale)
+}
+
+/// A positive number of operations, e.g. `1e15`.
+pub fn parse_work(text: &str) -> Result<f64, String> {
+    positive_number(text, "a number of operations such as 1e15")
+}
+
+/// A number of worker threads from 1 to 1024.
+pub fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "a number of threads from 1 to 1024, found `{text}`"
+        )),
+    }
+}
+
+/// A positive number of seconds.
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    positive_number(text, "a number of seconds")
+}
+
+/// `text` as a positive, finite number; `what` says what was expected.
+fn positive_number(text: &str, what: &str) -> Result<f64, String> {
+    let number: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{what}, found `{text}`"))?;
+    positive(number)
+}
+
+fn positive(x: f64) -> Result<f64, String> {
+    if x > 0.0 && x.is_finite() {
+        Ok(x)
+    } else {
+        Err(format!("a positive, finite limit, found {x}"))
+    }
+}
