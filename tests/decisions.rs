@@ -211,3 +211,61 @@ proptest! {
             && one.0.iter().all(|t| t.decision() != Decision::Refuted));
     }
 }
+
+/// A claim of `rates.len()` assertions as `evaluate` decides it: α split equally, β each, the
+/// verdict refuted if any assertion is and holds if all do. Returns (holds, refuted) counts.
+fn simulate_claim(rates: &[(Rate, f64)]) -> (u64, u64) {
+    let alpha = ALPHA / rates.len() as f64;
+    let (mut holds, mut refuted) = (0, 0);
+    for run in 0..DECISIONS {
+        let tests = rates
+            .iter()
+            .map(|&(rate, _)| Sprt::new(rate, alpha, BETA))
+            .collect();
+        let run_seeds = |s: &[u64]| -> Vec<Vec<bool>> {
+            s.iter()
+                .map(|&seed| {
+                    let streams = 0..rates.len() as u64;
+                    streams
+                        .map(|j| outcome(run * 16 + j, seed, rates[j as usize].1))
+                        .collect()
+                })
+                .collect()
+        };
+        let sequence = decide::sequence(
+            0,
+            BUDGET,
+            8,
+            tests,
+            run_seeds,
+            |passed: &Vec<bool>, j| passed[j],
+            |_| false,
+        );
+        let decisions: Vec<Decision> = sequence.tests.iter().map(Sprt::decision).collect();
+        if decisions.contains(&Decision::Refuted) {
+            refuted += 1;
+        } else if decisions.iter().all(|&d| d == Decision::Holds) {
+            holds += 1;
+        }
+    }
+    (holds, refuted)
+}
+
+/// The claim's own error rates: with every rate at p + δ it is refuted at most α of the time (α
+/// split across three assertions), and with one rate at p − δ it holds at most β of the time.
+#[test]
+fn a_claims_verdict_keeps_its_error_rates() {
+    let rate = Rate {
+        rate: 0.7,
+        delta: 0.1,
+    };
+    let all_true = [(rate, 0.8), (rate, 0.8), (rate, 0.8)];
+    let (_, refuted) = simulate_claim(&all_true);
+    let one_false = [(rate, 0.6), (rate, 1.0), (rate, 0.9)];
+    let (holds, _) = simulate_claim(&one_false);
+    println!(
+        "claim of three at p + δ: refuted {refuted}/{DECISIONS} (α = {ALPHA}); one at p − δ: held {holds}/{DECISIONS} (β = {BETA})"
+    );
+    assert!(within(refuted, ALPHA), "refuted {refuted}");
+    assert!(within(holds, BETA), "held {holds}");
+}
