@@ -69,17 +69,22 @@ pub(super) fn observe_entries(truth: DMatrix<f64>, observed: usize, rng: &mut Rn
     }
 }
 
+/// Shared by every family: at least one row and column, and rows·cols within `usize`.
+pub(super) fn validate_shape(rows: usize, cols: usize) -> Result<(), Invalid> {
+    require(rows >= 1, "rows", || "at least 1 row".into())?;
+    require(cols >= 1, "cols", || "at least 1 column".into())?;
+    require(rows.checked_mul(cols).is_some(), "cols", || {
+        format!("rows·cols below 2⁶⁴; {rows}·{cols} is not")
+    })
+}
+
 /// Shared by the generated problems: a non-empty shape and 1 ≤ rank ≤ min(rows, cols).
 pub(super) fn validate_shape_and_rank(
     rows: usize,
     cols: usize,
     rank: usize,
 ) -> Result<(), Invalid> {
-    require(rows >= 1, "rows", || "at least 1 row".into())?;
-    require(cols >= 1, "cols", || "at least 1 column".into())?;
-    require(rows.checked_mul(cols).is_some(), "cols", || {
-        format!("rows·cols below 2⁶⁴; {rows}·{cols} is not")
-    })?;
+    validate_shape(rows, cols)?;
     let most = rows.min(cols);
     require((1..=most).contains(&rank), "rank", || {
         format!("a rank between 1 and min(rows, cols) = {most}")

@@ -1,6 +1,7 @@
 //! An instance written out in the claim: observed entries with their values, or measurement
 //! matrices with targets; the ground truth is optional. Razin & Cohen's 2×2 problem is one.
 
+use super::completion::validate_shape;
 use super::instance::{Family, Observations, Problem};
 use crate::invalid::{Invalid, require};
 use crate::random::Rng;
@@ -70,11 +71,7 @@ impl Family for ExplicitSpec {
     }
 
     fn validate(&self) -> Result<(), Invalid> {
-        require(self.rows >= 1, "rows", || "at least 1 row".into())?;
-        require(self.cols >= 1, "cols", || "at least 1 column".into())?;
-        require(self.rows.checked_mul(self.cols).is_some(), "cols", || {
-            format!("rows·cols below 2⁶⁴; {}·{} is not", self.rows, self.cols)
-        })?;
+        validate_shape(self.rows, self.cols)?;
         match (&self.entries, &self.measurements) {
             (Some(entries), None) => self.validate_entries(entries),
             (None, Some(measurements)) => {

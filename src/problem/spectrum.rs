@@ -4,7 +4,7 @@
 //! (Arora et al. 2019, Theorem 3; Saxe et al. 2014): the spectrum is chosen, not drawn, so the
 //! order and the gaps in which the values are learned are the claim's to state.
 
-use super::completion::observe_entries;
+use super::completion::{observe_entries, validate_shape};
 use super::instance::{Family, Problem};
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
@@ -50,12 +50,7 @@ impl Family for SpectrumSpec {
     }
 
     fn validate(&self) -> Result<(), Invalid> {
-        require(self.rows >= 1, "rows", || "at least 1 row".into())?;
-        require(self.cols >= 1, "cols", || "at least 1 column".into())?;
-        let entries = self.rows.checked_mul(self.cols);
-        require(entries.is_some(), "cols", || {
-            format!("rows·cols below 2⁶⁴; {}·{} is not", self.rows, self.cols)
-        })?;
+        validate_shape(self.rows, self.cols)?;
         let most = self.rows.min(self.cols);
         let count = self.singular_values.len();
         require((1..=most).contains(&count), "singular_values", || {
@@ -80,7 +75,7 @@ impl Family for SpectrumSpec {
                 || format!("a positive, finite singular value; found {s}"),
             )?;
         }
-        let entries = entries.unwrap_or(usize::MAX);
+        let entries = self.rows * self.cols; // checked by validate_shape
         require(
             (1..=entries).contains(&self.entries_observed()),
             "observed",
