@@ -175,29 +175,10 @@ fn main() -> ExitCode {
 }
 
 fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usize>) -> ExitCode {
-    if let Err(e) = start_threads(threads) {
-        eprintln!("implreg: cannot start the worker threads: {e}");
-        return ExitCode::from(2);
-    }
     let limits = Limits::default();
-    let claims = match load(paths, limits).and_then(|claims| {
-        let refused: Vec<_> = claims
-            .iter()
-            .filter_map(|c| c.check_cost(seeds, limits).err())
-            .collect();
-        if refused.is_empty() {
-            Ok(claims)
-        } else {
-            Err(refused)
-        }
-    }) {
+    let claims = match prepare(paths, threads, limits, |c| c.check_cost(seeds, limits)) {
         Ok(claims) => claims,
-        Err(errors) => {
-            for error in errors {
-                eprintln!("error: {error}");
-            }
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let mut reports = Vec::new();
     let progress = Progress::new(claims.len());
@@ -265,6 +246,34 @@ impl Progress {
     }
 }
 
+/// Starts the worker threads and loads the claims under `paths`, each also held to `check` (the
+/// seeds it will run on); on any error, prints every one and gives the exit code for bad input.
+fn prepare(
+    paths: &[PathBuf],
+    threads: Option<usize>,
+    limits: Limits,
+    check: impl Fn(&ClaimSpec) -> Result<(), claim::SpecError>,
+) -> Result<Vec<ClaimSpec>, ExitCode> {
+    if let Err(e) = start_threads(threads) {
+        eprintln!("implreg: cannot start the worker threads: {e}");
+        return Err(ExitCode::from(2));
+    }
+    let claims = load(paths, limits).and_then(|claims| {
+        let refused: Vec<_> = claims.iter().filter_map(|c| check(c).err()).collect();
+        if refused.is_empty() {
+            Ok(claims)
+        } else {
+            Err(refused)
+        }
+    });
+    claims.map_err(|errors| {
+        for error in errors {
+            eprintln!("error: {error}");
+        }
+        ExitCode::from(2)
+    })
+}
+
 /// One worker thread per core, or `threads`.
 fn start_threads(threads: Option<usize>) -> Result<(), rayon::ThreadPoolBuildError> {
     match threads {
@@ -284,36 +293,16 @@ fn check(
     run_seconds: Option<f64>,
     endpoints: bool,
 ) -> ExitCode {
-    if let Err(e) = start_threads(threads) {
-        eprintln!("implreg: cannot start the worker threads: {e}");
-        return ExitCode::from(2);
-    }
-    let claims = match load(paths, limits).and_then(|claims| match seeds {
+    let claims = match prepare(paths, threads, limits, |c| match seeds {
         Some(seeds) => {
-            let refused: Vec<_> = claims
-                .iter()
-                .filter_map(|c| {
-                    let seeds = seeds.for_claim(c);
-                    c.check_seeds(seeds)
-                        .and_then(|()| c.check_cost(seeds, limits))
-                        .err()
-                })
-                .collect();
-            if refused.is_empty() {
-                Ok(claims)
-            } else {
-                Err(refused)
-            }
+            let seeds = seeds.for_claim(c);
+            c.check_seeds(seeds)
+                .and_then(|()| c.check_cost(seeds, limits))
         }
-        None => Ok(claims),
+        None => Ok(()),
     }) {
         Ok(claims) => claims,
-        Err(errors) => {
-            for error in errors {
-                eprintln!("error: {error}");
-            }
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     // Ctrl-C stops the runs under way; the claims decided so far are still reported.
     if let Err(e) = ctrlc::set_handler(implreg::solver::driver::interrupt) {
