@@ -4,6 +4,7 @@
 //! state, and every stop names its reason.
 
 use super::certificate::Certificate;
+use super::curve::CurveObserver;
 use super::observe::{MatrixSource, Observer, Probe};
 use super::record::{RunRecord, Stop};
 use super::trace::TraceObserver;
@@ -125,6 +126,7 @@ pub fn drive<M: Iterate>(
 ) -> RunRecord {
     let mut trace = TraceObserver::new(truth);
     let mut watched = Watched::new(watch);
+    let mut curve = CurveObserver::new(watch.curve);
     let mut step = 0;
     let mut ceiling = f64::INFINITY;
     let started = Instant::now();
@@ -134,8 +136,9 @@ pub fn drive<M: Iterate>(
             ceiling = BLOW_UP * loss.max(1.0);
         }
         let stop = stopping.check(step, loss, ceiling, &method, started);
-        let mut probe = Probe::new(step, loss, stop.is_some(), &mut method);
-        for observer in [&mut watched as &mut dyn Observer, &mut trace] {
+        let time = method.time();
+        let mut probe = Probe::new(step, loss, time, stop.is_some(), &mut method);
+        for observer in [&mut watched as &mut dyn Observer, &mut trace, &mut curve] {
             observer.observe(&mut probe);
         }
         if let Some(stop) = stop {
@@ -160,6 +163,7 @@ pub fn drive<M: Iterate>(
         extremes,
         certificate,
         trace: trace.finish(),
+        curve: curve.finish(),
         matrix,
         factors,
         moments,

@@ -7,6 +7,7 @@
 //! advance, a pure stop test, finish) and gets a `RunSpec` variant and a `RunKind`.
 
 pub mod certificate;
+pub mod curve;
 pub mod deep;
 pub mod driver;
 pub mod flow;
@@ -22,6 +23,7 @@ pub mod trace;
 pub mod watch;
 
 pub use certificate::Certificate;
+pub use curve::{Curve, CurveSample};
 pub use deep::{DeepFactorisation, DeepSpec, Descent, DetSign};
 pub use driver::Stopping;
 pub use flow::Flow;

@@ -11,16 +11,26 @@ pub struct Probe<'m> {
     pub loss: f64,
     /// Whether this is the last step of the run.
     pub last: bool,
+    /// Σ of the step sizes (GD) or t (flow) so far; NaN for a convex run.
+    pub time: f64,
     method: &'m mut dyn MatrixSource,
 }
 
 impl<'m> Probe<'m> {
-    /// Step `step` with loss `loss` (`last` if the run stops there) of the method `source`.
-    pub fn new(step: usize, loss: f64, last: bool, source: &'m mut dyn MatrixSource) -> Self {
+    /// Step `step` with loss `loss` at `time` (`last` if the run stops there) of the method
+    /// `source`.
+    pub fn new(
+        step: usize,
+        loss: f64,
+        time: f64,
+        last: bool,
+        source: &'m mut dyn MatrixSource,
+    ) -> Self {
         Self {
             step,
             loss,
             last,
+            time,
             method: source,
         }
     }

@@ -2,6 +2,7 @@
 //! vocabulary, reports, snapshots and exports. Nothing copies its fields into another struct.
 
 use super::certificate::Certificate;
+use super::curve::CurveSample;
 use super::trace::Trace;
 use super::watch::{Extremes, Moment, When};
 use nalgebra::DMatrix;
@@ -71,6 +72,10 @@ pub struct RunRecord {
     pub certificate: Option<Certificate>,
     /// Samples of the run at log-spaced steps and at its last step.
     pub trace: Trace,
+    /// What a figure of the run's trajectory asked for, a hundred samples a decade (empty
+    /// unless asked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub curve: Vec<CurveSample>,
     /// The end-to-end matrix the run ended at.
     #[serde(skip)]
     pub matrix: DMatrix<f64>,

@@ -6,6 +6,7 @@
 //! end-to-end matrix is asked for only when something watched needs it: a completion run does
 //! not otherwise form it (`solver::sampled`). The watch is an observer of the driver.
 
+use super::curve::Curve;
 use super::observe::{Observer, Probe};
 use super::trace::Schedule;
 use nalgebra::DMatrix;
@@ -51,6 +52,8 @@ pub struct Watch<'c> {
     pub moments: Vec<When>,
     /// The conditions that `When::First(k)` refers to, by index.
     pub conditions: Vec<&'c dyn Condition>,
+    /// What a figure follows along the run (`solver::curve`), if anything.
+    pub curve: Option<&'c dyn Curve>,
 }
 
 impl fmt::Debug for Watch<'_> {
@@ -60,6 +63,7 @@ impl fmt::Debug for Watch<'_> {
             .field("determinant", &self.determinant)
             .field("moments", &self.moments)
             .field("conditions", &self.conditions.len())
+            .field("curve", &self.curve.is_some())
             .finish()
     }
 }
