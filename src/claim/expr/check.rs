@@ -55,6 +55,29 @@ impl Expr {
         self.check_boolean(scope, Place::Assertion)
     }
 
+    /// Resolves names and types against `scope`; the expression must be a number (a figure's
+    /// quantity, or what an assertion across sweep points compares).
+    pub fn check_number(&self, scope: &Scope) -> Result<(), ExprError> {
+        self.check_typed(scope, Place::Assertion, Type::Number)
+    }
+
+    /// As `check_number`, for a quantity parsed by `Expr::parse_along_run`: bare metrics of the
+    /// run's own matrix and metrics of `truth` only.
+    pub fn check_along_run(&self, scope: &Scope) -> Result<(), ExprError> {
+        self.check_typed(scope, Place::Condition, Type::Number)
+    }
+
+    fn check_typed(&self, scope: &Scope, place: Place, wanted: Type) -> Result<(), ExprError> {
+        let found = self.check(scope, place)?;
+        if found != wanted {
+            return Err(ExprError::at(
+                self.offset,
+                format!("{wanted} here, found {found}"),
+            ));
+        }
+        Ok(())
+    }
+
     fn check_boolean(&self, scope: &Scope, place: Place) -> Result<(), ExprError> {
         let found = self.check(scope, place)?;
         if found != Type::Boolean {

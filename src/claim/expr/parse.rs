@@ -19,6 +19,17 @@ pub const MAX_DEPTH: usize = 64;
 impl Expr {
     /// Parses an assertion of at most `MAX_LENGTH` characters nested at most `MAX_DEPTH` deep.
     pub fn parse(text: &str) -> Result<Expr, ExprError> {
+        Self::parse_in(text, 0)
+    }
+
+    /// Parses a quantity of one run's matrix along its trajectory, where bare metrics
+    /// (`sigma(1)`, `abs(entry(0, 0))`) are the run's own at the step sampled, as inside
+    /// `when(…)`.
+    pub fn parse_along_run(text: &str) -> Result<Expr, ExprError> {
+        Self::parse_in(text, 1)
+    }
+
+    fn parse_in(text: &str, conditions: usize) -> Result<Expr, ExprError> {
         let length = text.chars().count();
         if length > MAX_LENGTH {
             return Err(ExprError::at(
@@ -33,7 +44,7 @@ impl Expr {
             position: 0,
             end: chars.len(),
             chars,
-            conditions: 0,
+            conditions,
             depth: 0,
         };
         let expr = parser.or()?;
