@@ -3,13 +3,13 @@
 //! `snapshots/` (numbers rounded to 4 significant digits). The longer runs in `reproductions/` are
 //! only checked to be valid claims.
 
-use implreg::claim::{self, ClaimSpec};
+use implreg::claim::{self, Claim};
 use std::path::Path;
 
 fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()> {
-    let spec = ClaimSpec::load(path)?;
-    let report = claim::evaluate(&spec, None);
-    if !report.matches {
+    let spec = Claim::load(path)?;
+    let report = claim::sweep::evaluate(&spec, |_| None, None, &|_, _| {}, &|| {});
+    if !report.matches() {
         return Err(format!(
             "the claim's verdict differs from its expectation:\n{}",
             report.to_text()
@@ -25,7 +25,7 @@ fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()
         snapshot_path => "../snapshots",
         prepend_module_to_snapshot => false,
         omit_expression => true,
-        description => spec.title.clone(),
+        description => spec.first().title.clone(),
     }, {
         insta::assert_yaml_snapshot!(name, report.snapshot());
     });
@@ -34,7 +34,7 @@ fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()
 
 /// The longer reproductions are run from the CLI, not here; they must still be valid claims.
 fn reproduction_is_a_valid_claim(path: &Path) -> datatest_stable::Result<()> {
-    ClaimSpec::load(path)?;
+    Claim::load(path)?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Bad claims are answered by a located, readable error, never a panic: each file of
 //! `tests/bad-specs/` holds one mistake, and the messages are snapshotted for review.
 
-use implreg::claim::{ClaimSpec, SpecError, claim_files};
+use implreg::claim::{Claim, ClaimSpec, SpecError, claim_files};
 use std::path::{Path, PathBuf};
 
 fn bad_specs() -> Vec<PathBuf> {
@@ -18,7 +18,7 @@ fn every_bad_spec_gets_a_located_error() {
     );
     let mut messages = String::new();
     for file in &files {
-        match ClaimSpec::load(file) {
+        match Claim::load(file) {
             Ok(_) => panic!("{} was accepted", file.display()),
             Err(SpecError::Invalid {
                 file: named,
@@ -39,7 +39,7 @@ fn every_bad_spec_gets_a_located_error() {
             }
             Err(other) => panic!("{}: not located: {other}", file.display()),
         }
-        let error = ClaimSpec::load(file).unwrap_err().to_string();
+        let error = Claim::load(file).unwrap_err().to_string();
         messages.push_str(&error.replace('\\', "/"));
         messages.push('\n');
     }

@@ -6,11 +6,12 @@
 use super::decide::{self, Decision, Ending, Sprt};
 use super::expr::{Expr, Moment, Quantity, Reference, Subject};
 use super::measured::Measured;
+use super::recorded::{Recorded, RecordedValues};
 use super::registry::Needs;
 use super::report::{AssertionReport, ClaimReport, RunReport, SeedResult};
 use super::spec::{ClaimSpec, Sampling, Seeds, Verdict};
 use crate::problem::{Problem, Reduction};
-use crate::solver::{self, Condition, RunRecord, Stop, Watch, When};
+use crate::solver::{self, Condition, Curve, RunRecord, Stop, Watch, When};
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -26,6 +27,8 @@ struct SeedOutcome {
     seed: u64,
     runs: Vec<RunReport>,
     assertions: Vec<SeedResult>,
+    /// The claim's recorded quantities (`ClaimSpec::recorded`), in order.
+    recorded: Vec<f64>,
 }
 
 impl SeedOutcome {
@@ -65,7 +68,7 @@ pub fn evaluate_watched(
     let run = |seeds: &[u64]| -> Vec<SeedOutcome> {
         seeds
             .par_iter()
-            .map(|&seed| run_seed(claim, &plans, seed, seconds, on_run))
+            .map(|&seed| run_seed(claim, &plans, seed, seed == block.from, seconds, on_run))
             .collect()
     };
     let column = |outcomes: &[SeedOutcome], k: usize| -> Vec<SeedResult> {
@@ -134,6 +137,15 @@ pub fn evaluate_watched(
         };
     let verdict = verdict(&assertions);
     let interrupted = ending == Ending::Interrupted;
+    let recorded = claim
+        .recorded
+        .iter()
+        .enumerate()
+        .map(|(k, r)| RecordedValues {
+            text: r.text.clone(),
+            values: outcomes.iter().map(|o| o.recorded[k]).collect(),
+        })
+        .collect();
     ClaimReport {
         id: claim.id.clone(),
         title: claim.title.clone(),
@@ -148,6 +160,7 @@ pub fn evaluate_watched(
         matches: verdict == claim.verdict && !interrupted,
         interrupted,
         runs: outcomes.into_iter().flat_map(|o| o.runs).collect(),
+        recorded,
         seconds: started.elapsed().as_secs_f64(),
     }
 }
@@ -245,12 +258,28 @@ fn plans(claim: &ClaimSpec) -> BTreeMap<&str, Plan<'_>> {
     plans
 }
 
-/// A `when` condition as the watch asks it, on one seed's problem.
-struct ConditionCheck<'a> {
-    condition: &'a Expr,
+/// One run's matrix at a step, as a `when` condition or a figure's curve reads it: bare
+/// metrics are the matrix's own, `truth.metric` the ground truth's.
+struct AlongRun<'a> {
     problem: &'a Problem,
     reduction: Reduction,
     truth: Option<&'a Measured<'a>>,
+}
+
+impl AlongRun<'_> {
+    fn resolver<'m>(&'m self, current: &'m Measured<'m>) -> impl Fn(&Reference) -> f64 + 'm {
+        move |r: &Reference| match &r.quantity {
+            Quantity::Of(Subject::Current, call) => call.value(current),
+            Quantity::Of(Subject::Truth, call) => self.truth.map_or(f64::NAN, |t| call.value(t)),
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// A `when` condition as the watch asks it, on one seed's problem.
+struct ConditionCheck<'a> {
+    condition: &'a Expr,
+    along: AlongRun<'a>,
     every_step: bool,
 }
 
@@ -260,12 +289,27 @@ impl Condition for ConditionCheck<'_> {
     }
 
     fn holds(&self, step: usize, w: &DMatrix<f64>) -> bool {
-        let current = Measured::at_step(w, step, self.problem, self.reduction);
-        self.condition.truth(&|r: &Reference| match &r.quantity {
-            Quantity::Of(Subject::Current, call) => call.value(&current),
-            Quantity::Of(Subject::Truth, call) => self.truth.map_or(f64::NAN, |t| call.value(t)),
-            _ => f64::NAN,
-        })
+        let a = &self.along;
+        let current = Measured::at_step(w, step, a.problem, a.reduction);
+        self.condition.truth(&a.resolver(&current))
+    }
+}
+
+/// What a figure follows along one run.
+struct CurveCheck<'a> {
+    quantities: &'a [Recorded],
+    along: AlongRun<'a>,
+}
+
+impl Curve for CurveCheck<'_> {
+    fn values(&self, step: usize, _loss: f64, w: &DMatrix<f64>) -> Vec<f64> {
+        let a = &self.along;
+        let current = Measured::at_step(w, step, a.problem, a.reduction);
+        let resolve = a.resolver(&current);
+        self.quantities
+            .iter()
+            .map(|q| q.expr.number(&resolve))
+            .collect()
     }
 }
 
@@ -273,6 +317,7 @@ fn run_seed(
     claim: &ClaimSpec,
     plans: &BTreeMap<&str, Plan>,
     seed: u64,
+    first: bool,
     seconds: Option<f64>,
     on_run: &(dyn Fn() + Sync),
 ) -> SeedOutcome {
@@ -291,13 +336,31 @@ fn run_seed(
                 });
                 ConditionCheck {
                     condition,
-                    problem: &problem,
-                    reduction,
-                    truth: truth.as_ref(),
+                    along: AlongRun {
+                        problem: &problem,
+                        reduction,
+                        truth: truth.as_ref(),
+                    },
                     every_step: small || !spectral,
                 }
             });
             (*name, checks.collect())
+        })
+        .collect();
+    // Figures draw the first seed's trajectories only.
+    let curves: BTreeMap<&str, CurveCheck> = claim
+        .curves
+        .iter()
+        .filter(|(name, quantities)| {
+            first && !quantities.is_empty() && claim.runs.contains_key(*name)
+        })
+        .map(|(name, quantities)| {
+            let along = AlongRun {
+                problem: &problem,
+                reduction: claim.runs[name].reduction(),
+                truth: truth.as_ref(),
+            };
+            (name.as_str(), CurveCheck { quantities, along })
         })
         .collect();
     let records: Vec<(&String, RunRecord)> = claim
@@ -313,6 +376,7 @@ fn run_seed(
                     .iter()
                     .map(|c| c as &dyn Condition)
                     .collect(),
+                curve: curves.get(name.as_str()).map(|c| c as &dyn Curve),
             };
             let record = solver::solve_within(run, &problem, seed, &watch, seconds);
             on_run();
@@ -368,6 +432,17 @@ fn run_seed(
                 .collect(),
         })
         .collect();
+    let recorded = claim
+        .recorded
+        .iter()
+        .map(|r| {
+            if r.boolean {
+                f64::from(u8::from(r.expr.truth(&resolve)))
+            } else {
+                r.expr.number(&resolve)
+            }
+        })
+        .collect();
     let summaries: Vec<_> = records
         .iter()
         .map(|(name, _)| RunReport::summary(&ends[name.as_str()]))
@@ -382,5 +457,6 @@ fn run_seed(
         seed,
         runs,
         assertions,
+        recorded,
     }
 }

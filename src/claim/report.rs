@@ -5,6 +5,7 @@
 
 use super::decide::{CONFIDENCE, Decision, Ending, Rate, Sprt, clopper_pearson};
 use super::measured::Measured;
+use super::recorded::RecordedValues;
 use super::spec::{Assertion, Sampling, Source, Verdict};
 use crate::printable::printable;
 use crate::solver::{RunRecord, Status};
@@ -275,6 +276,9 @@ pub struct ClaimReport {
     pub interrupted: bool,
     /// Every run on every seed, by seed, then run name.
     pub runs: Vec<RunReport>,
+    /// What the seeds recorded for assertions across sweep points and for figures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recorded: Vec<RecordedValues>,
     /// Wall-clock time; left out of snapshots.
     pub seconds: f64,
 }
@@ -282,12 +286,7 @@ pub struct ClaimReport {
 impl ClaimReport {
     /// One verdict line, then one line per assertion.
     pub fn to_text(&self) -> String {
-        let mark = match (self.interrupted, self.matches, self.verdict) {
-            (true, _, _) => "INT ",
-            (false, true, _) => "ok  ",
-            (false, false, Verdict::Inconclusive) => "INC ",
-            (false, false, _) => "FAIL",
-        };
+        let mark = mark(self.interrupted, self.matches, self.verdict);
         let verdict = if self.interrupted {
             "interrupted (a run was stopped by Ctrl-C or --max-run-seconds), no verdict".to_string()
         } else {
@@ -308,7 +307,7 @@ impl ClaimReport {
                 errors.beta
             ),
         };
-        let mut text = format!(
+        let text = format!(
             "{mark} {id}: {verdict} (expected {expected}) on {sampling}, in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
             id = printable(&self.id),
             expected = self.expected,
@@ -317,6 +316,30 @@ impl ClaimReport {
             paper = printable(&self.source.paper),
             location = printable(&self.source.location),
         );
+        text + &self.assertion_lines("     ")
+    }
+
+    /// How the seeds were sampled and how far: `13 seeds drawn from 0, until decided`.
+    pub fn seed_words(&self) -> String {
+        match self.sampling {
+            Sampling::Fixed => format!("{} fixed seeds", self.seeds.len()),
+            Sampling::Sequential(_) => format!(
+                "{} seeds drawn from {}, {}",
+                self.seeds.len(),
+                self.seeds.first().copied().unwrap_or_default(),
+                match self.ending {
+                    Ending::Decided => "until decided",
+                    Ending::Budget => "the whole budget",
+                    Ending::Interrupted => "until interrupted",
+                },
+            ),
+        }
+    }
+
+    /// One line per assertion, each starting with `indent`: its decision, seeds, interval,
+    /// test and worst seed.
+    pub fn assertion_lines(&self, indent: &str) -> String {
+        let mut text = String::new();
         for a in &self.assertions {
             let sign = match a.decision {
                 Decision::Holds => '+',
@@ -345,7 +368,7 @@ impl ClaimReport {
             });
             let _ = writeln!(
                 text,
-                "     {sign} {that}: {decision}, {passed}/{seeds} seeds (rate {low:.2}–{high:.2} at {confidence}%), {needs}{worst}",
+                "{indent}{sign} {that}: {decision}, {passed}/{seeds} seeds (rate {low:.2}–{high:.2} at {confidence}%), {needs}{worst}",
                 that = printable(&a.that),
                 decision = a.decision,
                 passed = a.passed,
@@ -434,6 +457,8 @@ impl ClaimReport {
                     .filter_map(|r| r.as_object_mut())
                     .for_each(|r| {
                         r.remove("trace");
+                        // A figure's data carries the curve.
+                        r.remove("curve");
                         // Snapshots were taken before runs named their stopping reason;
                         // `status` summarises it.
                         r.remove("stop");
@@ -445,6 +470,16 @@ impl ClaimReport {
         }
         round_numbers(&mut value, 4);
         value
+    }
+}
+
+/// The mark a verdict line starts with: as expected, not, inconclusive, interrupted.
+pub fn mark(interrupted: bool, matches: bool, verdict: Verdict) -> &'static str {
+    match (interrupted, matches, verdict) {
+        (true, _, _) => "INT ",
+        (false, true, _) => "ok  ",
+        (false, false, Verdict::Inconclusive) => "INC ",
+        (false, false, _) => "FAIL",
     }
 }
 
@@ -469,7 +504,7 @@ fn seed_lines(per_seed: &serde_json::Value) -> Vec<String> {
 
 /// A number for people: whole numbers (steps, ranks, true/false as 1/0) as they are, others in
 /// scientific notation with 4 significant digits.
-fn figure(x: f64) -> String {
+pub fn figure(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e9 {
         format!("{x}")
     } else {
@@ -478,7 +513,7 @@ fn figure(x: f64) -> String {
 }
 
 /// Rounds every float in `value` to `digits` significant digits; integers stay exact.
-fn round_numbers(value: &mut serde_json::Value, digits: i32) {
+pub fn round_numbers(value: &mut serde_json::Value, digits: i32) {
     match value {
         serde_json::Value::Number(n) if n.is_f64() => {
             let x = n.as_f64().unwrap_or(f64::NAN);

@@ -1,16 +1,21 @@
 //! A claim file: its schema, and the validation that turns every impossible or misspelt setting
 //! into an error naming the file, line, column, field and what was expected, before anything runs.
 
+use super::across::{Across, RawAcross};
 use super::budget::{self, Limits};
 use super::decide::ErrorRates;
-use super::expr::{Expr, ExprError, Scope};
+use super::expr::{Expr, Scope};
+use super::figure::{Figure, RawFigure};
 use super::locate;
+use super::parameters::Parameter;
+use super::recorded::{FieldError, Recorded};
 use super::registry;
 use super::sampling::check_quantifier;
 pub use super::sampling::{Quantifier, RawSeeds, Sampling, Seeds};
 use super::source;
+pub use super::spec_errors::SpecError;
+use super::spec_errors::{expression_error, yaml_error};
 use crate::invalid::Invalid;
-use crate::printable::printable;
 use crate::problem::ProblemSpec;
 use crate::solver::{RunKind, RunSpec};
 use serde::{Deserialize, Serialize};
@@ -61,6 +66,9 @@ pub struct RawAssertion {
     pub over_seeds: Quantifier,
     /// Why the tolerance is what it is.
     pub why: String,
+    /// In a sweep, a condition on the parameters (`$observed >= 2000`): the assertion is made
+    /// at the points where it holds.
+    pub at: Option<String>,
 }
 
 /// The file as written.
@@ -86,6 +94,14 @@ pub struct RawClaim {
     pub expect: Vec<RawAssertion>,
     /// What the claim's author expects.
     pub verdict: Expected,
+    /// The sweep's parameters (read by `claim::parameters` before the rest).
+    pub sweep: Option<serde_yaml::Value>,
+    /// Assertions across the sweep's points.
+    #[serde(default)]
+    pub across: Vec<RawAcross>,
+    /// Figures.
+    #[serde(default)]
+    pub figures: Vec<RawFigure>,
 }
 
 /// The verdicts a claim may expect: never `inconclusive`, which is what the evidence says when a
@@ -148,38 +164,14 @@ pub struct ClaimSpec {
     pub assertions: Vec<Assertion>,
     /// What the claim's author expects.
     pub verdict: Verdict,
-}
-
-/// Why a claim file cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SpecError {
-    /// The file cannot be read (`file`, and why: `reason`).
-    #[error("{}: cannot read: {}", printable(&file.display().to_string()), printable(reason))]
-    Unreadable {
-        /// The file.
-        file: PathBuf,
-        /// Why it cannot be read.
-        reason: String,
-    },
-    /// A located mistake in the file.
-    #[error(
-        "{}:{line}:{column}: {}: expected {}",
-        printable(&file.display().to_string()),
-        printable(field),
-        printable(expected)
-    )]
-    Invalid {
-        /// The file.
-        file: PathBuf,
-        /// The line, from 1.
-        line: usize,
-        /// The column, from 1.
-        column: usize,
-        /// The dotted path of the field (`runs.depth3.deep.depth`, `expect[1].that`).
-        field: String,
-        /// What would have been valid there.
-        expected: String,
-    },
+    /// Assertions across a sweep's points (made by `claim::sweep`, not at a point).
+    pub across: Vec<Across>,
+    /// Figures (drawn from every point).
+    pub figures: Vec<Figure>,
+    /// What the seeds record for `across` and the figures, beyond the assertions.
+    pub recorded: Vec<Recorded>,
+    /// What each run's curve follows for the figures (on the first seed only).
+    pub curves: BTreeMap<String, Vec<Recorded>>,
 }
 
 impl ClaimSpec {
@@ -254,6 +246,17 @@ impl ClaimSpec {
 
     /// Validates the text of a claim whose estimated cost fits `limits`.
     pub fn parse_within(text: &str, file: &Path, limits: Limits) -> Result<ClaimSpec, SpecError> {
+        Self::parse_point(text, file, limits, &[])
+    }
+
+    /// Validates the text of one point of a sweep over `parameters` (none for a plain claim),
+    /// its `$name`s already replaced (`claim::parameters`).
+    pub fn parse_point(
+        text: &str,
+        file: &Path,
+        limits: Limits,
+        parameters: &[Parameter],
+    ) -> Result<ClaimSpec, SpecError> {
         // A UTF-8 byte-order mark is not part of the claim.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         source::scan(text).map_err(|refusal| SpecError::Invalid {
@@ -279,6 +282,13 @@ impl ClaimSpec {
             }
         };
         let from_invalid = |e: Invalid| invalid(&e.field, e.expected);
+        if raw.sweep.is_some() && parameters.is_empty() {
+            return Err(invalid(
+                "sweep",
+                "a claim without `sweep` here: a sweep is read by `claim::Claim`, as the CLI does"
+                    .into(),
+            ));
+        }
         let (seeds, sampling) = validate_header(&raw).map_err(from_invalid)?;
         raw.problem
             .validate()
@@ -311,28 +321,74 @@ impl ClaimSpec {
             cols,
             has_truth: raw.problem.has_truth(),
         };
-        let assertions = raw
-            .expect
+        let field_error = |e: FieldError| match e {
+            FieldError::Field(field, expected) => invalid(&field, expected),
+            FieldError::Expression(field, written, error) => {
+                expression_error(text, file, &field, &written, error)
+            }
+        };
+        let mut assertions = Vec::new();
+        for (k, a) in raw.expect.iter().enumerate() {
+            check_quantifier(a.over_seeds, seeds, sampling)
+                .map_err(|expected| invalid(&format!("expect[{k}].over_seeds"), expected))?;
+            let that = format!("expect[{k}].that");
+            let expr = Expr::parse(&a.that)
+                .and_then(|e| e.check_assertion(&scope).map(|_| e))
+                .map_err(|e| expression_error(text, file, &that, &a.that, e))?;
+            if let Some(at) = &a.at {
+                let field = format!("expect[{k}].at");
+                if !at_point(at).map_err(|e| expression_error(text, file, &field, at, e))? {
+                    continue;
+                }
+            }
+            assertions.push(Assertion {
+                that: a.that.clone(),
+                expr,
+                over_seeds: a.over_seeds,
+                why: a.why.clone(),
+                over_seeds_at: locate::locate(
+                    text,
+                    &locate::parse_path(&format!("expect[{k}].over_seeds")),
+                ),
+            });
+        }
+        if assertions.is_empty() && sampling != Sampling::Fixed {
+            return Err(invalid(
+                "expect",
+                "at least one assertion at every point of a sequential sweep (its seeds are drawn until they decide); here every `at` is false".into(),
+            ));
+        }
+        let mut recorded = Vec::new();
+        let mut curves = BTreeMap::new();
+        let across = raw
+            .across
             .iter()
             .enumerate()
-            .map(|(k, a)| {
-                check_quantifier(a.over_seeds, seeds, sampling)
-                    .map_err(|expected| invalid(&format!("expect[{k}].over_seeds"), expected))?;
-                let expr = Expr::parse(&a.that)
-                    .and_then(|e| e.check_assertion(&scope).map(|_| e))
-                    .map_err(|e| expression_error(text, file, k, &a.that, e))?;
-                Ok(Assertion {
-                    that: a.that.clone(),
-                    expr,
-                    over_seeds: a.over_seeds,
-                    why: a.why.clone(),
-                    over_seeds_at: locate::locate(
-                        text,
-                        &locate::parse_path(&format!("expect[{k}].over_seeds")),
+            .map(|(k, a)| a.check(k, parameters, &scope, &mut recorded))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(field_error)?;
+        if raw.figures.len() > super::figure::MAX_FIGURES {
+            return Err(invalid(
+                "figures",
+                format!("at most {} figures", super::figure::MAX_FIGURES),
+            ));
+        }
+        let mut figures: Vec<Figure> = Vec::new();
+        for (k, f) in raw.figures.iter().enumerate() {
+            let figure = f
+                .check(k, parameters, &scope, &mut recorded, &mut curves)
+                .map_err(field_error)?;
+            if figures.iter().any(|other| other.name == figure.name) {
+                return Err(invalid(
+                    &format!("figures[{k}].name"),
+                    format!(
+                        "a name no other figure of this claim has; `{}` is taken",
+                        figure.name
                     ),
-                })
-            })
-            .collect::<Result<Vec<_>, SpecError>>()?;
+                ));
+            }
+            figures.push(figure);
+        }
         Ok(ClaimSpec {
             file: file.to_path_buf(),
             id_at: locate::locate(text, &locate::parse_path("id")),
@@ -345,6 +401,10 @@ impl ClaimSpec {
             runs: raw.runs,
             assertions,
             verdict: raw.verdict.into(),
+            across,
+            figures,
+            recorded,
+            curves,
         })
     }
 }
@@ -435,105 +495,31 @@ fn validate_header(raw: &RawClaim) -> Result<(Seeds, Sampling), Invalid> {
     Ok((seeds, sampling))
 }
 
+/// Whether a condition on the parameters, their values already written in (`2000 >= 1000`),
+/// holds: numbers, comparisons, `and`, `or`, `not` and functions only.
+fn at_point(condition: &str) -> Result<bool, super::expr::ExprError> {
+    let expr = Expr::parse(condition)?;
+    let scope = Scope {
+        runs: &[],
+        rows: 0,
+        cols: 0,
+        has_truth: false,
+    };
+    if let Some(reference) = expr.references().first() {
+        return Err(super::expr::ExprError {
+            column: reference.parts[0] + 1,
+            expected: "a condition on the sweep's parameters alone (`$observed >= 2000`), naming no run or metric".into(),
+        });
+    }
+    expr.check_assertion(&scope)?;
+    Ok(expr.truth(&|_| f64::NAN))
+}
+
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
         && !registry::reserved_words().contains(&name)
-}
-
-/// yaml_serde's message is `path: what at line L column C`; split it into our parts.
-fn yaml_error(error: &serde_yaml::Error, file: &Path) -> SpecError {
-    let (line, column) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
-    let message = error.to_string();
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_string();
-    let (path, expected) = match message.split_once(": ") {
-        Some((path, rest)) if !path.contains(' ') => (Some(path), rest.to_string()),
-        _ => (None, message.clone()),
-    };
-    // A missing field is named by its parent's path and the field itself.
-    let missing = expected
-        .strip_prefix("missing field `")
-        .and_then(|m| m.strip_suffix('`'));
-    let field = match (path, missing) {
-        (Some(path), Some(name)) => format!("{path}.{name}"),
-        (None, Some(name)) => name.to_string(),
-        (Some(path), None) => path.to_string(),
-        (None, None) => "(document)".to_string(),
-    };
-    let expected = match (path, missing) {
-        (None, None) => format!("valid YAML in the claim schema: {expected}"),
-        _ => expected,
-    };
-    SpecError::Invalid {
-        file: file.to_path_buf(),
-        line,
-        column,
-        field,
-        expected: readable(&expected),
-    }
-}
-
-/// Turns serde's "unknown field `x`, expected one of …" into "one of …; found unknown field `x`".
-fn readable(message: &str) -> String {
-    let message = message
-        .replace("expected usize", "expected a whole number ≥ 0")
-        .replace("expected u64", "expected a whole number ≥ 0")
-        .replace("expected f64", "expected a number");
-    let message = message.as_str();
-    // serde's "<prefix><found>, expected <expected>", with how to show what was found.
-    let forms = [
-        ("unknown field ", "unknown field "),
-        ("unknown variant ", "unknown variant "),
-        ("invalid type: ", ""),
-        ("invalid value: ", ""),
-    ];
-    for (prefix, shown) in forms {
-        if let Some((found, expected)) = message
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.split_once(", expected "))
-        {
-            return format!("{expected}; found {shown}{found}");
-        }
-    }
-    if let Some(field) = message.strip_prefix("missing field ") {
-        return format!("the required field {field}");
-    }
-    if let Some(field) = message.strip_prefix("duplicate field ") {
-        return format!("each field once; {field} is given twice");
-    }
-    message.to_string()
-}
-
-/// Locates an error inside `expect[k].that`: the column in the file is the text's start plus the
-/// column within the expression when the text is a one-line plain or quoted scalar.
-fn expression_error(text: &str, file: &Path, k: usize, that: &str, error: ExprError) -> SpecError {
-    let (line, start) = locate::locate(text, &locate::parse_path(&format!("expect[{k}].that")));
-    let source_line = text.lines().nth(line - 1).unwrap_or("");
-    let written: String = source_line.chars().skip(start - 1).collect();
-    let quoted = written.starts_with('"') || written.starts_with('\'');
-    let inline = written
-        .trim_start_matches(['"', '\''])
-        .starts_with(that.lines().next().unwrap_or(""));
-    let column = if inline {
-        start + usize::from(quoted) + error.column - 1
-    } else {
-        start
-    };
-    SpecError::Invalid {
-        file: file.to_path_buf(),
-        line,
-        column,
-        field: format!("expect[{k}].that"),
-        expected: format!(
-            "{} (column {} of the assertion `{that}`)",
-            error.expected, error.column
-        ),
-    }
 }
 
 /// The claim files named by `paths`: files as given, folders as their `*.yaml`/`*.yml` files in

@@ -1,0 +1,473 @@
+//! Figures a claim asks for, and the data behind them: a metric against a sweep parameter (one
+//! series per run; the median over seeds with the interquartile band), or quantities along a
+//! run's trajectory against its step, time or loss (the first seed of each point, sampled a
+//! hundred times a decade: `solver::curve`), with optional horizontal reference lines. Drawing
+//! is `render`'s job; this module only says what is drawn.
+
+use super::expr::Scope;
+use super::parameters::{Parameter, Setting, describe};
+use super::recorded::{self, FieldError, Place, Recorded, RecordedValues, quartiles};
+use crate::solver::CurveSample;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+
+/// The most figures a claim may ask for, and series a figure may draw.
+pub const MAX_FIGURES: usize = 32;
+/// See `MAX_FIGURES`.
+pub const MAX_SERIES: usize = 64;
+
+/// A figure as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFigure {
+    /// Its name: the file's, with letters, digits, `-` and `_`.
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// A sweep parameter, or `step`, `time` or `loss` for a trajectory.
+    pub x: String,
+    /// Metrics drawn for each run (`test_mse`), or along a trajectory, quantities of the run's
+    /// own matrix (`sigma(1)`, `abs(entry(0, 0))`).
+    pub y: Vec<String>,
+    /// The runs drawn; all of them by default.
+    pub runs: Option<Vec<String>>,
+    /// The axes drawn on a log scale: `[x]`, `[y]`, `[x, y]`.
+    #[serde(default)]
+    pub log: Vec<Axis>,
+    /// The y axis's label; the metrics by default.
+    pub y_label: Option<String>,
+    /// Horizontal reference lines.
+    #[serde(default)]
+    pub lines: Vec<RawLine>,
+}
+
+/// An axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Axis {
+    /// The horizontal axis.
+    X,
+    /// The vertical axis.
+    Y,
+}
+
+/// A horizontal reference line as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLine {
+    /// Its label.
+    pub label: String,
+    /// A number or a quantity of the runs' ends or the truth (`truth.sigma(1)`,
+    /// `nuclear.test_mse`): its median over the seeds drawn.
+    #[serde(deserialize_with = "text_or_number")]
+    pub y: String,
+}
+
+fn text_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    match serde_yaml::Value::deserialize(deserializer)? {
+        serde_yaml::Value::String(s) => Ok(s),
+        serde_yaml::Value::Number(n) => Ok(n.to_string()),
+        _ => Err(serde::de::Error::custom(
+            "a number or a quantity such as `truth.sigma(1)`",
+        )),
+    }
+}
+
+/// What a trajectory is drawn against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Along {
+    /// The step.
+    Step,
+    /// Σ of the step sizes (GD) or t (flow).
+    Time,
+    /// The run's loss.
+    Loss,
+}
+
+/// What a figure's horizontal axis is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// A sweep parameter with numbers for values.
+    Parameter(String),
+    /// A trajectory, against its step, time or loss.
+    Trajectory(Along),
+}
+
+/// One series: a label and what it reads (`run.metric`, or a run and a curve's index).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesSpec {
+    /// Its label.
+    pub label: String,
+    /// The run.
+    pub run: String,
+    /// The recorded quantity (`Parameter`) or the curve's quantity (`Trajectory`).
+    pub quantity: String,
+}
+
+/// A checked figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// Its name.
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// Its horizontal axis.
+    pub kind: Kind,
+    /// Its series (at each point, for a trajectory; for each line of the grid, for a parameter).
+    pub series: Vec<SeriesSpec>,
+    /// Reference lines: label and recorded quantity.
+    pub lines: Vec<(String, String)>,
+    /// Log scales.
+    pub log_x: bool,
+    /// Log scales.
+    pub log_y: bool,
+    /// The y axis's label.
+    pub y_label: String,
+}
+
+impl RawFigure {
+    /// Checks figure `k`; adds what it needs at every seed to `record`, and along each run to
+    /// `curves`.
+    pub fn check(
+        &self,
+        k: usize,
+        parameters: &[Parameter],
+        scope: &Scope,
+        record: &mut Vec<Recorded>,
+        curves: &mut BTreeMap<String, Vec<Recorded>>,
+    ) -> Result<Figure, FieldError> {
+        let field = |name: &str| format!("figures[{k}].{name}");
+        let valid_name = !self.name.is_empty()
+            && self.name.len() <= 64
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name {
+            return Err(FieldError::field(
+                field("name"),
+                "a file name of at most 64 letters, digits, `-` and `_`",
+            ));
+        }
+        if self.title.trim().is_empty() {
+            return Err(FieldError::field(field("title"), "a non-empty text"));
+        }
+        let kind = match (
+            self.x.as_str(),
+            parameters.iter().find(|p| p.name == self.x),
+        ) {
+            ("step" | "time" | "loss", Some(_)) => {
+                return Err(FieldError::field(
+                    field("x"),
+                    format!(
+                        "`{}` names both a trajectory axis and a parameter: rename the parameter",
+                        self.x
+                    ),
+                ));
+            }
+            ("step", None) => Kind::Trajectory(Along::Step),
+            ("time", None) => Kind::Trajectory(Along::Time),
+            ("loss", None) => Kind::Trajectory(Along::Loss),
+            (_, Some(p)) if p.numbers().is_none() => {
+                return Err(FieldError::field(
+                    field("x"),
+                    format!(
+                        "a parameter whose values are all numbers; `{}` has others",
+                        p.name
+                    ),
+                ));
+            }
+            (_, Some(p)) => Kind::Parameter(p.name.clone()),
+            (x, None) => {
+                let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
+                return Err(FieldError::field(
+                    field("x"),
+                    format!(
+                        "`step`, `time` or `loss` (a trajectory) or a sweep parameter ({}); found `{x}`",
+                        if names.is_empty() {
+                            "none declared".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                ));
+            }
+        };
+        let all: Vec<String> = scope.runs.iter().map(|(n, _)| n.to_string()).collect();
+        let runs = self.runs.clone().unwrap_or(all.clone());
+        if runs.is_empty() {
+            return Err(FieldError::field(field("runs"), "at least one run"));
+        }
+        for (i, run) in runs.iter().enumerate() {
+            if !all.contains(run) {
+                return Err(FieldError::field(
+                    format!("figures[{k}].runs[{i}]"),
+                    format!("a run of this claim ({}); found `{run}`", all.join(", ")),
+                ));
+            }
+        }
+        if self.y.is_empty() {
+            return Err(FieldError::field(field("y"), "at least one quantity"));
+        }
+        let mut series = Vec::new();
+        for run in &runs {
+            for (i, y) in self.y.iter().enumerate() {
+                let at = format!("figures[{k}].y[{i}]");
+                let label = match (runs.len(), self.y.len()) {
+                    (_, 1) => run.clone(),
+                    (1, _) => y.trim().to_string(),
+                    _ => format!("{run}: {}", y.trim()),
+                };
+                let quantity = match kind {
+                    Kind::Parameter(_) => {
+                        let quantity = recorded::quantity(
+                            &at,
+                            &format!("{run}.{}", y.trim()),
+                            scope,
+                            Place::End,
+                        )
+                        .map_err(|e| match e {
+                            FieldError::Expression(f, _, mut error) => {
+                                // The column within `y`, not within `run.y`.
+                                error.column = error.column.saturating_sub(run.len() + 1).max(1);
+                                FieldError::Expression(f, y.trim().to_string(), error)
+                            }
+                            other => other,
+                        })?;
+                        let text = quantity.text.clone();
+                        recorded::add(record, quantity);
+                        text
+                    }
+                    Kind::Trajectory(_) => {
+                        let quantity = recorded::quantity(&at, y, scope, Place::AlongRun)?;
+                        let text = quantity.text.clone();
+                        recorded::add(curves.entry(run.clone()).or_default(), quantity);
+                        text
+                    }
+                };
+                series.push(SeriesSpec {
+                    label,
+                    run: run.clone(),
+                    quantity,
+                });
+            }
+        }
+        if series.len() > MAX_SERIES {
+            return Err(FieldError::field(
+                field("y"),
+                format!(
+                    "at most {MAX_SERIES} series (runs × quantities); these give {}",
+                    series.len()
+                ),
+            ));
+        }
+        let mut lines = Vec::new();
+        for (i, line) in self.lines.iter().enumerate() {
+            let quantity = recorded::quantity(
+                &format!("figures[{k}].lines[{i}].y"),
+                &line.y,
+                scope,
+                Place::End,
+            )?;
+            lines.push((line.label.clone(), quantity.text.clone()));
+            recorded::add(record, quantity);
+        }
+        let y_label = self.y_label.clone().unwrap_or_else(|| {
+            self.y
+                .iter()
+                .map(|y| y.trim())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        Ok(Figure {
+            name: self.name.clone(),
+            title: self.title.clone(),
+            kind,
+            series,
+            lines,
+            log_x: self.log.contains(&Axis::X),
+            log_y: self.log.contains(&Axis::Y),
+            y_label,
+        })
+    }
+}
+
+/// What one grid point gives a figure.
+pub struct PointData<'p> {
+    /// The point's settings.
+    pub settings: &'p [Setting],
+    /// Its recorded quantities, at each of its seeds.
+    pub recorded: &'p [RecordedValues],
+    /// Each run's curve on the point's first seed, and the quantities it holds, in order.
+    pub curves: BTreeMap<&'p str, (&'p [CurveSample], Vec<&'p str>)>,
+}
+
+/// A series as drawn: (x, y, low, high) with the band from low to high.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesData {
+    /// The legend's text.
+    pub label: String,
+    /// Whether it has an interquartile band.
+    pub band: bool,
+    /// The points: x, the median (or the value), the lower and upper quartiles.
+    pub points: Vec<[f64; 4]>,
+}
+
+/// A reference line as drawn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineData {
+    /// The legend's text.
+    pub label: String,
+    /// Its height.
+    pub y: f64,
+}
+
+/// Everything a renderer needs to draw a figure, and what a snapshot keeps of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureData {
+    /// The file's name.
+    pub name: String,
+    /// The title.
+    pub title: String,
+    /// The horizontal axis's label.
+    pub x_label: String,
+    /// The vertical axis's label.
+    pub y_label: String,
+    /// Log scales.
+    pub log_x: bool,
+    /// Log scales.
+    pub log_y: bool,
+    /// The series.
+    pub series: Vec<SeriesData>,
+    /// The reference lines.
+    pub lines: Vec<LineData>,
+}
+
+impl Figure {
+    /// The data behind the figure, from the points in grid order.
+    pub fn data(&self, points: &[PointData]) -> FigureData {
+        let (x_label, series) = match &self.kind {
+            Kind::Parameter(parameter) => {
+                (parameter.clone(), self.parameter_series(parameter, points))
+            }
+            Kind::Trajectory(along) => {
+                let label = match along {
+                    Along::Step => "step",
+                    Along::Time => "time",
+                    Along::Loss => "loss",
+                };
+                (label.to_string(), self.trajectory_series(*along, points))
+            }
+        };
+        let lines = self
+            .lines
+            .iter()
+            .map(|(label, text)| {
+                let all: Vec<f64> = points
+                    .iter()
+                    .flat_map(|p| recorded::values(p.recorded, text).iter().copied())
+                    .collect();
+                LineData {
+                    label: label.clone(),
+                    y: quartiles(&all)[1],
+                }
+            })
+            .collect();
+        FigureData {
+            name: self.name.clone(),
+            title: self.title.clone(),
+            x_label,
+            y_label: self.y_label.clone(),
+            log_x: self.log_x,
+            log_y: self.log_y,
+            series,
+            lines,
+        }
+    }
+
+    fn parameter_series(&self, parameter: &str, points: &[PointData]) -> Vec<SeriesData> {
+        // One line of the grid for each setting of the other parameters.
+        let mut lines: Vec<(String, Vec<&PointData>)> = Vec::new();
+        for point in points {
+            let others: Vec<Setting> = point
+                .settings
+                .iter()
+                .filter(|s| s.name != parameter)
+                .cloned()
+                .collect();
+            let key = describe(&others);
+            match lines.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, line)) => line.push(point),
+                None => lines.push((key, vec![point])),
+            }
+        }
+        let mut series = Vec::new();
+        for (fixed, line) in &lines {
+            for spec in &self.series {
+                let points = line
+                    .iter()
+                    .map(|p| {
+                        let x = p
+                            .settings
+                            .iter()
+                            .find(|s| s.name == parameter)
+                            .and_then(|s| s.value.as_f64())
+                            .unwrap_or(f64::NAN);
+                        let [low, median, high] =
+                            quartiles(recorded::values(p.recorded, &spec.quantity));
+                        [x, median, low, high]
+                    })
+                    .collect();
+                let label = if fixed.is_empty() {
+                    spec.label.clone()
+                } else {
+                    format!("{} ({fixed})", spec.label)
+                };
+                series.push(SeriesData {
+                    label,
+                    band: true,
+                    points,
+                });
+            }
+        }
+        series
+    }
+
+    fn trajectory_series(&self, along: Along, points: &[PointData]) -> Vec<SeriesData> {
+        let mut series = Vec::new();
+        for point in points {
+            for spec in &self.series {
+                let Some((samples, quantities)) = point.curves.get(spec.run.as_str()) else {
+                    continue;
+                };
+                let Some(index) = quantities.iter().position(|q| *q == spec.quantity) else {
+                    continue;
+                };
+                let points = samples
+                    .iter()
+                    .map(|s| {
+                        let x = match along {
+                            Along::Step => s.step as f64,
+                            Along::Time => s.time.unwrap_or(f64::NAN),
+                            Along::Loss => s.loss,
+                        };
+                        let y = s.values.get(index).copied().unwrap_or(f64::NAN);
+                        [x, y, y, y]
+                    })
+                    .collect();
+                let label = if point.settings.is_empty() {
+                    spec.label.clone()
+                } else {
+                    format!("{} ({})", spec.label, describe(point.settings))
+                };
+                series.push(SeriesData {
+                    label,
+                    band: false,
+                    points,
+                });
+            }
+        }
+        series
+    }
+}

@@ -1,0 +1,216 @@
+//! What the CLI and tests read of a claim's outcome, whichever shape it has: a plain claim's
+//! `ClaimReport` or a `SweepReport` (verdict, text, snapshot, endpoints, figures).
+
+use super::across::AcrossReport;
+use super::decide::Decision;
+use super::figure::FigureData;
+use super::parameters::{describe, label};
+use super::report::{ClaimReport, figure, mark, round_numbers};
+use super::spec::Verdict;
+use super::sweep::{Report, SweepReport};
+use crate::printable::printable;
+use std::fmt::Write;
+
+impl Report {
+    /// The claim's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Report::Claim(r) => &r.id,
+            Report::Sweep(r) => &r.id,
+        }
+    }
+
+    /// The verdict the evidence gives.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            Report::Claim(r) => r.verdict,
+            Report::Sweep(r) => r.verdict,
+        }
+    }
+
+    /// The verdict expected.
+    pub fn expected(&self) -> Verdict {
+        match self {
+            Report::Claim(r) => r.expected,
+            Report::Sweep(r) => r.expected,
+        }
+    }
+
+    /// Whether the verdict is the one expected.
+    pub fn matches(&self) -> bool {
+        match self {
+            Report::Claim(r) => r.matches,
+            Report::Sweep(r) => r.matches,
+        }
+    }
+
+    /// Whether a run was stopped from outside.
+    pub fn interrupted(&self) -> bool {
+        match self {
+            Report::Claim(r) => r.interrupted,
+            Report::Sweep(r) => r.interrupted,
+        }
+    }
+
+    /// Wall time.
+    pub fn seconds(&self) -> f64 {
+        match self {
+            Report::Claim(r) => r.seconds,
+            Report::Sweep(r) => r.seconds,
+        }
+    }
+
+    /// The claim reports inside: the claim's own, or each point's.
+    pub fn claims(&self) -> Vec<&ClaimReport> {
+        match self {
+            Report::Claim(r) => vec![r],
+            Report::Sweep(r) => r.points.iter().map(|p| &p.report).collect(),
+        }
+    }
+
+    /// The figures' data.
+    pub fn figures(&self) -> &[FigureData] {
+        match self {
+            Report::Claim(_) => &[],
+            Report::Sweep(r) => &r.figures,
+        }
+    }
+
+    /// The report for people.
+    pub fn to_text(&self) -> String {
+        match self {
+            Report::Claim(r) => r.to_text(),
+            Report::Sweep(r) => r.to_text(),
+        }
+    }
+
+    /// Adds every run's final matrix and factors (`check --final`).
+    pub fn with_endpoints(self) -> Self {
+        match self {
+            Report::Claim(r) => Report::Claim(r.with_endpoints()),
+            Report::Sweep(mut r) => {
+                r.points = r
+                    .points
+                    .into_iter()
+                    .map(|mut p| {
+                        p.report = p.report.with_endpoints();
+                        p
+                    })
+                    .collect();
+                Report::Sweep(r)
+            }
+        }
+    }
+
+    /// The report for an insta snapshot (`ClaimReport::snapshot` at every point; the figures'
+    /// data rounded to 4 significant digits).
+    pub fn snapshot(&self) -> serde_json::Value {
+        match self {
+            Report::Claim(r) => r.snapshot(),
+            Report::Sweep(r) => {
+                let mut value = serde_json::to_value(r).expect("reports serialise");
+                if let Some(object) = value.as_object_mut() {
+                    object.remove("seconds");
+                    object.remove("file");
+                    if let Some(points) = object.get_mut("points").and_then(|p| p.as_array_mut()) {
+                        for (point, report) in points.iter_mut().zip(&r.points) {
+                            point["report"] = report.report.snapshot();
+                        }
+                    }
+                }
+                round_numbers(&mut value, 4);
+                value
+            }
+        }
+    }
+}
+
+impl SweepReport {
+    /// A verdict line, then each point's decisions, the assertions across points and the
+    /// figures.
+    pub fn to_text(&self) -> String {
+        let verdict = if self.interrupted {
+            "interrupted (Ctrl-C or --max-run-seconds), no verdict".to_string()
+        } else {
+            self.verdict.to_string()
+        };
+        let mut text = format!(
+            "{mark} {id}: {verdict} (expected {expected}) over {n} points, in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
+            mark = mark(self.interrupted, self.matches, self.verdict),
+            id = printable(&self.id),
+            expected = self.expected,
+            n = self.points.len(),
+            seconds = self.seconds,
+            title = printable(&self.title),
+            paper = printable(&self.source.paper),
+            location = printable(&self.source.location),
+        );
+        for point in &self.points {
+            let r = &point.report;
+            let at = if point.settings.is_empty() {
+                "the claim".to_string()
+            } else {
+                format!("at {}", printable(&describe(&point.settings)))
+            };
+            let _ = writeln!(text, "     {at}: {} on {}", r.verdict, r.seed_words());
+            text += &r.assertion_lines("       ");
+        }
+        for across in &self.across {
+            text += &across_lines(across);
+        }
+        for figure in &self.figures {
+            let _ = writeln!(
+                text,
+                "     figure {}: {} ({} series)",
+                printable(&figure.name),
+                printable(&figure.title),
+                figure.series.len()
+            );
+        }
+        text
+    }
+}
+
+fn across_lines(across: &AcrossReport) -> String {
+    let sign = match across.decision {
+        Decision::Holds => '+',
+        Decision::Refuted => '-',
+        Decision::Open => '?',
+    };
+    let mut text = format!(
+        "     {sign} across: {}: {}\n",
+        printable(&across.that),
+        across.decision
+    );
+    for line in &across.lines {
+        let statistic: Vec<String> = line
+            .statistic
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|x| figure(*x))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect();
+        let fixed = if line.fixed.is_empty() {
+            String::new()
+        } else {
+            format!("({}) ", printable(&line.fixed))
+        };
+        let _ = writeln!(
+            text,
+            "         {fixed}{} = {}: [{}]: {}",
+            printable(&across.along),
+            line.along.join(", "),
+            statistic.join("] vs ["),
+            printable(&line.found)
+        );
+    }
+    text
+}
+
+/// A parameter's values as text, for reports.
+pub fn values_text(values: &[serde_yaml::Value]) -> String {
+    values.iter().map(label).collect::<Vec<_>>().join(", ")
+}

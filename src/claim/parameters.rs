@@ -1,0 +1,445 @@
+//! A sweep's parameters and their substitution. A claim may declare `sweep:`, a mapping from
+//! parameter names to lists of values; the grid is their product (the last parameter varying
+//! fastest). Every `$name` outside comments and outside the `sweep`, `across` and `figures`
+//! blocks is replaced, at each grid point, by the parameter's value, and the resulting text is
+//! read as an ordinary claim. Values stay on the line they replace, and `LineMap` carries every
+//! column back to the file as written, so an error at one point names the `$name` it came from.
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The most grid points a sweep may have.
+pub const MAX_POINTS: usize = 1000;
+
+/// The top-level blocks where `$name` is not substituted: the declaration itself, and the
+/// blocks that name parameters without `$` (they span the grid, not one point).
+const UNSUBSTITUTED: [&str; 3] = ["sweep", "across", "figures"];
+
+/// One parameter as declared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// Its name, used as `$name`.
+    pub name: String,
+    /// Its values, in the order written (the order of `across` and of figures' axes).
+    pub values: Vec<serde_yaml::Value>,
+}
+
+impl Parameter {
+    /// The values as numbers, if every one is a number.
+    pub fn numbers(&self) -> Option<Vec<f64>> {
+        self.values.iter().map(serde_yaml::Value::as_f64).collect()
+    }
+}
+
+/// A parameter's value at a grid point, as reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    /// The parameter.
+    pub name: String,
+    /// Its value here.
+    pub value: serde_yaml::Value,
+}
+
+/// `name = value, …`, as messages and reports show a grid point.
+pub fn describe(settings: &[Setting]) -> String {
+    settings
+        .iter()
+        .map(|s| format!("{} = {}", s.name, label(&s.value)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A value as text: numbers and strings as written, anything else as compact JSON.
+pub fn label(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
+/// A mistake in the declaration or a use, at a 1-based line and column of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misuse {
+    /// The line.
+    pub line: usize,
+    /// The column, in characters.
+    pub column: usize,
+    /// The field.
+    pub field: String,
+    /// What was expected.
+    pub expected: String,
+}
+
+/// The `sweep:` block of a claim, read on its own: the rest of the document is skipped.
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    sweep: Option<Declared>,
+}
+
+/// The parameters in the order written, refusing a name given twice.
+struct Declared(Vec<(String, Vec<serde_yaml::Value>)>);
+
+impl<'de> Deserialize<'de> for Declared {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl<'de> Visitor<'de> for Names {
+            type Value = Declared;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping from parameter names to lists of values")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Declared, A::Error> {
+                let mut declared: Vec<(String, Vec<serde_yaml::Value>)> = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    if declared.iter().any(|(n, _)| *n == name) {
+                        return Err(de::Error::custom(format!(
+                            "each parameter declared once; `{name}` is declared twice"
+                        )));
+                    }
+                    declared.push((name, map.next_value()?));
+                }
+                Ok(Declared(declared))
+            }
+        }
+        deserializer.deserialize_map(Names)
+    }
+}
+
+/// Reads the parameters declared in `text` (none when there is no `sweep:`). `at` locates a
+/// field path in the file; yaml errors come back through `yaml`.
+pub fn declared(
+    text: &str,
+    at: &dyn Fn(&str) -> (usize, usize),
+) -> Result<Vec<Parameter>, Result<Misuse, serde_yaml::Error>> {
+    let header: Header = serde_yaml::from_str(text).map_err(Err)?;
+    let Some(Declared(declared)) = header.sweep else {
+        return Ok(Vec::new());
+    };
+    let misuse = |field: String, expected: String| {
+        let (line, column) = at(&field);
+        Err(Ok(Misuse {
+            line,
+            column,
+            field,
+            expected,
+        }))
+    };
+    if declared.is_empty() {
+        return misuse("sweep".into(), "at least one parameter".into());
+    }
+    let mut points = 1usize;
+    let mut parameters = Vec::new();
+    for (name, values) in declared {
+        let field = format!("sweep.{name}");
+        let identifier = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !identifier {
+            return misuse(
+                field,
+                format!(
+                    "a parameter name of letters, digits and `_`, not starting with a digit; found `{name}`"
+                ),
+            );
+        }
+        if values.is_empty() {
+            return misuse(field, "a list of at least one value".into());
+        }
+        for (k, value) in values.iter().enumerate() {
+            let field = format!("{field}[{k}]");
+            let fits = match value {
+                serde_yaml::Value::Number(_) | serde_yaml::Value::Bool(_) => true,
+                serde_yaml::Value::String(s) => !s.chars().any(char::is_control),
+                serde_yaml::Value::Mapping(_) | serde_yaml::Value::Sequence(_) => true,
+                _ => false,
+            };
+            if !fits {
+                return misuse(
+                    field,
+                    "a number, a one-line text, true/false, or a mapping or list of them".into(),
+                );
+            }
+            if values[..k].contains(value) {
+                return misuse(
+                    field,
+                    format!("each value once; `{}` is given twice", label(value)),
+                );
+            }
+        }
+        points = points.saturating_mul(values.len());
+        if points > MAX_POINTS {
+            return misuse(
+                field,
+                format!(
+                    "a grid of at most {MAX_POINTS} points; the parameters up to here give {points}"
+                ),
+            );
+        }
+        parameters.push(Parameter { name, values });
+    }
+    Ok(parameters)
+}
+
+/// The grid: every combination of the parameters' values, the last varying fastest.
+pub fn grid(parameters: &[Parameter]) -> Vec<Vec<Setting>> {
+    let mut points: Vec<Vec<Setting>> = vec![Vec::new()];
+    for parameter in parameters {
+        points = points
+            .into_iter()
+            .flat_map(|point| {
+                parameter.values.iter().map(move |value| {
+                    let mut point = point.clone();
+                    point.push(Setting {
+                        name: parameter.name.clone(),
+                        value: value.clone(),
+                    });
+                    point
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// Where the substituted text's columns come from: per line, each replacement's original
+/// column, original length and new length (in characters), in order.
+#[derive(Debug, Clone, Default)]
+pub struct LineMap {
+    lines: Vec<Vec<(usize, usize, usize)>>,
+}
+
+impl LineMap {
+    /// The column in the file as written of `column` on `line` of the substituted text (both
+    /// 1-based): inside a replacement, the `$` of the name it replaced.
+    pub fn column(&self, line: usize, column: usize) -> usize {
+        let Some(replacements) = line.checked_sub(1).and_then(|l| self.lines.get(l)) else {
+            return column;
+        };
+        let mut shift = 0isize;
+        for &(start, old, new) in replacements {
+            let new_start = (start as isize + shift) as usize;
+            if column < new_start {
+                break;
+            }
+            if column < new_start + new {
+                return start;
+            }
+            shift += new as isize - old as isize;
+        }
+        (column as isize - shift).max(1) as usize
+    }
+}
+
+/// Every `$name` in `text` (outside comments and the unsubstituted blocks): its 1-based line,
+/// column, the name, and whether it stands alone as a node (`key: $name`, `- $name`, `[$name]`).
+fn uses(text: &str) -> Vec<(usize, usize, String, bool)> {
+    let mut found = Vec::new();
+    let mut skipping = false;
+    for (number, line) in text.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        // A top-level key starts a block; a top-level `- item` continues the one above.
+        if let Some(first) = chars
+            .first()
+            .filter(|c| !c.is_whitespace() && !['#', '-'].contains(c))
+        {
+            let key: String = std::iter::once(*first)
+                .chain(chars[1..].iter().copied())
+                .take_while(|c| *c != ':')
+                .collect();
+            skipping = UNSUBSTITUTED.contains(&key.trim());
+        }
+        if skipping {
+            continue;
+        }
+        let mut quote: Option<char> = None;
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '#' && (i == 0 || chars[i - 1].is_whitespace()) => break,
+                None if c == '"' || c == '\'' => {
+                    let before = chars[..i].iter().rev().find(|c| !c.is_whitespace());
+                    if matches!(before, None | Some(':' | '-' | '[' | '{' | ',')) {
+                        quote = Some(c);
+                    }
+                }
+                None => {}
+            }
+            let starts_name = chars
+                .get(i + 1)
+                .is_some_and(|n| n.is_alphabetic() || *n == '_');
+            if c == '$' && starts_name {
+                let end = (i + 1..chars.len())
+                    .find(|&j| !(chars[j].is_alphanumeric() || chars[j] == '_'))
+                    .unwrap_or(chars.len());
+                let name: String = chars[i + 1..end].iter().collect();
+                let before = chars[..i].iter().rev().find(|c| !c.is_whitespace());
+                let after = chars[end..].iter().find(|c| !c.is_whitespace());
+                let alone = quote.is_none()
+                    && matches!(before, None | Some(':' | '-' | '[' | '{' | ','))
+                    && matches!(after, None | Some('#' | ',' | ']' | '}'));
+                found.push((number + 1, i + 1, name, alone));
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+    }
+    found
+}
+
+/// Checks every use against the declaration: an unknown name is an error where it is used, a
+/// parameter never used an error where it is declared.
+pub fn check_uses(
+    text: &str,
+    parameters: &[Parameter],
+    at: &dyn Fn(&str) -> (usize, usize),
+) -> Result<(), Misuse> {
+    let uses = uses(text);
+    let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
+    if let Some((line, column, name, _)) = uses.iter().find(|u| !names.contains(&u.2.as_str())) {
+        let declared = if names.is_empty() {
+            "none: declare it under `sweep:`".to_string()
+        } else {
+            names.join(", ")
+        };
+        return Err(Misuse {
+            line: *line,
+            column: *column,
+            field: format!("${name}"),
+            expected: format!("a parameter declared in `sweep` ({declared}); found `${name}`"),
+        });
+    }
+    if let Some(unused) = parameters
+        .iter()
+        .find(|p| !uses.iter().any(|u| u.2 == p.name))
+    {
+        let field = format!("sweep.{}", unused.name);
+        let (line, column) = at(&field);
+        return Err(Misuse {
+            line,
+            column,
+            field,
+            expected: format!(
+                "a parameter used somewhere as `${}` (in the problem, a run or an assertion)",
+                unused.name
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The text at one grid point and where its columns come from. A value standing alone as a
+/// node is written as JSON (a flow node YAML reads with its type); inside other text (an
+/// assertion, `at`) a number, text or true/false is written as itself.
+pub fn substitute(text: &str, point: &[Setting]) -> Result<(String, LineMap), Misuse> {
+    let uses = uses(text);
+    let mut map = LineMap::default();
+    let mut out = String::with_capacity(text.len());
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let mut replacements = Vec::new();
+        let mut next = 0;
+        for (_, column, name, alone) in uses.iter().filter(|u| u.0 == number + 1) {
+            let start = column - 1;
+            let value = &point
+                .iter()
+                .find(|s| s.name == *name)
+                .expect("uses are checked before substitution")
+                .value;
+            let written = if *alone {
+                serde_json::to_string(value).unwrap_or_default()
+            } else if matches!(
+                value,
+                serde_yaml::Value::Mapping(_) | serde_yaml::Value::Sequence(_)
+            ) {
+                return Err(Misuse {
+                    line: number + 1,
+                    column: *column,
+                    field: format!("${name}"),
+                    expected: format!(
+                        "`${name}` alone as a field's value: its values are mappings or lists, which cannot stand inside other text"
+                    ),
+                });
+            } else {
+                label(value)
+            };
+            out.extend(&chars[next..start]);
+            out.push_str(&written);
+            let old = name.chars().count() + 1;
+            replacements.push((*column, old, written.chars().count()));
+            next = start + old;
+        }
+        out.extend(&chars[next..]);
+        map.lines.push(replacements);
+    }
+    Ok((out, map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parameter(name: &str, values: &str) -> Parameter {
+        Parameter {
+            name: name.into(),
+            values: serde_yaml::from_str(values).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_grid_is_the_product_last_fastest() {
+        let grid = grid(&[parameter("a", "[1, 2]"), parameter("b", "[x, y, z]")]);
+        let described: Vec<String> = grid.iter().map(|p| describe(p)).collect();
+        assert_eq!(described[0], "a = 1, b = x");
+        assert_eq!(described[1], "a = 1, b = y");
+        assert_eq!(described[5], "a = 2, b = z");
+    }
+
+    #[test]
+    fn substitution_keeps_types_and_columns() {
+        let text = "sweep: {m: [1]}\nproblem: { observed: $m, name: $s } # $m\nthat: \"x <= $m\"\n";
+        let point = vec![
+            Setting {
+                name: "m".into(),
+                value: serde_yaml::from_str("250").unwrap(),
+            },
+            Setting {
+                name: "s".into(),
+                value: serde_yaml::from_str("'a b'").unwrap(),
+            },
+        ];
+        let (out, map) = substitute(text, &point).unwrap();
+        assert_eq!(
+            out,
+            "sweep: {m: [1]}\nproblem: { observed: 250, name: \"a b\" } # $m\nthat: \"x <= 250\"\n"
+        );
+        // `250` starts at column 22 where `$m` was; `name` after it moved one column right.
+        assert_eq!(map.column(2, 22), 22);
+        assert_eq!(map.column(2, 24), 22);
+        assert_eq!(map.column(2, 27), 26);
+        assert_eq!(map.column(2, 33), 32);
+        assert_eq!(map.column(1, 5), 5);
+    }
+
+    #[test]
+    fn unknown_and_unused_parameters_are_located() {
+        let parameters = [parameter("m", "[1]"), parameter("n", "[2]")];
+        let at = |_: &str| (1, 8);
+        let text = "sweep: {m: [1], n: [2]}\nx: $m\ny: [$mm]\n";
+        let error = check_uses(text, &parameters, &at).unwrap_err();
+        assert_eq!((error.line, error.column), (3, 5));
+        assert!(error.expected.contains("found `$mm`"), "{}", error.expected);
+        let error = check_uses("x: $m\n", &parameters, &at).unwrap_err();
+        assert_eq!(error.field, "sweep.n");
+    }
+}
