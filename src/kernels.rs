@@ -52,6 +52,16 @@ pub fn group_axpys<K: Kernels>(g: &[f64], a: &[&[f64]], y: &mut [f64]) {
     }
 }
 
+/// Which kernels `dispatch` runs on this CPU: `avx2+fma` or `portable`. Results can differ in
+/// the last bits between the two, so reports name it.
+pub fn path() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+        return "avx2+fma";
+    }
+    "portable"
+}
+
 /// Runs `task` with AVX2/FMA kernels where the CPU has them, plain loops elsewhere.
 pub fn dispatch<T: WithKernels>(task: T) -> T::Output {
     #[cfg(target_arch = "x86_64")]

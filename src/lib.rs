@@ -19,5 +19,7 @@ pub mod kernels;
 pub mod measure;
 pub mod printable;
 pub mod problem;
+pub mod provenance;
 pub mod random;
+pub mod render;
 pub mod solver;

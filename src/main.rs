@@ -6,8 +6,9 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use implreg::claim::budget::Limits;
-use implreg::claim::{self, ClaimReport, ClaimSpec, Seeds, Verdict};
+use implreg::claim::{self, Claim, Report, Seeds, Verdict};
 use implreg::printable::printable;
+use implreg::provenance::Provenance;
 use implreg::solver::RunSpec;
 use implreg::solver::driver::INTERRUPTED;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -94,6 +95,14 @@ enum Command {
         /// reported interrupted, with no verdict. None by default.
         #[arg(long, value_parser = parse_seconds)]
         max_run_seconds: Option<f64>,
+        /// Write a reproduction report into this folder: `index.html` (figures inlined),
+        /// `report.md` and `figures/*.svg`, with each claim's verdict, decisions and figures
+        /// and the run's provenance.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+        /// Write every claim's figures into this folder as `claim-id.figure-name.svg`.
+        #[arg(long, value_name = "DIR")]
+        figures: Option<PathBuf>,
     },
     /// Count how often each assertion holds on exactly the seeds given, deciding nothing: how a
     /// rate is measured (over at least 100 seeds) before it is claimed.
@@ -124,6 +133,9 @@ enum Command {
         run: String,
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// For a sweep, the grid point (0 is the first; the last parameter varies fastest).
+        #[arg(long, default_value_t = 0)]
+        point: usize,
     },
 }
 
@@ -144,6 +156,8 @@ fn main() -> ExitCode {
             max_work,
             max_run_seconds,
             endpoints,
+            report,
+            figures,
         } => {
             let defaults = Limits::default();
             let limits = Limits {
@@ -158,6 +172,7 @@ fn main() -> ExitCode {
                 limits,
                 max_run_seconds,
                 endpoints,
+                Outputs { report, figures },
             )
         }
         Command::Measure {
@@ -166,7 +181,12 @@ fn main() -> ExitCode {
             format,
             threads,
         } => measure(&paths, seeds, format, threads),
-        Command::Export { claim, run, seed } => export(&claim, &run, seed),
+        Command::Export {
+            claim,
+            run,
+            seed,
+            point,
+        } => export(&claim, &run, seed, point),
         Command::Vocabulary => {
             emit!("{}", claim::registry::markdown());
             ExitCode::SUCCESS
@@ -176,20 +196,26 @@ fn main() -> ExitCode {
 
 fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usize>) -> ExitCode {
     let limits = Limits::default();
-    let claims = match prepare(paths, threads, limits, |c| c.check_cost(seeds, limits)) {
+    let claims = match prepare(paths, threads, limits, |c| c.check_seeds(|_| seeds, limits)) {
         Ok(claims) => claims,
         Err(code) => return code,
     };
     let mut reports = Vec::new();
     let progress = Progress::new(claims.len());
     for claim in &claims {
-        let report = progress.claim(&claim.id, |on_run| {
-            claim::evaluate::measure_watched(claim, seeds, on_run)
-        });
-        if let Format::Text = format {
-            progress.suspend(|| emit!("{}", report.to_measurement_text()));
+        for point in &claim.points {
+            let report = progress.claim(&claim.first().id, |on_run| {
+                claim::evaluate::measure_watched(&point.spec, seeds, on_run)
+            });
+            if let Format::Text = format {
+                if !point.settings.is_empty() {
+                    let at = claim::parameters::describe(&point.settings);
+                    progress.suspend(|| emitln!("at {}:", printable(&at)));
+                }
+                progress.suspend(|| emit!("{}", report.to_measurement_text()));
+            }
+            reports.push(report);
         }
-        reports.push(report);
     }
     progress.finish();
     if let Format::Json = format {
@@ -236,6 +262,35 @@ impl Progress {
         result
     }
 
+    /// Runs `evaluate` for `claim`, showing the point under way and the runs done.
+    fn sweep<T>(
+        &self,
+        claim: &Claim,
+        evaluate: impl FnOnce(&dyn Fn(usize, usize), &(dyn Fn() + Sync)) -> T,
+    ) -> T {
+        let id = printable(&claim.first().id).into_owned();
+        let state = Mutex::new((String::new(), 0usize));
+        let show = |state: &(String, usize)| {
+            self.bar
+                .set_message(format!("{id}{}: {} runs done", state.0, state.1));
+        };
+        let on_point = |k: usize, n: usize| {
+            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+            if n > 1 {
+                state.0 = format!(" point {}/{n}", k + 1);
+            }
+            show(&state);
+        };
+        let on_run = || {
+            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+            state.1 += 1;
+            show(&state);
+        };
+        let result = evaluate(&on_point, &on_run);
+        self.bar.inc(1);
+        result
+    }
+
     /// Prints without tearing the bar.
     fn suspend(&self, print: impl FnOnce()) {
         self.bar.suspend(print);
@@ -252,8 +307,8 @@ fn prepare(
     paths: &[PathBuf],
     threads: Option<usize>,
     limits: Limits,
-    check: impl Fn(&ClaimSpec) -> Result<(), claim::SpecError>,
-) -> Result<Vec<ClaimSpec>, ExitCode> {
+    check: impl Fn(&Claim) -> Result<(), claim::SpecError>,
+) -> Result<Vec<Claim>, ExitCode> {
     if let Err(e) = start_threads(threads) {
         eprintln!("implreg: cannot start the worker threads: {e}");
         return Err(ExitCode::from(2));
@@ -284,6 +339,46 @@ fn start_threads(threads: Option<usize>) -> Result<(), rayon::ThreadPoolBuildErr
     }
 }
 
+/// Where `check` writes files beside its report on stdout.
+struct Outputs {
+    report: Option<PathBuf>,
+    figures: Option<PathBuf>,
+}
+
+impl Outputs {
+    /// Writes the report and the figures asked for; false (after saying why) if one failed.
+    fn write(&self, reports: &[Report], provenance: &Provenance, seconds: f64) -> bool {
+        let mut ok = true;
+        if let Some(dir) = &self.figures
+            && let Err(e) = implreg::render::page::write_figures(dir, reports)
+        {
+            eprintln!(
+                "implreg: cannot write the figures into {}: {e}",
+                dir.display()
+            );
+            ok = false;
+        }
+        if let Some(dir) = &self.report {
+            let contents = implreg::render::page::Contents {
+                reports,
+                provenance,
+                seconds,
+            };
+            let written = std::fs::create_dir_all(dir)
+                .and_then(|()| implreg::render::page::write_report(dir, &contents));
+            if let Err(e) = written {
+                eprintln!(
+                    "implreg: cannot write the report into {}: {e}",
+                    dir.display()
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn check(
     paths: &[PathBuf],
     format: Format,
@@ -292,13 +387,10 @@ fn check(
     limits: Limits,
     run_seconds: Option<f64>,
     endpoints: bool,
+    outputs: Outputs,
 ) -> ExitCode {
     let claims = match prepare(paths, threads, limits, |c| match seeds {
-        Some(seeds) => {
-            let seeds = seeds.for_claim(c);
-            c.check_seeds(seeds)
-                .and_then(|()| c.check_cost(seeds, limits))
-        }
+        Some(seeds) => c.check_seeds(|spec| seeds.for_claim(spec), limits),
         None => Ok(()),
     }) {
         Ok(claims) => claims,
@@ -308,15 +400,22 @@ fn check(
     if let Err(e) = ctrlc::set_handler(implreg::solver::driver::interrupt) {
         eprintln!("implreg: Ctrl-C will end the process at once: {e}");
     }
-    let mut reports: Vec<ClaimReport> = Vec::new();
+    let provenance = Provenance::here();
+    let started = std::time::Instant::now();
+    let mut reports: Vec<Report> = Vec::new();
     let progress = Progress::new(claims.len());
     for claim in &claims {
         if INTERRUPTED.load(Ordering::Relaxed) {
             break;
         }
-        let seeds = seeds.map(|s| s.for_claim(claim));
-        let mut report = progress.claim(&claim.id, |on_run| {
-            claim::evaluate::evaluate_watched(claim, seeds, run_seconds, on_run)
+        let mut report = progress.sweep(claim, |on_point, on_run| {
+            claim::sweep::evaluate(
+                claim,
+                |spec| seeds.map(|s| s.for_claim(spec)),
+                run_seconds,
+                on_point,
+                on_run,
+            )
         });
         if endpoints {
             report = report.with_endpoints();
@@ -331,7 +430,7 @@ fn check(
     if interrupted {
         let not_run: Vec<String> = claims[reports.len()..]
             .iter()
-            .map(|c| printable(&c.id).into_owned())
+            .map(|c| printable(&c.first().id).into_owned())
             .collect();
         eprintln!(
             "implreg: interrupted; {} claims reported, {} not run: {}",
@@ -342,9 +441,9 @@ fn check(
     }
     let inconclusive = reports
         .iter()
-        .filter(|r| !r.interrupted && r.verdict == Verdict::Inconclusive)
+        .filter(|r| !r.interrupted() && r.verdict() == Verdict::Inconclusive)
         .count();
-    let mismatched = reports.iter().filter(|r| !r.matches).count() - inconclusive;
+    let mismatched = reports.iter().filter(|r| !r.matches()).count() - inconclusive;
     match format {
         Format::Text => emitln!(
             "{} claims: {} as expected, {} not, {} inconclusive",
@@ -358,6 +457,9 @@ fn check(
             serde_json::to_string_pretty(&reports).expect("reports serialise")
         ),
     }
+    if !outputs.write(&reports, &provenance, started.elapsed().as_secs_f64()) {
+        return ExitCode::from(1);
+    }
     if interrupted {
         // The shell's convention for a process ended by SIGINT.
         ExitCode::from(130)
@@ -370,13 +472,21 @@ fn check(
     }
 }
 
-fn export(file: &Path, run: &str, seed: u64) -> ExitCode {
-    let claim = match ClaimSpec::load(file) {
+fn export(file: &Path, run: &str, seed: u64, point: usize) -> ExitCode {
+    let sweep = match Claim::load(file) {
         Ok(claim) => claim,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
         }
+    };
+    let Some(claim) = sweep.points.get(point).map(|p| &p.spec) else {
+        eprintln!(
+            "error: {}: `--point {point}`: expected a grid point from 0 to {}",
+            printable(&file.display().to_string()),
+            sweep.points.len() - 1
+        );
+        return ExitCode::from(2);
     };
     let Some(RunSpec::Deep(spec)) = claim.runs.get(run) else {
         let deep: Vec<&str> = claim
@@ -403,7 +513,7 @@ fn export(file: &Path, run: &str, seed: u64) -> ExitCode {
 }
 
 /// Every claim under `paths`, or every error found in them.
-fn load(paths: &[PathBuf], limits: Limits) -> Result<Vec<ClaimSpec>, Vec<claim::SpecError>> {
+fn load(paths: &[PathBuf], limits: Limits) -> Result<Vec<Claim>, Vec<claim::SpecError>> {
     let files = claim::claim_files(paths).map_err(|e| vec![e])?;
     if files.is_empty() {
         return Err(vec![claim::SpecError::Unreadable {
@@ -414,13 +524,13 @@ fn load(paths: &[PathBuf], limits: Limits) -> Result<Vec<ClaimSpec>, Vec<claim::
     let mut claims = Vec::new();
     let mut errors = Vec::new();
     for file in &files {
-        match ClaimSpec::load_within(file, limits) {
+        match Claim::load_within(file, limits) {
             Ok(claim) => claims.push(claim),
             Err(error) => errors.push(error),
         }
     }
     let mut first: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
-    for claim in &claims {
+    for claim in claims.iter().map(Claim::first) {
         if let Some(other) = first.insert(&claim.id, &claim.file) {
             errors.push(claim::SpecError::Invalid {
                 file: claim.file.clone(),

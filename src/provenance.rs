@@ -1,0 +1,80 @@
+//! Where and how a result was made, for reports: implreg's version and commit, the CPU, the
+//! arithmetic kernels, the threads, when.
+
+use serde::Serialize;
+
+/// The facts a report records about the run that made it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// implreg's version.
+    pub version: String,
+    /// The git commit built from (`-dirty` with uncommitted changes), or `unknown`.
+    pub commit: String,
+    /// The CPU's model name where the system says it, else the architecture.
+    pub cpu: String,
+    /// `avx2+fma` or `portable` (`kernels::path`).
+    pub kernels: String,
+    /// Worker threads.
+    pub threads: usize,
+    /// When it ran, in UTC (`2026-11-29 15:04 UTC`).
+    pub started: String,
+}
+
+impl Provenance {
+    /// This process's provenance, started now.
+    pub fn here() -> Self {
+        Self {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            commit: env!("IMPLREG_COMMIT").to_string(),
+            cpu: cpu(),
+            kernels: crate::kernels::path().to_string(),
+            threads: rayon::current_num_threads(),
+            started: utc_now(),
+        }
+    }
+}
+
+fn cpu() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+/// The time now as `YYYY-MM-DD HH:MM UTC` (days to a civil date: Howard Hinnant's algorithm).
+fn utc_now() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil(seconds)
+}
+
+fn civil(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let (hour, minute) = ((seconds % 86_400) / 3600, (seconds % 3600) / 60);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_civil() {
+        assert_eq!(super::civil(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::civil(1_796_000_000), "2026-11-30 00:53 UTC");
+        assert_eq!(super::civil(951_782_400), "2000-02-29 00:00 UTC");
+    }
+}

@@ -1,0 +1,304 @@
+//! The reproduction report (`implreg check … --report DIR`): one HTML page with every figure
+//! inlined (it opens anywhere, alone) and the same content in Markdown beside the SVG files.
+//! Each claim shows its verdict, every assertion's decision with its seeds, interval and worst
+//! seed (per point for a sweep), the assertions across points, and its figures; the page
+//! starts with the provenance of the run.
+
+use super::svg::svg;
+use crate::claim::across::AcrossReport;
+use crate::claim::parameters::describe;
+use crate::claim::report::{ClaimReport, figure};
+use crate::claim::{Report, Verdict};
+use crate::provenance::Provenance;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// What the report is made of.
+pub struct Contents<'r> {
+    /// The claims' reports, in the order checked.
+    pub reports: &'r [Report],
+    /// Where and how they were made.
+    pub provenance: &'r Provenance,
+    /// The whole check's wall time.
+    pub seconds: f64,
+}
+
+/// A figure's file name: `claim-id.figure-name.svg`, with anything but letters, digits, `-`
+/// and `_` in the id replaced by `_`.
+pub fn figure_file(id: &str, name: &str) -> String {
+    let id: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{id}.{name}.svg")
+}
+
+/// Writes every figure of `reports` into `dir` as SVG; returns the files written.
+pub fn write_figures(dir: &Path, reports: &[Report]) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for report in reports {
+        for data in report.figures() {
+            let path = dir.join(figure_file(report.id(), &data.name));
+            std::fs::write(&path, svg(data))?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// Writes `index.html`, `report.md` and `figures/*.svg` into `dir`.
+pub fn write_report(dir: &Path, contents: &Contents) -> std::io::Result<()> {
+    write_figures(&dir.join("figures"), contents.reports)?;
+    std::fs::write(dir.join("index.html"), html(contents))?;
+    std::fs::write(dir.join("report.md"), markdown(contents))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Markdown table cells: `|` escaped, lines joined.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// `as expected`, `NOT as expected`, `inconclusive` or `interrupted`.
+fn outcome(report: &Report) -> &'static str {
+    match (report.interrupted(), report.matches(), report.verdict()) {
+        (true, _, _) => "interrupted",
+        (false, true, _) => "as expected",
+        (false, false, Verdict::Inconclusive) => "inconclusive",
+        (false, false, _) => "NOT as expected",
+    }
+}
+
+/// One row per assertion: point, assertion, decision, seeds passed, interval, worst seed.
+fn assertion_rows(report: &Report) -> Vec<[String; 6]> {
+    let points: Vec<(String, &ClaimReport)> = match report {
+        Report::Claim(r) => vec![(String::new(), r)],
+        Report::Sweep(s) => s
+            .points
+            .iter()
+            .map(|p| (describe(&p.settings), &p.report))
+            .collect(),
+    };
+    let mut rows = Vec::new();
+    for (at, claim) in points {
+        for a in &claim.assertions {
+            let worst = a.worst.as_ref().map_or(String::new(), |w| {
+                let values: Vec<String> = w
+                    .values
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {}", figure(*v)))
+                    .collect();
+                format!("seed {}: {}", w.seed, values.join(", "))
+            });
+            rows.push([
+                at.clone(),
+                a.that.clone(),
+                format!("{} ({})", a.decision, a.over_seeds),
+                format!("{}/{}", a.passed, a.seeds),
+                format!("{:.2}–{:.2}", a.interval[0], a.interval[1]),
+                worst,
+            ]);
+        }
+    }
+    rows
+}
+
+fn across_rows(across: &[AcrossReport]) -> Vec<[String; 3]> {
+    across
+        .iter()
+        .map(|a| {
+            let lines: Vec<String> = a
+                .lines
+                .iter()
+                .map(|l| {
+                    let fixed = if l.fixed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}: ", l.fixed)
+                    };
+                    format!("{fixed}{}", l.found)
+                })
+                .collect();
+            [a.that.clone(), a.decision.to_string(), lines.join("; ")]
+        })
+        .collect()
+}
+
+fn seeds_used(report: &Report) -> usize {
+    report.claims().iter().map(|c| c.seeds.len()).sum()
+}
+
+fn provenance_rows(contents: &Contents) -> Vec<(&'static str, String)> {
+    let p = contents.provenance;
+    let expected = contents.reports.iter().filter(|r| r.matches()).count();
+    vec![
+        ("implreg", format!("{} (commit {})", p.version, p.commit)),
+        ("CPU", p.cpu.clone()),
+        ("arithmetic kernels", p.kernels.clone()),
+        ("threads", p.threads.to_string()),
+        ("started", p.started.clone()),
+        ("wall time", format!("{:.1} s", contents.seconds)),
+        (
+            "claims",
+            format!("{} checked, {expected} as expected", contents.reports.len()),
+        ),
+    ]
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.3em .55em;text-align:left;vertical-align:top}\
+th{background:#f4f4f4}.ok{color:#086b2e;font-weight:600}.bad{color:#a40000;font-weight:600}.inc{color:#8a5a00;font-weight:600}\
+section{border-top:2px solid #ddd;margin-top:2em}figure{margin:1em 0}figure svg{max-width:100%;height:auto}code{font-size:.92em}";
+
+/// The report as one self-contained HTML page.
+pub fn html(contents: &Contents) -> String {
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>implreg report</title><style>{STYLE}</style></head><body>\n<h1>implreg reproduction report</h1>\n<table>\n"
+    );
+    for (key, value) in provenance_rows(contents) {
+        let _ = writeln!(page, "<tr><th>{key}</th><td>{}</td></tr>", escape(&value));
+    }
+    page += "</table>\n<table><tr><th>claim</th><th>verdict</th><th>expected</th><th>outcome</th><th>seeds</th><th>time</th></tr>\n";
+    for report in contents.reports {
+        let class = match outcome(report) {
+            "as expected" => "ok",
+            "NOT as expected" => "bad",
+            _ => "inc",
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td><td>{:.1} s</td></tr>",
+            report.verdict(),
+            report.expected(),
+            outcome(report),
+            seeds_used(report),
+            report.seconds(),
+            id = escape(report.id()),
+        );
+    }
+    page += "</table>\n";
+    for report in contents.reports {
+        let (title, source) = match report {
+            Report::Claim(r) => (&r.title, &r.source),
+            Report::Sweep(r) => (&r.title, &r.source),
+        };
+        let _ = writeln!(
+            page,
+            "<section id=\"{id}\"><h2>{id}: {verdict} ({outcome})</h2>\n<p>{title}<br><small>{paper}, {location}</small></p>",
+            id = escape(report.id()),
+            verdict = report.verdict(),
+            outcome = outcome(report),
+            title = escape(title),
+            paper = escape(&source.paper),
+            location = escape(&source.location),
+        );
+        page += "<table><tr><th>point</th><th>assertion</th><th>decision</th><th>passed</th><th>95 % interval</th><th>worst seed</th></tr>\n";
+        for row in assertion_rows(report) {
+            page += "<tr>";
+            for (k, value) in row.iter().enumerate() {
+                if k == 1 {
+                    let _ = write!(page, "<td><code>{}</code></td>", escape(value));
+                } else {
+                    let _ = write!(page, "<td>{}</td>", escape(value));
+                }
+            }
+            page += "</tr>\n";
+        }
+        page += "</table>\n";
+        if let Report::Sweep(sweep) = report
+            && !sweep.across.is_empty()
+        {
+            page += "<table><tr><th>across points</th><th>decision</th><th>found</th></tr>\n";
+            for [that, decision, found] in across_rows(&sweep.across) {
+                let _ = writeln!(
+                    page,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    escape(&that),
+                    escape(&decision),
+                    escape(&found)
+                );
+            }
+            page += "</table>\n";
+        }
+        for data in report.figures() {
+            let drawn = svg(data);
+            // The XML declaration, if any, cannot stand inside HTML.
+            let inline = drawn.find("<svg").map_or(drawn.as_str(), |k| &drawn[k..]);
+            let _ = writeln!(page, "<figure>{inline}</figure>");
+        }
+        page += "</section>\n";
+    }
+    page += "</body></html>\n";
+    page
+}
+
+/// The report as Markdown, its figures linked from `figures/`.
+pub fn markdown(contents: &Contents) -> String {
+    let mut page = String::from("# implreg reproduction report\n\n| | |\n|---|---|\n");
+    for (key, value) in provenance_rows(contents) {
+        let _ = writeln!(page, "| {key} | {} |", cell(&value));
+    }
+    page +=
+        "\n| claim | verdict | expected | outcome | seeds | time |\n|---|---|---|---|---|---|\n";
+    for report in contents.reports {
+        let _ = writeln!(
+            page,
+            "| {} | {} | {} | {} | {} | {:.1} s |",
+            cell(report.id()),
+            report.verdict(),
+            report.expected(),
+            outcome(report),
+            seeds_used(report),
+            report.seconds()
+        );
+    }
+    for report in contents.reports {
+        let title = match report {
+            Report::Claim(r) => &r.title,
+            Report::Sweep(r) => &r.title,
+        };
+        let _ = write!(
+            page,
+            "\n## {}: {} ({})\n\n{}\n\n| point | assertion | decision | passed | 95 % interval | worst seed |\n|---|---|---|---|---|---|\n",
+            cell(report.id()),
+            report.verdict(),
+            outcome(report),
+            cell(title)
+        );
+        for row in assertion_rows(report) {
+            let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+            let _ = writeln!(page, "| {} |", cells.join(" | "));
+        }
+        if let Report::Sweep(sweep) = report
+            && !sweep.across.is_empty()
+        {
+            page += "\n| across points | decision | found |\n|---|---|---|\n";
+            for row in across_rows(&sweep.across) {
+                let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+                let _ = writeln!(page, "| {} |", cells.join(" | "));
+            }
+        }
+        for data in report.figures() {
+            let _ = writeln!(
+                page,
+                "\n![{}](figures/{})",
+                cell(&data.title),
+                figure_file(report.id(), &data.name)
+            );
+        }
+    }
+    page
+}
