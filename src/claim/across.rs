@@ -358,3 +358,123 @@ impl Across {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting(name: &str, value: f64) -> Setting {
+        Setting {
+            name: name.into(),
+            value: serde_yaml::Value::from(value),
+        }
+    }
+
+    /// Points along `m` (and `d` fixed per line) recording `q` at three seeds each.
+    fn grid(lines: &[(f64, &[[f64; 3]])]) -> (Vec<Vec<Setting>>, Vec<Vec<RecordedValues>>) {
+        let mut settings = Vec::new();
+        let mut recorded = Vec::new();
+        for (d, values) in lines {
+            for (k, v) in values.iter().enumerate() {
+                settings.push(vec![setting("d", *d), setting("m", k as f64)]);
+                recorded.push(vec![RecordedValues {
+                    text: "q".into(),
+                    values: v.to_vec(),
+                }]);
+            }
+        }
+        (settings, recorded)
+    }
+
+    fn judge(shape: Shape, lines: &[(f64, &[[f64; 3]])]) -> AcrossReport {
+        let (settings, recorded) = grid(lines);
+        let points: Vec<PointValues> = settings
+            .iter()
+            .zip(&recorded)
+            .map(|(s, r)| PointValues {
+                settings: s,
+                recorded: r,
+                usable: true,
+            })
+            .collect();
+        let across = Across {
+            shape,
+            along: "m".into(),
+            why: "test".into(),
+        };
+        across.evaluate(&points)
+    }
+
+    fn decreasing(tolerance: f64) -> Shape {
+        Shape::Monotone {
+            quantity: "q".into(),
+            direction: Direction::Decreasing,
+            tolerance,
+        }
+    }
+
+    #[test]
+    fn monotone_reads_medians_line_by_line_within_the_tolerance() {
+        // Medians 4, 2, 2.1: a 5 % rise passes at tolerance 0.1, not at 0.
+        let line: &[[f64; 3]] = &[[9.0, 4.0, 1.0], [2.0, 0.0, 7.0], [2.1, 2.1, 2.1]];
+        assert_eq!(
+            judge(decreasing(0.1), &[(1.0, line)]).decision,
+            Decision::Holds
+        );
+        let strict = judge(decreasing(0.0), &[(1.0, line)]);
+        assert_eq!(strict.decision, Decision::Refuted);
+        assert!(
+            strict.lines[0].found.contains("from m = 1"),
+            "{}",
+            strict.lines[0].found
+        );
+        // Each line is judged: a second line that rises refutes the whole.
+        let rising: &[[f64; 3]] = &[[1.0; 3], [2.0; 3], [3.0; 3]];
+        let both = judge(decreasing(0.1), &[(1.0, line), (2.0, rising)]);
+        assert_eq!((both.lines.len(), both.decision), (2, Decision::Refuted));
+        assert_eq!(both.lines[1].fixed, "d = 2.0");
+    }
+
+    #[test]
+    fn reaches_compares_the_first_majority_of_each_condition() {
+        // Recorded as 1/0: `q` holds on 2 of 3 seeds at m = 1.
+        let first: &[[f64; 3]] = &[[0.0; 3], [1.0, 1.0, 0.0], [1.0; 3]];
+        let (settings, mut recorded) = grid(&[(1.0, first)]);
+        let later = [[0.0; 3], [0.0, 1.0, 0.0], [1.0; 3]];
+        for (r, v) in recorded.iter_mut().zip(later) {
+            r.push(RecordedValues {
+                text: "p".into(),
+                values: v.to_vec(),
+            });
+        }
+        let points: Vec<PointValues> = settings
+            .iter()
+            .zip(&recorded)
+            .map(|(s, r)| PointValues {
+                settings: s,
+                recorded: r,
+                usable: true,
+            })
+            .collect();
+        let shape = |first: &str, before: &str| Across {
+            shape: Shape::Reaches {
+                first: first.into(),
+                before: before.into(),
+            },
+            along: "m".into(),
+            why: "test".into(),
+        };
+        assert_eq!(shape("q", "p").evaluate(&points).decision, Decision::Holds);
+        assert_eq!(
+            shape("p", "q").evaluate(&points).decision,
+            Decision::Refuted
+        );
+        assert_eq!(
+            shape("q", "q").evaluate(&points).decision,
+            Decision::Refuted
+        );
+        let mut unusable = points;
+        unusable[0].usable = false;
+        assert_eq!(shape("q", "p").evaluate(&unusable).decision, Decision::Open);
+    }
+}

@@ -4,7 +4,7 @@
 use super::across::AcrossReport;
 use super::decide::Decision;
 use super::figure::FigureData;
-use super::parameters::{describe, label};
+use super::parameters::describe;
 use super::report::{ClaimReport, figure, mark, round_numbers};
 use super::spec::Verdict;
 use super::sweep::{Report, SweepReport};
@@ -117,12 +117,41 @@ impl Report {
                             point["report"] = report.report.snapshot();
                         }
                     }
+                    // A trajectory has hundreds of samples; a few dozen show a regression.
+                    let figures = object.get_mut("figures").and_then(|f| f.as_array_mut());
+                    for series in figures
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|f| f.get_mut("series").and_then(|s| s.as_array_mut()))
+                        .flatten()
+                    {
+                        if let Some(points) =
+                            series.get_mut("points").and_then(|p| p.as_array_mut())
+                        {
+                            thin(points, SNAPSHOT_SAMPLES);
+                        }
+                    }
                 }
                 round_numbers(&mut value, 4);
                 value
             }
         }
     }
+}
+
+/// The most samples of a series a snapshot keeps.
+const SNAPSHOT_SAMPLES: usize = 24;
+
+/// Keeps at most `keep` items, evenly spaced, the first and the last among them.
+fn thin(items: &mut Vec<serde_json::Value>, keep: usize) {
+    let n = items.len();
+    if n <= keep {
+        return;
+    }
+    let chosen: Vec<serde_json::Value> = (0..keep)
+        .map(|k| items[k * (n - 1) / (keep - 1)].clone())
+        .collect();
+    *items = chosen;
 }
 
 impl SweepReport {
@@ -134,12 +163,15 @@ impl SweepReport {
         } else {
             self.verdict.to_string()
         };
+        let points = match self.points.len() {
+            1 => String::new(),
+            n => format!(" over {n} points"),
+        };
         let mut text = format!(
-            "{mark} {id}: {verdict} (expected {expected}) over {n} points, in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
+            "{mark} {id}: {verdict} (expected {expected}){points}, in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
             mark = mark(self.interrupted, self.matches, self.verdict),
             id = printable(&self.id),
             expected = self.expected,
-            n = self.points.len(),
             seconds = self.seconds,
             title = printable(&self.title),
             paper = printable(&self.source.paper),
@@ -148,11 +180,14 @@ impl SweepReport {
         for point in &self.points {
             let r = &point.report;
             let at = if point.settings.is_empty() {
-                "the claim".to_string()
+                "decided".to_string()
             } else {
                 format!("at {}", printable(&describe(&point.settings)))
             };
             let _ = writeln!(text, "     {at}: {} on {}", r.verdict, r.seed_words());
+            if r.interrupted {
+                text += "       interrupted: a run was stopped, this point decides nothing\n";
+            }
             text += &r.assertion_lines("       ");
         }
         for across in &self.across {
@@ -208,9 +243,4 @@ fn across_lines(across: &AcrossReport) -> String {
         );
     }
     text
-}
-
-/// A parameter's values as text, for reports.
-pub fn values_text(values: &[serde_yaml::Value]) -> String {
-    values.iter().map(label).collect::<Vec<_>>().join(", ")
 }

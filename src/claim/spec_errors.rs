@@ -133,8 +133,14 @@ pub fn expression_error(
         column,
         field: field.to_string(),
         expected: format!(
-            "{} (column {} of the assertion `{that}`)",
-            error.expected, error.column
+            "{} (column {} of the {} `{that}`)",
+            error.expected,
+            error.column,
+            if field.ends_with(".that") {
+                "assertion"
+            } else {
+                "expression"
+            }
         ),
     }
 }

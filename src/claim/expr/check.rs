@@ -142,7 +142,7 @@ impl Expr {
         let in_condition = || {
             ExprError::at(
                 self.offset,
-                "inside `when(…)`, a bare metric of the run's own matrix (`sigma(1)`) or a metric of `truth`",
+                "inside `when(…)` (and in a trajectory figure's `y`), a bare metric of the run's own matrix (`sigma(1)`) or a metric of `truth`",
             )
         };
         match &reference.quantity {
