@@ -1,0 +1,168 @@
+//! Sweeps end to end through the binary: a claim over a grid reports each point, the assertions
+//! across points and its figures; `--report` and `--figures` write files whose bytes do not
+//! depend on the thread count; bad sweeps are located errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SWEEP: &str = "tests/fixtures/sweep.yaml";
+
+fn implreg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_implreg"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("implreg-sweeps-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The report without what changes from run to run (times, the report's file).
+fn timeless(mut value: serde_json::Value) -> serde_json::Value {
+    match &mut value {
+        serde_json::Value::Object(map) => {
+            map.remove("seconds");
+            for v in map.values_mut() {
+                *v = timeless(v.take());
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items.iter_mut() {
+                *v = timeless(v.take());
+            }
+        }
+        _ => {}
+    }
+    value
+}
+
+#[test]
+fn a_sweep_reports_points_across_and_figures() {
+    let output = implreg(&["check", SWEEP]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let text = stdout(&output);
+    for expected in [
+        "ok   tiny-sweep: holds (expected holds) over 2 points",
+        "at observed = 14: holds on 4 fixed seeds",
+        "+ across: median of deep3.test_mse decreasing along observed",
+        "`deep3.test_mse <= 0` never",
+        "figure sigmas: Singular values along the run (4 series)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    // `at: $observed >= 30` makes the second assertion at the second point only.
+    assert_eq!(text.matches("deep3.test_mse <= 1.0e-2: holds").count(), 1);
+    let json: serde_json::Value =
+        serde_json::from_slice(&implreg(&["check", SWEEP, "--format", "json"]).stdout).unwrap();
+    let report = &json[0];
+    assert_eq!(report["points"].as_array().unwrap().len(), 2);
+    assert_eq!(report["points"][1]["settings"][0]["value"], 30);
+    assert_eq!(report["across"][0]["decision"], "holds");
+    let figure = &report["figures"][1];
+    assert_eq!(figure["series"].as_array().unwrap().len(), 4);
+    // A hundred samples a decade: far more than the trace's ten.
+    let samples = figure["series"][0]["points"].as_array().unwrap().len();
+    let trace = report["points"][0]["report"]["runs"][0]["trace"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(
+        samples > 5 * trace,
+        "{samples} curve samples, {trace} trace samples"
+    );
+}
+
+#[test]
+fn reports_and_figures_do_not_depend_on_threads() {
+    let dir = scratch("threads");
+    let run = |threads: &str| {
+        let report = dir.join(format!("report-{threads}"));
+        let figures = dir.join(format!("figures-{threads}"));
+        let output = implreg(&[
+            "check",
+            SWEEP,
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            "--report",
+            report.to_str().unwrap(),
+            "--figures",
+            figures.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(0));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (timeless(json), report, figures)
+    };
+    let (one, report, figures) = run("1");
+    let (three, _, figures3) = run("3");
+    assert_eq!(one, three);
+    let svg = |dir: &Path, name: &str| std::fs::read(dir.join(name)).unwrap();
+    for name in ["tiny-sweep.error.svg", "tiny-sweep.sigmas.svg"] {
+        assert_eq!(svg(&figures, name), svg(&figures3, name), "{name}");
+        assert_eq!(svg(&figures, name), svg(&report.join("figures"), name));
+        assert!(svg(&figures, name).starts_with(b"<svg"));
+    }
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    let markdown = std::fs::read_to_string(report.join("report.md")).unwrap();
+    for page in [&html, &markdown] {
+        for expected in [
+            "arithmetic kernels",
+            "commit",
+            "threads",
+            "tiny-sweep",
+            "as expected",
+        ] {
+            assert!(page.contains(expected), "missing {expected:?}");
+        }
+    }
+    // The HTML page stands alone: its figures are inlined.
+    assert_eq!(html.matches("<svg").count(), 2);
+    assert!(markdown.contains("](figures/tiny-sweep.sigmas.svg)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_misspelt_parameter_is_located_and_nothing_runs() {
+    let dir = scratch("misspelt");
+    let text = std::fs::read_to_string(SWEEP)
+        .unwrap()
+        .replace("observed: $observed", "observed: $observd");
+    let file = dir.join("bad.yaml");
+    std::fs::write(&file, text).unwrap();
+    let output = implreg(&["check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "bad.yaml:10:54: $observd: expected a parameter declared in `sweep` (observed)"
+        ),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn export_takes_a_point_of_the_grid() {
+    let entries = |point: &str| {
+        let output = implreg(&["export", SWEEP, "--run", "deep3", "--point", point]);
+        assert_eq!(output.status.code(), Some(0));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["observations"]["entries"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert_eq!((entries("0"), entries("1")), (14, 30));
+    let output = implreg(&["export", SWEEP, "--run", "deep3", "--point", "2"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("a grid point from 0 to 1"));
+}
