@@ -82,8 +82,8 @@ fn outcome(report: &Report) -> &'static str {
     }
 }
 
-/// One row per assertion: point, assertion, decision, seeds passed, interval, worst seed.
-fn assertion_rows(report: &Report) -> Vec<[String; 6]> {
+/// One row per assertion: point, assertion, decision, seeds passed, interval, worst seed, why.
+fn assertion_rows(report: &Report) -> Vec<[String; 7]> {
     let points: Vec<(String, &ClaimReport)> = match report {
         Report::Claim(r) => vec![(String::new(), r)],
         Report::Sweep(s) => s
@@ -110,6 +110,7 @@ fn assertion_rows(report: &Report) -> Vec<[String; 6]> {
                 format!("{}/{}", a.passed, a.seeds),
                 format!("{:.2}–{:.2}", a.interval[0], a.interval[1]),
                 worst,
+                a.why.clone(),
             ]);
         }
     }
@@ -205,15 +206,27 @@ pub fn html(contents: &Contents) -> String {
             paper = escape(&source.paper),
             location = escape(&source.location),
         );
-        page += "<table><tr><th>point</th><th>assertion</th><th>decision</th><th>passed</th><th>95 % interval</th><th>worst seed</th></tr>\n";
-        for row in assertion_rows(report) {
+        // A plain claim has no points to name.
+        let sweep =
+            matches!(report, Report::Sweep(s) if s.points.iter().any(|p| !p.settings.is_empty()));
+        page += "<table><tr>";
+        if sweep {
+            page += "<th>point</th>";
+        }
+        page += "<th>assertion (why)</th><th>decision</th><th>passed</th><th>95 % interval</th><th>worst seed</th></tr>\n";
+        for [point, that, decision, passed, interval, worst, why] in assertion_rows(report) {
             page += "<tr>";
-            for (k, value) in row.iter().enumerate() {
-                if k == 1 {
-                    let _ = write!(page, "<td><code>{}</code></td>", escape(value));
-                } else {
-                    let _ = write!(page, "<td>{}</td>", escape(value));
-                }
+            if sweep {
+                let _ = write!(page, "<td>{}</td>", escape(&point));
+            }
+            let _ = write!(
+                page,
+                "<td><code>{}</code><br><small>{}</small></td>",
+                escape(&that),
+                escape(&why)
+            );
+            for value in [decision, passed, interval, worst] {
+                let _ = write!(page, "<td>{}</td>", escape(&value));
             }
             page += "</tr>\n";
         }
@@ -279,7 +292,7 @@ pub fn markdown(contents: &Contents) -> String {
             cell(title)
         );
         for row in assertion_rows(report) {
-            let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+            let cells: Vec<String> = row[..6].iter().map(|c| cell(c)).collect();
             let _ = writeln!(page, "| {} |", cells.join(" | "));
         }
         if let Report::Sweep(sweep) = report
