@@ -5,7 +5,7 @@
 //! without panicking. `PROPTEST_CASES` sets the number of cases (CI: the default below).
 
 use implreg::claim::budget::Limits;
-use implreg::claim::{self, ClaimSpec, Seeds, SpecError};
+use implreg::claim::{self, Claim, Seeds, SpecError};
 use proptest::prelude::*;
 use std::path::Path;
 use std::time::Instant;
@@ -78,6 +78,10 @@ const VALUES: &[&str] = &[
     "negative",
     "mean",
     "sum",
+    "$observed",
+    "$x",
+    "\"$observed\"",
+    "[1, 1]",
     "all",
     "any",
     "{ at_least: 100 }",
@@ -283,14 +287,18 @@ fn limits() -> Limits {
 /// finding) on a panic below, or on an error without a location.
 fn exercise(text: &str) {
     let started = Instant::now();
-    match ClaimSpec::parse_within(text, Path::new("case.yaml"), limits()) {
+    match Claim::parse_within(text, Path::new("case.yaml"), limits()) {
         Ok(claim) => {
-            let one = Seeds {
-                from: claim.seeds.from,
-                count: 1,
+            // One seed at every point, where the claim's quantifiers allow it.
+            let one = |spec: &claim::ClaimSpec| {
+                let one = Seeds {
+                    from: spec.seeds.from,
+                    count: 1,
+                };
+                spec.check_seeds(one).is_ok().then_some(one)
             };
-            let seeds = claim.check_seeds(one).is_ok().then_some(one);
-            let report = claim::evaluate::evaluate_within(&claim, seeds, Some(run_seconds()));
+            let report =
+                claim::sweep::evaluate(&claim, one, Some(run_seconds()), &|_, _| {}, &|| {});
             assert!(!report.to_text().is_empty());
             RAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
