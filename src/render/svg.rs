@@ -3,6 +3,8 @@
 //! log₁₀ of the data on linear axes, labelled at whole decades.
 
 use crate::claim::figure::FigureData;
+use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// The figure's size in pixels.
@@ -52,6 +54,70 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (low - pad, high + pad)
 }
 
+/// An f64 axis marked where `marks` says (plotters' own `WithKeyPoints` over f64 has no
+/// formatter for the mesh; labels come from `tick` through the mesh's label formatters).
+struct Marked {
+    range: RangedCoordf64,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+}
+
+impl Ranged for Marked {
+    type ValueType = f64;
+    type FormatOption = NoDefaultFormatting;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.range.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.range()
+    }
+}
+
+impl ValueFormatter<f64> for Marked {
+    fn format(value: &f64) -> String {
+        tick(*value, false)
+    }
+}
+
+/// Where an axis from `low` to `high` is marked (bold, with labels) and lined (light): whole
+/// decades and the 2…9 between them on a log axis; round steps (1, 2 or 5 × 10ᵏ, at most ten)
+/// and fifths of them otherwise.
+fn marks(low: f64, high: f64, log: bool) -> (Vec<f64>, Vec<f64>) {
+    let within = |v: &f64| *v >= low && *v <= high;
+    if log {
+        let decades = (low.floor() as i64..=high.ceil() as i64).map(|d| d as f64);
+        let bold: Vec<f64> = decades.clone().filter(within).collect();
+        let light = decades
+            .flat_map(|d| (2..10).map(move |k| d + f64::from(k).log10()))
+            .filter(within)
+            .collect();
+        return (bold, light);
+    }
+    let span = (high - low).max(f64::MIN_POSITIVE);
+    let unit = 10f64.powf((span / 10.0).log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * unit)
+        .find(|step| span / step <= 10.0)
+        .unwrap_or(10.0 * unit);
+    let grid = |step: f64| -> Vec<f64> {
+        let first = (low / step).ceil() as i64;
+        let last = (high / step).floor() as i64;
+        (first..=last).map(|k| k as f64 * step).collect()
+    };
+    (grid(step), grid(step / 5.0))
+}
+
 /// A tick label: a decade as `1e-3` on a log axis (nothing between decades), a plain number
 /// otherwise.
 fn tick(v: f64, log: bool) -> String {
@@ -89,6 +155,23 @@ fn draw<'a>(
         .chain(figure.lines.iter().map(|l| scaled(l.y, log_y)));
     let (x0, x1) = bounds(xs);
     let (y0, y1) = bounds(ys);
+    // A parameter's axis is marked at its values; others at decades or round numbers.
+    let parameter = !figure.series.is_empty() && figure.series.iter().all(|s| s.band);
+    let x_values: Vec<f64> = figure
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| scaled(p[0], log_x)))
+        .filter(|x| x.is_finite())
+        .collect();
+    let (x_bold, x_light) = if parameter {
+        let mut values = x_values;
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        (values, Vec::new())
+    } else {
+        marks(x0, x1, log_x)
+    };
+    let (y_bold, y_light) = marks(y0, y1, log_y);
     let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
@@ -96,17 +179,26 @@ fn draw<'a>(
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(70)
-        .build_cartesian_2d(x0..x1, y0..y1)?;
-    let decades = |low: f64, high: f64| ((high.floor() - low.ceil()) as usize + 1).clamp(2, 12);
+        .build_cartesian_2d(
+            Marked {
+                range: (x0..x1).into(),
+                bold: x_bold,
+                light: x_light,
+            },
+            Marked {
+                range: (y0..y1).into(),
+                bold: y_bold,
+                light: y_light,
+            },
+        )?;
     chart
         .configure_mesh()
         .x_desc(&figure.x_label)
         .y_desc(&figure.y_label)
-        .x_labels(if log_x { decades(x0, x1) * 4 } else { 8 })
-        .y_labels(if log_y { decades(y0, y1) * 4 } else { 8 })
         .x_label_formatter(&|v| tick(*v, log_x))
         .y_label_formatter(&|v| tick(*v, log_y))
-        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .light_line_style(RGBColor(240, 240, 240))
         .label_style(("sans-serif", 13))
         .draw()?;
     for (k, series) in figure.series.iter().enumerate() {
@@ -218,6 +310,15 @@ mod tests {
         empty.series[0].points = vec![[f64::NAN, -1.0, f64::INFINITY, 0.0]];
         empty.lines.clear();
         assert!(svg(&empty).contains("A figure"));
+    }
+
+    #[test]
+    fn axes_are_marked_at_round_numbers() {
+        let (bold, light) = marks(-3.2, -0.5, true);
+        assert_eq!(bold, [-3.0, -2.0, -1.0]);
+        assert_eq!(light.len(), 3 + 8 + 8 + 2);
+        let (bold, _) = marks(-0.4, 21.3, false);
+        assert_eq!(bold, [0.0, 5.0, 10.0, 15.0, 20.0]);
     }
 
     #[test]
