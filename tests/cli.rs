@@ -4,6 +4,9 @@
 
 use std::process::{Command, Output};
 
+mod support;
+use support::timeless;
+
 fn implreg(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_implreg"))
         .args(args)
@@ -108,7 +111,7 @@ fn folders_are_read_in_name_order_and_json_carries_the_full_report() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["tiny-holds", "tiny-mismatch"]);
+    assert_eq!(ids, ["tiny-holds", "tiny-mismatch", "tiny-sweep"]);
     let first = &reports[0];
     assert_eq!(first["seeds"], serde_json::json!([7, 8, 9]));
     assert_eq!(first["verdict"], "holds");
@@ -252,7 +255,7 @@ fn user_text_is_escaped_in_reports_and_errors() {
     let bad = dir.join("bad.yaml");
     std::fs::write(
         &bad,
-        text.replace("seeds:", "\"s\\u001b[2Jeeds\": 1\nseeds:"),
+        text.replace("\nseeds:", "\n\"s\\u001b[2Jeeds\": 1\nseeds:"),
     )
     .unwrap();
     let output = implreg(&["check", bad.to_str().unwrap()]);
@@ -338,25 +341,6 @@ fn rate_claim(name: &str) -> std::path::PathBuf {
     let file = dir.join("rate.yaml");
     std::fs::write(&file, text).unwrap();
     file
-}
-
-/// The report without its wall-clock times.
-fn timeless(mut value: serde_json::Value) -> serde_json::Value {
-    match &mut value {
-        serde_json::Value::Object(map) => {
-            map.remove("seconds");
-            for v in map.values_mut() {
-                *v = timeless(v.take());
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for v in items.iter_mut() {
-                *v = timeless(v.take());
-            }
-        }
-        _ => {}
-    }
-    value
 }
 
 /// `always` holds after 29 straight successes (ln 20 / ln(1/0.9)), with the test's numbers in the

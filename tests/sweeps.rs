@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+use support::timeless;
+
 const SWEEP: &str = "tests/fixtures/sweep.yaml";
 
 fn implreg(args: &[&str]) -> Output {
@@ -23,25 +26,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The report without what changes from run to run (times, the report's file).
-fn timeless(mut value: serde_json::Value) -> serde_json::Value {
-    match &mut value {
-        serde_json::Value::Object(map) => {
-            map.remove("seconds");
-            for v in map.values_mut() {
-                *v = timeless(v.take());
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for v in items.iter_mut() {
-                *v = timeless(v.take());
-            }
-        }
-        _ => {}
-    }
-    value
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 use super::decide::Decision;
 use super::expr::Scope;
-use super::parameters::{Parameter, Setting, describe, label};
+use super::parameters::{Parameter, Setting, label, lines_along, names};
 use super::recorded::{self, FieldError, Place, Recorded, RecordedValues, quartiles};
 use serde::{Deserialize, Serialize};
 
@@ -86,18 +86,13 @@ impl RawAcross {
         record: &mut Vec<Recorded>,
     ) -> Result<Across, FieldError> {
         let field = |name: &str| format!("across[{k}].{name}");
-        let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
         match parameters.iter().find(|p| p.name == self.along) {
             None => {
                 return Err(FieldError::field(
                     field("along"),
                     format!(
                         "a parameter of the sweep ({}); found `{}`",
-                        if names.is_empty() {
-                            "none declared".to_string()
-                        } else {
-                            names.join(", ")
-                        },
+                        names(parameters),
                         self.along
                     ),
                 ));
@@ -247,20 +242,7 @@ impl Across {
 
     /// Judges every line of the grid along the parameter; `points` in grid order.
     pub fn evaluate(&self, points: &[PointValues]) -> AcrossReport {
-        let mut lines: Vec<(String, Vec<&PointValues>)> = Vec::new();
-        for point in points {
-            let others: Vec<Setting> = point
-                .settings
-                .iter()
-                .filter(|s| s.name != self.along)
-                .cloned()
-                .collect();
-            let key = describe(&others);
-            match lines.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, line)) => line.push(point),
-                None => lines.push((key, vec![point])),
-            }
-        }
+        let lines = lines_along(points, |p| p.settings, &self.along);
         let reports: Vec<LineReport> = lines
             .into_iter()
             .map(|(fixed, line)| self.judge(fixed, &line))
@@ -386,17 +368,24 @@ mod tests {
         (settings, recorded)
     }
 
-    fn judge(shape: Shape, lines: &[(f64, &[[f64; 3]])]) -> AcrossReport {
-        let (settings, recorded) = grid(lines);
-        let points: Vec<PointValues> = settings
+    fn usable<'p>(
+        settings: &'p [Vec<Setting>],
+        recorded: &'p [Vec<RecordedValues>],
+    ) -> Vec<PointValues<'p>> {
+        settings
             .iter()
-            .zip(&recorded)
+            .zip(recorded)
             .map(|(s, r)| PointValues {
                 settings: s,
                 recorded: r,
                 usable: true,
             })
-            .collect();
+            .collect()
+    }
+
+    fn judge(shape: Shape, lines: &[(f64, &[[f64; 3]])]) -> AcrossReport {
+        let (settings, recorded) = grid(lines);
+        let points = usable(&settings, &recorded);
         let across = Across {
             shape,
             along: "m".into(),
@@ -447,15 +436,7 @@ mod tests {
                 values: v.to_vec(),
             });
         }
-        let points: Vec<PointValues> = settings
-            .iter()
-            .zip(&recorded)
-            .map(|(s, r)| PointValues {
-                settings: s,
-                recorded: r,
-                usable: true,
-            })
-            .collect();
+        let points = usable(&settings, &recorded);
         let shape = |first: &str, before: &str| Across {
             shape: Shape::Reaches {
                 first: first.into(),

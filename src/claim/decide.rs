@@ -116,6 +116,17 @@ pub enum Decision {
     Open,
 }
 
+impl Decision {
+    /// The mark reports put before it: `+` holds, `-` refuted, `?` open.
+    pub fn sign(self) -> char {
+        match self {
+            Decision::Holds => '+',
+            Decision::Refuted => '-',
+            Decision::Open => '?',
+        }
+    }
+}
+
 impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(match self {

@@ -5,7 +5,7 @@
 //! is `render`'s job; this module only says what is drawn.
 
 use super::expr::Scope;
-use super::parameters::{Parameter, Setting, describe};
+use super::parameters::{Parameter, Setting, describe, lines_along, names};
 use super::recorded::{self, FieldError, Place, Recorded, RecordedValues, quartiles};
 use crate::solver::CurveSample;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -180,16 +180,11 @@ impl RawFigure {
             }
             (_, Some(p)) => Kind::Parameter(p.name.clone()),
             (x, None) => {
-                let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
                 return Err(FieldError::field(
                     field("x"),
                     format!(
                         "`step`, `time` or `loss` (a trajectory) or a sweep parameter ({}); found `{x}`",
-                        if names.is_empty() {
-                            "none declared".to_string()
-                        } else {
-                            names.join(", ")
-                        }
+                        names(parameters)
                     ),
                 ));
             }
@@ -388,20 +383,7 @@ impl Figure {
 
     fn parameter_series(&self, parameter: &str, points: &[PointData]) -> Vec<SeriesData> {
         // One line of the grid for each setting of the other parameters.
-        let mut lines: Vec<(String, Vec<&PointData>)> = Vec::new();
-        for point in points {
-            let others: Vec<Setting> = point
-                .settings
-                .iter()
-                .filter(|s| s.name != parameter)
-                .cloned()
-                .collect();
-            let key = describe(&others);
-            match lines.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, line)) => line.push(point),
-                None => lines.push((key, vec![point])),
-            }
-        }
+        let lines = lines_along(points, |p| p.settings, parameter);
         let mut series = Vec::new();
         for (fixed, line) in &lines {
             for spec in &self.series {

@@ -2,7 +2,6 @@
 //! `ClaimReport` or a `SweepReport` (verdict, text, snapshot, endpoints, figures).
 
 use super::across::AcrossReport;
-use super::decide::Decision;
 use super::figure::FigureData;
 use super::parameters::describe;
 use super::report::{ClaimReport, figure, mark, round_numbers};
@@ -207,11 +206,7 @@ impl SweepReport {
 }
 
 fn across_lines(across: &AcrossReport) -> String {
-    let sign = match across.decision {
-        Decision::Holds => '+',
-        Decision::Refuted => '-',
-        Decision::Open => '?',
-    };
+    let sign = across.decision.sign();
     let mut text = format!(
         "     {sign} across: {}: {}\n",
         printable(&across.that),

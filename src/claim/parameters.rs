@@ -50,6 +50,39 @@ pub fn describe(settings: &[Setting]) -> String {
         .join(", ")
 }
 
+/// The parameters' names for messages: `observed, depth`, or `none declared`.
+pub fn names(parameters: &[Parameter]) -> String {
+    if parameters.is_empty() {
+        return "none declared".into();
+    }
+    let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
+    names.join(", ")
+}
+
+/// The lines of the grid along `along`: the points grouped by the settings of the other
+/// parameters (named by them: `depth = 3`, empty with one parameter), each line in grid order,
+/// which is the order of `along`'s values.
+pub fn lines_along<'p, T>(
+    points: &'p [T],
+    settings: impl Fn(&T) -> &[Setting],
+    along: &str,
+) -> Vec<(String, Vec<&'p T>)> {
+    let mut lines: Vec<(String, Vec<&T>)> = Vec::new();
+    for point in points {
+        let others: Vec<Setting> = settings(point)
+            .iter()
+            .filter(|s| s.name != along)
+            .cloned()
+            .collect();
+        let key = describe(&others);
+        match lines.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, line)) => line.push(point),
+            None => lines.push((key, vec![point])),
+        }
+    }
+    lines
+}
+
 /// A value as text: numbers and strings as written, anything else as compact JSON.
 pub fn label(value: &serde_yaml::Value) -> String {
     match value {

@@ -293,16 +293,10 @@ impl ClaimReport {
             self.verdict.to_string()
         };
         let sampling = match self.sampling {
-            Sampling::Fixed => format!("{} fixed seeds", self.seeds.len()),
+            Sampling::Fixed => self.seed_words(),
             Sampling::Sequential(errors) => format!(
-                "{} seeds drawn from {}, {}; α = {}, β = {}",
-                self.seeds.len(),
-                self.seeds.first().copied().unwrap_or_default(),
-                match self.ending {
-                    Ending::Decided => "until decided",
-                    Ending::Budget => "the whole budget",
-                    Ending::Interrupted => "until interrupted",
-                },
+                "{}; α = {}, β = {}",
+                self.seed_words(),
                 errors.alpha,
                 errors.beta
             ),
@@ -341,11 +335,7 @@ impl ClaimReport {
     pub fn assertion_lines(&self, indent: &str) -> String {
         let mut text = String::new();
         for a in &self.assertions {
-            let sign = match a.decision {
-                Decision::Holds => '+',
-                Decision::Refuted => '-',
-                Decision::Open => '?',
-            };
+            let sign = a.decision.sign();
             let needs = match (a.needed, &a.test) {
                 (Some(needed), _) => format!("needs {} ({needed})", a.over_seeds),
                 (None, Some(test)) => format!(

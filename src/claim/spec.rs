@@ -257,15 +257,7 @@ impl ClaimSpec {
         limits: Limits,
         parameters: &[Parameter],
     ) -> Result<ClaimSpec, SpecError> {
-        // A UTF-8 byte-order mark is not part of the claim.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        source::scan(text).map_err(|refusal| SpecError::Invalid {
-            file: file.to_path_buf(),
-            line: refusal.line,
-            column: refusal.column,
-            field: "(document)".into(),
-            expected: refusal.expected,
-        })?;
+        let text = scanned(text, file)?;
         // Enums are written as one-key maps (`completion: {…}`), not YAML tags (`!completion`).
         let raw: RawClaim = serde_yaml::with::singleton_map_recursive::deserialize(
             serde_yaml::Deserializer::from_str(text),
@@ -407,6 +399,21 @@ impl ClaimSpec {
             curves,
         })
     }
+}
+
+/// The claim's text without a byte-order mark, after `source::scan` refused what a claim must
+/// not contain.
+pub fn scanned<'t>(text: &'t str, file: &Path) -> Result<&'t str, SpecError> {
+    // A UTF-8 byte-order mark is not part of the claim.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    source::scan(text).map_err(|refusal| SpecError::Invalid {
+        file: file.to_path_buf(),
+        line: refusal.line,
+        column: refusal.column,
+        field: "(document)".into(),
+        expected: refusal.expected,
+    })?;
+    Ok(text)
 }
 
 /// The runs' map, refusing a name given twice (a plain map would keep the second silently).

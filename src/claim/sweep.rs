@@ -70,14 +70,7 @@ impl Claim {
     /// point and the place in the file where the parameter is used. The work limit is shared
     /// by the points (they run one after the other, so memory is not).
     pub fn parse_within(text: &str, file: &Path, limits: Limits) -> Result<Claim, SpecError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        source::scan(text).map_err(|refusal| SpecError::Invalid {
-            file: file.to_path_buf(),
-            line: refusal.line,
-            column: refusal.column,
-            field: "(document)".into(),
-            expected: refusal.expected,
-        })?;
+        let text = super::spec::scanned(text, file)?;
         let at = |field: &str| locate::locate(text, &locate::parse_path(field));
         let misuse = |m: Misuse| SpecError::Invalid {
             file: file.to_path_buf(),

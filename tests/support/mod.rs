@@ -52,3 +52,22 @@ pub fn low_rank(rows: usize, cols: usize, rank: usize, seed: u64, name: &str) ->
     random::gaussian_matrix(rows, rank, 1.0, &mut rng)
         * random::gaussian_matrix(rank, cols, 1.0, &mut rng)
 }
+
+/// A JSON report without its wall-clock times (`seconds`, at any depth).
+pub fn timeless(mut value: serde_json::Value) -> serde_json::Value {
+    match &mut value {
+        serde_json::Value::Object(map) => {
+            map.remove("seconds");
+            for v in map.values_mut() {
+                *v = timeless(v.take());
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items.iter_mut() {
+                *v = timeless(v.take());
+            }
+        }
+        _ => {}
+    }
+    value
+}
