@@ -203,19 +203,13 @@ fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usiz
     let mut reports = Vec::new();
     let progress = Progress::new(claims.len());
     for claim in &claims {
-        for point in &claim.points {
-            let report = progress.claim(&claim.first().id, |on_run| {
-                claim::evaluate::measure_watched(&point.spec, seeds, on_run)
-            });
-            if let Format::Text = format {
-                if !point.settings.is_empty() {
-                    let at = claim::parameters::describe(&point.settings);
-                    progress.suspend(|| emitln!("at {}:", printable(&at)));
-                }
-                progress.suspend(|| emit!("{}", report.to_measurement_text()));
-            }
-            reports.push(report);
+        let report = progress.sweep(claim, |on_point, on_run| {
+            claim::sweep::measure(claim, seeds, on_point, on_run)
+        });
+        if let Format::Text = format {
+            progress.suspend(|| emit!("{}", report.to_measurement_text()));
         }
+        reports.push(report);
     }
     progress.finish();
     if let Format::Json = format {
@@ -244,22 +238,6 @@ impl Progress {
             bar.set_style(style);
         }
         Self { bar }
-    }
-
-    /// Runs `evaluate` for claim `id`, counting its runs as they finish.
-    fn claim<T>(&self, id: &str, evaluate: impl FnOnce(&(dyn Fn() + Sync)) -> T) -> T {
-        let id = printable(id).into_owned();
-        // Counted under a lock so that the message never goes backwards between threads.
-        let runs = Mutex::new(0usize);
-        self.bar.set_message(format!("{id}: starting"));
-        let on_run = || {
-            let mut done = runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            *done += 1;
-            self.bar.set_message(format!("{id}: {done} runs done"));
-        };
-        let result = evaluate(&on_run);
-        self.bar.inc(1);
-        result
     }
 
     /// Runs `evaluate` for `claim`, showing the point under way and the runs done.

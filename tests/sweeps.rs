@@ -150,3 +150,24 @@ fn export_takes_a_point_of_the_grid() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("a grid point from 0 to 1"));
 }
+
+#[test]
+fn measure_counts_each_point_and_judges_across() {
+    let output = implreg(&["measure", SWEEP, "--seeds", "0:4"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.contains("at observed = 30:\ntiny-sweep: 4 seeds from 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+ across: median of deep3.test_mse decreasing"),
+        "{text}"
+    );
+    let output = implreg(&["measure", SWEEP, "--seeds", "0:4", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json[0]["points"][1]["report"]["seeds"],
+        serde_json::json!([0, 1, 2, 3])
+    );
+}

@@ -75,6 +75,27 @@ impl Report {
         }
     }
 
+    /// What `implreg measure` prints: per point, each assertion's count over the block, its
+    /// interval and the seeds it failed on; then the assertions across points.
+    pub fn to_measurement_text(&self) -> String {
+        match self {
+            Report::Claim(r) => r.to_measurement_text(),
+            Report::Sweep(r) => {
+                let mut text = String::new();
+                for point in &r.points {
+                    if !point.settings.is_empty() {
+                        let _ = writeln!(text, "at {}:", printable(&describe(&point.settings)));
+                    }
+                    text += &point.report.to_measurement_text();
+                }
+                for across in &r.across {
+                    text += &across_lines(across);
+                }
+                text
+            }
+        }
+    }
+
     /// The report for people.
     pub fn to_text(&self) -> String {
         match self {

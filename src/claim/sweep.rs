@@ -6,7 +6,7 @@
 use super::across::{AcrossReport, PointValues};
 use super::budget::Limits;
 use super::decide::Decision;
-use super::evaluate::evaluate_watched;
+use super::evaluate::{evaluate_watched, measure_watched};
 use super::figure::{FigureData, PointData};
 use super::locate;
 use super::parameters::{self, Misuse, Parameter, Setting};
@@ -220,17 +220,40 @@ pub fn evaluate(
     on_point: &dyn Fn(usize, usize),
     on_run: &(dyn Fn() + Sync),
 ) -> Report {
+    each_point(claim, on_point, |spec| {
+        evaluate_watched(spec, seeds(spec), seconds, on_run)
+    })
+}
+
+/// Counts every assertion of every point over exactly the seeds of `block`, deciding nothing
+/// (`evaluate::measure`), then judges the assertions across points and gathers the figures on
+/// those seeds: how a sweep's rates are measured before they are claimed.
+pub fn measure(
+    claim: &Claim,
+    block: Seeds,
+    on_point: &dyn Fn(usize, usize),
+    on_run: &(dyn Fn() + Sync),
+) -> Report {
+    each_point(claim, on_point, |spec| measure_watched(spec, block, on_run))
+}
+
+/// Runs `point` at every point in grid order (stopping after the one under way at Ctrl-C) and
+/// gives the claim's report.
+fn each_point(
+    claim: &Claim,
+    on_point: &dyn Fn(usize, usize),
+    point: impl Fn(&ClaimSpec) -> ClaimReport,
+) -> Report {
     let started = Instant::now();
     let mut points = Vec::with_capacity(claim.points.len());
-    for (k, point) in claim.points.iter().enumerate() {
+    for (k, spec) in claim.points.iter().enumerate() {
         if k > 0 && INTERRUPTED.load(Ordering::Relaxed) {
             break;
         }
         on_point(k, claim.points.len());
-        let report = evaluate_watched(&point.spec, seeds(&point.spec), seconds, on_run);
         points.push(PointReport {
-            settings: point.settings.clone(),
-            report,
+            settings: spec.settings.clone(),
+            report: point(&spec.spec),
         });
     }
     if !claim.is_sweep() {
