@@ -54,6 +54,47 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (low - pad, high + pad)
 }
 
+/// The corner the legend covers least data in: upper right unless another has fewer points
+/// (the legend spans about 30 % of the width and, a line per entry, of the height).
+fn legend_corner(figure: &FigureData, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
+    let entries = (figure.series.len() + figure.lines.len()) as f64;
+    let height = (0.06 * entries + 0.04).min(0.9);
+    let points: Vec<(f64, f64)> = figure
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .map(|p| {
+            let px = (scaled(p[0], figure.log_x) - x.0) / (x.1 - x.0);
+            let py = (scaled(p[1], figure.log_y) - y.0) / (y.1 - y.0);
+            (px, py)
+        })
+        .filter(|(px, py)| px.is_finite() && py.is_finite())
+        .collect();
+    let covered = |right: bool, upper: bool| {
+        points
+            .iter()
+            .filter(|(px, py)| {
+                let across = if right { *px >= 0.68 } else { *px <= 0.32 };
+                let down = if upper {
+                    *py >= 1.0 - height
+                } else {
+                    *py <= height
+                };
+                across && down
+            })
+            .count()
+    };
+    [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ]
+    .into_iter()
+    .min_by_key(|(_, right, upper)| covered(*right, *upper))
+    .map_or(SeriesLabelPosition::UpperRight, |(corner, _, _)| corner)
+}
+
 /// An f64 axis marked where `marks` says (plotters' own `WithKeyPoints` over f64 has no
 /// formatter for the mesh; labels come from `tick` through the mesh's label formatters).
 struct Marked {
@@ -120,6 +161,17 @@ fn marks(low: f64, high: f64, log: bool) -> (Vec<f64>, Vec<f64>) {
 
 /// A tick label: a decade as `1e-3` on a log axis (nothing between decades), a plain number
 /// otherwise.
+/// A parameter's value as its tick's label: `0.3`, `2000`, `1e-4`.
+fn value_label(x: f64) -> String {
+    let x = crate::claim::report::round_significant(x, 3);
+    if x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
+        format!("{x:e}")
+    } else {
+        let text = format!("{x:.4}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 fn tick(v: f64, log: bool) -> String {
     if log {
         if (v - v.round()).abs() < 1e-9 {
@@ -195,7 +247,13 @@ fn draw<'a>(
         .configure_mesh()
         .x_desc(&figure.x_label)
         .y_desc(&figure.y_label)
-        .x_label_formatter(&|v| tick(*v, log_x))
+        .x_label_formatter(&|v| {
+            if parameter {
+                value_label(if log_x { 10f64.powf(*v) } else { *v })
+            } else {
+                tick(*v, log_x)
+            }
+        })
         .y_label_formatter(&|v| tick(*v, log_y))
         .bold_line_style(RGBColor(215, 215, 215))
         .light_line_style(RGBColor(240, 240, 240))
@@ -262,7 +320,7 @@ fn draw<'a>(
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend_corner(figure, (x0, x1), (y0, y1)))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))
         .label_font(("sans-serif", 12))
