@@ -11,10 +11,8 @@ use implreg::printable::printable;
 use implreg::provenance::Provenance;
 use implreg::solver::RunSpec;
 use implreg::solver::driver::INTERRUPTED;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
 /// `print!` that ends the process quietly when stdout is closed (`implreg check | head`), with
@@ -42,6 +40,10 @@ fn write_out(text: &str) {
 
 #[path = "cli/args.rs"]
 mod args;
+#[path = "cli/progress.rs"]
+mod progress;
+
+use progress::Progress;
 
 use args::{
     SeedsArg, parse_block, parse_bytes, parse_seconds, parse_seeds, parse_threads, parse_work,
@@ -219,64 +221,6 @@ fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usiz
         );
     }
     ExitCode::SUCCESS
-}
-
-/// Claims done of all, the claim under way and its runs done, elapsed time and an estimate, on
-/// stderr when it is a terminal; indicatif draws nothing otherwise (pipes, CI logs).
-struct Progress {
-    bar: ProgressBar,
-}
-
-impl Progress {
-    fn new(claims: usize) -> Self {
-        let bar = ProgressBar::new(claims as u64);
-        let style = ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:12}] {pos}/{len} claims, ~{eta} left · {wide_msg}",
-        )
-        .map(|s| s.progress_chars("=> "));
-        if let Ok(style) = style {
-            bar.set_style(style);
-        }
-        Self { bar }
-    }
-
-    /// Runs `evaluate` for `claim`, showing the point under way and the runs done.
-    fn sweep<T>(
-        &self,
-        claim: &Claim,
-        evaluate: impl FnOnce(&dyn Fn(usize, usize), &(dyn Fn() + Sync)) -> T,
-    ) -> T {
-        let id = printable(&claim.first().id).into_owned();
-        let state = Mutex::new((String::new(), 0usize));
-        let show = |state: &(String, usize)| {
-            self.bar
-                .set_message(format!("{id}{}: {} runs done", state.0, state.1));
-        };
-        let on_point = |k: usize, n: usize| {
-            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-            if n > 1 {
-                state.0 = format!(" point {}/{n}", k + 1);
-            }
-            show(&state);
-        };
-        let on_run = || {
-            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-            state.1 += 1;
-            show(&state);
-        };
-        let result = evaluate(&on_point, &on_run);
-        self.bar.inc(1);
-        result
-    }
-
-    /// Prints without tearing the bar.
-    fn suspend(&self, print: impl FnOnce()) {
-        self.bar.suspend(print);
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
 }
 
 /// Starts the worker threads and loads the claims under `paths`, each also held to `check` (the

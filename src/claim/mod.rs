@@ -17,6 +17,7 @@ pub mod recorded;
 pub mod registry;
 pub mod report;
 pub mod sampling;
+pub mod snapshot;
 pub mod source;
 pub mod spec;
 pub mod spec_errors;

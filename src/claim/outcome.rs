@@ -4,7 +4,8 @@
 use super::across::AcrossReport;
 use super::figure::FigureData;
 use super::parameters::describe;
-use super::report::{ClaimReport, figure, mark, round_numbers};
+use super::report::{ClaimReport, figure, mark};
+use super::snapshot::round_numbers;
 use super::spec::Verdict;
 use super::sweep::{Report, SweepReport};
 use crate::printable::printable;

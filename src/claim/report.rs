@@ -424,43 +424,6 @@ impl ClaimReport {
         }
         text
     }
-
-    /// The report for an insta snapshot: no traces or timings, every number rounded to 4
-    /// significant digits so that a different CPU's last bits do not fail it.
-    pub fn snapshot(&self) -> serde_json::Value {
-        let mut value = serde_json::to_value(self).expect("reports serialise");
-        if let Some(object) = value.as_object_mut() {
-            object.remove("seconds");
-            object.remove("file");
-            // Each seed's values are in its runs below and the worst seed's in `worst`: one line
-            // per seed keeps a sequential claim's snapshot reviewable.
-            if let Some(assertions) = object.get_mut("assertions").and_then(|a| a.as_array_mut()) {
-                for assertion in assertions.iter_mut().filter_map(|a| a.as_object_mut()) {
-                    if let Some(per_seed) = assertion.get_mut("per_seed") {
-                        let lines = seed_lines(per_seed);
-                        *per_seed = serde_json::json!(lines);
-                    }
-                }
-            }
-            if let Some(runs) = object.get_mut("runs").and_then(|r| r.as_array_mut()) {
-                runs.iter_mut()
-                    .filter_map(|r| r.as_object_mut())
-                    .for_each(|r| {
-                        r.remove("trace");
-                        // A figure's data carries the curve.
-                        r.remove("curve");
-                        // Snapshots were taken before runs named their stopping reason;
-                        // `status` summarises it.
-                        r.remove("stop");
-                        if let Some(c) = r.get_mut("certificate").and_then(|c| c.as_object_mut()) {
-                            c.remove("multipliers");
-                        }
-                    });
-            }
-        }
-        round_numbers(&mut value, 4);
-        value
-    }
 }
 
 /// The mark a verdict line starts with: as expected, not, inconclusive, interrupted.
@@ -473,25 +436,6 @@ pub fn mark(interrupted: bool, matches: bool, verdict: Verdict) -> &'static str 
     }
 }
 
-/// `seed 3: passed, margin 0.8646`, one line per seed of an assertion's `per_seed`.
-fn seed_lines(per_seed: &serde_json::Value) -> Vec<String> {
-    let seeds = per_seed.as_array().map(Vec::as_slice).unwrap_or_default();
-    seeds
-        .iter()
-        .map(|s| {
-            let passed = s["passed"].as_bool().unwrap_or(false);
-            let margin = s["margin"]
-                .as_f64()
-                .map_or(f64::NAN, |m| round_significant(m, 4));
-            format!(
-                "seed {}: {}, margin {margin}",
-                s["seed"],
-                if passed { "passed" } else { "failed" }
-            )
-        })
-        .collect()
-}
-
 /// A number for people: whole numbers (steps, ranks, true/false as 1/0) as they are, others in
 /// scientific notation with 4 significant digits.
 pub fn figure(x: f64) -> String {
@@ -499,39 +443,5 @@ pub fn figure(x: f64) -> String {
         format!("{x}")
     } else {
         format!("{x:.3e}")
-    }
-}
-
-/// Rounds every float in `value` to `digits` significant digits; integers stay exact.
-pub fn round_numbers(value: &mut serde_json::Value, digits: i32) {
-    match value {
-        serde_json::Value::Number(n) if n.is_f64() => {
-            let x = n.as_f64().unwrap_or(f64::NAN);
-            *value = serde_json::json!(round_significant(x, digits));
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| round_numbers(v, digits)),
-        serde_json::Value::Object(map) => map.values_mut().for_each(|v| round_numbers(v, digits)),
-        _ => {}
-    }
-}
-
-/// `x` rounded to `digits` significant digits.
-pub fn round_significant(x: f64, digits: i32) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let text = format!("{:.*e}", (digits - 1) as usize, x);
-    text.parse().unwrap_or(x)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::round_significant;
-
-    #[test]
-    fn rounds_to_significant_digits() {
-        assert_eq!(round_significant(1.234567, 4), 1.235);
-        assert_eq!(round_significant(-1.23456e-7, 4), -1.235e-7);
-        assert_eq!(round_significant(0.0, 4), 0.0);
     }
 }

@@ -163,7 +163,7 @@ fn marks(low: f64, high: f64, log: bool) -> (Vec<f64>, Vec<f64>) {
 /// otherwise.
 /// A parameter's value as its tick's label: `0.3`, `2000`, `1e-4`.
 fn value_label(x: f64) -> String {
-    let x = crate::claim::report::round_significant(x, 3);
+    let x = crate::claim::snapshot::round_significant(x, 3);
     if x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
         format!("{x:e}")
     } else {
