@@ -19,6 +19,7 @@ fn bases() -> Vec<String> {
         let mut files: Vec<_> = std::fs::read_dir(folder)
             .unwrap()
             .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
             .collect();
         files.sort();
         texts.extend(files.iter().map(|f| std::fs::read_to_string(f).unwrap()));
