@@ -4,7 +4,7 @@
 use super::across::AcrossReport;
 use super::figure::FigureData;
 use super::parameters::describe;
-use super::report::{ClaimReport, figure, mark};
+use super::report::{ClaimReport, figure, heading, mark};
 use super::snapshot::round_numbers;
 use super::spec::Verdict;
 use super::sweep::{Report, SweepReport};
@@ -188,15 +188,13 @@ impl SweepReport {
             1 => String::new(),
             n => format!(" over {n} points"),
         };
-        let mut text = format!(
-            "{mark} {id}: {verdict} (expected {expected}){points}, in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
-            mark = mark(self.interrupted, self.matches, self.verdict),
-            id = printable(&self.id),
-            expected = self.expected,
-            seconds = self.seconds,
-            title = printable(&self.title),
-            paper = printable(&self.source.paper),
-            location = printable(&self.source.location),
+        let mut text = heading(
+            mark(self.interrupted, self.matches, self.verdict),
+            &self.id,
+            &format!("{verdict} (expected {}){points}", self.expected),
+            self.seconds,
+            &self.title,
+            &self.source,
         );
         for point in &self.points {
             let r = &point.report;

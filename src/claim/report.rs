@@ -301,16 +301,15 @@ impl ClaimReport {
                 errors.beta
             ),
         };
-        let text = format!(
-            "{mark} {id}: {verdict} (expected {expected}) on {sampling}, in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
-            id = printable(&self.id),
-            expected = self.expected,
-            seconds = self.seconds,
-            title = printable(&self.title),
-            paper = printable(&self.source.paper),
-            location = printable(&self.source.location),
-        );
-        text + &self.assertion_lines("     ")
+        let outcome = format!("{verdict} (expected {}) on {sampling}", self.expected);
+        heading(
+            mark,
+            &self.id,
+            &outcome,
+            self.seconds,
+            &self.title,
+            &self.source,
+        ) + &self.assertion_lines("     ")
     }
 
     /// How the seeds were sampled and how far: `13 seeds drawn from 0, until decided`.
@@ -424,6 +423,25 @@ impl ClaimReport {
         }
         text
     }
+}
+
+/// A claim's first two lines: its mark, id, `outcome` (verdict, expectation, seeds) and time;
+/// its title and source.
+pub fn heading(
+    mark: &str,
+    id: &str,
+    outcome: &str,
+    seconds: f64,
+    title: &str,
+    source: &Source,
+) -> String {
+    format!(
+        "{mark} {id}: {outcome}, in {seconds:.1} s\n     {title} [{paper}, {location}]\n",
+        id = printable(id),
+        title = printable(title),
+        paper = printable(&source.paper),
+        location = printable(&source.location),
+    )
 }
 
 /// The mark a verdict line starts with: as expected, not, inconclusive, interrupted.
