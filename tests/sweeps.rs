@@ -171,3 +171,28 @@ fn measure_counts_each_point_and_judges_across() {
         serde_json::json!([0, 1, 2, 3])
     );
 }
+
+#[test]
+fn a_grid_too_large_to_read_is_refused_at_sweep() {
+    let dir = scratch("large");
+    let values: Vec<String> = (1..=1000).map(|v| v.to_string()).collect();
+    let padding = format!("# {}\n", "x".repeat(100)).repeat(700);
+    let text = std::fs::read_to_string(SWEEP).unwrap().replace(
+        "observed: [14, 30]",
+        &format!("observed: [{}]", values.join(", ")),
+    ) + &padding;
+    let file = dir.join("large.yaml");
+    std::fs::write(&file, text).unwrap();
+    let started = std::time::Instant::now();
+    let output = implreg(&["check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "large.yaml:7:3: sweep: expected a grid whose points' texts add up to at most 64 MiB"
+        ),
+        "{stderr}"
+    );
+    assert!(started.elapsed().as_secs() < 10);
+    let _ = std::fs::remove_dir_all(&dir);
+}

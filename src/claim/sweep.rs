@@ -20,6 +20,9 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+/// The most text all the points of a grid may add up to (points × the file's length).
+pub const MAX_GRID_TEXT: usize = 64 << 20;
+
 /// One point of the grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
@@ -85,6 +88,22 @@ impl Claim {
         })?;
         parameters::check_uses(text, &parameters, &at).map_err(misuse)?;
         let grid = parameters::grid(&parameters);
+        // Every point's text is read in full: bound the total so that reading stays quick.
+        if grid.len().saturating_mul(text.len()) > MAX_GRID_TEXT {
+            let (line, column) = at("sweep");
+            return Err(SpecError::Invalid {
+                file: file.to_path_buf(),
+                line,
+                column,
+                field: "sweep".into(),
+                expected: format!(
+                    "a grid whose points' texts add up to at most {} MiB; {} points of {} bytes",
+                    MAX_GRID_TEXT >> 20,
+                    grid.len(),
+                    text.len()
+                ),
+            });
+        }
         let share = Limits {
             work: limits.work / grid.len() as f64,
             ..limits
