@@ -13,6 +13,7 @@
 //! `claim` knows that a claim exists.
 
 pub mod claim;
+pub mod compare;
 pub mod export;
 pub mod invalid;
 pub mod kernels;

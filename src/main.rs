@@ -122,6 +122,23 @@ enum Command {
         #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
     },
+    /// Compare two JSON reports (`check --format json`): every verdict that flipped (exit 1),
+    /// claims only one has, and the numbers that moved beyond the tolerance, by path.
+    Diff {
+        /// The old report.
+        old: PathBuf,
+        /// The new report.
+        new: PathBuf,
+        /// Relative tolerance: a number moved when |a − b| > abs + rel·max(|a|, |b|).
+        #[arg(long, default_value_t = 1e-6)]
+        rel: f64,
+        /// Absolute tolerance.
+        #[arg(long, default_value_t = 0.0)]
+        abs: f64,
+        /// Lines of moved numbers shown per claim (the rest are counted).
+        #[arg(long, default_value_t = 20)]
+        most: usize,
+    },
     /// Print the assertion language's vocabulary (metrics, pairwise quantities, moments,
     /// functions) as the Markdown tables the README carries.
     Vocabulary,
@@ -145,6 +162,8 @@ enum Command {
 enum Format {
     Text,
     Json,
+    /// JUnit XML (check only): a test suite per claim, a case per verdict and assertion.
+    Junit,
 }
 
 fn main() -> ExitCode {
@@ -189,6 +208,13 @@ fn main() -> ExitCode {
             seed,
             point,
         } => export(&claim, &run, seed, point),
+        Command::Diff {
+            old,
+            new,
+            rel,
+            abs,
+            most,
+        } => diff(&old, &new, rel, abs, most),
         Command::Vocabulary => {
             emit!("{}", claim::registry::markdown());
             ExitCode::SUCCESS
@@ -214,7 +240,7 @@ fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usiz
         reports.push(report);
     }
     progress.finish();
-    if let Format::Json = format {
+    if let Format::Json | Format::Junit = format {
         emitln!(
             "{}",
             serde_json::to_string_pretty(&reports).expect("reports serialise")
@@ -378,6 +404,10 @@ fn check(
             "{}",
             serde_json::to_string_pretty(&reports).expect("reports serialise")
         ),
+        Format::Junit => emit!(
+            "{}",
+            implreg::render::junit::junit(&reports, started.elapsed().as_secs_f64())
+        ),
     }
     if !outputs.write(&reports, &provenance, started.elapsed().as_secs_f64()) {
         return ExitCode::from(1);
@@ -391,6 +421,46 @@ fn check(
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn diff(old: &Path, new: &Path, relative: f64, absolute: f64, most: usize) -> ExitCode {
+    let tolerance = implreg::compare::Tolerance { relative, absolute };
+    if !(relative >= 0.0 && absolute >= 0.0 && relative.is_finite() && absolute.is_finite()) {
+        eprintln!("error: --rel and --abs: expected finite tolerances ≥ 0");
+        return ExitCode::from(2);
+    }
+    let read = |file: &Path| -> Result<serde_json::Value, String> {
+        let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+        serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))
+    };
+    let reports = read(old)
+        .map_err(|e| (old, e))
+        .and_then(|a| read(new).map(|b| (a, b)).map_err(|e| (new, e)));
+    let (a, b) = match reports {
+        Ok(pair) => pair,
+        Err((file, e)) => {
+            eprintln!(
+                "error: {}: {}",
+                printable(&file.display().to_string()),
+                printable(&e)
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match implreg::compare::compare(&a, &b, tolerance) {
+        Ok(changes) => {
+            emit!("{}", changes.to_text(most));
+            if changes.flips() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            ExitCode::from(2)
+        }
     }
 }
 
