@@ -2,18 +2,8 @@
 //! failing exactly where the outcome is not the expected one) and `implreg diff` (no change
 //! against itself; exit 1 naming a flipped verdict).
 
-use std::process::{Command, Output};
-
-fn implreg(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_implreg"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+mod support;
+use support::{implreg, stdout};
 
 #[test]
 fn junit_has_a_case_per_verdict_and_assertion() {

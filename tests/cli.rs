@@ -2,17 +2,10 @@
 //! one does not, 2 on bad input, 3 when a rate claim's budget runs out undecided; `--format json`
 //! prints the full report.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 mod support;
-use support::timeless;
-
-fn implreg(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_implreg"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use support::{implreg, stdout, timeless};
 
 /// A fresh folder for a test's claim files, and the text of a small valid claim to vary.
 fn scratch(name: &str) -> (std::path::PathBuf, String) {
@@ -20,10 +13,6 @@ fn scratch(name: &str) -> (std::path::PathBuf, String) {
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
     (dir, text)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]

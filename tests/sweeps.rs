@@ -3,23 +3,11 @@
 //! depend on the thread count; bad sweeps are located errors.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 mod support;
-use support::timeless;
+use support::{implreg, stdout, timeless};
 
 const SWEEP: &str = "tests/fixtures/sweep.yaml";
-
-fn implreg(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_implreg"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("implreg-sweeps-{name}-{}", std::process::id()));

@@ -302,7 +302,7 @@ struct CurveCheck<'a> {
 }
 
 impl Curve for CurveCheck<'_> {
-    fn values(&self, step: usize, _loss: f64, w: &DMatrix<f64>) -> Vec<f64> {
+    fn values(&self, step: usize, w: &DMatrix<f64>) -> Vec<f64> {
         let a = &self.along;
         let current = Measured::at_step(w, step, a.problem, a.reduction);
         let resolve = a.resolver(&current);

@@ -6,7 +6,7 @@ use super::figure::FigureData;
 use super::parameters::describe;
 use super::report::{ClaimReport, figure, heading, mark};
 use super::snapshot::round_numbers;
-use super::spec::Verdict;
+use super::spec::{Source, Verdict};
 use super::sweep::{Report, SweepReport};
 use crate::printable::printable;
 use std::fmt::Write;
@@ -60,11 +60,32 @@ impl Report {
         }
     }
 
-    /// The claim reports inside: the claim's own, or each point's.
-    pub fn claims(&self) -> Vec<&ClaimReport> {
+    /// What it claims.
+    pub fn title(&self) -> &str {
         match self {
-            Report::Claim(r) => vec![r],
-            Report::Sweep(r) => r.points.iter().map(|p| &p.report).collect(),
+            Report::Claim(r) => &r.title,
+            Report::Sweep(r) => &r.title,
+        }
+    }
+
+    /// Where it comes from.
+    pub fn source(&self) -> &Source {
+        match self {
+            Report::Claim(r) => &r.source,
+            Report::Sweep(r) => &r.source,
+        }
+    }
+
+    /// The claim reports inside with their points (`observed = 500`; empty for a plain claim):
+    /// the claim's own, or each point's.
+    pub fn points(&self) -> Vec<(String, &ClaimReport)> {
+        match self {
+            Report::Claim(r) => vec![(String::new(), r)],
+            Report::Sweep(s) => s
+                .points
+                .iter()
+                .map(|p| (describe(&p.settings), &p.report))
+                .collect(),
         }
     }
 

@@ -270,9 +270,13 @@ impl LineMap {
     }
 }
 
-/// Every `$name` in `text` (outside comments and the unsubstituted blocks): its 1-based line,
-/// column, the name, and whether it stands alone as a node (`key: $name`, `- $name`, `[$name]`).
-fn uses(text: &str) -> Vec<(usize, usize, String, bool)> {
+/// One `$name` in a claim's text: its 1-based line and column, the name, and whether it stands
+/// alone as a node (`key: $name`, `- $name`, `[$name]`).
+pub type Use = (usize, usize, String, bool);
+
+/// Every `$name` in `text` outside comments and the unsubstituted blocks, in reading order: read
+/// once per claim, then checked (`check_uses`) and written at every point (`substitute`).
+pub fn uses(text: &str) -> Vec<Use> {
     let mut found = Vec::new();
     let mut skipping = false;
     for (number, line) in text.lines().enumerate() {
@@ -333,11 +337,10 @@ fn uses(text: &str) -> Vec<(usize, usize, String, bool)> {
 /// Checks every use against the declaration: an unknown name is an error where it is used, a
 /// parameter never used an error where it is declared.
 pub fn check_uses(
-    text: &str,
+    uses: &[Use],
     parameters: &[Parameter],
     at: &dyn Fn(&str) -> (usize, usize),
 ) -> Result<(), Misuse> {
-    let uses = uses(text);
     let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
     if let Some((line, column, name, _)) = uses.iter().find(|u| !names.contains(&u.2.as_str())) {
         let declared = if names.is_empty() {
@@ -374,8 +377,11 @@ pub fn check_uses(
 /// The text at one grid point and where its columns come from. A value standing alone as a
 /// node is written as JSON (a flow node YAML reads with its type); inside other text (an
 /// assertion, `at`) a number, text or true/false is written as itself.
-pub fn substitute(text: &str, point: &[Setting]) -> Result<(String, LineMap), Misuse> {
-    let uses = uses(text);
+pub fn substitute(
+    text: &str,
+    uses: &[Use],
+    point: &[Setting],
+) -> Result<(String, LineMap), Misuse> {
     let mut map = LineMap::default();
     let mut out = String::with_capacity(text.len());
     for (number, line) in text.split_inclusive('\n').enumerate() {
@@ -451,7 +457,7 @@ mod tests {
                 value: serde_yaml::from_str("'a b'").unwrap(),
             },
         ];
-        let (out, map) = substitute(text, &point).unwrap();
+        let (out, map) = substitute(text, &uses(text), &point).unwrap();
         assert_eq!(
             out,
             "sweep: {m: [1]}\nproblem: { observed: 250, name: \"a b\" } # $m\nthat: \"x <= 250\"\n"
@@ -469,10 +475,10 @@ mod tests {
         let parameters = [parameter("m", "[1]"), parameter("n", "[2]")];
         let at = |_: &str| (1, 8);
         let text = "sweep: {m: [1], n: [2]}\nx: $m\ny: [$mm]\n";
-        let error = check_uses(text, &parameters, &at).unwrap_err();
+        let error = check_uses(&uses(text), &parameters, &at).unwrap_err();
         assert_eq!((error.line, error.column), (3, 5));
         assert!(error.expected.contains("found `$mm`"), "{}", error.expected);
-        let error = check_uses("x: $m\n", &parameters, &at).unwrap_err();
+        let error = check_uses(&uses("x: $m\n"), &parameters, &at).unwrap_err();
         assert_eq!(error.field, "sweep.n");
     }
 }

@@ -23,6 +23,14 @@ use std::time::Instant;
 /// The most text all the points of a grid may add up to (points × the file's length).
 pub const MAX_GRID_TEXT: usize = 64 << 20;
 
+/// Each point's limits: the work is shared by the points, the memory is not (they run in turn).
+fn shared(limits: Limits, points: usize) -> Limits {
+    Limits {
+        work: limits.work / points as f64,
+        ..limits
+    }
+}
+
 /// One point of the grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
@@ -86,7 +94,8 @@ impl Claim {
             Ok(m) => misuse(m),
             Err(yaml) => yaml_error(&yaml, file),
         })?;
-        parameters::check_uses(text, &parameters, &at).map_err(misuse)?;
+        let uses = parameters::uses(text);
+        parameters::check_uses(&uses, &parameters, &at).map_err(misuse)?;
         let grid = parameters::grid(&parameters);
         // Every point's text is read in full: bound the total so that reading stays quick.
         if grid.len().saturating_mul(text.len()) > MAX_GRID_TEXT {
@@ -104,13 +113,11 @@ impl Claim {
                 ),
             });
         }
-        let share = Limits {
-            work: limits.work / grid.len() as f64,
-            ..limits
-        };
+        let share = shared(limits, grid.len());
         let mut points = Vec::with_capacity(grid.len());
         for settings in grid {
-            let (substituted, map) = parameters::substitute(text, &settings).map_err(misuse)?;
+            let (substituted, map) =
+                parameters::substitute(text, &uses, &settings).map_err(misuse)?;
             let spec = ClaimSpec::parse_point(&substituted, file, share, &parameters).map_err(
                 |error| match error {
                     SpecError::Invalid {
@@ -154,10 +161,7 @@ impl Claim {
         seeds_for: impl Fn(&ClaimSpec) -> Seeds,
         limits: Limits,
     ) -> Result<(), SpecError> {
-        let share = Limits {
-            work: limits.work / self.points.len() as f64,
-            ..limits
-        };
+        let share = shared(limits, self.points.len());
         for point in &self.points {
             let seeds = seeds_for(&point.spec);
             point.spec.check_seeds(seeds)?;

@@ -6,8 +6,6 @@
 //! the seeds and the interval are properties of each case.
 
 use crate::claim::decide::Decision;
-use crate::claim::parameters::describe;
-use crate::claim::report::ClaimReport;
 use crate::claim::{Report, Verdict};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
@@ -56,15 +54,7 @@ fn suite(report: &Report) -> TestSuite {
     verdict.set_classname(report.id());
     suite.add_test_case(verdict);
     let strict = report.expected() == Verdict::Holds;
-    let points: Vec<(String, &ClaimReport)> = match report {
-        Report::Claim(r) => vec![(String::new(), r)],
-        Report::Sweep(s) => s
-            .points
-            .iter()
-            .map(|p| (describe(&p.settings), &p.report))
-            .collect(),
-    };
-    for (at, claim) in points {
+    for (at, claim) in report.points() {
         let seeds = match (claim.seeds.first(), claim.seeds.last()) {
             (Some(first), Some(last)) => format!("{first}-{last}"),
             _ => "none".into(),

@@ -6,8 +6,7 @@
 
 use super::svg::svg;
 use crate::claim::across::AcrossReport;
-use crate::claim::parameters::describe;
-use crate::claim::report::{ClaimReport, figure};
+use crate::claim::report::figure;
 use crate::claim::{Report, Verdict};
 use crate::provenance::Provenance;
 use std::fmt::Write;
@@ -84,16 +83,8 @@ fn outcome(report: &Report) -> &'static str {
 
 /// One row per assertion: point, assertion, decision, seeds passed, interval, worst seed, why.
 fn assertion_rows(report: &Report) -> Vec<[String; 7]> {
-    let points: Vec<(String, &ClaimReport)> = match report {
-        Report::Claim(r) => vec![(String::new(), r)],
-        Report::Sweep(s) => s
-            .points
-            .iter()
-            .map(|p| (describe(&p.settings), &p.report))
-            .collect(),
-    };
     let mut rows = Vec::new();
-    for (at, claim) in points {
+    for (at, claim) in report.points() {
         for a in &claim.assertions {
             let worst = a.worst.as_ref().map_or(String::new(), |w| {
                 let values: Vec<String> = w
@@ -139,7 +130,7 @@ fn across_rows(across: &[AcrossReport]) -> Vec<[String; 3]> {
 }
 
 fn seeds_used(report: &Report) -> usize {
-    report.claims().iter().map(|c| c.seeds.len()).sum()
+    report.points().iter().map(|(_, c)| c.seeds.len()).sum()
 }
 
 fn provenance_rows(contents: &Contents) -> Vec<(&'static str, String)> {
@@ -192,10 +183,7 @@ pub fn html(contents: &Contents) -> String {
     }
     page += "</table>\n";
     for report in contents.reports {
-        let (title, source) = match report {
-            Report::Claim(r) => (&r.title, &r.source),
-            Report::Sweep(r) => (&r.title, &r.source),
-        };
+        let (title, source) = (report.title(), report.source());
         let _ = writeln!(
             page,
             "<section id=\"{id}\"><h2>{id}: {verdict} ({outcome})</h2>\n<p>{title}<br><small>{paper}, {location}</small></p>",
@@ -279,10 +267,7 @@ pub fn markdown(contents: &Contents) -> String {
         );
     }
     for report in contents.reports {
-        let title = match report {
-            Report::Claim(r) => &r.title,
-            Report::Sweep(r) => &r.title,
-        };
+        let title = report.title();
         let _ = write!(
             page,
             "\n## {}: {} ({})\n\n{}\n\n| point | assertion | decision | passed | 95 % interval | worst seed |\n|---|---|---|---|---|---|\n",

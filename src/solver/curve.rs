@@ -1,22 +1,23 @@
 //! What a figure of a run's trajectory draws: quantities of the end-to-end matrix (σ₁…σ₅, |W₀₀|,
-//! the nuclear norm) at log-spaced steps, a hundred a decade, and at the last step. The
-//! trace's ten a decade are too coarse to draw a singular value learned within a few percent of
-//! the steps; a hundred a decade puts consecutive samples at most 2.3 % apart (every step up to
-//! 43). The claim layer says what to compute (`Curve`); the observer only samples.
+//! the nuclear norm) at log-spaced steps, `trace::DENSE_PER_DECADE` a decade, and at the last
+//! step. The trace's ten a decade are too coarse to draw a singular value learned within a few
+//! percent of the steps. The claim layer says what to compute (`Curve`); the observer only
+//! samples.
 
 use super::observe::{Observer, Probe};
-use super::trace::Schedule;
+use super::trace::{DENSE_PER_DECADE, Schedule};
 use nalgebra::DMatrix;
 use serde::Serialize;
 
 /// The quantities a figure follows along a run. The claim layer implements it.
 pub trait Curve: Sync {
-    /// The quantities at `step` for the end-to-end matrix `w` with loss `loss`.
-    fn values(&self, step: usize, loss: f64, w: &DMatrix<f64>) -> Vec<f64>;
+    /// The quantities at `step` for the end-to-end matrix `w`.
+    fn values(&self, step: usize, w: &DMatrix<f64>) -> Vec<f64>;
 }
 
-/// How densely a curve is sampled: a hundred log-spaced steps a decade.
-pub const CURVE_PER_DECADE: u32 = 100;
+/// How densely a curve is sampled: as densely as a costly `when` condition is checked, so a
+/// figure shows the moments the claims read.
+pub const CURVE_PER_DECADE: u32 = DENSE_PER_DECADE;
 
 /// One sample of a curve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,7 +61,7 @@ impl Observer for CurveObserver<'_> {
             return;
         }
         let (step, loss, time) = (probe.step, probe.loss, probe.time);
-        let values = curve.values(step, loss, probe.matrix());
+        let values = curve.values(step, probe.matrix());
         self.samples.push(CurveSample {
             step,
             time: Some(time).filter(|t| !t.is_nan()),

@@ -77,6 +77,11 @@ pub struct Schedule {
     per_decade: u32,
 }
 
+/// The density at which what needs fine timing is sampled (a costly `when` condition, a
+/// figure's curve): a hundred steps a decade, so consecutive samples are at most
+/// 10^(1/100) − 1 ≈ 2.3 % apart (every step up to 43 is sampled).
+pub const DENSE_PER_DECADE: u32 = 100;
+
 /// The trace's density: ten samples a decade.
 pub const TRACE_PER_DECADE: u32 = 10;
 

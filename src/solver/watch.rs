@@ -8,7 +8,7 @@
 
 use super::curve::Curve;
 use super::observe::{Observer, Probe};
-use super::trace::Schedule;
+use super::trace::{DENSE_PER_DECADE, Schedule};
 use nalgebra::DMatrix;
 use serde::Serialize;
 use std::fmt;
@@ -23,10 +23,9 @@ pub trait Condition: Sync {
     fn holds(&self, step: usize, w: &DMatrix<f64>) -> bool;
 }
 
-/// How densely a condition too costly for every step is checked: a hundred steps a decade, so
-/// the step found is at most 10^(1/100) − 1 ≈ 2.3 % past the first step where it holds (every
-/// step up to 43 is checked).
-pub const CONDITION_PER_DECADE: u32 = 100;
+/// How densely a condition too costly for every step is checked (`trace::DENSE_PER_DECADE`):
+/// the step found is at most 2.3 % past the first step where it holds.
+pub const CONDITION_PER_DECADE: u32 = DENSE_PER_DECADE;
 
 /// Where a moment is taken.
 #[derive(Debug, Clone, Copy, PartialEq)]

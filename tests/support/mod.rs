@@ -1,5 +1,6 @@
-//! What the property tests share: one proptest configuration (a fixed seed, failures recorded
-//! beside the test file and replayed first), random instances, random low-rank matrices.
+//! What the tests share: one proptest configuration (a fixed seed, failures recorded beside the
+//! test file and replayed first), random instances, random low-rank matrices, and running the
+//! binary (`implreg`, `stdout`, `timeless`).
 
 // Each test file is its own crate and uses only some of these.
 #![allow(dead_code)]
@@ -70,4 +71,17 @@ pub fn timeless(mut value: serde_json::Value) -> serde_json::Value {
         _ => {}
     }
     value
+}
+
+/// Runs the `implreg` binary with `args`.
+pub fn implreg(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_implreg"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// What a run of the binary printed on stdout.
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
