@@ -23,4 +23,6 @@ pub mod problem;
 pub mod provenance;
 pub mod random;
 pub mod render;
+pub mod shard;
 pub mod solver;
+pub mod store;

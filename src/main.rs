@@ -1,29 +1,27 @@
 //! The `implreg` command: parse arguments, call the library, print. Exit codes: 0 when every
-//! claim's verdict matches its expectation, 1 when a decided verdict does not (or a run hit
-//! `--max-run-seconds`), 3 when none contradicts its expectation but one is inconclusive (its seed
-//! budget ran out first), 2 on bad input, 130 when Ctrl-C stopped it (the claims decided by then
-//! are reported).
+//! claim's verdict matches its expectation, 1 when a decided verdict does not, 3 when none
+//! contradicts its expectation but one is inconclusive (its seed or time budget ran out first),
+//! 4 when a merge needs another round of shards, 2 on bad input, 130 when Ctrl-C stopped it (the
+//! claims decided by then are reported; the runs finished are stored).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use implreg::claim::budget::Limits;
-use implreg::claim::{self, Claim, Report, Seeds, Verdict};
+use implreg::claim::{self, Claim, Seeds};
 use implreg::printable::printable;
-use implreg::provenance::Provenance;
+use implreg::shard::ShardId;
 use implreg::solver::RunSpec;
-use implreg::solver::driver::INTERRUPTED;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 
 /// `print!` that ends the process quietly when stdout is closed (`implreg check | head`), with
 /// the shell's code for SIGPIPE, instead of panicking.
 macro_rules! emit {
-    ($($arg:tt)*) => { write_out(&format!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::write_out(&format!($($arg)*)) };
 }
 
 /// `println!`, as `emit!`.
 macro_rules! emitln {
-    ($($arg:tt)*) => { write_out(&format!("{}\n", format!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::write_out(&format!("{}\n", format!($($arg)*))) };
 }
 
 fn write_out(text: &str) {
@@ -40,14 +38,16 @@ fn write_out(text: &str) {
 
 #[path = "cli/args.rs"]
 mod args;
+#[path = "cli/check.rs"]
+mod check;
 #[path = "cli/progress.rs"]
 mod progress;
 
-use progress::Progress;
-
 use args::{
-    SeedsArg, parse_block, parse_bytes, parse_seconds, parse_seeds, parse_threads, parse_work,
+    SeedsArg, parse_block, parse_bytes, parse_seconds, parse_seeds, parse_shards, parse_threads,
+    parse_work,
 };
+use check::{Outputs, Running, Selection};
 
 #[derive(Parser)]
 #[command(
@@ -63,7 +63,7 @@ struct Cli {
 enum Command {
     /// Run claims and compare each verdict with the one the claim expects.
     #[command(
-        after_help = "Exit codes: 0 every verdict as expected; 1 a decided verdict is not; 2 bad input; 3 none contradicts its expectation but one is inconclusive (its seed budget ran out: raise it with --seeds FROM:COUNT); 130 Ctrl-C."
+        after_help = "Exit codes: 0 every verdict as expected; 1 a decided verdict is not; 2 bad input; 3 none contradicts its expectation but one is inconclusive (its seed budget ran out: raise it with --seeds FROM:COUNT; or its --max-claim-seconds); 130 Ctrl-C (finished runs stay stored).\n\nThe result store: every finished run is kept under a key of its settings, seed and build; checking again reuses it. Clean it with `rm -rf .implreg/store`."
     )]
     Check {
         /// Claim files or folders of them.
@@ -93,10 +93,25 @@ enum Command {
         /// to compare endpoints with another implementation.
         #[arg(long = "final")]
         endpoints: bool,
-        /// Wall-clock seconds any one run may take; a run past it stops and its claim is
-        /// reported interrupted, with no verdict. None by default.
+        /// Wall-clock seconds any one run may take; a run past them stops `exhausted` (stop
+        /// `time`: its result depends on this machine, and it is not stored). None by default.
         #[arg(long, value_parser = parse_seconds)]
         max_run_seconds: Option<f64>,
+        /// Wall-clock seconds any one claim (a sweep: all its points) may take; past them its
+        /// runs still going are stopped and the claim is inconclusive. None by default.
+        #[arg(long, value_parser = parse_seconds)]
+        max_claim_seconds: Option<f64>,
+        /// The result store: runs are reused from it and kept in it. By default
+        /// `.implreg/store` in the working directory (or `$IMPLREG_STORE`).
+        #[arg(long, value_name = "DIR", conflicts_with = "no_store")]
+        store: Option<PathBuf>,
+        /// Solve every run; read and write no store.
+        #[arg(long)]
+        no_store: bool,
+        /// Solve only shard K of N of the next round (`implreg plan` shows it) into the store,
+        /// and leave a manifest there for `implreg merge`; decides nothing.
+        #[arg(long, value_name = "K/N", value_parser = ShardId::parse, conflicts_with = "no_store")]
+        shard: Option<ShardId>,
         /// Write a reproduction report into this folder: `index.html` (figures inlined),
         /// `report.md` and `figures/*.svg`, with each claim's verdict, decisions and figures
         /// and the run's provenance.
@@ -105,6 +120,49 @@ enum Command {
         /// Write every claim's figures into this folder as `claim-id.figure-name.svg`.
         #[arg(long, value_name = "DIR")]
         figures: Option<PathBuf>,
+    },
+    /// Say what each of N shards would solve in the next round of a check, given the store.
+    Plan {
+        /// Claim files or folders of them.
+        #[arg(default_value = "specs")]
+        paths: Vec<PathBuf>,
+        /// How many shards.
+        #[arg(long, value_parser = parse_shards)]
+        shards: usize,
+        /// Seeds as `check --seeds` takes them.
+        #[arg(long, value_parser = parse_seeds)]
+        seeds: Option<SeedsArg>,
+        /// The result store the shards will write (by default `.implreg/store`).
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+        /// `text` for people, `json` for the plan.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Worker threads, 1 to 1024.
+        #[arg(long, value_parser = parse_threads)]
+        threads: Option<usize>,
+    },
+    /// The report of the claims shards ran (`check --shard K/N --store DIR`), from their stores
+    /// alone: byte for byte what one process gives. Exit 4 when a claim needs another round.
+    Merge {
+        /// The shards' stores (one shared store, or one per shard).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// `text`, `json` or `junit`, as `check` gives them.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also copy every record read into this store, so that the next round reads one.
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
+        /// Write a reproduction report into this folder, as `check --report`.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+        /// Write every claim's figures into this folder.
+        #[arg(long, value_name = "DIR")]
+        figures: Option<PathBuf>,
+        /// Worker threads, 1 to 1024.
+        #[arg(long, value_parser = parse_threads)]
+        threads: Option<usize>,
     },
     /// Count how often each assertion holds on exactly the seeds given, deciding nothing: how a
     /// rate is measured (over at least 100 seeds) before it is claimed.
@@ -176,32 +234,77 @@ fn main() -> ExitCode {
             max_memory,
             max_work,
             max_run_seconds,
+            max_claim_seconds,
             endpoints,
             report,
             figures,
+            store,
+            no_store,
+            shard,
         } => {
             let defaults = Limits::default();
-            let limits = Limits {
-                memory: max_memory.unwrap_or(defaults.memory),
-                work: max_work.unwrap_or(defaults.work),
-            };
-            check(
-                &paths,
-                format,
+            let selection = Selection {
+                paths,
                 seeds,
                 threads,
-                limits,
-                max_run_seconds,
+                limits: Limits {
+                    memory: max_memory.unwrap_or(defaults.memory),
+                    work: max_work.unwrap_or(defaults.work),
+                },
+            };
+            let running = Running {
+                format,
+                run_seconds: max_run_seconds,
+                claim_seconds: max_claim_seconds,
                 endpoints,
-                Outputs { report, figures },
-            )
+                outputs: Outputs { report, figures },
+            };
+            let store = check::store_at(store, no_store);
+            match (shard, store) {
+                (Some(shard), Some(store)) => check::run_shard(&selection, &running, store, shard),
+                (_, store) => check::check(&selection, &running, store),
+            }
+        }
+        Command::Plan {
+            paths,
+            shards,
+            seeds,
+            store,
+            format,
+            threads,
+        } => {
+            let selection = Selection {
+                paths,
+                seeds,
+                threads,
+                limits: Limits::default(),
+            };
+            let store = check::store_at(store, false).expect("a store");
+            check::plan(&selection, store, shards, format)
+        }
+        Command::Merge {
+            dirs,
+            format,
+            into,
+            report,
+            figures,
+            threads,
+        } => {
+            let running = Running {
+                format,
+                run_seconds: None,
+                claim_seconds: None,
+                endpoints: false,
+                outputs: Outputs { report, figures },
+            };
+            check::merge(dirs, threads, &running, into)
         }
         Command::Measure {
             paths,
             seeds,
             format,
             threads,
-        } => measure(&paths, seeds, format, threads),
+        } => check::measure(&paths, seeds, format, threads),
         Command::Export {
             claim,
             run,
@@ -219,208 +322,6 @@ fn main() -> ExitCode {
             emit!("{}", claim::registry::markdown());
             ExitCode::SUCCESS
         }
-    }
-}
-
-fn measure(paths: &[PathBuf], seeds: Seeds, format: Format, threads: Option<usize>) -> ExitCode {
-    let limits = Limits::default();
-    let claims = match prepare(paths, threads, limits, |c| c.check_seeds(|_| seeds, limits)) {
-        Ok(claims) => claims,
-        Err(code) => return code,
-    };
-    let mut reports = Vec::new();
-    let progress = Progress::new(claims.len());
-    for claim in &claims {
-        let report = progress.sweep(claim, |on_point, on_run| {
-            claim::sweep::measure(claim, seeds, on_point, on_run)
-        });
-        if let Format::Text = format {
-            progress.suspend(|| emit!("{}", report.to_measurement_text()));
-        }
-        reports.push(report);
-    }
-    progress.finish();
-    if let Format::Json | Format::Junit = format {
-        emitln!(
-            "{}",
-            serde_json::to_string_pretty(&reports).expect("reports serialise")
-        );
-    }
-    ExitCode::SUCCESS
-}
-
-/// Starts the worker threads and loads the claims under `paths`, each also held to `check` (the
-/// seeds it will run on); on any error, prints every one and gives the exit code for bad input.
-fn prepare(
-    paths: &[PathBuf],
-    threads: Option<usize>,
-    limits: Limits,
-    check: impl Fn(&Claim) -> Result<(), claim::SpecError>,
-) -> Result<Vec<Claim>, ExitCode> {
-    if let Err(e) = start_threads(threads) {
-        eprintln!("implreg: cannot start the worker threads: {e}");
-        return Err(ExitCode::from(2));
-    }
-    let claims = load(paths, limits).and_then(|claims| {
-        let refused: Vec<_> = claims.iter().filter_map(|c| check(c).err()).collect();
-        if refused.is_empty() {
-            Ok(claims)
-        } else {
-            Err(refused)
-        }
-    });
-    claims.map_err(|errors| {
-        for error in errors {
-            eprintln!("error: {error}");
-        }
-        ExitCode::from(2)
-    })
-}
-
-/// One worker thread per core, or `threads`.
-fn start_threads(threads: Option<usize>) -> Result<(), rayon::ThreadPoolBuildError> {
-    match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global(),
-        None => Ok(()),
-    }
-}
-
-/// Where `check` writes files beside its report on stdout.
-struct Outputs {
-    report: Option<PathBuf>,
-    figures: Option<PathBuf>,
-}
-
-impl Outputs {
-    /// Writes the report and the figures asked for; false (after saying why) if one failed.
-    fn write(&self, reports: &[Report], provenance: &Provenance, seconds: f64) -> bool {
-        let mut ok = true;
-        if let Some(dir) = &self.figures
-            && let Err(e) = implreg::render::page::write_figures(dir, reports)
-        {
-            eprintln!(
-                "implreg: cannot write the figures into {}: {e}",
-                dir.display()
-            );
-            ok = false;
-        }
-        if let Some(dir) = &self.report {
-            let contents = implreg::render::page::Contents {
-                reports,
-                provenance,
-                seconds,
-            };
-            let written = std::fs::create_dir_all(dir)
-                .and_then(|()| implreg::render::page::write_report(dir, &contents));
-            if let Err(e) = written {
-                eprintln!(
-                    "implreg: cannot write the report into {}: {e}",
-                    dir.display()
-                );
-                ok = false;
-            }
-        }
-        ok
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn check(
-    paths: &[PathBuf],
-    format: Format,
-    seeds: Option<SeedsArg>,
-    threads: Option<usize>,
-    limits: Limits,
-    run_seconds: Option<f64>,
-    endpoints: bool,
-    outputs: Outputs,
-) -> ExitCode {
-    let claims = match prepare(paths, threads, limits, |c| match seeds {
-        Some(seeds) => c.check_seeds(|spec| seeds.for_claim(spec), limits),
-        None => Ok(()),
-    }) {
-        Ok(claims) => claims,
-        Err(code) => return code,
-    };
-    // Ctrl-C stops the runs under way; the claims decided so far are still reported.
-    if let Err(e) = ctrlc::set_handler(implreg::solver::driver::interrupt) {
-        eprintln!("implreg: Ctrl-C will end the process at once: {e}");
-    }
-    let provenance = Provenance::here();
-    let started = std::time::Instant::now();
-    let mut reports: Vec<Report> = Vec::new();
-    let progress = Progress::new(claims.len());
-    for claim in &claims {
-        if INTERRUPTED.load(Ordering::Relaxed) {
-            break;
-        }
-        let mut report = progress.sweep(claim, |on_point, on_run| {
-            claim::sweep::evaluate(
-                claim,
-                |spec| seeds.map(|s| s.for_claim(spec)),
-                run_seconds,
-                on_point,
-                on_run,
-            )
-        });
-        if endpoints {
-            report = report.with_endpoints();
-        }
-        if let Format::Text = format {
-            progress.suspend(|| emit!("{}", report.to_text()));
-        }
-        reports.push(report);
-    }
-    progress.finish();
-    let interrupted = INTERRUPTED.load(Ordering::Relaxed);
-    if interrupted {
-        let not_run: Vec<String> = claims[reports.len()..]
-            .iter()
-            .map(|c| printable(&c.first().id).into_owned())
-            .collect();
-        eprintln!(
-            "implreg: interrupted; {} claims reported, {} not run: {}",
-            reports.len(),
-            not_run.len(),
-            not_run.join(", ")
-        );
-    }
-    let inconclusive = reports
-        .iter()
-        .filter(|r| !r.interrupted() && r.verdict() == Verdict::Inconclusive)
-        .count();
-    let mismatched = reports.iter().filter(|r| !r.matches()).count() - inconclusive;
-    match format {
-        Format::Text => emitln!(
-            "{} claims: {} as expected, {} not, {} inconclusive",
-            reports.len(),
-            reports.len() - mismatched - inconclusive,
-            mismatched,
-            inconclusive
-        ),
-        Format::Json => emitln!(
-            "{}",
-            serde_json::to_string_pretty(&reports).expect("reports serialise")
-        ),
-        Format::Junit => emit!(
-            "{}",
-            implreg::render::junit::junit(&reports, started.elapsed().as_secs_f64())
-        ),
-    }
-    if !outputs.write(&reports, &provenance, started.elapsed().as_secs_f64()) {
-        return ExitCode::from(1);
-    }
-    if interrupted {
-        // The shell's convention for a process ended by SIGINT.
-        ExitCode::from(130)
-    } else if mismatched > 0 {
-        ExitCode::from(1)
-    } else if inconclusive > 0 {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
     }
 }
 
@@ -502,44 +403,4 @@ fn export(file: &Path, run: &str, seed: u64, point: usize) -> ExitCode {
         serde_json::to_string(&instance).expect("instances serialise")
     );
     ExitCode::SUCCESS
-}
-
-/// Every claim under `paths`, or every error found in them.
-fn load(paths: &[PathBuf], limits: Limits) -> Result<Vec<Claim>, Vec<claim::SpecError>> {
-    let files = claim::claim_files(paths).map_err(|e| vec![e])?;
-    if files.is_empty() {
-        return Err(vec![claim::SpecError::Unreadable {
-            file: paths.first().cloned().unwrap_or_default(),
-            reason: "no claim files (*.yaml) found".into(),
-        }]);
-    }
-    let mut claims = Vec::new();
-    let mut errors = Vec::new();
-    for file in &files {
-        match Claim::load_within(file, limits) {
-            Ok(claim) => claims.push(claim),
-            Err(error) => errors.push(error),
-        }
-    }
-    let mut first: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
-    for claim in claims.iter().map(Claim::first) {
-        if let Some(other) = first.insert(&claim.id, &claim.file) {
-            errors.push(claim::SpecError::Invalid {
-                file: claim.file.clone(),
-                line: claim.id_at.0,
-                column: claim.id_at.1,
-                field: "id".into(),
-                expected: format!(
-                    "an id no other claim has; `{}` is also the id of {}",
-                    claim.id,
-                    other.display()
-                ),
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(claims)
-    } else {
-        Err(errors)
-    }
 }

@@ -1,15 +1,17 @@
 //! Where and how a result was made, for reports: implreg's version and commit, the CPU, the
 //! arithmetic kernels, the threads, when.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The facts a report records about the run that made it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
     /// implreg's version.
     pub version: String,
     /// The git commit built from (`-dirty` with uncommitted changes), or `unknown`.
     pub commit: String,
+    /// A digest of the sources built (`src/`, `Cargo.lock`): builds that share it compute alike.
+    pub source: String,
     /// The CPU's model name where the system says it, else the architecture.
     pub cpu: String,
     /// `avx2+fma` or `portable` (`kernels::path`).
@@ -26,10 +28,46 @@ impl Provenance {
         Self {
             version: env!("CARGO_PKG_VERSION").to_string(),
             commit: env!("IMPLREG_COMMIT").to_string(),
+            source: env!("IMPLREG_SOURCE").to_string(),
             cpu: cpu(),
             kernels: crate::kernels::path().to_string(),
             threads: rayon::current_num_threads(),
             started: utc_now(),
+        }
+    }
+
+    /// In a line, with the wall time: how a text report ends.
+    pub fn line(&self, seconds: f64) -> String {
+        format!(
+            "implreg {} (commit {}, source {}) · {} kernels · {} threads · {} · started {} · {seconds:.1} s",
+            self.version,
+            self.commit,
+            self.source,
+            self.kernels,
+            self.threads,
+            self.cpu,
+            self.started
+        )
+    }
+
+    /// The facts as (name, value) pairs, for JUnit properties and report tables.
+    pub fn pairs(&self) -> [(&'static str, String); 7] {
+        [
+            ("implreg", self.version.clone()),
+            ("commit", self.commit.clone()),
+            ("source", self.source.clone()),
+            ("kernels", self.kernels.clone()),
+            ("cpu", self.cpu.clone()),
+            ("threads", self.threads.to_string()),
+            ("started", self.started.clone()),
+        ]
+    }
+
+    /// The same facts, stamped now.
+    pub fn now(&self) -> Self {
+        Self {
+            started: utc_now(),
+            ..self.clone()
         }
     }
 }

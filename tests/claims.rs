@@ -8,7 +8,8 @@ use std::path::Path;
 
 fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()> {
     let spec = Claim::load(path)?;
-    let report = claim::sweep::evaluate(&spec, |_| None, None, &|_, _| {}, &|| {});
+    let context = claim::evaluate::Context::default();
+    let report = claim::sweep::evaluate(&spec, |_| None, &context, &|_, _| {});
     if !report.matches() {
         return Err(format!(
             "the claim's verdict differs from its expectation:\n{}",

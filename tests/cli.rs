@@ -21,11 +21,11 @@ fn a_matching_claim_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(stdout(&output).contains("ok   tiny-holds: holds (expected holds)"));
     assert!(stdout(&output).ends_with("1 claims: 1 as expected, 0 not, 0 inconclusive\n"));
-    // The progress bar draws only on a terminal: nothing reaches a piped stderr.
+    // The progress bar draws only on a terminal: a piped stderr has the store's line alone.
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        output.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        stderr.lines().count() == 1 && stderr.contains("runs reused"),
+        "{stderr}"
     );
 }
 
@@ -100,7 +100,10 @@ fn folders_are_read_in_name_order_and_json_carries_the_full_report() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["tiny-holds", "tiny-mismatch", "tiny-sweep"]);
+    assert_eq!(
+        ids,
+        ["tiny-holds", "tiny-mismatch", "tiny-rate", "tiny-sweep"]
+    );
     let first = &reports[0];
     assert_eq!(first["seeds"], serde_json::json!([7, 8, 9]));
     assert_eq!(first["verdict"], "holds");
@@ -257,8 +260,9 @@ fn user_text_is_escaped_in_reports_and_errors() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A claim far longer than its time budget (or stopped by Ctrl-C) is reported interrupted, with
-/// no verdict; the claims decided before Ctrl-C are still reported, text and JSON alike.
+/// A run past its wall-time budget is exhausted (stop `time`), which its claim reads as it reads
+/// a spent step budget; Ctrl-C stops a check promptly with no verdict for the claim under way,
+/// the claims decided before it still reported (text and JSON alike) and their runs stored.
 #[test]
 fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
     let (dir, text) = scratch("interrupt");
@@ -281,14 +285,18 @@ fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
     let reports: serde_json::Value = serde_json::from_str(&stdout(&budget)).unwrap();
     assert_eq!(reports[0]["matches"], true);
     assert_eq!(
-        (&reports[1]["interrupted"], &reports[1]["matches"]),
-        (&serde_json::json!(true), &serde_json::json!(false))
+        (&reports[1]["interrupted"], &reports[1]["verdict"]),
+        (&serde_json::Value::Null, &serde_json::json!("refuted"))
     );
-    assert_eq!(reports[1]["runs"][0]["stop"], "interrupted");
+    assert_eq!(reports[1]["runs"][0]["stop"], "time");
+    assert_eq!(reports[1]["runs"][0]["status"], "exhausted");
+    let store = dir.join("store");
 
     for format in ["text", "json"] {
+        let _ = std::fs::remove_dir_all(&store);
         let child = Command::new(env!("CARGO_BIN_EXE_implreg"))
             .args(["check", folder, "--format", format])
+            .env("IMPLREG_STORE", &store)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -314,6 +322,16 @@ fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
                 assert_eq!(reports[1]["interrupted"], true);
             }
         }
+        // What finished before Ctrl-C is stored: the quick claim is not solved again.
+        let quick = dir.join("a-quick.yaml");
+        let again = implreg(&[
+            "check",
+            quick.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&again.stderr);
+        assert!(stderr.contains("2 runs reused, 0 solved"), "{stderr}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -298,8 +298,14 @@ fn exercise(text: &str) {
                 };
                 spec.check_seeds(one).is_ok().then_some(one)
             };
-            let report =
-                claim::sweep::evaluate(&claim, one, Some(run_seconds()), &|_, _| {}, &|| {});
+            let context = claim::evaluate::Context {
+                wall: implreg::solver::WallTime {
+                    run_seconds: Some(run_seconds()),
+                    deadline: None,
+                },
+                ..Default::default()
+            };
+            let report = claim::sweep::evaluate(&claim, one, &context, &|_, _| {});
             assert!(!report.to_text().is_empty());
             RAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }

@@ -2,19 +2,12 @@
 //! across points and its figures; `--report` and `--figures` write files whose bytes do not
 //! depend on the thread count; bad sweeps are located errors.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod support;
-use support::{implreg, stdout, timeless};
+use support::{implreg, scratch, stdout, timeless};
 
 const SWEEP: &str = "tests/fixtures/sweep.yaml";
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("implreg-sweeps-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn a_sweep_reports_points_across_and_figures() {

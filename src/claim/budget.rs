@@ -152,6 +152,20 @@ pub fn check(
     Ok(())
 }
 
+/// The operations one seed of a claim may take: every run's step budget (an upper bound; how
+/// shards balance their work).
+pub fn seed_work(problem: &ProblemSpec, runs: &BTreeMap<String, RunSpec>) -> f64 {
+    let (rows, cols) = problem.shape();
+    let (rows, cols) = (rows as f64, cols as f64);
+    let (k, entries) = (observations(problem), observed_entries(problem));
+    runs.values()
+        .map(|run| match run {
+            RunSpec::Deep(deep) => deep_cost(deep, rows, cols, k, entries).2,
+            RunSpec::NuclearNorm(spec) => convex_cost(spec, rows, cols, k, entries).2,
+        })
+        .sum()
+}
+
 /// Whether `amount` is at most `limit` (NaN never fits).
 fn fits(amount: f64, limit: f64) -> bool {
     matches!(

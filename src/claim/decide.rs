@@ -208,6 +208,12 @@ impl Sprt {
         self.log_ratio
     }
 
+    /// The fewest seeds that can decide the test: straight successes up to `holds` (a refutation
+    /// may come sooner). How many seeds a shard's first round draws.
+    pub fn fewest_to_hold(&self) -> u64 {
+        (self.upper / self.up).ceil().max(1.0) as u64
+    }
+
     /// The boundaries (ln(1/β), −ln(1/α)): `holds` at or above the first, `refuted` at or below
     /// the second.
     pub fn boundaries(&self) -> (f64, f64) {
@@ -223,8 +229,10 @@ pub enum Ending {
     Decided,
     /// The seed budget was spent first.
     Budget,
-    /// A run was stopped from outside (Ctrl-C, a time budget).
+    /// A run was stopped from outside (Ctrl-C), or a read-only store lacked one.
     Interrupted,
+    /// The claim's wall-time budget ran out (`--max-claim-seconds`).
+    Time,
 }
 
 /// A claim's tests after its sequence: one per assertion, the seeds' outcomes up to the stop, and
@@ -361,6 +369,24 @@ mod tests {
         });
         assert_eq!(test.observe(false), Decision::Refuted);
         assert_eq!((test.seeds(), test.successes()), (11, 10));
+    }
+
+    #[test]
+    fn fewest_to_hold_is_the_straight_run_that_holds() {
+        for rate in [
+            ALWAYS,
+            Rate {
+                rate: 0.8,
+                delta: 0.1,
+            },
+        ] {
+            let mut test = Sprt::new(rate, ALPHA, BETA);
+            let n = test.fewest_to_hold();
+            for _ in 1..n {
+                assert_eq!(test.observe(true), Decision::Open);
+            }
+            assert_eq!(test.observe(true), Decision::Holds, "{rate}");
+        }
     }
 
     #[test]

@@ -11,10 +11,14 @@ use super::registry::Needs;
 use super::report::{AssertionReport, ClaimReport, RunReport, SeedResult};
 use super::spec::{ClaimSpec, Sampling, Seeds, Verdict};
 use crate::problem::{Problem, Reduction};
-use crate::solver::{self, Condition, Curve, RunRecord, Stop, Watch, When};
+use crate::solver::driver::INTERRUPTED;
+use crate::solver::{self, Condition, Curve, RunRecord, Stop, WallTime, Watch, When};
+use crate::store::{RunKey, Store};
 use nalgebra::DMatrix;
 use rayon::prelude::*;
+use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// A condition whose spectrum is computed at every step only for matrices this small (in
@@ -29,46 +33,73 @@ struct SeedOutcome {
     assertions: Vec<SeedResult>,
     /// The claim's recorded quantities (`ClaimSpec::recorded`), in order.
     recorded: Vec<f64>,
+    /// Whether a read-only store lacked one of its runs (then it has no runs or results).
+    missing: bool,
 }
 
 impl SeedOutcome {
-    /// Whether a run on this seed was stopped from outside: then nothing it says counts.
+    /// Whether a run on this seed was stopped from outside, or is missing: then nothing it says
+    /// counts.
     fn interrupted(&self) -> bool {
-        self.runs.iter().any(|r| r.record.stop == Stop::Interrupted)
+        self.missing || self.runs.iter().any(|r| r.record.stop == Stop::Interrupted)
+    }
+}
+
+/// How a claim's evaluation ended when a seed was cut short: by the claim's deadline (and not
+/// Ctrl-C), or from outside.
+fn cut_short(wall: &WallTime) -> Ending {
+    let late = wall.deadline.is_some_and(|d| Instant::now() >= d);
+    if late && !INTERRUPTED.load(Ordering::Relaxed) {
+        Ending::Time
+    } else {
+        Ending::Interrupted
+    }
+}
+
+/// How a claim's runs are obtained: the wall-time limits, a result store to read and keep
+/// them in, and whom to tell as each run finishes (from any worker thread: how a progress
+/// display counts the work done).
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The run's budget (past it: `exhausted`, stop `time`) and the claim's deadline (past
+    /// it: every run still going is interrupted and the claim ends `time`).
+    pub wall: WallTime,
+    /// Where runs are reused from and kept; none solves everything.
+    pub store: Option<&'a Store>,
+    /// Called as each run finishes.
+    pub on_run: &'a (dyn Fn() + Sync),
+}
+
+fn nothing() {}
+
+impl Default for Context<'_> {
+    /// No limits, no store, nobody told.
+    fn default() -> Self {
+        Self {
+            wall: WallTime::default(),
+            store: None,
+            on_run: &nothing,
+        }
     }
 }
 
 /// Evaluates `claim` over its own seeds, or over `seeds` when given (to check that a claim does
 /// not depend on a lucky block of seeds; for a sequential claim, the first seed and budget).
 pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
-    evaluate_within(claim, seeds, None)
+    evaluate_in(claim, seeds, &Context::default())
 }
 
-/// `evaluate` with at most `seconds` of wall time per run: a run stopped by it (or by Ctrl-C)
-/// leaves the claim interrupted, with no verdict that counts.
-pub fn evaluate_within(
-    claim: &ClaimSpec,
-    seeds: Option<Seeds>,
-    seconds: Option<f64>,
-) -> ClaimReport {
-    evaluate_watched(claim, seeds, seconds, &|| {})
-}
-
-/// `evaluate_within`, calling `on_run` as each run finishes (from any worker thread): how a
-/// progress display counts the work done.
-pub fn evaluate_watched(
-    claim: &ClaimSpec,
-    seeds: Option<Seeds>,
-    seconds: Option<f64>,
-    on_run: &(dyn Fn() + Sync),
-) -> ClaimReport {
+/// `evaluate` with the limits, store and listener of `context`. A seed with a run stopped from
+/// outside (Ctrl-C, the claim's deadline) or missing from a read-only store counts for
+/// nothing: the claim is then left interrupted, with no verdict that counts.
+pub fn evaluate_in(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -> ClaimReport {
     let started = Instant::now();
     let block = seeds.unwrap_or(claim.seeds);
     let plans = plans(claim);
     let run = |seeds: &[u64]| -> Vec<SeedOutcome> {
         seeds
             .par_iter()
-            .map(|&seed| run_seed(claim, &plans, seed, seed == block.from, seconds, on_run))
+            .map(|&seed| run_seed(claim, &plans, seed, seed == block.from, context))
             .collect()
     };
     let column = |outcomes: &[SeedOutcome], k: usize| -> Vec<SeedResult> {
@@ -78,34 +109,21 @@ pub fn evaluate_watched(
         match claim.sampling {
             Sampling::Fixed => {
                 let outcomes = run(&block.list());
-                let interrupted = outcomes.iter().any(SeedOutcome::interrupted);
+                let ending = if outcomes.iter().any(SeedOutcome::interrupted) {
+                    cut_short(&context.wall)
+                } else {
+                    Ending::Decided
+                };
                 let assertions = claim
                     .assertions
                     .iter()
                     .enumerate()
-                    .map(|(k, a)| AssertionReport::fixed(a, column(&outcomes, k), interrupted))
+                    .map(|(k, a)| AssertionReport::fixed(a, column(&outcomes, k), ending))
                     .collect();
-                let ending = if interrupted {
-                    Ending::Interrupted
-                } else {
-                    Ending::Decided
-                };
                 (outcomes, assertions, ending)
             }
             Sampling::Sequential(errors) => {
-                // α is split equally across the assertions: the claim is refuted when any one is.
-                let alpha = errors.alpha / claim.assertions.len() as f64;
-                let tests = claim
-                    .assertions
-                    .iter()
-                    .map(|a| {
-                        let rate = a
-                            .over_seeds
-                            .rate()
-                            .expect("a sequential claim has rates only");
-                        Sprt::new(rate, alpha, errors.beta)
-                    })
-                    .collect();
+                let (alpha, tests) = sequential_tests(claim, errors);
                 let batch = rayon::current_num_threads();
                 let sequence = decide::sequence(
                     block.from,
@@ -116,6 +134,10 @@ pub fn evaluate_watched(
                     |outcome, k| outcome.assertions[k].passed,
                     SeedOutcome::interrupted,
                 );
+                let ending = match sequence.ending {
+                    Ending::Interrupted => cut_short(&context.wall),
+                    ending => ending,
+                };
                 let assertions = claim
                     .assertions
                     .iter()
@@ -123,16 +145,10 @@ pub fn evaluate_watched(
                     .enumerate()
                     .map(|(k, (a, test))| {
                         let per_seed = column(&sequence.outcomes, k);
-                        AssertionReport::sequential(
-                            a,
-                            per_seed,
-                            test,
-                            (alpha, errors.beta),
-                            sequence.ending,
-                        )
+                        AssertionReport::sequential(a, per_seed, test, (alpha, errors.beta), ending)
                     })
                     .collect();
-                (sequence.outcomes, assertions, sequence.ending)
+                (sequence.outcomes, assertions, ending)
             }
         };
     let verdict = verdict(&assertions);
@@ -159,6 +175,11 @@ pub fn evaluate_watched(
         expected: claim.verdict,
         matches: verdict == claim.verdict && !interrupted,
         interrupted,
+        missing: outcomes
+            .iter()
+            .filter(|o| o.missing)
+            .map(|o| o.seed)
+            .collect(),
         runs: outcomes.into_iter().flat_map(|o| o.runs).collect(),
         recorded,
         seconds: started.elapsed().as_secs_f64(),
@@ -168,17 +189,59 @@ pub fn evaluate_watched(
 /// Runs `claim` on exactly the seeds of `block` and counts every assertion, rates included (left
 /// `open`: nothing is decided sequentially): how a rate is measured before it is claimed.
 pub fn measure(claim: &ClaimSpec, block: Seeds) -> ClaimReport {
-    measure_watched(claim, block, &|| {})
+    measure_in(claim, block, &Context::default())
 }
 
-/// `measure`, calling `on_run` as each run finishes (from any worker thread).
-pub fn measure_watched(claim: &ClaimSpec, block: Seeds, on_run: &(dyn Fn() + Sync)) -> ClaimReport {
+/// `measure` with the limits, store and listener of `context`.
+pub fn measure_in(claim: &ClaimSpec, block: Seeds, context: &Context) -> ClaimReport {
     let fixed = ClaimSpec {
         sampling: Sampling::Fixed,
         seeds: block,
         ..claim.clone()
     };
-    evaluate_watched(&fixed, None, None, on_run)
+    evaluate_in(&fixed, None, context)
+}
+
+/// Solves (or finds in `context.store`) every run of `claim` on `seeds`, taken from the block
+/// `block` the claim is evaluated on (its first seed draws the figures' curves), and keeps
+/// them in the store: a shard's share of the work. Evaluates nothing.
+pub fn solve_seeds(claim: &ClaimSpec, block: Seeds, seeds: &[u64], context: &Context) {
+    let plans = plans(claim);
+    seeds.par_iter().for_each(|&seed| {
+        run_seed(claim, &plans, seed, seed == block.from, context);
+    });
+}
+
+/// A sequential claim's tests, one per assertion, and the α each has: α is split equally
+/// across the assertions (the claim is refuted when any one is).
+fn sequential_tests(claim: &ClaimSpec, errors: decide::ErrorRates) -> (f64, Vec<Sprt>) {
+    let alpha = errors.alpha / claim.assertions.len() as f64;
+    let tests = claim
+        .assertions
+        .iter()
+        .map(|a| {
+            let rate = a
+                .over_seeds
+                .rate()
+                .expect("a sequential claim has rates only");
+            Sprt::new(rate, alpha, errors.beta)
+        })
+        .collect();
+    (alpha, tests)
+}
+
+/// The fewest seeds that can decide `claim`: its whole block when fixed, else the longest
+/// straight run of successes one of its tests needs to hold.
+pub fn fewest_seeds(claim: &ClaimSpec) -> u64 {
+    match claim.sampling {
+        Sampling::Fixed => claim.seeds.count,
+        Sampling::Sequential(errors) => sequential_tests(claim, errors)
+            .1
+            .iter()
+            .map(Sprt::fewest_to_hold)
+            .max()
+            .unwrap_or(1),
+    }
 }
 
 /// Refuted when one assertion is, holds when all do, inconclusive otherwise.
@@ -313,13 +376,25 @@ impl Curve for CurveCheck<'_> {
     }
 }
 
+/// What a run's record holds beyond the defaults, as its store key names it: the watch and the
+/// curve, by what the claim wrote.
+#[derive(Serialize)]
+struct Watched<'a> {
+    entries: bool,
+    determinant: bool,
+    moments: &'a [When],
+    /// Each condition's text and whether it is checked at every step.
+    conditions: Vec<(&'a str, bool)>,
+    /// The curve's quantities.
+    curve: Vec<&'a str>,
+}
+
 fn run_seed(
     claim: &ClaimSpec,
     plans: &BTreeMap<&str, Plan>,
     seed: u64,
     first: bool,
-    seconds: Option<f64>,
-    on_run: &(dyn Fn() + Sync),
+    context: &Context,
 ) -> SeedOutcome {
     let problem = claim.problem.generate(seed);
     let truth = problem.truth.as_ref().map(|t| Measured::truth(t, &problem));
@@ -363,25 +438,52 @@ fn run_seed(
             (name.as_str(), CurveCheck { quantities, along })
         })
         .collect();
-    let records: Vec<(&String, RunRecord)> = claim
+    let solved: Vec<(&String, Option<RunRecord>)> = claim
         .runs
         .par_iter()
         .map(|(name, run)| {
             let plan = &plans[name.as_str()];
+            let conditions = &checks[name.as_str()];
+            let curve = curves.get(name.as_str());
             let watch = Watch {
                 entries: plan.entries,
                 determinant: plan.determinant,
                 moments: plan.moments.clone(),
-                conditions: checks[name.as_str()]
-                    .iter()
-                    .map(|c| c as &dyn Condition)
-                    .collect(),
-                curve: curves.get(name.as_str()).map(|c| c as &dyn Curve),
+                conditions: conditions.iter().map(|c| c as &dyn Condition).collect(),
+                curve: curve.map(|c| c as &dyn Curve),
             };
-            let record = solver::solve_within(run, &problem, seed, &watch, seconds);
-            on_run();
+            let solve = || solver::solve_within(run, &problem, seed, &watch, context.wall);
+            let record = match context.store {
+                None => Some(solve()),
+                Some(store) => {
+                    let watched = Watched {
+                        entries: plan.entries,
+                        determinant: plan.determinant,
+                        moments: &plan.moments,
+                        conditions: plan
+                            .conditions
+                            .iter()
+                            .zip(conditions)
+                            .map(|((text, _), check)| (*text, check.every_step))
+                            .collect(),
+                        curve: curve.map_or_else(Vec::new, |c| {
+                            c.quantities.iter().map(|q| q.text.as_str()).collect()
+                        }),
+                    };
+                    let key = RunKey::new(store.build(), &claim.problem, run, seed, &watched);
+                    store.get_or_solve(&key, solve)
+                }
+            };
+            (context.on_run)();
             (name, record)
         })
+        .collect();
+    if solved.iter().any(|(_, record)| record.is_none()) {
+        return SeedOutcome::missing(claim, seed);
+    }
+    let records: Vec<(&String, RunRecord)> = solved
+        .into_iter()
+        .map(|(name, record)| (name, record.expect("every run was found")))
         .collect();
     // Each run's end and the moments it reached, measured on demand.
     let mut ends: BTreeMap<&str, Measured> = BTreeMap::new();
@@ -458,5 +560,25 @@ fn run_seed(
         runs,
         assertions,
         recorded,
+        missing: false,
+    }
+}
+
+impl SeedOutcome {
+    /// A seed a read-only store lacked runs of: no runs, and nothing held.
+    fn missing(claim: &ClaimSpec, seed: u64) -> Self {
+        let nothing = SeedResult {
+            seed,
+            passed: false,
+            margin: f64::NAN,
+            values: BTreeMap::new(),
+        };
+        Self {
+            seed,
+            runs: Vec::new(),
+            assertions: vec![nothing; claim.assertions.len()],
+            recorded: vec![f64::NAN; claim.recorded.len()],
+            missing: true,
+        }
     }
 }

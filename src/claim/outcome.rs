@@ -201,7 +201,7 @@ impl SweepReport {
     /// figures.
     pub fn to_text(&self) -> String {
         let verdict = if self.interrupted {
-            "interrupted (Ctrl-C or --max-run-seconds), no verdict".to_string()
+            "interrupted (by Ctrl-C, or runs missing from the store), no verdict".to_string()
         } else {
             self.verdict.to_string()
         };

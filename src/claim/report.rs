@@ -38,8 +38,10 @@ pub enum Stopped {
     ClaimRefuted,
     /// The seed budget was spent.
     Budget,
-    /// A run was stopped from outside (Ctrl-C, `--max-run-seconds`).
+    /// A run was stopped from outside (Ctrl-C), or a read-only store lacked one.
     Interrupted,
+    /// The claim's wall-time budget ran out.
+    Time,
 }
 
 impl Stopped {
@@ -51,6 +53,7 @@ impl Stopped {
             Stopped::ClaimRefuted => "left open: another assertion refuted the claim",
             Stopped::Budget => "left open: the seed budget ran out",
             Stopped::Interrupted => "left open: interrupted",
+            Stopped::Time => "left open: the claim's wall-time budget ran out",
         }
     }
 }
@@ -104,21 +107,23 @@ pub struct AssertionReport {
 }
 
 impl AssertionReport {
-    /// A fixed quantifier's count over its block of seeds (a rate's count is left open).
-    pub fn fixed(assertion: &Assertion, per_seed: Vec<SeedResult>, interrupted: bool) -> Self {
+    /// A fixed quantifier's count over its block of seeds (a rate's count is left open, and
+    /// so is any count the claim's `ending` cut short).
+    pub fn fixed(assertion: &Assertion, per_seed: Vec<SeedResult>, ending: Ending) -> Self {
         let seeds = per_seed.len() as u64;
         let passed = per_seed.iter().filter(|s| s.passed).count() as u64;
         let needed = assertion.over_seeds.needed(seeds);
         let decision = match needed {
+            _ if ending != Ending::Decided => Decision::Open,
             Some(needed) if passed >= needed => Decision::Holds,
             Some(_) => Decision::Refuted,
             // A rate counted over a fixed block (`evaluate::measure`) is measured, not decided.
             None => Decision::Open,
         };
-        let stopped = if interrupted {
-            Stopped::Interrupted
-        } else {
-            Stopped::Block
+        let stopped = match ending {
+            Ending::Interrupted => Stopped::Interrupted,
+            Ending::Time => Stopped::Time,
+            Ending::Decided | Ending::Budget => Stopped::Block,
         };
         Self::new(assertion, per_seed, decision, stopped, needed, None)
     }
@@ -138,6 +143,7 @@ impl AssertionReport {
             (Decision::Open, Ending::Decided) => Stopped::ClaimRefuted,
             (Decision::Open, Ending::Budget) => Stopped::Budget,
             (Decision::Open, Ending::Interrupted) => Stopped::Interrupted,
+            (Decision::Open, Ending::Time) => Stopped::Time,
         };
         let (upper, lower) = test.boundaries();
         let report = assertion.over_seeds.rate().map(|rate| TestReport {
@@ -270,8 +276,8 @@ pub struct ClaimReport {
     pub expected: Verdict,
     /// Whether the two agree (never for an interrupted claim).
     pub matches: bool,
-    /// Whether a run was stopped from outside (Ctrl-C, the per-run time budget): then the
-    /// verdict decides nothing.
+    /// Whether a run was stopped from outside (Ctrl-C) or missing from a read-only store: then
+    /// the verdict decides nothing.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
     /// Every run on every seed, by seed, then run name.
@@ -279,8 +285,13 @@ pub struct ClaimReport {
     /// What the seeds recorded for assertions across sweep points and for figures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recorded: Vec<RecordedValues>,
-    /// Wall-clock time; left out of snapshots.
+    /// Wall-clock time; left out of the JSON (which is a function of the claim, seeds and
+    /// build alone) and of snapshots.
+    #[serde(skip)]
     pub seconds: f64,
+    /// Seeds whose runs a read-only store lacked (how shards plan the next round).
+    #[serde(skip)]
+    pub missing: Vec<u64>,
 }
 
 impl ClaimReport {
@@ -288,7 +299,7 @@ impl ClaimReport {
     pub fn to_text(&self) -> String {
         let mark = mark(self.interrupted, self.matches, self.verdict);
         let verdict = if self.interrupted {
-            "interrupted (a run was stopped by Ctrl-C or --max-run-seconds), no verdict".to_string()
+            "interrupted (by Ctrl-C, or runs missing from the store), no verdict".to_string()
         } else {
             self.verdict.to_string()
         };
@@ -324,6 +335,7 @@ impl ClaimReport {
                     Ending::Decided => "until decided",
                     Ending::Budget => "the whole budget",
                     Ending::Interrupted => "until interrupted",
+                    Ending::Time => "until the claim's time ran out",
                 },
             ),
         }

@@ -6,7 +6,7 @@
 use super::across::{AcrossReport, PointValues};
 use super::budget::Limits;
 use super::decide::Decision;
-use super::evaluate::{evaluate_watched, measure_watched};
+use super::evaluate::{Context, evaluate_in, measure_in};
 use super::figure::{FigureData, PointData};
 use super::locate;
 use super::parameters::{self, Misuse, Parameter, Setting};
@@ -200,7 +200,8 @@ pub struct SweepReport {
     pub across: Vec<AcrossReport>,
     /// The data of each figure.
     pub figures: Vec<FigureData>,
-    /// Wall-clock time; left out of snapshots.
+    /// Wall-clock time; left out of the JSON and of snapshots.
+    #[serde(skip)]
     pub seconds: f64,
 }
 
@@ -234,17 +235,16 @@ pub enum Report {
 
 /// Evaluates every point of `claim` (on `seeds` when given, per point as `evaluate` does),
 /// then the assertions across points and the figures' data. `on_point` hears of each point as
-/// it starts (its index and the number of points); `on_run` of each run as it finishes. Stops
+/// it starts (its index and the number of points); `context.on_run` of each run as it finishes. Stops
 /// after the point under way when Ctrl-C is pressed.
 pub fn evaluate(
     claim: &Claim,
     seeds: impl Fn(&ClaimSpec) -> Option<Seeds>,
-    seconds: Option<f64>,
+    context: &Context,
     on_point: &dyn Fn(usize, usize),
-    on_run: &(dyn Fn() + Sync),
 ) -> Report {
     each_point(claim, on_point, |spec| {
-        evaluate_watched(spec, seeds(spec), seconds, on_run)
+        evaluate_in(spec, seeds(spec), context)
     })
 }
 
@@ -254,10 +254,10 @@ pub fn evaluate(
 pub fn measure(
     claim: &Claim,
     block: Seeds,
+    context: &Context,
     on_point: &dyn Fn(usize, usize),
-    on_run: &(dyn Fn() + Sync),
 ) -> Report {
-    each_point(claim, on_point, |spec| measure_watched(spec, block, on_run))
+    each_point(claim, on_point, |spec| measure_in(spec, block, context))
 }
 
 /// Runs `point` at every point in grid order (stopping after the one under way at Ctrl-C) and

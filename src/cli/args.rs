@@ -23,6 +23,16 @@ impl SeedsArg {
     }
 }
 
+impl std::fmt::Display for SeedsArg {
+    /// As `parse_seeds` reads it.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            SeedsArg::From(from) => write!(f, "{from}"),
+            SeedsArg::Block(seeds) => write!(f, "{}:{}", seeds.from, seeds.count),
+        }
+    }
+}
+
 pub fn parse_seeds(text: &str) -> Result<SeedsArg, String> {
     let (from, count) = match text.split_once(':') {
         Some((from, count)) => (from, Some(count)),
@@ -85,6 +95,17 @@ pub fn parse_threads(text: &str) -> Result<usize, String> {
         Ok(n) if (1..=1024).contains(&n) => Ok(n),
         _ => Err(format!(
             "a number of threads from 1 to 1024, found `{text}`"
+        )),
+    }
+}
+
+/// A number of shards from 1 to `shard::MAX_SHARDS`.
+pub fn parse_shards(text: &str) -> Result<usize, String> {
+    let most = implreg::shard::MAX_SHARDS;
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=most).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "a number of shards from 1 to {most}, found `{text}`"
         )),
     }
 }

@@ -1,10 +1,10 @@
 //! The spectrum of one matrix and everything read off it, from one SVD.
 
 use nalgebra::{DMatrix, SVD};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Measurements of one matrix, computed from one SVD.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spectrum {
     /// σ₁ ≥ σ₂ ≥ … ≥ 0; NaN throughout for a matrix with a non-finite entry.
     pub singular_values: Vec<f64>,

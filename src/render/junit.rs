@@ -7,15 +7,21 @@
 
 use crate::claim::decide::Decision;
 use crate::claim::{Report, Verdict};
+use crate::provenance::Provenance;
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
-/// The reports as a JUnit XML document.
-pub fn junit(reports: &[Report], seconds: f64) -> String {
+/// The reports as a JUnit XML document; each suite carries the provenance as properties
+/// (`implreg.commit`, …).
+pub fn junit(reports: &[Report], seconds: f64, provenance: &Provenance) -> String {
     let mut document = quick_junit::Report::new("implreg");
     document.set_time(Duration::from_secs_f64(seconds.max(0.0)));
     for report in reports {
-        document.add_test_suite(suite(report));
+        let mut suite = suite(report);
+        for (name, value) in provenance.pairs() {
+            suite.add_property(Property::new(format!("implreg.{name}"), value));
+        }
+        document.add_test_suite(suite);
     }
     document
         .to_string()

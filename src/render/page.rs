@@ -20,6 +20,8 @@ pub struct Contents<'r> {
     pub provenance: &'r Provenance,
     /// The whole check's wall time.
     pub seconds: f64,
+    /// What the result store gave, when one was used (`812 runs reused, 3 solved (41.2 s)`).
+    pub runs: Option<&'r str>,
 }
 
 /// A figure's file name: `claim-id.figure-name.svg`, with anything but letters, digits, `-`
@@ -136,8 +138,11 @@ fn seeds_used(report: &Report) -> usize {
 fn provenance_rows(contents: &Contents) -> Vec<(&'static str, String)> {
     let p = contents.provenance;
     let expected = contents.reports.iter().filter(|r| r.matches()).count();
-    vec![
-        ("implreg", format!("{} (commit {})", p.version, p.commit)),
+    let mut rows = vec![
+        (
+            "implreg",
+            format!("{} (commit {}, source {})", p.version, p.commit, p.source),
+        ),
         ("CPU", p.cpu.clone()),
         ("arithmetic kernels", p.kernels.clone()),
         ("threads", p.threads.to_string()),
@@ -147,7 +152,11 @@ fn provenance_rows(contents: &Contents) -> Vec<(&'static str, String)> {
             "claims",
             format!("{} checked, {expected} as expected", contents.reports.len()),
         ),
-    ]
+    ];
+    if let Some(runs) = contents.runs {
+        rows.push(("runs", runs.to_string()));
+    }
+    rows
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\

@@ -3,11 +3,11 @@
 
 use crate::problem::Problem;
 use nalgebra::{DMatrix, DVector};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A proof that no feasible matrix has a nuclear norm below `lower_bound`; exported whole, so
 /// that anyone can check ‖𝒜*(λ)‖₂ ≤ 1 and the bound.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Certificate {
     /// ⟨y, λ⟩ − δ‖λ‖₁: a lower bound on ‖X‖* over every feasible X.
     pub lower_bound: f64,
@@ -16,12 +16,16 @@ pub struct Certificate {
     /// The largest violation of |⟨Aᵢ, Z⟩ − yᵢ| ≤ δ, relative to max(1, max|yᵢ|).
     pub feasibility: f64,
     /// λ, one multiplier per observation in the problem's order, with ‖𝒜*(λ)‖₂ ≤ 1.
-    #[serde(serialize_with = "as_list")]
+    #[serde(serialize_with = "as_list", deserialize_with = "from_list")]
     pub multipliers: DVector<f64>,
 }
 
 fn as_list<S: Serializer>(v: &DVector<f64>, serializer: S) -> Result<S::Ok, S::Error> {
     v.as_slice().serialize(serializer)
+}
+
+fn from_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DVector<f64>, D::Error> {
+    Vec::<f64>::deserialize(deserializer).map(DVector::from_vec)
 }
 
 impl Certificate {

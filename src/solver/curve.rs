@@ -7,7 +7,7 @@
 use super::observe::{Observer, Probe};
 use super::trace::{DENSE_PER_DECADE, Schedule};
 use nalgebra::DMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The quantities a figure follows along a run. The claim layer implements it.
 pub trait Curve: Sync {
@@ -20,7 +20,7 @@ pub trait Curve: Sync {
 pub const CURVE_PER_DECADE: u32 = DENSE_PER_DECADE;
 
 /// One sample of a curve.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CurveSample {
     /// The step.
     pub step: usize,

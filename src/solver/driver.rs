@@ -76,14 +76,25 @@ pub struct Stopping {
     pub max_steps: usize,
     /// Stop once the loss is at or below this.
     pub target_loss: Option<f64>,
-    /// Wall-clock seconds the run may take (`Interrupted` past it); none by default.
-    pub seconds: Option<f64>,
+    /// Wall-time limits set from outside the run's settings.
+    pub wall: WallTime,
+}
+
+/// Wall-time limits from outside a run's settings: a user's budget, not the science's.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct WallTime {
+    /// Seconds the run may take: past them it stops `Time` (exhausted, with that reason).
+    pub run_seconds: Option<f64>,
+    /// When the claim's time budget ends: a run still going then stops `Interrupted` (its
+    /// seed then counts for nothing).
+    pub deadline: Option<Instant>,
 }
 
 impl Stopping {
     /// The first rule that fires at `step` with `loss`, in order: divergence (against
     /// `ceiling`), the target, the method's own test, the budget, and, every
-    /// `CHECK_OUTSIDE_EVERY` steps, an interruption or the wall-time budget since `started`.
+    /// `CHECK_OUTSIDE_EVERY` steps, an interruption (Ctrl-C, the claim's deadline) or the run's
+    /// wall-time budget since `started`.
     fn check(
         &self,
         step: usize,
@@ -93,11 +104,22 @@ impl Stopping {
         started: Instant,
     ) -> Option<Stop> {
         let outside = || {
-            step.is_multiple_of(CHECK_OUTSIDE_EVERY)
-                && (INTERRUPTED.load(Ordering::Relaxed)
-                    || self
-                        .seconds
-                        .is_some_and(|s| started.elapsed().as_secs_f64() > s))
+            if !step.is_multiple_of(CHECK_OUTSIDE_EVERY) {
+                return None;
+            }
+            let wall = &self.wall;
+            if INTERRUPTED.load(Ordering::Relaxed)
+                || wall.deadline.is_some_and(|d| Instant::now() >= d)
+            {
+                Some(Stop::Interrupted)
+            } else if wall
+                .run_seconds
+                .is_some_and(|s| started.elapsed().as_secs_f64() > s)
+            {
+                Some(Stop::Time)
+            } else {
+                None
+            }
         };
         if !loss.is_finite() || loss > ceiling {
             Some(Stop::Diverged)
@@ -107,10 +129,8 @@ impl Stopping {
             Some(stop)
         } else if step >= self.max_steps {
             Some(Stop::Budget)
-        } else if outside() {
-            Some(Stop::Interrupted)
         } else {
-            None
+            outside()
         }
     }
 }
@@ -209,7 +229,7 @@ mod tests {
         let stopping = Stopping {
             max_steps: losses.len() - 1,
             target_loss: Some(1e-9),
-            seconds: None,
+            wall: WallTime::default(),
         };
         drive(method, stopping, None, &Watch::default())
     }

@@ -25,7 +25,7 @@ pub mod watch;
 pub use certificate::Certificate;
 pub use curve::{Curve, CurveSample};
 pub use deep::{DeepFactorisation, DeepSpec, Descent, DetSign};
-pub use driver::Stopping;
+pub use driver::{Stopping, WallTime};
 pub use flow::Flow;
 pub use init::InitSpec;
 pub use nuclear::{Admm, NuclearNormSpec};
@@ -91,11 +91,11 @@ pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> RunRecord {
 
 /// Runs `run` on `problem`, watching what `watch` asks at every step (see `solve_within`).
 pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch) -> RunRecord {
-    solve_within(run, problem, seed, watch, None)
+    solve_within(run, problem, seed, watch, WallTime::default())
 }
 
-/// Runs `run` on `problem`, watching what `watch` asks at every step, for at most `seconds` of
-/// wall time (then it stops `Interrupted`); a deep run's initialisation draws from the seed's
+/// Runs `run` on `problem`, watching what `watch` asks at every step, within the wall-time
+/// limits `wall` (`driver::WallTime`); a deep run's initialisation draws from the seed's
 /// stream named by its initialisation settings (`DeepSpec::stream_name`). Expects a validated
 /// run.
 pub fn solve_within(
@@ -103,7 +103,7 @@ pub fn solve_within(
     problem: &Problem,
     seed: u64,
     watch: &Watch,
-    seconds: Option<f64>,
+    wall: WallTime,
 ) -> RunRecord {
     let truth = problem.truth.as_ref();
     match run {
@@ -114,7 +114,7 @@ pub fn solve_within(
             let stopping = Stopping {
                 max_steps: spec.step_budget(),
                 target_loss: spec.target_loss,
-                seconds,
+                wall,
             };
             match spec.optimizer.integrator() {
                 Integrator::Steps(rule) => {
@@ -129,7 +129,7 @@ pub fn solve_within(
             let stopping = Stopping {
                 max_steps: spec.iterations,
                 target_loss: None,
-                seconds,
+                wall,
             };
             driver::drive(Admm::new(problem, spec.clone()), stopping, truth, watch)
         }

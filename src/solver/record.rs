@@ -22,7 +22,9 @@ pub enum Stop {
     Budget,
     /// The loss became NaN/Inf or blew up (see `BLOW_UP`).
     Diverged,
-    /// Stopped from outside: Ctrl-C, or the run's wall-time budget.
+    /// The run's wall-time budget (`--max-run-seconds`) ran out: exhausted, on this machine.
+    Time,
+    /// Stopped from outside: Ctrl-C, or its claim's wall-time budget.
     Interrupted,
 }
 
@@ -32,7 +34,7 @@ pub enum Stop {
 pub enum Status {
     /// The target loss was reached or the certificate passed.
     Converged,
-    /// A budget (steps or time) ran out first.
+    /// A budget (steps, the flow's horizon, or wall time) ran out first.
     Exhausted,
     /// The run blew up.
     Diverged,
@@ -45,7 +47,7 @@ impl Stop {
     pub fn status(self) -> Status {
         match self {
             Stop::Target | Stop::Certified => Status::Converged,
-            Stop::Horizon | Stop::Budget => Status::Exhausted,
+            Stop::Horizon | Stop::Budget | Stop::Time => Status::Exhausted,
             Stop::Diverged => Status::Diverged,
             Stop::Interrupted => Status::Interrupted,
         }
@@ -53,7 +55,9 @@ impl Stop {
 }
 
 /// Everything one run on one instance produced.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The report's JSON leaves out the matrices (`#[serde(skip)]`); the result store keeps them
+/// beside the record (`store::file`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Why the run stopped.
     pub stop: Stop,
@@ -63,7 +67,7 @@ pub struct RunRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<f64>,
     /// Steps an adaptive integrator rejected.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub rejected_steps: usize,
     /// Extremes over every step.
     pub extremes: Extremes,
@@ -74,10 +78,10 @@ pub struct RunRecord {
     pub trace: Trace,
     /// What a figure of the run's trajectory asked for, a hundred samples a decade (empty
     /// unless asked).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub curve: Vec<CurveSample>,
     /// The end-to-end matrix the run ended at.
-    #[serde(skip)]
+    #[serde(skip, default = "empty")]
     pub matrix: DMatrix<f64>,
     /// The factors W_1, …, W_N (the matrix itself for a direct solver).
     #[serde(skip)]
@@ -100,6 +104,10 @@ impl RunRecord {
             .find(|(w, _)| w == when)
             .and_then(|(_, moment)| moment.as_ref())
     }
+}
+
+fn empty() -> DMatrix<f64> {
+    DMatrix::zeros(0, 0)
 }
 
 fn is_zero(count: &usize) -> bool {

@@ -5,10 +5,10 @@
 use super::observe::{Observer, Probe};
 use crate::measure::{self, Spectrum};
 use nalgebra::DMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One sample of a run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     /// The step sampled.
     pub step: usize,
@@ -23,7 +23,7 @@ pub struct Sample {
 }
 
 /// The samples of a run in step order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Trace {
     /// The samples, by increasing step.

@@ -10,7 +10,7 @@ use super::curve::Curve;
 use super::observe::{Observer, Probe};
 use super::trace::{DENSE_PER_DECADE, Schedule};
 use nalgebra::DMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A condition on the end-to-end matrix whose first step a claim asks for. The claim layer
@@ -28,7 +28,7 @@ pub trait Condition: Sync {
 pub const CONDITION_PER_DECADE: u32 = DENSE_PER_DECADE;
 
 /// Where a moment is taken.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum When {
     /// Step 0.
     Initial,
@@ -77,7 +77,7 @@ impl Watch<'_> {
 }
 
 /// Minima and maxima over every step of a run (NaN steps are reported by the run's status).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Extremes {
     /// The smallest loss seen.
     pub min_loss: f64,
@@ -95,7 +95,7 @@ pub struct Extremes {
 }
 
 /// The end-to-end matrix at one step.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Moment {
     /// The step.
     pub step: usize,
@@ -249,7 +249,7 @@ mod tests {
         let stopping = Stopping {
             max_steps: steps,
             target_loss: None,
-            seconds: None,
+            wall: crate::solver::driver::WallTime::default(),
         };
         drive(method, stopping, None, watch)
     }
@@ -285,7 +285,7 @@ mod tests {
         let stopping = Stopping {
             max_steps: 100,
             target_loss: Some(10.0),
-            seconds: None,
+            wall: crate::solver::driver::WallTime::default(),
         };
         let record = drive(method, stopping, None, &Watch::default());
         assert_eq!(

@@ -73,12 +73,31 @@ pub fn timeless(mut value: serde_json::Value) -> serde_json::Value {
     value
 }
 
-/// Runs the `implreg` binary with `args`.
+/// Runs the `implreg` binary with `args`. Its default result store is a fresh folder, removed
+/// afterwards: a test reuses runs only from a store it names (`--store`).
 pub fn implreg(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_implreg"))
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let store = std::env::temp_dir().join(format!(
+        "implreg-test-store-{}-{}",
+        std::process::id(),
+        CALLS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_implreg"))
         .args(args)
+        .env("IMPLREG_STORE", &store)
         .output()
-        .expect("the binary runs")
+        .expect("the binary runs");
+    let _ = std::fs::remove_dir_all(&store);
+    output
+}
+
+/// A fresh, empty folder under the system's temporary folder for test `name`.
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("implreg-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
 }
 
 /// What a run of the binary printed on stdout.

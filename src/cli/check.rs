@@ -1,0 +1,592 @@
+//! The commands that run claims: `check` (whole, or one shard's share), `plan`, `merge` and
+//! `measure`; loading claims, the result store and the outputs they share.
+
+use super::args::SeedsArg;
+use super::progress::Progress;
+use crate::Format;
+use implreg::claim::budget::Limits;
+use implreg::claim::evaluate::{self, Context};
+use implreg::claim::{self, Claim, ClaimSpec, Report, Seeds, Verdict};
+use implreg::printable::printable;
+use implreg::provenance::Provenance;
+use implreg::shard::{self, Manifest, ShardId};
+use implreg::solver::WallTime;
+use implreg::solver::driver::INTERRUPTED;
+use implreg::store::{self, Store};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// The exit code of a merge that needs another round of shards.
+pub const ANOTHER_ROUND: u8 = 4;
+
+/// Which claims, on which seeds, with which threads and limits.
+pub struct Selection {
+    pub paths: Vec<PathBuf>,
+    pub seeds: Option<SeedsArg>,
+    pub threads: Option<usize>,
+    pub limits: Limits,
+}
+
+impl Selection {
+    /// The seeds a claim point runs on, when `--seeds` overrides its own.
+    fn seeds_for(&self, spec: &ClaimSpec) -> Option<Seeds> {
+        self.seeds.map(|s| s.for_claim(spec))
+    }
+
+    /// Starts the worker threads and loads the claims (checked against the seeds they will
+    /// run on); on any error, prints every one and gives the exit code for bad input.
+    fn load(&self) -> Result<Vec<Claim>, ExitCode> {
+        prepare(&self.paths, self.threads, self.limits, |c| {
+            match self.seeds {
+                Some(seeds) => c.check_seeds(|spec| seeds.for_claim(spec), self.limits),
+                None => Ok(()),
+            }
+        })
+    }
+}
+
+/// Where runs are kept: `--store DIR`, the default, or none (`--no-store`).
+pub fn store_at(store: Option<PathBuf>, no_store: bool) -> Option<PathBuf> {
+    (!no_store).then(|| store.unwrap_or_else(store::default_root))
+}
+
+/// How a check is run beyond its claims.
+pub struct Running {
+    pub format: Format,
+    pub run_seconds: Option<f64>,
+    pub claim_seconds: Option<f64>,
+    pub endpoints: bool,
+    pub outputs: Outputs,
+}
+
+/// `implreg check`: every claim, its runs reused from `store` or solved (and kept there).
+pub fn check(selection: &Selection, running: &Running, store: Option<PathBuf>) -> ExitCode {
+    let claims = match selection.load() {
+        Ok(claims) => claims,
+        Err(code) => return code,
+    };
+    catch_ctrl_c();
+    let store = store.map(Store::open);
+    let started = Instant::now();
+    let reports = evaluate_all(&claims, selection, running, store.as_ref(), true);
+    tell_store(store.as_ref(), "");
+    finish(&claims, &reports, running, store.as_ref(), started)
+}
+
+/// Evaluates the claims in turn (stopping at Ctrl-C), printing each text report as it comes
+/// when `print` and the format is text.
+fn evaluate_all(
+    claims: &[Claim],
+    selection: &Selection,
+    running: &Running,
+    store: Option<&Store>,
+    print: bool,
+) -> Vec<Report> {
+    let mut reports: Vec<Report> = Vec::new();
+    let progress = Progress::new(claims.len());
+    for claim in claims {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            break;
+        }
+        let deadline = running
+            .claim_seconds
+            .map(|s| Instant::now() + Duration::from_secs_f64(s));
+        let mut report = progress.sweep(claim, |on_point, on_run| {
+            let context = Context {
+                wall: WallTime {
+                    run_seconds: running.run_seconds,
+                    deadline,
+                },
+                store,
+                on_run,
+            };
+            claim::sweep::evaluate(claim, |s| selection.seeds_for(s), &context, on_point)
+        });
+        if running.endpoints {
+            report = report.with_endpoints();
+        }
+        if let (Format::Text, true) = (running.format, print) {
+            progress.suspend(|| emit!("{}", report.to_text()));
+        }
+        reports.push(report);
+    }
+    progress.finish();
+    reports
+}
+
+/// The report in the format asked for, the files asked for, and the exit code.
+fn finish(
+    claims: &[Claim],
+    reports: &[Report],
+    running: &Running,
+    store: Option<&Store>,
+    started: Instant,
+) -> ExitCode {
+    let provenance = Provenance::here();
+    let seconds = started.elapsed().as_secs_f64();
+    let interrupted = INTERRUPTED.load(Ordering::Relaxed);
+    if interrupted {
+        let not_run: Vec<String> = claims[reports.len()..]
+            .iter()
+            .map(|c| printable(&c.first().id).into_owned())
+            .collect();
+        eprintln!(
+            "implreg: interrupted; {} claims reported, {} not run: {}",
+            reports.len(),
+            not_run.len(),
+            not_run.join(", ")
+        );
+    }
+    let inconclusive = reports
+        .iter()
+        .filter(|r| !r.interrupted() && r.verdict() == Verdict::Inconclusive)
+        .count();
+    let mismatched = reports.iter().filter(|r| !r.matches()).count() - inconclusive;
+    match running.format {
+        Format::Text => emitln!(
+            "{}\n{} claims: {} as expected, {} not, {} inconclusive",
+            provenance.line(seconds),
+            reports.len(),
+            reports.len() - mismatched - inconclusive,
+            mismatched,
+            inconclusive
+        ),
+        Format::Json => emitln!(
+            "{}",
+            serde_json::to_string_pretty(reports).expect("reports serialise")
+        ),
+        Format::Junit => emit!(
+            "{}",
+            implreg::render::junit::junit(reports, seconds, &provenance)
+        ),
+    }
+    let runs = store.map(|s| s.tally().summary());
+    if !running
+        .outputs
+        .write(reports, &provenance, seconds, runs.as_deref())
+    {
+        return ExitCode::from(1);
+    }
+    if interrupted {
+        // The shell's convention for a process ended by SIGINT.
+        ExitCode::from(130)
+    } else if mismatched > 0 {
+        ExitCode::from(1)
+    } else if inconclusive > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Ctrl-C stops the runs under way; what is stored stays, and the claims decided so far are
+/// still reported.
+fn catch_ctrl_c() {
+    if let Err(e) = ctrlc::set_handler(implreg::solver::driver::interrupt) {
+        eprintln!("implreg: Ctrl-C will end the process at once: {e}");
+    }
+}
+
+/// Says on stderr what the store gave, and every file it could not trust or write.
+fn tell_store(store: Option<&Store>, prefix: &str) {
+    let Some(store) = store else { return };
+    let tally = store.tally();
+    for (path, reason) in &tally.damaged {
+        let what = if store.solves() {
+            "recomputed"
+        } else {
+            "not used"
+        };
+        eprintln!(
+            "implreg: store: {}: {}; {what}",
+            printable(&path.display().to_string()),
+            printable(reason)
+        );
+    }
+    for (path, reason) in &tally.unwritten {
+        eprintln!(
+            "implreg: store: cannot write {}: {}",
+            printable(&path.display().to_string()),
+            printable(reason)
+        );
+    }
+    let place = store
+        .roots()
+        .map(|p| printable(&p.display().to_string()).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    eprintln!("implreg: {prefix}store {place}: {}", tally.summary());
+}
+
+/// `implreg check --shard K/N`: solves this shard's share of the next round into `store` and
+/// leaves a manifest there; decides nothing.
+pub fn run_shard(
+    selection: &Selection,
+    running: &Running,
+    store: PathBuf,
+    id: ShardId,
+) -> ExitCode {
+    let claims = match selection.load() {
+        Ok(claims) => claims,
+        Err(code) => return code,
+    };
+    let files = match claim::claim_files(&selection.paths).and_then(|files| {
+        shard::fingerprints(&files).map_err(|e| claim::SpecError::Unreadable {
+            file: selection.paths[0].clone(),
+            reason: e.to_string(),
+        })
+    }) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    catch_ctrl_c();
+    let started = Instant::now();
+    let plan = shard::plan(
+        &claims,
+        |s| selection.seeds_for(s),
+        &Store::reading(vec![store.clone()]),
+        id.count,
+    );
+    let share = plan.share(id.index - 1);
+    let writing = Store::open(&store);
+    let context = Context {
+        wall: WallTime {
+            run_seconds: running.run_seconds,
+            deadline: None,
+        },
+        store: Some(&writing),
+        ..Context::default()
+    };
+    let mut solved_seeds = 0;
+    for (work, seeds) in &share {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            break;
+        }
+        let spec = &claims[work.index].points[work.point].spec;
+        evaluate::solve_seeds(spec, work.block, seeds, &context);
+        solved_seeds += seeds.len();
+    }
+    let manifest = Manifest {
+        shard: id,
+        paths: selection
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        files,
+        seeds: selection.seeds.map(|s| s.to_string()),
+        solved_seeds,
+        provenance: Provenance::here(),
+    };
+    tell_store(Some(&writing), &format!("shard {id}: "));
+    if INTERRUPTED.load(Ordering::Relaxed) {
+        eprintln!("implreg: shard {id} interrupted; what it solved is stored");
+        return ExitCode::from(130);
+    }
+    if let Err(e) = manifest.write(&store) {
+        eprintln!(
+            "implreg: cannot write the shard's manifest into {}: {e}",
+            printable(&store.display().to_string())
+        );
+        return ExitCode::from(1);
+    }
+    emitln!(
+        "shard {id}: {solved_seeds} seeds of {} claim points in {:.1} s; {} claims already decided by the store; records in {}",
+        share.len(),
+        started.elapsed().as_secs_f64(),
+        plan.done.len(),
+        printable(&store.display().to_string())
+    );
+    ExitCode::SUCCESS
+}
+
+/// `implreg plan --shards N`: what each shard would solve next, given the store.
+pub fn plan(selection: &Selection, store: PathBuf, shards: usize, format: Format) -> ExitCode {
+    let claims = match selection.load() {
+        Ok(claims) => claims,
+        Err(code) => return code,
+    };
+    let reading = Store::reading(vec![store.clone()]);
+    let plan = shard::plan(&claims, |s| selection.seeds_for(s), &reading, shards);
+    if let Format::Json | Format::Junit = format {
+        emitln!(
+            "{}",
+            serde_json::to_string_pretty(&plan).expect("plans serialise")
+        );
+        return ExitCode::SUCCESS;
+    }
+    let loads = plan.loads();
+    let total: f64 = loads.iter().sum();
+    let seeds: usize = plan.work.iter().map(|w| w.seeds.len()).sum();
+    emitln!(
+        "{} claims; {} decided from the store {}; {seeds} seeds of {} claim points to solve next, ~{total:.1e} operations at most, over {shards} shards",
+        claims.len(),
+        plan.done.len(),
+        printable(&store.display().to_string()),
+        plan.work.len(),
+    );
+    for (k, load) in loads.iter().enumerate() {
+        let share = plan.share(k);
+        let count: usize = share.iter().map(|(_, s)| s.len()).sum();
+        let percent = if total > 0.0 {
+            100.0 * load / total
+        } else {
+            0.0
+        };
+        emitln!(
+            "shard {}/{shards}: {count} seeds, ~{load:.1e} operations ({percent:.0} %)",
+            k + 1
+        );
+        for (work, seeds) in share {
+            let at = if claims[work.index].is_sweep() {
+                format!(" point {}", work.point)
+            } else {
+                String::new()
+            };
+            emitln!(
+                "  {}{at}: seeds {}",
+                printable(&work.claim),
+                shard::ranges(&seeds)
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `implreg merge DIR…`: the report of the claims the shards ran, from their stores alone.
+pub fn merge(
+    dirs: Vec<PathBuf>,
+    threads: Option<usize>,
+    running: &Running,
+    into: Option<PathBuf>,
+) -> ExitCode {
+    let manifests = Manifest::read_all(&dirs).and_then(|m| shard::agreed(&m).cloned());
+    let manifest = match manifests {
+        Ok(manifest) => manifest,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e));
+            return ExitCode::from(2);
+        }
+    };
+    for (file, digest) in &manifest.files {
+        let now = std::fs::read(file).map(|bytes| store::key::digest(&bytes));
+        if now.as_ref().ok() != Some(digest) {
+            eprintln!(
+                "error: {}: not the claim file the shards ran (changed or gone since); merge from the folder the shards ran in",
+                printable(file)
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let seeds = match manifest.seeds.as_deref().map(super::args::parse_seeds) {
+        None => None,
+        Some(Ok(seeds)) => Some(seeds),
+        Some(Err(e)) => {
+            eprintln!("error: a shard manifest's seeds: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let selection = Selection {
+        paths: manifest.paths.iter().map(PathBuf::from).collect(),
+        seeds,
+        threads,
+        limits: Limits {
+            work: f64::INFINITY,
+            ..Limits::default()
+        },
+    };
+    let claims = match selection.load() {
+        Ok(claims) => claims,
+        Err(code) => return code,
+    };
+    catch_ctrl_c();
+    let store = Store::merging(into, dirs);
+    let started = Instant::now();
+    let reports = evaluate_all(&claims, &selection, running, Some(&store), false);
+    tell_store(Some(&store), "merge: ");
+    let pending: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.points().iter().any(|(_, c)| !c.missing.is_empty()))
+        .map(|r| r.id())
+        .collect();
+    if !pending.is_empty() {
+        eprintln!(
+            "implreg: {} claims need another round of shards: {}. Run the shards again over one store holding these records (merge --into DIR pools them), then merge; or finish here with `implreg check` over that store.",
+            pending.len(),
+            printable(&pending.join(", "))
+        );
+        return ExitCode::from(ANOTHER_ROUND);
+    }
+    if let Format::Text = running.format {
+        for report in &reports {
+            emit!("{}", report.to_text());
+        }
+    }
+    finish(&claims, &reports, running, Some(&store), started)
+}
+
+/// `implreg measure`: every assertion counted over exactly `seeds`.
+pub fn measure(
+    paths: &[PathBuf],
+    seeds: Seeds,
+    format: Format,
+    threads: Option<usize>,
+) -> ExitCode {
+    let limits = Limits::default();
+    let claims = match prepare(paths, threads, limits, |c| c.check_seeds(|_| seeds, limits)) {
+        Ok(claims) => claims,
+        Err(code) => return code,
+    };
+    let mut reports = Vec::new();
+    let progress = Progress::new(claims.len());
+    for claim in &claims {
+        let report = progress.sweep(claim, |on_point, on_run| {
+            let context = Context {
+                on_run,
+                ..Context::default()
+            };
+            claim::sweep::measure(claim, seeds, &context, on_point)
+        });
+        if let Format::Text = format {
+            progress.suspend(|| emit!("{}", report.to_measurement_text()));
+        }
+        reports.push(report);
+    }
+    progress.finish();
+    if let Format::Json | Format::Junit = format {
+        emitln!(
+            "{}",
+            serde_json::to_string_pretty(&reports).expect("reports serialise")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Starts the worker threads and loads the claims under `paths`, each also held to `check` (the
+/// seeds it will run on); on any error, prints every one and gives the exit code for bad input.
+pub fn prepare(
+    paths: &[PathBuf],
+    threads: Option<usize>,
+    limits: Limits,
+    check: impl Fn(&Claim) -> Result<(), claim::SpecError>,
+) -> Result<Vec<Claim>, ExitCode> {
+    if let Err(e) = start_threads(threads) {
+        eprintln!("implreg: cannot start the worker threads: {e}");
+        return Err(ExitCode::from(2));
+    }
+    let claims = load(paths, limits).and_then(|claims| {
+        let refused: Vec<_> = claims.iter().filter_map(|c| check(c).err()).collect();
+        if refused.is_empty() {
+            Ok(claims)
+        } else {
+            Err(refused)
+        }
+    });
+    claims.map_err(|errors| {
+        for error in errors {
+            eprintln!("error: {error}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+/// One worker thread per core, or `threads`.
+fn start_threads(threads: Option<usize>) -> Result<(), rayon::ThreadPoolBuildError> {
+    match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global(),
+        None => Ok(()),
+    }
+}
+
+/// Where `check` writes files beside its report on stdout.
+pub struct Outputs {
+    pub report: Option<PathBuf>,
+    pub figures: Option<PathBuf>,
+}
+
+impl Outputs {
+    /// Writes the report and the figures asked for; false (after saying why) if one failed.
+    fn write(
+        &self,
+        reports: &[Report],
+        provenance: &Provenance,
+        seconds: f64,
+        runs: Option<&str>,
+    ) -> bool {
+        let mut ok = true;
+        if let Some(dir) = &self.figures
+            && let Err(e) = implreg::render::page::write_figures(dir, reports)
+        {
+            eprintln!(
+                "implreg: cannot write the figures into {}: {e}",
+                dir.display()
+            );
+            ok = false;
+        }
+        if let Some(dir) = &self.report {
+            let contents = implreg::render::page::Contents {
+                reports,
+                provenance,
+                seconds,
+                runs,
+            };
+            let written = std::fs::create_dir_all(dir)
+                .and_then(|()| implreg::render::page::write_report(dir, &contents));
+            if let Err(e) = written {
+                eprintln!(
+                    "implreg: cannot write the report into {}: {e}",
+                    dir.display()
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+}
+
+/// Every claim under `paths`, or every error found in them.
+fn load(paths: &[PathBuf], limits: Limits) -> Result<Vec<Claim>, Vec<claim::SpecError>> {
+    let files = claim::claim_files(paths).map_err(|e| vec![e])?;
+    if files.is_empty() {
+        return Err(vec![claim::SpecError::Unreadable {
+            file: paths.first().cloned().unwrap_or_default(),
+            reason: "no claim files (*.yaml) found".into(),
+        }]);
+    }
+    let mut claims = Vec::new();
+    let mut errors = Vec::new();
+    for file in &files {
+        match Claim::load_within(file, limits) {
+            Ok(claim) => claims.push(claim),
+            Err(error) => errors.push(error),
+        }
+    }
+    let mut first: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+    for claim in claims.iter().map(Claim::first) {
+        if let Some(other) = first.insert(&claim.id, &claim.file) {
+            errors.push(claim::SpecError::Invalid {
+                file: claim.file.clone(),
+                line: claim.id_at.0,
+                column: claim.id_at.1,
+                field: "id".into(),
+                expected: format!(
+                    "an id no other claim has; `{}` is also the id of {}",
+                    claim.id,
+                    other.display()
+                ),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(claims)
+    } else {
+        Err(errors)
+    }
+}

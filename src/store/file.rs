@@ -1,0 +1,134 @@
+//! One stored run as a file: a first line naming the format, a line of JSON (the key's
+//! settings, provenance, the body's length and SHA-256), then the body — the record with its
+//! matrices in CBOR, which keeps every f64 exactly (NaN and ±∞ included; JSON cannot). Reading
+//! checks everything a damaged or foreign file could get wrong and says which.
+
+use super::key::{self, Build, RunKey};
+use crate::provenance::Provenance;
+use crate::solver::RunRecord;
+use crate::solver::watch::{Moment, When};
+use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+
+/// The first line of every record.
+const MAGIC: &str = "implreg run record, format 1";
+
+/// What the second line says.
+#[derive(Serialize, Deserialize)]
+struct Header {
+    /// The key's settings, exactly as hashed.
+    settings: String,
+    /// Who made the record, and when.
+    provenance: Provenance,
+    /// The run's wall time when it was solved.
+    seconds: f64,
+    /// The body's length in bytes and its SHA-256.
+    body_bytes: usize,
+    body_sha256: String,
+}
+
+/// The record and the matrices its JSON form leaves out.
+#[derive(Serialize)]
+struct Body<'a> {
+    record: &'a RunRecord,
+    matrix: &'a DMatrix<f64>,
+    factors: &'a [DMatrix<f64>],
+    moments: &'a [(When, Option<Moment>)],
+}
+
+#[derive(Deserialize)]
+struct OwnedBody {
+    record: RunRecord,
+    matrix: DMatrix<f64>,
+    factors: Vec<DMatrix<f64>>,
+    moments: Vec<(When, Option<Moment>)>,
+}
+
+/// A record read back, with what its header says.
+pub struct Read {
+    /// The run's record, as it was solved.
+    pub record: RunRecord,
+    /// Who solved it and when.
+    pub provenance: Provenance,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+/// The bytes of the file for `record`, solved in `seconds` under `key`.
+pub fn encode(key: &RunKey, record: &RunRecord, provenance: &Provenance, seconds: f64) -> Vec<u8> {
+    let mut body = Vec::new();
+    let parts = Body {
+        record,
+        matrix: &record.matrix,
+        factors: &record.factors,
+        moments: &record.moments,
+    };
+    ciborium::into_writer(&parts, &mut body).expect("a record encodes into memory");
+    let header = Header {
+        settings: key.settings.clone(),
+        provenance: provenance.clone(),
+        seconds,
+        body_bytes: body.len(),
+        body_sha256: key::digest(&body),
+    };
+    let mut bytes = format!(
+        "{MAGIC}\n{}\n",
+        serde_json::to_string(&header).expect("headers serialise")
+    )
+    .into_bytes();
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+/// The record in `bytes` if it is an intact record of `key` made by `build`; otherwise what is
+/// wrong with it.
+pub fn decode(bytes: &[u8], key: &RunKey, build: &Build) -> Result<Read, String> {
+    let (magic, rest) = split_line(bytes).ok_or("empty or truncated before its first line")?;
+    if magic != MAGIC.as_bytes() {
+        return Err("not an implreg run record (its first line differs)".into());
+    }
+    let (header, body) = split_line(rest).ok_or("truncated in its header")?;
+    let header: Header = serde_json::from_slice(header)
+        .map_err(|e| format!("its header is not what implreg writes ({e})"))?;
+    if key::digest(header.settings.as_bytes()) != key.digest {
+        return Err(match key::build_of(&header.settings) {
+            Some(other) if other != *build => format!(
+                "made by another build (implreg {}, source {}, kernels {}; this is implreg {}, source {}, kernels {})",
+                other.implreg,
+                other.source,
+                other.kernels,
+                build.implreg,
+                build.source,
+                build.kernels
+            ),
+            _ => "a record of other settings under this key (foreign or altered)".into(),
+        });
+    }
+    if body.len() != header.body_bytes {
+        return Err(format!(
+            "truncated or extended: its body has {} bytes, its header says {}",
+            body.len(),
+            header.body_bytes
+        ));
+    }
+    if key::digest(body) != header.body_sha256 {
+        return Err("corrupt: its body's checksum does not match".into());
+    }
+    let body: OwnedBody =
+        ciborium::from_reader(body).map_err(|e| format!("its body does not decode ({e})"))?;
+    let mut record = body.record;
+    record.matrix = body.matrix;
+    record.factors = body.factors;
+    record.moments = body.moments;
+    Ok(Read {
+        record,
+        provenance: header.provenance,
+        seconds: header.seconds,
+    })
+}
+
+/// The bytes before the first newline and those after it.
+fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = bytes.iter().position(|&b| b == b'\n')?;
+    Some((&bytes[..end], &bytes[end + 1..]))
+}

@@ -1,0 +1,139 @@
+//! Shards through the binary, as a cluster would run them: N processes each solve their share
+//! into a store of their own, `merge` pools them; while a rate claim needs more seeds, the next
+//! round's shards run at once over the pooled store, then merge again. The merged JSON equals
+//! the single process's byte for byte, for N = 1, 2, 3 and 7.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+mod support;
+use support::{implreg, scratch, stdout};
+
+/// A sweep of rate claims that need several rounds, and a sweep of fixed blocks with a figure
+/// drawn along the first seed's runs.
+const CLAIMS: [&str; 2] = ["tests/fixtures/rate.yaml", "tests/fixtures/sweep.yaml"];
+
+fn shard(k: usize, n: usize, store: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_implreg"))
+        .arg("check")
+        .args(CLAIMS)
+        .args(["--shard", &format!("{k}/{n}"), "--threads", "1", "--store"])
+        .arg(store)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs")
+}
+
+fn finished(child: std::process::Child) -> Output {
+    let output = child.wait_with_output().expect("the shard ends");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn merge(dirs: &[PathBuf], into: Option<&Path>) -> Output {
+    let mut args = vec!["merge".to_string(), "--format".into(), "json".into()];
+    args.extend(dirs.iter().map(|d| d.display().to_string()));
+    if let Some(into) = into {
+        args.extend(["--into".into(), into.display().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    implreg(&args)
+}
+
+/// The merged report of N shards and the number of rounds it took.
+fn sharded(n: usize) -> (String, usize) {
+    let dir = scratch(&format!("shards-{n}"));
+    let pool = dir.join("pool");
+    // Round 1: one store per shard, as on machines that share no disk.
+    let stores: Vec<PathBuf> = (1..=n).map(|k| dir.join(format!("shard-{k}"))).collect();
+    let children: Vec<_> = (1..=n).map(|k| shard(k, n, &stores[k - 1])).collect();
+    children.into_iter().for_each(|c| {
+        finished(c);
+    });
+    let mut output = merge(&stores, Some(&pool));
+    let mut rounds = 1;
+    // Later rounds: every shard at once over the pooled store, as on a shared disk.
+    while output.status.code() == Some(4) {
+        rounds += 1;
+        assert!(rounds <= 12, "no end of rounds");
+        let children: Vec<_> = (1..=n).map(|k| shard(k, n, &pool)).collect();
+        children.into_iter().for_each(|c| {
+            finished(c);
+        });
+        output = merge(std::slice::from_ref(&pool), None);
+    }
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (stdout(&output), rounds)
+}
+
+#[test]
+fn merged_shards_report_what_one_process_reports() {
+    let mut args = vec!["check", "--no-store", "--format", "json"];
+    args.extend(CLAIMS);
+    let single = implreg(&args);
+    assert_eq!(single.status.code(), Some(0));
+    let single = stdout(&single);
+    for n in [1, 2, 3, 7] {
+        let (merged, rounds) = sharded(n);
+        assert!(rounds >= 2, "tiny-rate should need a second round");
+        assert!(merged == single, "{n} shards: the merged report differs");
+    }
+}
+
+#[test]
+fn a_plan_deals_every_seed_once_and_keeps_a_claims_seeds_when_another_is_added() {
+    let dir = scratch("shards-plan");
+    let store = dir.join("store").display().to_string();
+    let plan = |claims: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "plan", "--shards", "3", "--format", "json", "--store", &store,
+        ];
+        args.extend(claims);
+        serde_json::from_slice(&implreg(&args).stdout).expect("a JSON plan")
+    };
+    let alone = plan(&CLAIMS[..1]);
+    let both = plan(&CLAIMS);
+    let first = |plan: &serde_json::Value| -> Vec<serde_json::Value> {
+        plan["work"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["claim"] == "tiny-rate")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(first(&alone), first(&both));
+    for work in both["work"].as_array().unwrap() {
+        let (seeds, shards) = (
+            work["seeds"].as_array().unwrap(),
+            work["shards"].as_array().unwrap(),
+        );
+        assert_eq!(seeds.len(), shards.len());
+        assert!(shards.iter().all(|s| s.as_u64().unwrap() < 3));
+    }
+}
+
+#[test]
+fn merging_incomplete_or_foreign_shards_is_refused() {
+    let dir = scratch("shards-incomplete");
+    let store = dir.join("one");
+    finished(shard(1, 2, &store));
+    let output = merge(std::slice::from_ref(&store), None);
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("no manifest of shard 2/2"), "{err}");
+    let output = merge(&[dir.join("nothing")], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no shard manifests"));
+}

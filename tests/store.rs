@@ -1,0 +1,215 @@
+//! The result store through the binary: a second check solves nothing and reports the same
+//! bytes; editing an assertion re-runs nothing, editing a run re-runs that run only; damaged,
+//! truncated and foreign records are reported and recomputed; `--no-store` writes nothing; a
+//! run past its wall-time budget is `exhausted` and not stored.
+
+use std::path::Path;
+
+mod support;
+use support::{implreg, scratch, stdout};
+
+const SWEEP: &str = "tests/fixtures/sweep.yaml";
+
+/// `check` of `claim` as JSON with the store at `store`: the report and what stderr says.
+fn check(claim: &Path, store: &Path) -> (String, String) {
+    let output = implreg(&[
+        "check",
+        &claim.display().to_string(),
+        "--format",
+        "json",
+        "--store",
+        &store.display().to_string(),
+    ]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1 | 3)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (stdout(&output), stderr)
+}
+
+/// The numbers in the store's line on stderr: (reused, solved).
+fn tally(stderr: &str) -> (u64, u64) {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("runs reused"))
+        .unwrap_or_else(|| panic!("no store line in {stderr}"));
+    let number = |word: &str| -> u64 {
+        let before = &line[..line.find(word).unwrap()];
+        before.split_whitespace().last().unwrap().parse().unwrap()
+    };
+    (number(" runs reused"), number(" solved"))
+}
+
+fn records(store: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for dir in std::fs::read_dir(store.join("runs")).unwrap().flatten() {
+        for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            found.push(file.path());
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn a_second_check_reuses_every_run_and_reports_the_same_bytes() {
+    let dir = scratch("store-again");
+    let store = dir.join("store");
+    let (first, err) = check(Path::new(SWEEP), &store);
+    let (reused, solved) = tally(&err);
+    assert!(solved > 0, "{err}");
+    let (second, err) = check(Path::new(SWEEP), &store);
+    assert_eq!(tally(&err), (reused + solved, 0), "{err}");
+    assert_eq!(first, second);
+    // And both equal a check with no store at all.
+    let output = implreg(&["check", SWEEP, "--format", "json", "--no-store"]);
+    assert_eq!(stdout(&output), first);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("runs reused"));
+}
+
+/// Two runs on three seeds of a 2×2 completion (Razin & Cohen's), quick to solve.
+const TWO_RUNS: &str = r#"
+id: two-runs
+title: Two runs for the store's tests
+source: { paper: "test", where: "tests/store.rs" }
+seeds: { from: 0, count: 3 }
+problem:
+  explicit:
+    rows: 2
+    cols: 2
+    entries: [{ row: 0, col: 1, value: 1 }, { row: 1, col: 0, value: 1 }, { row: 1, col: 1, value: 0 }]
+runs:
+  flat: { deep: { depth: 1, init: { gaussian: { scale: 1.0e-3 } }, optimizer: { gd: { lr: 0.5 } }, loss: sum, target_loss: 1.0e-8, steps: 1000 } }
+  deep: { deep: { depth: 3, init: { gaussian: { scale: 1.0e-3 } }, optimizer: { gd: { lr: 0.5 } }, loss: sum, target_loss: 1.0e-8, steps: 1000 } }
+expect:
+  - that: abs(flat.entry(0, 0)) <= 1e-2
+    over_seeds: all
+    why: depth 1 has no gradient on unobserved entries
+verdict: holds
+"#;
+
+#[test]
+fn editing_an_assertion_reruns_nothing_and_editing_a_run_reruns_that_run() {
+    let dir = scratch("store-edits");
+    let store = dir.join("store");
+    let claim = dir.join("claim.yaml");
+    std::fs::write(&claim, TWO_RUNS).unwrap();
+    let (_, err) = check(&claim, &store);
+    assert_eq!(tally(&err), (0, 6), "{err}");
+    // A tolerance changed: the same runs answer it.
+    let edited = TWO_RUNS.replace("<= 1e-2", "< 1e-3");
+    std::fs::write(&claim, &edited).unwrap();
+    let (_, err) = check(&claim, &store);
+    assert_eq!(tally(&err), (6, 0), "{err}");
+    // The deep run's step size changed: it is solved again on every seed, `flat` reused.
+    let changed = edited.replace(
+        "depth: 3, init: { gaussian: { scale: 1.0e-3 } }, optimizer: { gd: { lr: 0.5 } }",
+        "depth: 3, init: { gaussian: { scale: 1.0e-3 } }, optimizer: { gd: { lr: 0.4 } }",
+    );
+    assert_ne!(changed, edited);
+    std::fs::write(&claim, &changed).unwrap();
+    let (_, err) = check(&claim, &store);
+    assert_eq!(tally(&err), (3, 3), "{err}");
+    // Renaming a run changes nothing the store keys.
+    let renamed = changed
+        .replace("  flat:", "  shallow:")
+        .replace("flat.", "shallow.");
+    std::fs::write(&claim, renamed).unwrap();
+    let (_, err) = check(&claim, &store);
+    assert_eq!(tally(&err), (6, 0), "{err}");
+}
+
+#[test]
+fn damaged_records_are_reported_recomputed_and_change_nothing() {
+    let dir = scratch("store-damage");
+    let store = dir.join("store");
+    let (clean, _) = check(Path::new(SWEEP), &store);
+    let files = records(&store);
+    assert!(files.len() >= 3);
+    // Truncated, a flipped byte in the body, and another version's record.
+    let bytes = std::fs::read(&files[0]).unwrap();
+    std::fs::write(&files[0], &bytes[..bytes.len() / 2]).unwrap();
+    let mut bytes = std::fs::read(&files[1]).unwrap();
+    let last = bytes.len() - 10;
+    bytes[last] ^= 0x40;
+    std::fs::write(&files[1], &bytes).unwrap();
+    let text = String::from_utf8_lossy(&std::fs::read(&files[2]).unwrap()).into_owned();
+    let version = format!("\\\"implreg\\\":\\\"{}\\\"", env!("CARGO_PKG_VERSION"));
+    assert!(text.contains(&version), "{}", &text[..300]);
+    let bytes = std::fs::read(&files[2]).unwrap();
+    let header_end = bytes.iter().skip(40).position(|&b| b == b'\n').unwrap() + 40;
+    let header = String::from_utf8(bytes[..header_end].to_vec()).unwrap();
+    let mut foreign = header
+        .replacen(&version, "\\\"implreg\\\":\\\"0.0.1\\\"", 1)
+        .into_bytes();
+    foreign.extend_from_slice(&bytes[header_end..]);
+    std::fs::write(&files[2], &foreign).unwrap();
+    let (repaired, err) = check(Path::new(SWEEP), &store);
+    assert_eq!(repaired, clean);
+    for reason in [
+        "truncated",
+        "corrupt: its body's checksum does not match",
+        "made by another build (implreg 0.0.1",
+    ] {
+        assert!(err.contains(reason), "{reason} not in {err}");
+    }
+    assert_eq!(err.matches("; recomputed").count(), 3, "{err}");
+    assert_eq!(tally(&err).1, 3, "{err}");
+    // Repaired in place: the next check trusts every record.
+    let (_, err) = check(Path::new(SWEEP), &store);
+    assert_eq!(tally(&err).1, 0, "{err}");
+    assert!(!err.contains("recomputed"), "{err}");
+}
+
+#[test]
+fn no_store_writes_nothing() {
+    let dir = scratch("store-none");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_implreg"))
+        .args(["check", SWEEP, "--no-store"])
+        .env("IMPLREG_STORE", dir.join("store"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!dir.join("store").exists());
+}
+
+#[test]
+fn a_run_past_its_wall_time_is_exhausted_and_not_stored() {
+    let dir = scratch("store-time");
+    let store = dir.join("store");
+    let output = implreg(&[
+        "check",
+        "specs/low-rank-bias.yaml",
+        "--seeds",
+        "0:1",
+        "--max-run-seconds",
+        "0.001",
+        "--format",
+        "json",
+        "--store",
+        &store.display().to_string(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let run = &report[0]["runs"][0];
+    assert_eq!(run["status"], "exhausted");
+    assert_eq!(run["stop"], "time");
+    assert!(!store.join("runs").exists(), "a timed-out run was stored");
+}
+
+#[test]
+fn a_claim_past_its_wall_time_is_inconclusive() {
+    let output = implreg(&[
+        "check",
+        "specs/low-rank-bias.yaml",
+        "--max-claim-seconds",
+        "0.001",
+    ]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("left open: the claim's wall-time budget ran out"),
+        "{text}"
+    );
+}
