@@ -213,3 +213,28 @@ fn a_claim_past_its_wall_time_is_inconclusive() {
         "{text}"
     );
 }
+
+#[test]
+fn two_processes_writing_the_same_runs_at_once_leave_an_intact_store() {
+    let dir = scratch("store-race");
+    let store = dir.join("store");
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_implreg"))
+            .args(["check", SWEEP, "--format", "json", "--store"])
+            .arg(&store)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert_eq!((a.status.code(), b.status.code()), (Some(0), Some(0)));
+    assert_eq!(a.stdout, b.stdout);
+    let (third, err) = check(Path::new(SWEEP), &store);
+    assert_eq!(third.as_bytes(), a.stdout.as_slice());
+    assert_eq!(tally(&err).1, 0, "{err}");
+    assert!(!err.contains("recomputed"), "{err}");
+    let leftovers = std::fs::read_dir(store.join("tmp")).unwrap().count();
+    assert_eq!(leftovers, 0, "temporary files left behind");
+}

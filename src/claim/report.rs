@@ -320,7 +320,27 @@ impl ClaimReport {
             self.seconds,
             &self.title,
             &self.source,
-        ) + &self.assertion_lines("     ")
+        ) + &self.timed_out("     ")
+            + &self.assertion_lines("     ")
+    }
+
+    /// A line naming the runs that hit their wall-time budget (empty when none did): their
+    /// `exhausted` depends on this machine's speed.
+    pub fn timed_out(&self, indent: &str) -> String {
+        let timed: Vec<String> = self
+            .runs
+            .iter()
+            .filter(|r| r.record.stop == crate::solver::Stop::Time)
+            .map(|r| format!("{} on seed {}", printable(&r.run), r.seed))
+            .collect();
+        if timed.is_empty() {
+            return String::new();
+        }
+        format!(
+            "{indent}! {} runs stopped by their wall-time budget (--max-run-seconds), exhausted on this machine: {}\n",
+            timed.len(),
+            timed.join(", ")
+        )
     }
 
     /// How the seeds were sampled and how far: `13 seeds drawn from 0, until decided`.

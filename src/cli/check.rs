@@ -72,7 +72,8 @@ pub fn check(selection: &Selection, running: &Running, store: Option<PathBuf>) -
     let started = Instant::now();
     let reports = evaluate_all(&claims, selection, running, store.as_ref(), true);
     tell_store(store.as_ref(), "");
-    finish(&claims, &reports, running, store.as_ref(), started)
+    let notes = store_note(store.as_ref());
+    finish(&claims, &reports, running, &notes, started)
 }
 
 /// Evaluates the claims in turn (stopping at Ctrl-C), printing each text report as it comes
@@ -121,7 +122,7 @@ fn finish(
     claims: &[Claim],
     reports: &[Report],
     running: &Running,
-    store: Option<&Store>,
+    notes: &[(String, String)],
     started: Instant,
 ) -> ExitCode {
     let provenance = Provenance::here();
@@ -146,7 +147,11 @@ fn finish(
     let mismatched = reports.iter().filter(|r| !r.matches()).count() - inconclusive;
     match running.format {
         Format::Text => emitln!(
-            "{}\n{} claims: {} as expected, {} not, {} inconclusive",
+            "{}{}\n{} claims: {} as expected, {} not, {} inconclusive",
+            notes
+                .iter()
+                .map(|(key, value)| format!("{key}: {value}\n"))
+                .collect::<String>(),
             provenance.line(seconds),
             reports.len(),
             reports.len() - mismatched - inconclusive,
@@ -162,11 +167,7 @@ fn finish(
             implreg::render::junit::junit(reports, seconds, &provenance)
         ),
     }
-    let runs = store.map(|s| s.tally().summary());
-    if !running
-        .outputs
-        .write(reports, &provenance, seconds, runs.as_deref())
-    {
+    if !running.outputs.write(reports, &provenance, seconds, notes) {
         return ExitCode::from(1);
     }
     if interrupted {
@@ -181,6 +182,14 @@ fn finish(
     }
 }
 
+/// What the store gave, as a row of the report's provenance.
+fn store_note(store: Option<&Store>) -> Vec<(String, String)> {
+    store
+        .map(|s| ("runs".to_string(), s.tally().summary()))
+        .into_iter()
+        .collect()
+}
+
 /// Ctrl-C stops the runs under way; what is stored stays, and the claims decided so far are
 /// still reported.
 fn catch_ctrl_c() {
@@ -189,28 +198,33 @@ fn catch_ctrl_c() {
     }
 }
 
-/// Says on stderr what the store gave, and every file it could not trust or write.
+/// Files named one by one on stderr before the rest are counted.
+const SHOWN: usize = 20;
+
+/// Says on stderr what the store gave, and the files it could not trust or write.
 fn tell_store(store: Option<&Store>, prefix: &str) {
     let Some(store) = store else { return };
     let tally = store.tally();
-    for (path, reason) in &tally.damaged {
-        let what = if store.solves() {
-            "recomputed"
-        } else {
-            "not used"
-        };
-        eprintln!(
-            "implreg: store: {}: {}; {what}",
-            printable(&path.display().to_string()),
-            printable(reason)
-        );
-    }
-    for (path, reason) in &tally.unwritten {
-        eprintln!(
-            "implreg: store: cannot write {}: {}",
-            printable(&path.display().to_string()),
-            printable(reason)
-        );
+    let what = if store.solves() {
+        "recomputed"
+    } else {
+        "not used"
+    };
+    let files = [
+        (&tally.damaged, format!("; {what}"), ""),
+        (&tally.unwritten, String::new(), "cannot write "),
+    ];
+    for (list, after, before) in files {
+        for (path, reason) in list.iter().take(SHOWN) {
+            eprintln!(
+                "implreg: store: {before}{}: {}{after}",
+                printable(&path.display().to_string()),
+                printable(reason)
+            );
+        }
+        if list.len() > SHOWN {
+            eprintln!("implreg: store: … and {} more", list.len() - SHOWN);
+        }
     }
     let place = store
         .roots()
@@ -313,12 +327,19 @@ pub fn plan(selection: &Selection, store: PathBuf, shards: usize, format: Format
     };
     let reading = Store::reading(vec![store.clone()]);
     let plan = shard::plan(&claims, |s| selection.seeds_for(s), &reading, shards);
-    if let Format::Json | Format::Junit = format {
-        emitln!(
-            "{}",
-            serde_json::to_string_pretty(&plan).expect("plans serialise")
-        );
-        return ExitCode::SUCCESS;
+    match format {
+        Format::Json => {
+            emitln!(
+                "{}",
+                serde_json::to_string_pretty(&plan).expect("plans serialise")
+            );
+            return ExitCode::SUCCESS;
+        }
+        Format::Junit => {
+            eprintln!("error: `--format`: a plan is `text` or `json`");
+            return ExitCode::from(2);
+        }
+        Format::Text => {}
     }
     let loads = plan.loads();
     let total: f64 = loads.iter().sum();
@@ -365,9 +386,10 @@ pub fn merge(
     running: &Running,
     into: Option<PathBuf>,
 ) -> ExitCode {
-    let manifests = Manifest::read_all(&dirs).and_then(|m| shard::agreed(&m).cloned());
-    let manifest = match manifests {
-        Ok(manifest) => manifest,
+    let manifests = Manifest::read_all(&dirs)
+        .and_then(|all| shard::agreed(&all).cloned().map(|agreed| (agreed, all)));
+    let (manifest, all) = match manifests {
+        Ok(found) => found,
         Err(e) => {
             eprintln!("error: {}", printable(&e));
             return ExitCode::from(2);
@@ -427,7 +449,18 @@ pub fn merge(
             emit!("{}", report.to_text());
         }
     }
-    finish(&claims, &reports, running, Some(&store), started)
+    let mut notes = store_note(Some(&store));
+    notes.extend(all.iter().map(|(_, m)| {
+        let p = &m.provenance;
+        (
+            format!("shard {}", m.shard),
+            format!(
+                "implreg {} (commit {}), {} kernels, {} threads, {}, started {}",
+                p.version, p.commit, p.kernels, p.threads, p.cpu, p.started
+            ),
+        )
+    }));
+    finish(&claims, &reports, running, &notes, started)
 }
 
 /// `implreg measure`: every assertion counted over exactly `seeds`.
@@ -518,7 +551,7 @@ impl Outputs {
         reports: &[Report],
         provenance: &Provenance,
         seconds: f64,
-        runs: Option<&str>,
+        notes: &[(String, String)],
     ) -> bool {
         let mut ok = true;
         if let Some(dir) = &self.figures
@@ -535,7 +568,7 @@ impl Outputs {
                 reports,
                 provenance,
                 seconds,
-                runs,
+                notes,
             };
             let written = std::fs::create_dir_all(dir)
                 .and_then(|()| implreg::render::page::write_report(dir, &contents));

@@ -20,8 +20,9 @@ pub struct Contents<'r> {
     pub provenance: &'r Provenance,
     /// The whole check's wall time.
     pub seconds: f64,
-    /// What the result store gave, when one was used (`812 runs reused, 3 solved (41.2 s)`).
-    pub runs: Option<&'r str>,
+    /// Further rows for the provenance table: what the result store gave (`runs`), each
+    /// merged shard's provenance.
+    pub notes: &'r [(String, String)],
 }
 
 /// A figure's file name: `claim-id.figure-name.svg`, with anything but letters, digits, `-`
@@ -135,7 +136,7 @@ fn seeds_used(report: &Report) -> usize {
     report.points().iter().map(|(_, c)| c.seeds.len()).sum()
 }
 
-fn provenance_rows(contents: &Contents) -> Vec<(&'static str, String)> {
+fn provenance_rows<'c>(contents: &Contents<'c>) -> Vec<(&'c str, String)> {
     let p = contents.provenance;
     let expected = contents.reports.iter().filter(|r| r.matches()).count();
     let mut rows = vec![
@@ -153,9 +154,12 @@ fn provenance_rows(contents: &Contents) -> Vec<(&'static str, String)> {
             format!("{} checked, {expected} as expected", contents.reports.len()),
         ),
     ];
-    if let Some(runs) = contents.runs {
-        rows.push(("runs", runs.to_string()));
-    }
+    rows.extend(
+        contents
+            .notes
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.clone())),
+    );
     rows
 }
 
