@@ -110,7 +110,12 @@ enum Command {
         no_store: bool,
         /// Solve only shard K of N of the next round (`implreg plan` shows it) into the store,
         /// and leave a manifest there for `implreg merge`; decides nothing.
-        #[arg(long, value_name = "K/N", value_parser = ShardId::parse, conflicts_with = "no_store")]
+        #[arg(
+            long,
+            value_name = "K/N",
+            value_parser = ShardId::parse,
+            conflicts_with_all = ["no_store", "report", "figures", "endpoints", "max_claim_seconds"]
+        )]
         shard: Option<ShardId>,
         /// Write a reproduction report into this folder: `index.html` (figures inlined),
         /// `report.md` and `figures/*.svg`, with each claim's verdict, decisions and figures
@@ -179,6 +184,12 @@ enum Command {
         /// Worker threads, 1 to 1024; by default one per core.
         #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
+        /// The result store, as for `check` (a later check reuses the runs measured).
+        #[arg(long, value_name = "DIR", conflicts_with = "no_store")]
+        store: Option<PathBuf>,
+        /// Solve every run; read and write no store.
+        #[arg(long)]
+        no_store: bool,
     },
     /// Compare two JSON reports (`check --format json`): every verdict that flipped (exit 1),
     /// claims only one has, and the numbers that moved beyond the tolerance, by path.
@@ -304,7 +315,15 @@ fn main() -> ExitCode {
             seeds,
             format,
             threads,
-        } => check::measure(&paths, seeds, format, threads),
+            store,
+            no_store,
+        } => check::measure(
+            &paths,
+            seeds,
+            format,
+            threads,
+            check::store_at(store, no_store),
+        ),
         Command::Export {
             claim,
             run,

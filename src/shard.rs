@@ -24,6 +24,7 @@ use crate::claim::{Claim, ClaimSpec, Sampling, Seeds};
 use crate::provenance::Provenance;
 use crate::store::{self, Store, key::digest};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -78,9 +79,6 @@ pub struct Work {
     pub seeds: Vec<u64>,
     /// The shard (0-based) each seed goes to.
     pub shards: Vec<usize>,
-    /// Candidate seeds that are already stored (dealt, but nothing to do).
-    #[serde(skip)]
-    pub stored: usize,
     /// Estimated operations of one seed.
     pub seed_cost: f64,
 }
@@ -162,7 +160,6 @@ pub fn plan(
                         block,
                         seeds: candidates,
                         shards: Vec::new(),
-                        stored: 0,
                         seed_cost: seed_work(&spec.problem, &spec.runs),
                     },
                     report.missing,
@@ -176,13 +173,15 @@ pub fn plan(
         let (mut items, missing): (Vec<Work>, Vec<Vec<u64>>) = needed.into_iter().unzip();
         deal(&claim.first().id, &mut items, shards);
         for (mut item, missing) in items.into_iter().zip(missing) {
+            // A fixed block was dealt whole; its shards solve only what the store lacks.
             if let Sampling::Fixed = claim.points[item.point].spec.sampling {
-                let keep: Vec<bool> = item.seeds.iter().map(|s| missing.contains(s)).collect();
-                item.stored = keep.iter().filter(|k| !**k).count();
-                let mut k = keep.iter();
-                item.shards.retain(|_| *k.next().expect("one flag a seed"));
-                let mut k = keep.iter();
-                item.seeds.retain(|_| *k.next().expect("one flag a seed"));
+                let missing: BTreeSet<u64> = missing.into_iter().collect();
+                (item.seeds, item.shards) = item
+                    .seeds
+                    .iter()
+                    .zip(&item.shards)
+                    .filter(|(seed, _)| missing.contains(seed))
+                    .unzip();
             }
             if !item.seeds.is_empty() {
                 work.push(item);
@@ -387,7 +386,6 @@ mod tests {
             },
             seeds: (0..n as u64).collect(),
             shards: Vec::new(),
-            stored: 0,
             seed_cost: cost,
         }
     }

@@ -463,24 +463,32 @@ pub fn merge(
     finish(&claims, &reports, running, &notes, started)
 }
 
-/// `implreg measure`: every assertion counted over exactly `seeds`.
+/// `implreg measure`: every assertion counted over exactly `seeds`, runs reused from and kept in
+/// `store`; Ctrl-C stops it as it stops `check`.
 pub fn measure(
     paths: &[PathBuf],
     seeds: Seeds,
     format: Format,
     threads: Option<usize>,
+    store: Option<PathBuf>,
 ) -> ExitCode {
     let limits = Limits::default();
     let claims = match prepare(paths, threads, limits, |c| c.check_seeds(|_| seeds, limits)) {
         Ok(claims) => claims,
         Err(code) => return code,
     };
+    catch_ctrl_c();
+    let store = store.map(Store::open);
     let mut reports = Vec::new();
     let progress = Progress::new(claims.len());
     for claim in &claims {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            break;
+        }
         let report = progress.sweep(claim, |on_point, on_run| {
             let context = Context {
                 on_run,
+                store: store.as_ref(),
                 ..Context::default()
             };
             claim::sweep::measure(claim, seeds, &context, on_point)
@@ -496,6 +504,11 @@ pub fn measure(
             "{}",
             serde_json::to_string_pretty(&reports).expect("reports serialise")
         );
+    }
+    tell_store(store.as_ref(), "");
+    if INTERRUPTED.load(Ordering::Relaxed) {
+        eprintln!("implreg: interrupted; the counts above are of the claims measured by then");
+        return ExitCode::from(130);
     }
     ExitCode::SUCCESS
 }

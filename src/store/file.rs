@@ -1,7 +1,8 @@
 //! One stored run as a file: a first line naming the format, a line of JSON (the key's
-//! settings, provenance, the body's length and SHA-256), then the body — the record with its
-//! matrices in CBOR, which keeps every f64 exactly (NaN and ±∞ included; JSON cannot). Reading
-//! checks everything a damaged or foreign file could get wrong and says which.
+//! settings, the body's length and SHA-256), then the body — the provenance, the run's wall time
+//! and the record with its matrices in CBOR, which keeps every f64 exactly (NaN and ±∞ included;
+//! JSON cannot). Every byte is checked on reading: the settings against the key, the body
+//! against its length and checksum; what is wrong is said.
 
 use super::key::{self, Build, RunKey};
 use crate::provenance::Provenance;
@@ -18,18 +19,17 @@ const MAGIC: &str = "implreg run record, format 1";
 struct Header {
     /// The key's settings, exactly as hashed.
     settings: String,
-    /// Who made the record, and when.
-    provenance: Provenance,
-    /// The run's wall time when it was solved.
-    seconds: f64,
     /// The body's length in bytes and its SHA-256.
     body_bytes: usize,
     body_sha256: String,
 }
 
-/// The record and the matrices its JSON form leaves out.
+/// Who made the record and when, the run's wall time, the record and the matrices its JSON
+/// form leaves out.
 #[derive(Serialize)]
 struct Body<'a> {
+    provenance: &'a Provenance,
+    seconds: f64,
     record: &'a RunRecord,
     matrix: &'a DMatrix<f64>,
     factors: &'a [DMatrix<f64>],
@@ -38,6 +38,8 @@ struct Body<'a> {
 
 #[derive(Deserialize)]
 struct OwnedBody {
+    provenance: Provenance,
+    seconds: f64,
     record: RunRecord,
     matrix: DMatrix<f64>,
     factors: Vec<DMatrix<f64>>,
@@ -58,6 +60,8 @@ pub struct Read {
 pub fn encode(key: &RunKey, record: &RunRecord, provenance: &Provenance, seconds: f64) -> Vec<u8> {
     let mut body = Vec::new();
     let parts = Body {
+        provenance,
+        seconds,
         record,
         matrix: &record.matrix,
         factors: &record.factors,
@@ -66,8 +70,6 @@ pub fn encode(key: &RunKey, record: &RunRecord, provenance: &Provenance, seconds
     ciborium::into_writer(&parts, &mut body).expect("a record encodes into memory");
     let header = Header {
         settings: key.settings.clone(),
-        provenance: provenance.clone(),
-        seconds,
         body_bytes: body.len(),
         body_sha256: key::digest(&body),
     };
@@ -122,8 +124,8 @@ pub fn decode(bytes: &[u8], key: &RunKey, build: &Build) -> Result<Read, String>
     record.moments = body.moments;
     Ok(Read {
         record,
-        provenance: header.provenance,
-        seconds: header.seconds,
+        provenance: body.provenance,
+        seconds: body.seconds,
     })
 }
 
