@@ -42,6 +42,8 @@ mod args;
 mod check;
 #[path = "cli/progress.rs"]
 mod progress;
+#[path = "cli/shards.rs"]
+mod shards;
 
 use args::{
     SeedsArg, parse_block, parse_bytes, parse_seconds, parse_seeds, parse_shards, parse_threads,
@@ -272,7 +274,7 @@ fn main() -> ExitCode {
             };
             let store = check::store_at(store, no_store);
             match (shard, store) {
-                (Some(shard), Some(store)) => check::run_shard(&selection, &running, store, shard),
+                (Some(shard), Some(store)) => shards::run_shard(&selection, &running, store, shard),
                 (_, store) => check::check(&selection, &running, store),
             }
         }
@@ -291,7 +293,7 @@ fn main() -> ExitCode {
                 limits: Limits::default(),
             };
             let store = check::store_at(store, false).expect("a store");
-            check::plan(&selection, store, shards, format)
+            shards::plan(&selection, store, shards, format)
         }
         Command::Merge {
             dirs,
@@ -308,7 +310,7 @@ fn main() -> ExitCode {
                 endpoints: false,
                 outputs: Outputs { report, figures },
             };
-            check::merge(dirs, threads, &running, into)
+            shards::merge(dirs, threads, &running, into)
         }
         Command::Measure {
             paths,

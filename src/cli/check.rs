@@ -1,15 +1,15 @@
-//! The commands that run claims: `check` (whole, or one shard's share), `plan`, `merge` and
-//! `measure`; loading claims, the result store and the outputs they share.
+//! The commands that run claims, `check` and `measure`, and what the shard commands
+//! (`cli/shards.rs`) share with them: loading claims, the result store, evaluating in turn, the
+//! outputs and the exit code.
 
 use super::args::SeedsArg;
 use super::progress::Progress;
 use crate::Format;
 use implreg::claim::budget::Limits;
-use implreg::claim::evaluate::{self, Context};
+use implreg::claim::evaluate::Context;
 use implreg::claim::{self, Claim, ClaimSpec, Report, Seeds, Verdict};
 use implreg::printable::printable;
 use implreg::provenance::Provenance;
-use implreg::shard::{self, Manifest, ShardId};
 use implreg::solver::WallTime;
 use implreg::solver::driver::INTERRUPTED;
 use implreg::store::{self, Store};
@@ -17,9 +17,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-
-/// The exit code of a merge that needs another round of shards.
-pub const ANOTHER_ROUND: u8 = 4;
 
 /// Which claims, on which seeds, with which threads and limits.
 pub struct Selection {
@@ -31,13 +28,13 @@ pub struct Selection {
 
 impl Selection {
     /// The seeds a claim point runs on, when `--seeds` overrides its own.
-    fn seeds_for(&self, spec: &ClaimSpec) -> Option<Seeds> {
+    pub(crate) fn seeds_for(&self, spec: &ClaimSpec) -> Option<Seeds> {
         self.seeds.map(|s| s.for_claim(spec))
     }
 
     /// Starts the worker threads and loads the claims (checked against the seeds they will
     /// run on); on any error, prints every one and gives the exit code for bad input.
-    fn load(&self) -> Result<Vec<Claim>, ExitCode> {
+    pub(crate) fn load(&self) -> Result<Vec<Claim>, ExitCode> {
         prepare(&self.paths, self.threads, self.limits, |c| {
             match self.seeds {
                 Some(seeds) => c.check_seeds(|spec| seeds.for_claim(spec), self.limits),
@@ -78,7 +75,7 @@ pub fn check(selection: &Selection, running: &Running, store: Option<PathBuf>) -
 
 /// Evaluates the claims in turn (stopping at Ctrl-C), printing each text report as it comes
 /// when `print` and the format is text.
-fn evaluate_all(
+pub(crate) fn evaluate_all(
     claims: &[Claim],
     selection: &Selection,
     running: &Running,
@@ -118,7 +115,7 @@ fn evaluate_all(
 }
 
 /// The report in the format asked for, the files asked for, and the exit code.
-fn finish(
+pub(crate) fn finish(
     claims: &[Claim],
     reports: &[Report],
     running: &Running,
@@ -183,7 +180,7 @@ fn finish(
 }
 
 /// What the store gave, as a row of the report's provenance.
-fn store_note(store: Option<&Store>) -> Vec<(String, String)> {
+pub(crate) fn store_note(store: Option<&Store>) -> Vec<(String, String)> {
     store
         .map(|s| ("runs".to_string(), s.tally().summary()))
         .into_iter()
@@ -192,7 +189,7 @@ fn store_note(store: Option<&Store>) -> Vec<(String, String)> {
 
 /// Ctrl-C stops the runs under way; what is stored stays, and the claims decided so far are
 /// still reported.
-fn catch_ctrl_c() {
+pub(crate) fn catch_ctrl_c() {
     if let Err(e) = ctrlc::set_handler(implreg::solver::driver::interrupt) {
         eprintln!("implreg: Ctrl-C will end the process at once: {e}");
     }
@@ -202,7 +199,7 @@ fn catch_ctrl_c() {
 const SHOWN: usize = 20;
 
 /// Says on stderr what the store gave, and the files it could not trust or write.
-fn tell_store(store: Option<&Store>, prefix: &str) {
+pub(crate) fn tell_store(store: Option<&Store>, prefix: &str) {
     let Some(store) = store else { return };
     let tally = store.tally();
     let what = if store.solves() {
@@ -232,235 +229,6 @@ fn tell_store(store: Option<&Store>, prefix: &str) {
         .collect::<Vec<_>>()
         .join(", ");
     eprintln!("implreg: {prefix}store {place}: {}", tally.summary());
-}
-
-/// `implreg check --shard K/N`: solves this shard's share of the next round into `store` and
-/// leaves a manifest there; decides nothing.
-pub fn run_shard(
-    selection: &Selection,
-    running: &Running,
-    store: PathBuf,
-    id: ShardId,
-) -> ExitCode {
-    let claims = match selection.load() {
-        Ok(claims) => claims,
-        Err(code) => return code,
-    };
-    let files = match claim::claim_files(&selection.paths).and_then(|files| {
-        shard::fingerprints(&files).map_err(|e| claim::SpecError::Unreadable {
-            file: selection.paths[0].clone(),
-            reason: e.to_string(),
-        })
-    }) {
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    catch_ctrl_c();
-    let started = Instant::now();
-    let plan = shard::plan(
-        &claims,
-        |s| selection.seeds_for(s),
-        &Store::reading(vec![store.clone()]),
-        id.count,
-    );
-    let share = plan.share(id.index - 1);
-    let writing = Store::open(&store);
-    let context = Context {
-        wall: WallTime {
-            run_seconds: running.run_seconds,
-            deadline: None,
-        },
-        store: Some(&writing),
-        ..Context::default()
-    };
-    let mut solved_seeds = 0;
-    for (work, seeds) in &share {
-        if INTERRUPTED.load(Ordering::Relaxed) {
-            break;
-        }
-        let spec = &claims[work.index].points[work.point].spec;
-        evaluate::solve_seeds(spec, work.block, seeds, &context);
-        solved_seeds += seeds.len();
-    }
-    let manifest = Manifest {
-        shard: id,
-        paths: selection
-            .paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
-        files,
-        seeds: selection.seeds.map(|s| s.to_string()),
-        solved_seeds,
-        provenance: Provenance::here(),
-    };
-    tell_store(Some(&writing), &format!("shard {id}: "));
-    if INTERRUPTED.load(Ordering::Relaxed) {
-        eprintln!("implreg: shard {id} interrupted; what it solved is stored");
-        return ExitCode::from(130);
-    }
-    if let Err(e) = manifest.write(&store) {
-        eprintln!(
-            "implreg: cannot write the shard's manifest into {}: {e}",
-            printable(&store.display().to_string())
-        );
-        return ExitCode::from(1);
-    }
-    emitln!(
-        "shard {id}: {solved_seeds} seeds of {} claim points in {:.1} s; {} claims already decided by the store; records in {}",
-        share.len(),
-        started.elapsed().as_secs_f64(),
-        plan.done.len(),
-        printable(&store.display().to_string())
-    );
-    ExitCode::SUCCESS
-}
-
-/// `implreg plan --shards N`: what each shard would solve next, given the store.
-pub fn plan(selection: &Selection, store: PathBuf, shards: usize, format: Format) -> ExitCode {
-    let claims = match selection.load() {
-        Ok(claims) => claims,
-        Err(code) => return code,
-    };
-    let reading = Store::reading(vec![store.clone()]);
-    let plan = shard::plan(&claims, |s| selection.seeds_for(s), &reading, shards);
-    match format {
-        Format::Json => {
-            emitln!(
-                "{}",
-                serde_json::to_string_pretty(&plan).expect("plans serialise")
-            );
-            return ExitCode::SUCCESS;
-        }
-        Format::Junit => {
-            eprintln!("error: `--format`: a plan is `text` or `json`");
-            return ExitCode::from(2);
-        }
-        Format::Text => {}
-    }
-    let loads = plan.loads();
-    let total: f64 = loads.iter().sum();
-    let seeds: usize = plan.work.iter().map(|w| w.seeds.len()).sum();
-    emitln!(
-        "{} claims; {} decided from the store {}; {seeds} seeds of {} claim points to solve next, ~{total:.1e} operations at most, over {shards} shards",
-        claims.len(),
-        plan.done.len(),
-        printable(&store.display().to_string()),
-        plan.work.len(),
-    );
-    for (k, load) in loads.iter().enumerate() {
-        let share = plan.share(k);
-        let count: usize = share.iter().map(|(_, s)| s.len()).sum();
-        let percent = if total > 0.0 {
-            100.0 * load / total
-        } else {
-            0.0
-        };
-        emitln!(
-            "shard {}/{shards}: {count} seeds, ~{load:.1e} operations ({percent:.0} %)",
-            k + 1
-        );
-        for (work, seeds) in share {
-            let at = if claims[work.index].is_sweep() {
-                format!(" point {}", work.point)
-            } else {
-                String::new()
-            };
-            emitln!(
-                "  {}{at}: seeds {}",
-                printable(&work.claim),
-                shard::ranges(&seeds)
-            );
-        }
-    }
-    ExitCode::SUCCESS
-}
-
-/// `implreg merge DIR…`: the report of the claims the shards ran, from their stores alone.
-pub fn merge(
-    dirs: Vec<PathBuf>,
-    threads: Option<usize>,
-    running: &Running,
-    into: Option<PathBuf>,
-) -> ExitCode {
-    let manifests = Manifest::read_all(&dirs)
-        .and_then(|all| shard::agreed(&all).cloned().map(|agreed| (agreed, all)));
-    let (manifest, all) = match manifests {
-        Ok(found) => found,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e));
-            return ExitCode::from(2);
-        }
-    };
-    for (file, digest) in &manifest.files {
-        let now = std::fs::read(file).map(|bytes| store::key::digest(&bytes));
-        if now.as_ref().ok() != Some(digest) {
-            eprintln!(
-                "error: {}: not the claim file the shards ran (changed or gone since); merge from the folder the shards ran in",
-                printable(file)
-            );
-            return ExitCode::from(2);
-        }
-    }
-    let seeds = match manifest.seeds.as_deref().map(super::args::parse_seeds) {
-        None => None,
-        Some(Ok(seeds)) => Some(seeds),
-        Some(Err(e)) => {
-            eprintln!("error: a shard manifest's seeds: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let selection = Selection {
-        paths: manifest.paths.iter().map(PathBuf::from).collect(),
-        seeds,
-        threads,
-        limits: Limits {
-            work: f64::INFINITY,
-            ..Limits::default()
-        },
-    };
-    let claims = match selection.load() {
-        Ok(claims) => claims,
-        Err(code) => return code,
-    };
-    catch_ctrl_c();
-    let store = Store::merging(into, dirs);
-    let started = Instant::now();
-    let reports = evaluate_all(&claims, &selection, running, Some(&store), false);
-    tell_store(Some(&store), "merge: ");
-    let pending: Vec<&str> = reports
-        .iter()
-        .filter(|r| r.points().iter().any(|(_, c)| !c.missing.is_empty()))
-        .map(|r| r.id())
-        .collect();
-    if !pending.is_empty() {
-        eprintln!(
-            "implreg: {} claims need another round of shards: {}. Run the shards again over one store holding these records (merge --into DIR pools them), then merge; or finish here with `implreg check` over that store.",
-            pending.len(),
-            printable(&pending.join(", "))
-        );
-        return ExitCode::from(ANOTHER_ROUND);
-    }
-    if let Format::Text = running.format {
-        for report in &reports {
-            emit!("{}", report.to_text());
-        }
-    }
-    let mut notes = store_note(Some(&store));
-    notes.extend(all.iter().map(|(_, m)| {
-        let p = &m.provenance;
-        (
-            format!("shard {}", m.shard),
-            format!(
-                "implreg {} (commit {}), {} kernels, {} threads, {}, started {}",
-                p.version, p.commit, p.kernels, p.threads, p.cpu, p.started
-            ),
-        )
-    }));
-    finish(&claims, &reports, running, &notes, started)
 }
 
 /// `implreg measure`: every assertion counted over exactly `seeds`, runs reused from and kept in
