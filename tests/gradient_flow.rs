@@ -116,7 +116,7 @@ proptest! {
         let init = if balanced { InitSpec::Balanced { scale } } else { InitSpec::Gaussian { scale } };
         let mut spec = match deep_run(depth, init, OptimizerSpec::Gd { lr: 0.1 }, Some(1)) {
             RunSpec::Deep(spec) => spec,
-            RunSpec::NuclearNorm(_) => unreachable!(),
+            _ => unreachable!("a deep run"),
         };
         spec.det_sign = Some(sign);
         prop_assert!(RunSpec::Deep(spec.clone()).validate(n, n).is_ok());
@@ -143,7 +143,7 @@ fn a_solved_run_starts_with_the_requested_sign() {
             Some(5),
         ) {
             RunSpec::Deep(spec) => spec,
-            RunSpec::NuclearNorm(_) => unreachable!(),
+            _ => unreachable!("a deep run"),
         };
         spec.det_sign = Some(sign);
         let solution = solver::solve(&RunSpec::Deep(spec), &problem, 4);

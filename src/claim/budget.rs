@@ -117,6 +117,7 @@ pub fn check(
             RunSpec::NuclearNorm(spec) => {
                 convex_cost(spec, rows, cols, k, observed_entries(problem))
             }
+            RunSpec::MinNorm(_) => closed_form_cost(rows, cols, k, observed_entries(problem)),
         };
         let bytes = at_once * working + seeds as f64 * record;
         total_memory += bytes;
@@ -162,6 +163,7 @@ pub fn seed_work(problem: &ProblemSpec, runs: &BTreeMap<String, RunSpec>) -> f64
         .map(|run| match run {
             RunSpec::Deep(deep) => deep_cost(deep, rows, cols, k, entries).2,
             RunSpec::NuclearNorm(spec) => convex_cost(spec, rows, cols, k, entries).2,
+            RunSpec::MinNorm(_) => closed_form_cost(rows, cols, k, entries).2,
         })
         .sum()
 }
@@ -246,6 +248,15 @@ fn deep_cost(
     };
     let per_step = evaluations * per_evaluation + STEP_OVERHEAD * (1.0 + depth);
     (working, record, steps * per_step, "deep.steps")
+}
+
+/// The closed-form minimum-norm interpolant: the k×k Gram matrix (formed from dense
+/// measurements), its SVD, one adjoint.
+fn closed_form_cost(rows: f64, cols: f64, k: f64, entries: bool) -> (f64, f64, f64, &'static str) {
+    let gram = if entries { 0.0 } else { k * k * rows * cols };
+    let working = (3.0 * k * k + 4.0 * rows * cols + 4.0 * k) * FLOAT;
+    let record = (2.0 * rows * cols + k + 200.0) * FLOAT;
+    (working, record, gram + 30.0 * k * k * k, "min_norm")
 }
 
 fn convex_cost(

@@ -19,12 +19,14 @@ mod completion;
 mod explicit;
 mod instance;
 mod measurements;
+mod regression;
 mod sensing;
 mod spectrum;
 mod truth;
 
 pub use completion::CompletionSpec;
 pub use explicit::{ExplicitEntry, ExplicitMeasurement, ExplicitSpec};
+pub use regression::RegressionSpec;
 pub use sensing::SensingSpec;
 pub use spectrum::SpectrumSpec;
 
@@ -46,6 +48,8 @@ pub enum ProblemSpec {
     Explicit(ExplicitSpec),
     /// A target with a given spectrum in random orthonormal bases (`spectrum`).
     Spectrum(SpectrumSpec),
+    /// Linear regression y = Xw* as a d×1 problem (`regression`).
+    Regression(RegressionSpec),
 }
 
 impl ProblemSpec {
@@ -56,6 +60,7 @@ impl ProblemSpec {
             ProblemSpec::Sensing(s) => ("sensing", s),
             ProblemSpec::Explicit(s) => ("explicit", s),
             ProblemSpec::Spectrum(s) => ("spectrum", s),
+            ProblemSpec::Regression(s) => ("regression", s),
         }
     }
 

@@ -98,6 +98,13 @@ impl DeepSpec {
         self.init
             .validate(rows, cols, self.width(rows, cols))
             .map_err(|e| e.within("init"))?;
+        require(
+            self.depth == 1 || self.init != InitSpec::Zero,
+            "init",
+            || {
+                "`zero` at depth 1 only: at depth ≥ 2 every factor's gradient vanishes at zero, so GD never moves".into()
+            },
+        )?;
         self.optimizer
             .validate()
             .map_err(|e| e.within("optimizer"))?;

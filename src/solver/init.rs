@@ -26,6 +26,8 @@ pub enum InitSpec {
         /// s.
         scale: f64,
     },
+    /// W(0) = 0 (`init: zero`), at depth 1 only: a deeper product has zero gradients there.
+    Zero,
 }
 
 impl InitSpec {
@@ -35,6 +37,7 @@ impl InitSpec {
             InitSpec::Gaussian { scale }
             | InitSpec::Balanced { scale }
             | InitSpec::Identity { scale } => scale,
+            InitSpec::Zero => 0.0,
         }
     }
 
@@ -45,6 +48,7 @@ impl InitSpec {
             InitSpec::Gaussian { .. } => "Gaussian",
             InitSpec::Balanced { .. } => "Balanced",
             InitSpec::Identity { .. } => "Identity",
+            InitSpec::Zero => return "Zero".into(),
         };
         format!("{variant} {{ scale: {} }}", canonical_number(self.scale()))
     }
@@ -55,10 +59,14 @@ impl InitSpec {
             InitSpec::Gaussian { .. } => "gaussian",
             InitSpec::Balanced { .. } => "balanced",
             InitSpec::Identity { .. } => "identity",
+            InitSpec::Zero => "zero",
         }
     }
 
     pub(super) fn validate(&self, rows: usize, cols: usize, width: usize) -> Result<(), Invalid> {
+        if *self == InitSpec::Zero {
+            return Ok(());
+        }
         let scale = self.scale();
         require(
             scale > 0.0 && scale.is_finite(),
@@ -77,7 +85,7 @@ impl InitSpec {
                     "a square problem with width = rows; this one is {rows}×{cols} with width {width}"
                 )
             }),
-            InitSpec::Gaussian { .. } => Ok(()),
+            InitSpec::Gaussian { .. } | InitSpec::Zero => Ok(()),
         }
     }
 
@@ -102,6 +110,9 @@ impl InitSpec {
             }
             InitSpec::Identity { .. } => (0..depth)
                 .map(|_| DMatrix::identity(rows, cols) * per_layer)
+                .collect(),
+            InitSpec::Zero => layer_shapes(depth, rows, cols, width)
+                .map(|(r, c)| DMatrix::zeros(r, c))
                 .collect(),
         }
     }

@@ -13,6 +13,7 @@ pub mod driver;
 pub mod flow;
 pub mod gemm;
 pub mod init;
+pub mod min_norm;
 pub mod nuclear;
 pub mod observe;
 pub mod optimizer;
@@ -28,6 +29,7 @@ pub use deep::{DeepFactorisation, DeepSpec, Descent, DetSign};
 pub use driver::{Stopping, WallTime};
 pub use flow::Flow;
 pub use init::InitSpec;
+pub use min_norm::{MinNorm, MinNormSpec};
 pub use nuclear::{Admm, NuclearNormSpec};
 pub use optimizer::{FlowSpec, Integrator, OptimizerSpec, StepRule};
 pub use penalty::PenaltySpec;
@@ -46,6 +48,8 @@ pub enum RunSpec {
     Deep(DeepSpec),
     /// Minimum nuclear norm subject to the observations, with an optimality certificate.
     NuclearNorm(NuclearNormSpec),
+    /// The minimum-norm interpolant in closed form, with its certificate.
+    MinNorm(MinNormSpec),
 }
 
 /// The kinds of run, as far as the claim vocabulary cares: what a kind's record holds decides
@@ -64,6 +68,7 @@ impl RunSpec {
         match self {
             RunSpec::Deep(deep) => deep.validate(rows, cols).map_err(|e| e.within("deep")),
             RunSpec::NuclearNorm(spec) => spec.validate().map_err(|e| e.within("nuclear_norm")),
+            RunSpec::MinNorm(spec) => spec.validate().map_err(|e| e.within("min_norm")),
         }
     }
 
@@ -71,7 +76,7 @@ impl RunSpec {
     pub fn kind(&self) -> RunKind {
         match self {
             RunSpec::Deep(_) => RunKind::Deep,
-            RunSpec::NuclearNorm(_) => RunKind::Convex,
+            RunSpec::NuclearNorm(_) | RunSpec::MinNorm(_) => RunKind::Convex,
         }
     }
 
@@ -79,7 +84,7 @@ impl RunSpec {
     pub fn reduction(&self) -> Reduction {
         match self {
             RunSpec::Deep(deep) => deep.loss,
-            RunSpec::NuclearNorm(_) => Reduction::Mean,
+            RunSpec::NuclearNorm(_) | RunSpec::MinNorm(_) => Reduction::Mean,
         }
     }
 }
@@ -132,6 +137,14 @@ pub fn solve_within(
                 wall,
             };
             driver::drive(Admm::new(problem, spec.clone()), stopping, truth, watch)
+        }
+        RunSpec::MinNorm(spec) => {
+            let stopping = Stopping {
+                max_steps: 0,
+                target_loss: None,
+                wall,
+            };
+            driver::drive(MinNorm::new(problem, spec.clone()), stopping, truth, watch)
         }
     }
 }

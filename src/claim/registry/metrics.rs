@@ -67,6 +67,37 @@ fn certificate(m: &Measured, figure: fn(&Certificate) -> f64) -> f64 {
     m.of_run(|r| r.certificate.as_ref().map(figure))
 }
 
+/// A support tolerance: the one written, else 1e-6·max |Wᵢⱼ|.
+fn support_tolerance(m: &Measured, args: &[f64]) -> f64 {
+    args.first()
+        .copied()
+        .unwrap_or_else(|| 1e-6 * measure::max_abs(m.matrix))
+}
+
+/// (false positives, false negatives) of the support against the truth's; `None` without one.
+fn support_errors(m: &Measured, args: &[f64]) -> Option<(usize, usize)> {
+    let truth = m.problem.truth.as_ref()?;
+    Some(measure::support_errors(
+        m.matrix,
+        truth,
+        support_tolerance(m, args),
+    ))
+}
+
+/// An entrywise metric that takes a support tolerance and needs the truth.
+const fn supported(
+    name: &'static str,
+    forms: &'static [&'static str],
+    meaning: &'static str,
+    value: fn(&Measured, &[f64]) -> f64,
+) -> Metric {
+    Metric {
+        args: Args::Tolerance,
+        needs_truth: true,
+        ..plain(name, forms, meaning, Applies::STEP, value)
+    }
+}
+
 /// The last sample's test MSE over the smallest sampled one (the trace always holds the last
 /// step); `None` without a ground truth.
 fn test_mse_rise(record: &RunRecord) -> Option<f64> {
@@ -153,6 +184,58 @@ pub static METRICS: &[Metric] = &[
             },
         )
     },
+    plain(
+        "l1_norm",
+        &[],
+        "Σ \\|Wᵢⱼ\\|: a vector's ‖w‖₁ (for a vector, `frobenius_norm` is ‖w‖₂)",
+        Applies::MATRIX,
+        |m, _| measure::l1_norm(m.matrix),
+    ),
+    plain(
+        "linf_norm",
+        &[],
+        "max \\|Wᵢⱼ\\|: a vector's ‖w‖∞",
+        Applies::MATRIX,
+        |m, _| measure::max_abs(m.matrix),
+    ),
+    plain(
+        "l1_over_l2",
+        &[],
+        "‖W‖₁/‖W‖_F entrywise ∈ [1, √entries]: a vector's scale-invariant sparsity ‖w‖₁/‖w‖₂",
+        Applies::MATRIX,
+        |m, _| measure::l1_over_l2(m.matrix),
+    ),
+    Metric {
+        args: Args::Tolerance,
+        ..plain(
+            "support_size",
+            &["support_size", "support_size(tol)"],
+            "entries with \\|Wᵢⱼ\\| > tol (default 1e-6·max \\|Wᵢⱼ\\|)",
+            Applies::MATRIX,
+            |m, a| measure::support_size(m.matrix, support_tolerance(m, a)) as f64,
+        )
+    },
+    Metric {
+        boolean: true,
+        ..supported(
+            "support_recovered",
+            &["support_recovered", "support_recovered(tol)"],
+            "true/false: the support at tol (as `support_size`) is exactly the truth's nonzero entries",
+            |m, a| support_errors(m, a).map_or(f64::NAN, |(p, n)| flag(p + n == 0)),
+        )
+    },
+    supported(
+        "false_positives",
+        &["false_positives", "false_positives(tol)"],
+        "entries in the support at tol (as `support_size`) where the truth is zero",
+        |m, a| support_errors(m, a).map_or(f64::NAN, |(p, _)| p as f64),
+    ),
+    supported(
+        "false_negatives",
+        &["false_negatives", "false_negatives(tol)"],
+        "nonzero entries of the truth outside the support at tol",
+        |m, a| support_errors(m, a).map_or(f64::NAN, |(_, n)| n as f64),
+    ),
     plain(
         "train_loss",
         &[],
