@@ -5,7 +5,7 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use implreg::problem::{CompletionSpec, Problem, ProblemSpec};
 use implreg::solver::driver::Iterate;
-use implreg::solver::{Admm, NuclearNormSpec, RunSpec, Status, solve};
+use implreg::solver::{Admm, NuclearNormSpec, Objective, RunSpec, Status, solve};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ fn iteration(c: &mut Criterion) {
     let mut group = c.benchmark_group("admm_iteration");
     for (n, rank, observed) in [(30, 2, 250), (100, 5, 2000)] {
         let problem = completion(n, rank, observed);
-        let mut admm = Admm::new(&problem, defaults());
+        let mut admm = Admm::new(&problem, defaults(), Objective::Nuclear);
         group.bench_function(BenchmarkId::new("completion", format!("n{n}")), |b| {
             b.iter(|| {
                 admm.advance();

@@ -75,3 +75,45 @@ proptest! {
         prop_assert!(other.norm() >= certificate.lower_bound * (1.0 - 1e-9));
     }
 }
+
+proptest! {
+    #![proptest_config(support::config(32))]
+
+    /// Basis pursuit's certificate is dual feasible (‖Xᵀλ‖∞ ≤ 1) and bounds the ℓ1 norm of every
+    /// interpolant — the truth and the minimum-ℓ2 one included — from below, and its solution is
+    /// no longer in ℓ1 than the truth.
+    #[test]
+    fn the_basis_pursuit_certificate_bounds_every_interpolant(
+        (samples, features) in (2usize..16).prop_flat_map(|n| (Just(n), n + 1..3 * n + 5)),
+        sparsity in 1usize..4,
+        seed in 0u64..1_000_000,
+    ) {
+        let sparsity = sparsity.min(features);
+        let problem = regression(samples, features, Some(sparsity), seed);
+        let spec = implreg::solver::NuclearNormSpec {
+            slack: 0.0,
+            gap: 1e-6,
+            feasibility: 1e-8,
+            iterations: 200_000,
+            rho: 1.0,
+        };
+        let record = solver::solve(&RunSpec::BasisPursuit(spec), &problem, seed);
+        let certificate = record.certificate.as_ref().unwrap();
+        let x = design(&problem);
+        prop_assert!((x.transpose() * &certificate.multipliers).amax() <= 1.0 + 1e-12);
+        let l1 = |w: &DMatrix<f64>| w.iter().map(|v| v.abs()).sum::<f64>();
+        let truth = problem.truth.as_ref().unwrap();
+        let l2 = solver::solve(
+            &RunSpec::MinNorm(MinNormSpec { norm: Norm::L2, feasibility: 1e-8 }),
+            &problem,
+            seed,
+        )
+        .matrix;
+        let bound = certificate.lower_bound;
+        prop_assert!(bound <= l1(truth) * (1.0 + 1e-9), "{bound} > ‖w*‖₁ = {}", l1(truth));
+        prop_assert!(bound <= l1(&l2) * (1.0 + 1e-9));
+        if record.status() == implreg::solver::Status::Converged {
+            prop_assert!(l1(&record.matrix) <= l1(truth) * (1.0 + 1e-5) + 1e-9);
+        }
+    }
+}

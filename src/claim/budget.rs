@@ -118,6 +118,9 @@ pub fn check(
                 convex_cost(spec, rows, cols, k, observed_entries(problem))
             }
             RunSpec::MinNorm(_) => closed_form_cost(rows, cols, k, observed_entries(problem)),
+            RunSpec::BasisPursuit(spec) => {
+                convex_cost(spec, rows, cols, k, observed_entries(problem))
+            }
         };
         let bytes = at_once * working + seeds as f64 * record;
         total_memory += bytes;
@@ -164,6 +167,7 @@ pub fn seed_work(problem: &ProblemSpec, runs: &BTreeMap<String, RunSpec>) -> f64
             RunSpec::Deep(deep) => deep_cost(deep, rows, cols, k, entries).2,
             RunSpec::NuclearNorm(spec) => convex_cost(spec, rows, cols, k, entries).2,
             RunSpec::MinNorm(_) => closed_form_cost(rows, cols, k, entries).2,
+            RunSpec::BasisPursuit(spec) => convex_cost(spec, rows, cols, k, entries).2,
         })
         .sum()
 }

@@ -30,7 +30,7 @@ pub use driver::{Stopping, WallTime};
 pub use flow::Flow;
 pub use init::InitSpec;
 pub use min_norm::{MinNorm, MinNormSpec};
-pub use nuclear::{Admm, NuclearNormSpec};
+pub use nuclear::{Admm, NuclearNormSpec, Objective};
 pub use optimizer::{FlowSpec, Integrator, OptimizerSpec, StepRule};
 pub use penalty::PenaltySpec;
 pub use record::{RunRecord, Status, Stop};
@@ -50,6 +50,8 @@ pub enum RunSpec {
     NuclearNorm(NuclearNormSpec),
     /// The minimum-norm interpolant in closed form, with its certificate.
     MinNorm(MinNormSpec),
+    /// Minimum entrywise ℓ1 norm subject to the observations (basis pursuit), with a certificate.
+    BasisPursuit(NuclearNormSpec),
 }
 
 /// The kinds of run, as far as the claim vocabulary cares: what a kind's record holds decides
@@ -69,6 +71,7 @@ impl RunSpec {
             RunSpec::Deep(deep) => deep.validate(rows, cols).map_err(|e| e.within("deep")),
             RunSpec::NuclearNorm(spec) => spec.validate().map_err(|e| e.within("nuclear_norm")),
             RunSpec::MinNorm(spec) => spec.validate().map_err(|e| e.within("min_norm")),
+            RunSpec::BasisPursuit(spec) => spec.validate().map_err(|e| e.within("basis_pursuit")),
         }
     }
 
@@ -76,7 +79,9 @@ impl RunSpec {
     pub fn kind(&self) -> RunKind {
         match self {
             RunSpec::Deep(_) => RunKind::Deep,
-            RunSpec::NuclearNorm(_) | RunSpec::MinNorm(_) => RunKind::Convex,
+            RunSpec::NuclearNorm(_) | RunSpec::MinNorm(_) | RunSpec::BasisPursuit(_) => {
+                RunKind::Convex
+            }
         }
     }
 
@@ -84,7 +89,9 @@ impl RunSpec {
     pub fn reduction(&self) -> Reduction {
         match self {
             RunSpec::Deep(deep) => deep.loss,
-            RunSpec::NuclearNorm(_) | RunSpec::MinNorm(_) => Reduction::Mean,
+            RunSpec::NuclearNorm(_) | RunSpec::MinNorm(_) | RunSpec::BasisPursuit(_) => {
+                Reduction::Mean
+            }
         }
     }
 }
@@ -130,13 +137,18 @@ pub fn solve_within(
                 }
             }
         }
-        RunSpec::NuclearNorm(spec) => {
+        RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) => {
             let stopping = Stopping {
                 max_steps: spec.iterations,
                 target_loss: None,
                 wall,
             };
-            driver::drive(Admm::new(problem, spec.clone()), stopping, truth, watch)
+            let objective = match run {
+                RunSpec::BasisPursuit(_) => Objective::L1,
+                _ => Objective::Nuclear,
+            };
+            let admm = Admm::new(problem, spec.clone(), objective);
+            driver::drive(admm, stopping, truth, watch)
         }
         RunSpec::MinNorm(spec) => {
             let stopping = Stopping {

@@ -11,6 +11,12 @@
 //!
 //! Works for completion, sensing and explicit instances alike, exact (δ = 0) or relaxed.
 //!
+//! **Basis pursuit** is the same iteration with the entrywise ℓ1 norm in place of the nuclear
+//! norm (`Objective::L1`): soft thresholding of the entries instead of the singular values, and
+//! the dual norm ‖𝒜*(λ)‖∞ (the largest entry) instead of ‖𝒜*(λ)‖₂ in the certificate — for a
+//! vector, min ‖w‖₁ s.t. Xw = y with dual max ⟨y, λ⟩ s.t. ‖Xᵀλ‖∞ ≤ 1 (Chen, Donoho, Saunders
+//! 1998; the certificate as in Candès & Tao's exact-recovery analyses).
+//!
 //! **Certificate** (weak duality): if ‖𝒜*(λ)‖₂ ≤ 1 then every matrix X has
 //! ‖X‖* ≥ ⟨𝒜*(λ), X⟩ = ⟨λ, 𝒜(X)⟩, so every feasible X has ‖X‖* ≥ ⟨y, λ⟩ − δ‖λ‖₁. The multiplier
 //! of 𝒜(X) = v, λ = −ρu, scaled down until ‖𝒜*(λ)‖₂ ≤ 1, is such a λ; the run stops when that bound
@@ -25,7 +31,8 @@ use crate::problem::{Observations, Problem, Reduction};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use serde::{Deserialize, Serialize};
 
-/// A nuclear-norm minimisation run as a claim describes it.
+/// A certified norm minimisation by ADMM as a claim describes it: `nuclear_norm` (min ‖X‖*)
+/// and `basis_pursuit` (min ‖X‖₁ entrywise) take the same settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NuclearNormSpec {
@@ -101,10 +108,20 @@ enum GramInverse {
     Overflowed,
 }
 
+/// The norm ADMM minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Objective {
+    /// ‖X‖* = Σσᵢ: singular value thresholding; dual norm ‖·‖₂.
+    Nuclear,
+    /// ‖X‖₁ = Σ|Xᵢⱼ|: soft thresholding; dual norm max |·|.
+    L1,
+}
+
 /// ADMM's state and its buffers, allocated once.
 pub struct Admm<'p> {
     problem: &'p Problem,
     spec: NuclearNormSpec,
+    objective: Objective,
     /// ρ in absolute units: `spec.rho` divided by the data's scale.
     rho: f64,
     gram: GramInverse,
@@ -115,8 +132,8 @@ pub struct Admm<'p> {
     v: DVector<f64>,
     /// Scaled multiplier of 𝒜(X) = v.
     u_vector: DVector<f64>,
-    /// ‖Z‖*, from the last thresholding.
-    nuclear_norm: f64,
+    /// ‖Z‖ in the objective's norm, from the last thresholding.
+    norm: f64,
     /// Scratch: a matrix (for 𝒜*(λ)) and two vectors of length k.
     work: DMatrix<f64>,
     observed: DVector<f64>,
@@ -130,7 +147,7 @@ impl<'p> Admm<'p> {
     /// Starts from Z = 0. The thresholding level 1/ρ is `1/spec.rho` times √(rows·cols/k)·rms(y),
     /// the data's own scale: rescaling y by c then rescales every iterate by c, so the iteration
     /// count does not depend on the units of y.
-    pub fn new(problem: &'p Problem, spec: NuclearNormSpec) -> Self {
+    pub fn new(problem: &'p Problem, spec: NuclearNormSpec, objective: Objective) -> Self {
         let (rows, cols) = (problem.rows, problem.cols);
         let k = problem.observation_count();
         let targets = DVector::from_column_slice(problem.targets());
@@ -151,6 +168,7 @@ impl<'p> Admm<'p> {
         Self {
             problem,
             spec,
+            objective,
             rho,
             gram,
             x: DMatrix::zeros(rows, cols),
@@ -158,7 +176,7 @@ impl<'p> Admm<'p> {
             u_matrix: DMatrix::zeros(rows, cols),
             v: targets,
             u_vector: DVector::zeros(k),
-            nuclear_norm: 0.0,
+            norm: 0.0,
             work: DMatrix::zeros(rows, cols),
             observed: DVector::zeros(k),
             solve: DVector::zeros(k),
@@ -198,18 +216,30 @@ impl<'p> Admm<'p> {
         problem.add_adjoint(-1.0, &self.solve, &mut self.x);
     }
 
-    /// Z ← SVT(X + U, 1/ρ); a failed SVD leaves NaN, which the driver reports as divergence.
+    /// Z ← the norm's proximal map of X + U at 1/ρ: SVT for the nuclear norm (a failed SVD
+    /// leaves NaN, which the driver reports as divergence), soft thresholding for ℓ1.
     fn threshold_step(&mut self) {
         let threshold = 1.0 / self.rho;
         let shrink = |sigma: f64| (sigma - threshold).max(0.0);
-        match ThinSvd::of(&self.x + &self.u_matrix) {
-            Some(svd) => {
-                self.nuclear_norm = svd.singular_values().iter().map(|&s| shrink(s)).sum();
-                svd.map_into(shrink, 0.0, &mut self.z);
-            }
-            None => {
-                self.z.fill(f64::NAN);
-                self.nuclear_norm = f64::NAN;
+        match self.objective {
+            Objective::Nuclear => match ThinSvd::of(&self.x + &self.u_matrix) {
+                Some(svd) => {
+                    self.norm = svd.singular_values().iter().map(|&s| shrink(s)).sum();
+                    svd.map_into(shrink, 0.0, &mut self.z);
+                }
+                None => {
+                    self.z.fill(f64::NAN);
+                    self.norm = f64::NAN;
+                }
+            },
+            Objective::L1 => {
+                let mut norm = 0.0;
+                for ((z, x), u) in self.z.iter_mut().zip(&self.x).zip(&self.u_matrix) {
+                    let a = x + u;
+                    *z = a.signum() * shrink(a.abs());
+                    norm += z.abs();
+                }
+                self.norm = norm;
             }
         }
     }
@@ -246,12 +276,15 @@ impl<'p> Admm<'p> {
         let mut lambda = &self.u_vector * -self.rho;
         self.work.as_mut_slice().fill(0.0);
         problem.add_adjoint(1.0, &lambda, &mut self.work);
-        let spectral = measure::singular_values(&self.work)
-            .first()
-            .copied()
-            .unwrap_or(0.0);
-        if spectral > 1.0 {
-            lambda /= spectral;
+        let dual = match self.objective {
+            Objective::Nuclear => measure::singular_values(&self.work)
+                .first()
+                .copied()
+                .unwrap_or(0.0),
+            Objective::L1 => measure::max_abs(&self.work),
+        };
+        if dual > 1.0 {
+            lambda /= dual;
         }
         let targets = problem.targets();
         let slack = self.spec.slack;
@@ -268,7 +301,7 @@ impl<'p> Admm<'p> {
             .zip(targets)
             .map(|(a, y)| ((a - y).abs() - slack).max(0.0))
             .fold(0.0, f64::max);
-        let primal = self.nuclear_norm;
+        let primal = self.norm;
         self.certificate = Some(Certificate {
             multipliers: lambda,
             lower_bound,
