@@ -3,6 +3,29 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The build a result belongs to: what the result store keys a run by (AVX2/FMA and portable
+/// kernels may differ in the last bits).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Build {
+    /// implreg's version.
+    pub implreg: String,
+    /// The digest of the sources it was built from (`build.rs`).
+    pub source: String,
+    /// `avx2+fma` or `portable` (`kernels::path`).
+    pub kernels: String,
+}
+
+impl Build {
+    /// This build.
+    pub fn here() -> Self {
+        Self {
+            implreg: env!("CARGO_PKG_VERSION").to_string(),
+            source: env!("IMPLREG_SOURCE").to_string(),
+            kernels: crate::kernels::path().to_string(),
+        }
+    }
+}
+
 /// The facts a report records about the run that made it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
@@ -25,12 +48,13 @@ pub struct Provenance {
 impl Provenance {
     /// This process's provenance, started now.
     pub fn here() -> Self {
+        let build = Build::here();
         Self {
-            version: env!("CARGO_PKG_VERSION").to_string(),
+            version: build.implreg,
             commit: env!("IMPLREG_COMMIT").to_string(),
-            source: env!("IMPLREG_SOURCE").to_string(),
+            source: build.source,
             cpu: cpu(),
-            kernels: crate::kernels::path().to_string(),
+            kernels: build.kernels,
             threads: rayon::current_num_threads(),
             started: utc_now(),
         }

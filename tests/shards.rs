@@ -115,13 +115,21 @@ fn a_plan_deals_every_seed_once_and_keeps_a_claims_seeds_when_another_is_added()
     };
     assert_eq!(first(&alone), first(&both));
     for work in both["work"].as_array().unwrap() {
-        let (seeds, shards) = (
-            work["seeds"].as_array().unwrap(),
-            work["shards"].as_array().unwrap(),
-        );
+        let seeds: Vec<u64> = serde_json::from_value(work["seeds"].clone()).unwrap();
+        let shards: Vec<usize> = serde_json::from_value(work["shards"].clone()).unwrap();
+        // One shard for each seed, each seed once, every shard in range.
         assert_eq!(seeds.len(), shards.len());
-        assert!(shards.iter().all(|s| s.as_u64().unwrap() < 3));
+        assert!(seeds.windows(2).all(|pair| pair[0] < pair[1]), "{seeds:?}");
+        assert!(shards.iter().all(|&s| s < 3));
     }
+    // The first round deals the fixed sweep's whole block and a window of the rate claim.
+    let dealt: usize = both["work"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["seeds"].as_array().unwrap().len())
+        .sum();
+    assert!(dealt >= 2 * 4 + 2 * 8, "{dealt} seeds dealt");
 }
 
 #[test]

@@ -4,34 +4,13 @@
 //! AVX2/FMA and portable kernels may differ in the last bits).
 
 use crate::problem::ProblemSpec;
+pub use crate::provenance::Build;
 use crate::solver::RunSpec;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// The version of the settings' layout; a change makes every older record foreign.
 const FORMAT: u32 = 1;
-
-/// The build a record is valid for.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Build {
-    /// implreg's version.
-    pub implreg: String,
-    /// The digest of the sources it was built from (`build.rs`).
-    pub source: String,
-    /// `avx2+fma` or `portable` (`kernels::path`).
-    pub kernels: String,
-}
-
-impl Build {
-    /// This build.
-    pub fn here() -> Self {
-        Self {
-            implreg: env!("CARGO_PKG_VERSION").to_string(),
-            source: env!("IMPLREG_SOURCE").to_string(),
-            kernels: crate::kernels::path().to_string(),
-        }
-    }
-}
 
 /// Serialised in field order: the canonical text is a function of the values alone (maps in
 /// the specs are ordered; floats are written shortest-exact).

@@ -37,8 +37,6 @@ pub struct Tally {
     pub reused: u64,
     /// Runs solved here (and kept, unless stopped from outside or by a time budget).
     pub solved: u64,
-    /// Runs a read-only store did not have (needed, or beyond a rate's decision).
-    pub missing: u64,
     /// Files that could not be trusted, and why; each was recomputed (or counted missing).
     pub damaged: Vec<(PathBuf, String)>,
     /// Files that could not be written, and why (the runs still count).
@@ -85,7 +83,8 @@ impl Store {
         Self::new(Some(root.into()), Vec::new(), true)
     }
 
-    /// The stores at `roots`, only read: a run none has is `missing`, never solved.
+    /// The stores at `roots`, only read: a run none has is not solved (`get_or_solve` gives
+    /// `None`; the claim lists the seed in `ClaimReport::missing`).
     pub fn reading(roots: Vec<PathBuf>) -> Self {
         Self::new(None, roots, false)
     }
@@ -141,7 +140,6 @@ impl Store {
             return Some(record);
         }
         if !self.solves {
-            self.tally().missing += 1;
             return None;
         }
         let started = Instant::now();
