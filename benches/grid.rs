@@ -124,7 +124,7 @@ impl Config {
     }
 
     /// Deep GD on `problem` from seed 0's Gaussian initialisation.
-    pub fn descent<'p>(&self, problem: &'p Problem) -> Descent<'p> {
+    pub fn descent<'p>(&self, problem: &'p Problem) -> Descent<DeepFactorisation<'p>> {
         let init = InitSpec::Gaussian {
             scale: self.init_scale(),
         };

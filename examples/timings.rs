@@ -13,7 +13,7 @@ use implreg::measure;
 use implreg::problem::{Problem, Reduction};
 use implreg::solver::driver::Iterate;
 use implreg::solver::gemm::{Op, gemm};
-use implreg::solver::{self, Descent, RunSpec};
+use implreg::solver::{self, DeepFactorisation, Descent, RunSpec};
 use nalgebra::DMatrix;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -66,7 +66,11 @@ fn describe(config: &grid::Config) -> Value {
 }
 
 /// The median time of one GD step (evaluate and advance).
-fn descent_step_seconds(descent: &mut Descent, repeats: usize, budget: f64) -> f64 {
+fn descent_step_seconds(
+    descent: &mut Descent<DeepFactorisation>,
+    repeats: usize,
+    budget: f64,
+) -> f64 {
     median_step_seconds(
         || {
             std::hint::black_box(descent.evaluate());

@@ -7,7 +7,7 @@ use implreg::measure::{self, Spectrum};
 use implreg::problem::{Problem, ProblemSpec, Reduction, SensingSpec, SpectrumSpec};
 use implreg::random;
 use implreg::solver::driver::Iterate;
-use implreg::solver::{self, DeepFactorisation, Descent, InitSpec, OptimizerSpec, init};
+use implreg::solver::{self, DeepFactorisation, Descent, InitSpec, Model, OptimizerSpec, init};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 use std::path::Path;

@@ -4,10 +4,11 @@
 //! the observed entries of W are formed and the sparse ∇ℓ(W) meets W_N and P_{N−1} entry by
 //! entry (`sampled`): 3(N−2) dense products remain, none at depth 2.
 
-use super::driver::{Endpoint, Iterate};
+use super::driver::Endpoint;
 use super::gemm::{Op::Plain, Op::Transposed, gemm};
 use super::init::InitSpec;
-use super::optimizer::{FlowSpec, OptimizerSpec, StepRule};
+use super::model::Model;
+use super::optimizer::{FlowSpec, OptimizerSpec};
 use super::penalty::PenaltySpec;
 use super::sampled::Sampled;
 use crate::invalid::{Invalid, require};
@@ -299,33 +300,26 @@ impl<'p> DeepFactorisation<'p> {
         }
     }
 
-    /// W_1, …, W_N.
-    pub fn factors(&self) -> &[DMatrix<f64>] {
-        &self.factors
-    }
-
-    /// The factors for an integrator to set; `loss_and_gradients` recomputes the products.
-    pub(super) fn factors_mut(&mut self) -> &mut [DMatrix<f64>] {
-        &mut self.factors
-    }
-
-    /// The end-to-end matrix and the factors, for the run's record.
-    pub(super) fn finish(mut self) -> Endpoint {
-        Endpoint {
-            matrix: self.product().clone(),
-            factors: self.factors,
-            certificate: None,
+    /// ∂ℓ/∂W_j = B_j P_{j−1}ᵀ and B_{j−1} = W_jᵀ B_j for j = `from`, …, 1, from B_from.
+    fn backward_from(&mut self, from: usize) {
+        for j in (1..=from).rev() {
+            let (gradient, prefix) = (&mut self.gradients[j], &self.prefixes[j - 1]);
+            gemm(gradient, Plain(&self.backward[j]), Transposed(prefix));
+            let (below, above) = self.backward.split_at_mut(j);
+            gemm(
+                &mut below[j - 1],
+                Transposed(&self.factors[j]),
+                Plain(&above[0]),
+            );
         }
+        self.gradients[0].copy_from(&self.backward[0]);
     }
+}
 
-    /// ∂ℓ/∂W_j from the last `loss_and_gradients`.
-    pub fn gradients(&self) -> &[DMatrix<f64>] {
-        &self.gradients
-    }
-
+impl Model for DeepFactorisation<'_> {
     /// The end-to-end matrix W = W_N ⋯ W_1 of the last `loss_and_gradients` (formed here on
     /// the sampled path, which does not need it).
-    pub fn product(&mut self) -> &DMatrix<f64> {
+    fn product(&mut self) -> &DMatrix<f64> {
         let top = self.factors.len() - 1;
         if !self.product_current {
             let (below, above) = self.prefixes.split_at_mut(top);
@@ -340,7 +334,7 @@ impl<'p> DeepFactorisation<'p> {
     }
 
     /// ℓ(W) at the current factors, leaving ∂(ℓ + λR)/∂W_j in `gradients()`.
-    pub fn loss_and_gradients(&mut self) -> f64 {
+    fn loss_and_gradients(&mut self) -> f64 {
         let top = self.factors.len() - 1;
         match &mut self.sampled {
             Some(sampled) => {
@@ -383,19 +377,25 @@ impl<'p> DeepFactorisation<'p> {
         }
     }
 
-    /// ∂ℓ/∂W_j = B_j P_{j−1}ᵀ and B_{j−1} = W_jᵀ B_j for j = `from`, …, 1, from B_from.
-    fn backward_from(&mut self, from: usize) {
-        for j in (1..=from).rev() {
-            let (gradient, prefix) = (&mut self.gradients[j], &self.prefixes[j - 1]);
-            gemm(gradient, Plain(&self.backward[j]), Transposed(prefix));
-            let (below, above) = self.backward.split_at_mut(j);
-            gemm(
-                &mut below[j - 1],
-                Transposed(&self.factors[j]),
-                Plain(&above[0]),
-            );
+    fn parameters(&self) -> &[DMatrix<f64>] {
+        &self.factors
+    }
+
+    fn parameters_and_gradients(&mut self) -> (&mut [DMatrix<f64>], &[DMatrix<f64>]) {
+        (&mut self.factors, &self.gradients)
+    }
+
+    /// ∂(ℓ + λR)/∂W_j from the last `loss_and_gradients`.
+    fn gradients(&self) -> &[DMatrix<f64>] {
+        &self.gradients
+    }
+
+    fn finish(mut self) -> Endpoint {
+        Endpoint {
+            matrix: self.product().clone(),
+            factors: self.factors,
+            certificate: None,
         }
-        self.gradients[0].copy_from(&self.backward[0]);
     }
 }
 
@@ -405,36 +405,5 @@ fn prefix_products(factors: &[DMatrix<f64>], prefixes: &mut [DMatrix<f64>], coun
     for j in 1..count {
         let (done, rest) = prefixes.split_at_mut(j);
         gemm(&mut rest[0], Plain(&factors[j]), Plain(&done[j - 1]));
-    }
-}
-
-/// Gradient descent on the factors: a model and the rule that sizes its steps.
-pub struct Descent<'p> {
-    /// The factorisation being fitted.
-    pub model: DeepFactorisation<'p>,
-    /// How its steps are sized.
-    pub rule: StepRule,
-}
-
-impl Iterate for Descent<'_> {
-    fn evaluate(&mut self) -> f64 {
-        self.model.loss_and_gradients()
-    }
-
-    fn advance(&mut self) {
-        self.rule
-            .apply(&mut self.model.factors, &self.model.gradients);
-    }
-
-    fn matrix(&mut self) -> &DMatrix<f64> {
-        self.model.product()
-    }
-
-    fn time(&self) -> f64 {
-        self.rule.elapsed()
-    }
-
-    fn finish(self) -> Endpoint {
-        self.model.finish()
     }
 }

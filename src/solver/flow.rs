@@ -1,11 +1,11 @@
-//! Gradient flow dW_j/dt = −∂ℓ/∂W_j, integrated with the embedded Runge–Kutta pair of Dormand
+//! Gradient flow dθ_j/dt = −∂ℓ/∂θ_j of any `Model`, integrated with the embedded Runge–Kutta pair of Dormand
 //! & Prince (1980), "DOPRI5" in Hairer, Nørsett & Wanner, *Solving ODEs I* (§II.5 and §II.4 for
 //! the step control): fifth-order steps, a fourth-order error estimate, first-same-as-last. Claims
 //! about gradient flow (Razin & Cohen 2020; Arora et al. 2019) are then checked as flow, with the
 //! discretisation error held to `rtol`/`atol` instead of hidden in a learning rate.
 
-use super::deep::DeepFactorisation;
 use super::driver::{Endpoint, Iterate};
+use super::model::Model;
 use super::optimizer::FlowSpec;
 use super::record::Stop;
 use nalgebra::DMatrix;
@@ -59,8 +59,8 @@ const SHRINK_LIMIT: f64 = 0.2;
 const GROW_LIMIT: f64 = 5.0;
 
 /// The integrator's state; all buffers are allocated once.
-pub struct Flow<'p> {
-    model: DeepFactorisation<'p>,
+pub struct Flow<M> {
+    model: M,
     spec: FlowSpec,
     time: f64,
     /// The next step to try; 0 before the first step.
@@ -73,11 +73,11 @@ pub struct Flow<'p> {
     loss: f64,
 }
 
-impl<'p> Flow<'p> {
+impl<M: Model> Flow<M> {
     /// The flow of `model` under `spec`, from its current factors.
-    pub fn new(mut model: DeepFactorisation<'p>, spec: FlowSpec) -> Self {
+    pub fn new(mut model: M, spec: FlowSpec) -> Self {
         let loss = model.loss_and_gradients();
-        let start = model.factors().to_vec();
+        let start = model.parameters().to_vec();
         let mut gradients: [Vec<DMatrix<f64>>; 7] = std::array::from_fn(|_| start.clone());
         copy_all(&mut gradients[0], model.gradients());
         Self {
@@ -124,7 +124,13 @@ impl<'p> Flow<'p> {
     /// fifth-order point in the model with its loss and gradients (stage 7).
     fn attempt(&mut self, h: f64) -> f64 {
         for (stage, row) in A.iter().enumerate().skip(1) {
-            for (j, w) in self.model.factors_mut().iter_mut().enumerate() {
+            for (j, w) in self
+                .model
+                .parameters_and_gradients()
+                .0
+                .iter_mut()
+                .enumerate()
+            {
                 w.copy_from(&self.start[j]);
                 for (a, g) in row.iter().zip(&self.gradients).take(stage) {
                     if *a != 0.0 {
@@ -135,7 +141,7 @@ impl<'p> Flow<'p> {
             self.loss = self.model.loss_and_gradients();
             copy_all(&mut self.gradients[stage], self.model.gradients());
         }
-        let (end, start, gradients) = (self.model.factors(), &self.start, &self.gradients);
+        let (end, start, gradients) = (self.model.parameters(), &self.start, &self.gradients);
         let pairs = (0..end.len()).flat_map(|j| {
             (0..end[j].len()).map(move |k| {
                 let error: f64 = ERROR
@@ -150,7 +156,7 @@ impl<'p> Flow<'p> {
     }
 }
 
-impl Iterate for Flow<'_> {
+impl<M: Model> Iterate for Flow<M> {
     /// The loss at the accepted point (computed by the last stage of the step that reached it).
     fn evaluate(&mut self) -> f64 {
         self.loss
@@ -179,7 +185,7 @@ impl Iterate for Flow<'_> {
                 } else {
                     factor
                 };
-                copy_all(&mut self.start, self.model.factors());
+                copy_all(&mut self.start, self.model.parameters());
                 let (first, rest) = self.gradients.split_at_mut(1);
                 copy_all(&mut first[0], &rest[5]);
                 return;

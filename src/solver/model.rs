@@ -1,0 +1,58 @@
+//! The seam between a model and the methods that train it: gradient descent (`Descent`, any
+//! `optimizer::StepRule`) and gradient flow (`flow::Flow`) see a model only through `Model`,
+//! so a deep factorisation W = W_N ⋯ W_1 (`deep`) and a diagonal network w = u^{⊙D} − v^{⊙D}
+//! (`diagonal`) are trained, stopped, traced and watched by the same code.
+
+use super::driver::{Endpoint, Iterate};
+use super::optimizer::StepRule;
+use nalgebra::DMatrix;
+
+/// A differentiable model of the problem's matrix: parameters, the loss (plus any penalty)
+/// and its gradient with respect to each parameter, and the end-to-end matrix.
+pub trait Model {
+    /// ℓ(W) at the current parameters, leaving ∂(ℓ + λR)/∂θ_j in `gradients()`.
+    fn loss_and_gradients(&mut self) -> f64;
+    /// The parameters θ_1, …, θ_m.
+    fn parameters(&self) -> &[DMatrix<f64>];
+    /// The parameters to set and the gradients of the last `loss_and_gradients`, at once (a
+    /// step rule moves the one against the other).
+    fn parameters_and_gradients(&mut self) -> (&mut [DMatrix<f64>], &[DMatrix<f64>]);
+    /// The gradients of the last `loss_and_gradients`.
+    fn gradients(&self) -> &[DMatrix<f64>];
+    /// The end-to-end matrix W at the last `loss_and_gradients` (formed on demand where the
+    /// gradient does not need it).
+    fn product(&mut self) -> &DMatrix<f64>;
+    /// The end-to-end matrix and the parameters, for the run's record.
+    fn finish(self) -> Endpoint;
+}
+
+/// Gradient descent on a model's parameters: the model and the rule that sizes its steps.
+pub struct Descent<M> {
+    /// The model being fitted.
+    pub model: M,
+    /// How its steps are sized.
+    pub rule: StepRule,
+}
+
+impl<M: Model> Iterate for Descent<M> {
+    fn evaluate(&mut self) -> f64 {
+        self.model.loss_and_gradients()
+    }
+
+    fn advance(&mut self) {
+        let (parameters, gradients) = self.model.parameters_and_gradients();
+        self.rule.apply(parameters, gradients);
+    }
+
+    fn matrix(&mut self) -> &DMatrix<f64> {
+        self.model.product()
+    }
+
+    fn time(&self) -> f64 {
+        self.rule.elapsed()
+    }
+
+    fn finish(self) -> Endpoint {
+        self.model.finish()
+    }
+}
