@@ -7,7 +7,7 @@
 //! allocation or a run that never ends. `--max-memory` and `--max-work` raise the limits.
 
 use crate::problem::ProblemSpec;
-use crate::solver::{DeepSpec, NuclearNormSpec, OptimizerSpec, RunSpec};
+use crate::solver::{DeepSpec, DiagonalSpec, NuclearNormSpec, OptimizerSpec, RunSpec};
 use std::collections::BTreeMap;
 
 /// The limits a claim must fit.
@@ -112,16 +112,8 @@ pub fn check(
     };
     let mut total_work = 0.0;
     for (name, run) in runs {
-        let (working, record, operations, setting) = match run {
-            RunSpec::Deep(deep) => deep_cost(deep, rows, cols, k, observed_entries(problem)),
-            RunSpec::NuclearNorm(spec) => {
-                convex_cost(spec, rows, cols, k, observed_entries(problem))
-            }
-            RunSpec::MinNorm(_) => closed_form_cost(rows, cols, k, observed_entries(problem)),
-            RunSpec::BasisPursuit(spec) => {
-                convex_cost(spec, rows, cols, k, observed_entries(problem))
-            }
-        };
+        let (working, record, operations, setting) =
+            run_cost(run, rows, cols, k, observed_entries(problem));
         let bytes = at_once * working + seeds as f64 * record;
         total_memory += bytes;
         if bytes > memory.amount {
@@ -163,12 +155,7 @@ pub fn seed_work(problem: &ProblemSpec, runs: &BTreeMap<String, RunSpec>) -> f64
     let (rows, cols) = (rows as f64, cols as f64);
     let (k, entries) = (observations(problem), observed_entries(problem));
     runs.values()
-        .map(|run| match run {
-            RunSpec::Deep(deep) => deep_cost(deep, rows, cols, k, entries).2,
-            RunSpec::NuclearNorm(spec) => convex_cost(spec, rows, cols, k, entries).2,
-            RunSpec::MinNorm(_) => closed_form_cost(rows, cols, k, entries).2,
-            RunSpec::BasisPursuit(spec) => convex_cost(spec, rows, cols, k, entries).2,
-        })
+        .map(|run| run_cost(run, rows, cols, k, entries).2)
         .sum()
 }
 
@@ -204,6 +191,69 @@ fn instance_bytes(problem: &ProblemSpec, rows: f64, cols: f64, k: f64) -> f64 {
         _ => 0.0,
     };
     truth + operator + drawing
+}
+
+/// A run's working bytes, record bytes, operations, and the setting they grow with.
+fn run_cost(
+    run: &RunSpec,
+    rows: f64,
+    cols: f64,
+    k: f64,
+    entries: bool,
+) -> (f64, f64, f64, &'static str) {
+    match run {
+        RunSpec::Deep(deep) => deep_cost(deep, rows, cols, k, entries),
+        RunSpec::Diagonal(spec) => diagonal_cost(spec, rows, cols, k, entries),
+        RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) => {
+            convex_cost(spec, rows, cols, k, entries)
+        }
+        RunSpec::MinNorm(_) => closed_form_cost(rows, cols, k, entries),
+        RunSpec::DiagonalPotential(spec) => {
+            let (working, record, once, _) = closed_form_cost(rows, cols, k, entries);
+            // Each Newton iteration forms 𝒜 diag(h′) 𝒜* and factors it, as the closed form does once.
+            let iterations = spec.iterations as f64;
+            (
+                working,
+                record,
+                iterations * once,
+                "diagonal_potential.iterations",
+            )
+        }
+    }
+}
+
+/// A diagonal network: u, v, their gradients (and the optimiser's state), w and ∇ℓ(w); a step
+/// is the loss's operator plus a few passes over the entries.
+fn diagonal_cost(
+    spec: &DiagonalSpec,
+    rows: f64,
+    cols: f64,
+    k: f64,
+    entries: bool,
+) -> (f64, f64, f64, &'static str) {
+    let size = rows * cols;
+    let state = match spec.optimizer {
+        OptimizerSpec::Adam { .. } => 4.0,
+        OptimizerSpec::GradientFlow(_) => 16.0,
+        _ => 0.0,
+    };
+    let working = ((6.0 + state) * size + k) * FLOAT + (8.0 + state) * MATRIX;
+    let steps = spec.step_budget() as f64;
+    let samples = 10.0 * (steps + 1.0).log10() + 2.0;
+    let record = (size * 6.0 + samples * (rows.min(cols) + 8.0)) * FLOAT + 6.0 * MATRIX;
+    let loss = if entries { 4.0 * k } else { 4.0 * k * size };
+    let penalty = if spec.penalty.is_some() {
+        20.0 * size * rows.min(cols)
+    } else {
+        0.0
+    };
+    let per_evaluation = loss + penalty + 20.0 * size;
+    let evaluations = match spec.optimizer {
+        OptimizerSpec::GradientFlow(_) => 7.0,
+        _ => 1.0,
+    };
+    let per_step = evaluations * per_evaluation + STEP_OVERHEAD * 3.0;
+    (working, record, steps * per_step, "diagonal.steps")
 }
 
 /// Working bytes, record bytes per seed, operations per seed, and the budget's setting.

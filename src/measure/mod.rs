@@ -4,10 +4,12 @@
 //! trace and the claim vocabulary all measure through it.
 
 mod entrywise;
+mod potential;
 mod spectrum;
 mod svd;
 
 pub use entrywise::{l1_norm, l1_over_l2, max_abs, support_errors, support_size};
+pub use potential::Potential;
 pub use spectrum::{Spectrum, effective_rank, singular_values};
 pub use svd::ThinSvd;
 

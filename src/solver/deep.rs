@@ -7,8 +7,8 @@
 use super::driver::Endpoint;
 use super::gemm::{Op::Plain, Op::Transposed, gemm};
 use super::init::InitSpec;
-use super::model::Model;
-use super::optimizer::{FlowSpec, OptimizerSpec};
+use super::model::{self, Model};
+use super::optimizer::OptimizerSpec;
 use super::penalty::PenaltySpec;
 use super::sampled::Sampled;
 use crate::invalid::{Invalid, require};
@@ -77,9 +77,6 @@ fn one() -> usize {
 /// 1e±308, and the determinant of a random start is within a few decades of scale^rows.
 pub const DET_RANGE: f64 = 250.0;
 
-/// The budget when only a target loss is given.
-pub const DEFAULT_STEP_CAP: usize = 1_000_000;
-
 impl DeepSpec {
     /// The hidden width for a rows×cols problem.
     pub fn width(&self, rows: usize, cols: usize) -> usize {
@@ -88,7 +85,7 @@ impl DeepSpec {
 
     /// The step budget.
     pub fn step_budget(&self) -> usize {
-        self.steps.unwrap_or(DEFAULT_STEP_CAP)
+        self.steps.unwrap_or(model::DEFAULT_STEP_CAP)
     }
 
     pub(super) fn validate(&self, rows: usize, cols: usize) -> Result<(), Invalid> {
@@ -105,24 +102,6 @@ impl DeepSpec {
             || {
                 "`zero` at depth 1 only: at depth ≥ 2 every factor's gradient vanishes at zero, so GD never moves".into()
             },
-        )?;
-        self.optimizer
-            .validate()
-            .map_err(|e| e.within("optimizer"))?;
-        if let Some(penalty) = &self.penalty {
-            penalty.validate().map_err(|e| e.within("penalty"))?;
-        }
-        let horizon = matches!(
-            self.optimizer,
-            OptimizerSpec::GradientFlow(FlowSpec {
-                horizon: Some(_),
-                ..
-            })
-        );
-        require(
-            self.steps.is_some() || self.target_loss.is_some() || horizon,
-            "steps",
-            || "a step budget `steps`, a `target_loss` or a flow `horizon`".into(),
         )?;
         if let Some(sign) = self.det_sign {
             let width = self.width(rows, cols);
@@ -145,15 +124,12 @@ impl DeepSpec {
                 )
             })?;
         }
-        if let Some(steps) = self.steps {
-            require(steps >= 1, "steps", || "at least 1 step".into())?;
-        }
-        if let Some(target) = self.target_loss {
-            require(target > 0.0 && target.is_finite(), "target_loss", || {
-                "a positive, finite loss".into()
-            })?;
-        }
-        Ok(())
+        model::validate_training(
+            &self.optimizer,
+            self.penalty.as_ref(),
+            self.steps,
+            self.target_loss,
+        )
     }
 
     /// The canonical name of the initialisation's stream (`random::named_stream`): runs that

@@ -9,7 +9,7 @@
 //! (Cauchy–Schwarz) and every interpolant ‖W‖_F ≥ ⟨y, μ⟩. For the solution ⟨y, μ⟩ = ‖W‖_F
 //! up to rounding: the gap is the proof, and μ is exported whole.
 
-use super::certificate::Certificate;
+use super::certificate::{Certificate, Certified};
 use super::driver::{Endpoint, Iterate};
 use super::record::Stop;
 use crate::invalid::{Invalid, require};
@@ -105,10 +105,12 @@ fn certify(problem: &Problem, w: &DMatrix<f64>, lambda: &DVector<f64>) -> Certif
     let scale = y.iter().fold(1.0_f64, |m, v| m.max(v.abs()));
     let residual = problem.residuals(w).amax();
     Certificate {
+        certifies: Certified::FrobeniusNorm,
         lower_bound,
         gap,
         feasibility: residual / scale,
         multipliers,
+        conjugate: 0.0,
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod certificate;
 pub mod curve;
 pub mod deep;
+pub mod diagonal;
 pub mod driver;
 pub mod flow;
 pub mod gemm;
@@ -19,6 +20,7 @@ pub mod nuclear;
 pub mod observe;
 pub mod optimizer;
 pub mod penalty;
+pub mod potential;
 pub mod record;
 pub mod sampled;
 pub mod trace;
@@ -27,6 +29,7 @@ pub mod watch;
 pub use certificate::Certificate;
 pub use curve::{Curve, CurveSample};
 pub use deep::{DeepFactorisation, DeepSpec, DetSign};
+pub use diagonal::{DiagonalNetwork, DiagonalSpec};
 pub use driver::{Stopping, WallTime};
 pub use flow::Flow;
 pub use init::InitSpec;
@@ -35,6 +38,7 @@ pub use model::{Descent, Model};
 pub use nuclear::{Admm, NuclearNormSpec, Objective};
 pub use optimizer::{FlowSpec, Integrator, OptimizerSpec, StepRule};
 pub use penalty::PenaltySpec;
+pub use potential::{PotentialMinimiser, PotentialSpec};
 pub use record::{RunRecord, Status, Stop};
 pub use watch::{Condition, Watch, When};
 
@@ -48,12 +52,16 @@ use serde::{Deserialize, Serialize};
 pub enum RunSpec {
     /// Gradient-based training of W = W_N ⋯ W_1.
     Deep(DeepSpec),
+    /// Gradient-based training of a diagonal network w = u^{⊙D} − v^{⊙D}.
+    Diagonal(DiagonalSpec),
     /// Minimum nuclear norm subject to the observations, with an optimality certificate.
     NuclearNorm(NuclearNormSpec),
     /// The minimum-norm interpolant in closed form, with its certificate.
     MinNorm(MinNormSpec),
     /// Minimum entrywise ℓ1 norm subject to the observations (basis pursuit), with a certificate.
     BasisPursuit(NuclearNormSpec),
+    /// argmin Q^D_α subject to the observations: a diagonal network's flow limit, certified.
+    DiagonalPotential(PotentialSpec),
 }
 
 /// The kinds of run, as far as the claim vocabulary cares: what a kind's record holds decides
@@ -64,6 +72,9 @@ pub enum RunKind {
     Deep,
     /// A convex solver: has an optimality certificate.
     Convex,
+    /// A gradient method on a diagonal network: has a time and rejected steps; its parameters
+    /// u, v are no chain of factors.
+    Diagonal,
 }
 
 impl RunSpec {
@@ -71,9 +82,13 @@ impl RunSpec {
     pub fn validate(&self, rows: usize, cols: usize) -> Result<(), Invalid> {
         match self {
             RunSpec::Deep(deep) => deep.validate(rows, cols).map_err(|e| e.within("deep")),
+            RunSpec::Diagonal(spec) => spec.validate().map_err(|e| e.within("diagonal")),
             RunSpec::NuclearNorm(spec) => spec.validate().map_err(|e| e.within("nuclear_norm")),
             RunSpec::MinNorm(spec) => spec.validate().map_err(|e| e.within("min_norm")),
             RunSpec::BasisPursuit(spec) => spec.validate().map_err(|e| e.within("basis_pursuit")),
+            RunSpec::DiagonalPotential(spec) => {
+                spec.validate().map_err(|e| e.within("diagonal_potential"))
+            }
         }
     }
 
@@ -81,9 +96,11 @@ impl RunSpec {
     pub fn kind(&self) -> RunKind {
         match self {
             RunSpec::Deep(_) => RunKind::Deep,
-            RunSpec::NuclearNorm(_) | RunSpec::MinNorm(_) | RunSpec::BasisPursuit(_) => {
-                RunKind::Convex
-            }
+            RunSpec::Diagonal(_) => RunKind::Diagonal,
+            RunSpec::NuclearNorm(_)
+            | RunSpec::MinNorm(_)
+            | RunSpec::BasisPursuit(_)
+            | RunSpec::DiagonalPotential(_) => RunKind::Convex,
         }
     }
 
@@ -91,9 +108,11 @@ impl RunSpec {
     pub fn reduction(&self) -> Reduction {
         match self {
             RunSpec::Deep(deep) => deep.loss,
-            RunSpec::NuclearNorm(_) | RunSpec::MinNorm(_) | RunSpec::BasisPursuit(_) => {
-                Reduction::Mean
-            }
+            RunSpec::Diagonal(spec) => spec.loss,
+            RunSpec::NuclearNorm(_)
+            | RunSpec::MinNorm(_)
+            | RunSpec::BasisPursuit(_)
+            | RunSpec::DiagonalPotential(_) => Reduction::Mean,
         }
     }
 }
@@ -130,14 +149,16 @@ pub fn solve_within(
                 target_loss: spec.target_loss,
                 wall,
             };
-            match spec.optimizer.integrator() {
-                Integrator::Steps(rule) => {
-                    driver::drive(Descent { model, rule }, stopping, truth, watch)
-                }
-                Integrator::Flow(flow) => {
-                    driver::drive(Flow::new(model, flow), stopping, truth, watch)
-                }
-            }
+            model::train(model, &spec.optimizer, stopping, truth, watch)
+        }
+        RunSpec::Diagonal(spec) => {
+            let stopping = Stopping {
+                max_steps: spec.step_budget(),
+                target_loss: spec.target_loss,
+                wall,
+            };
+            let model = DiagonalNetwork::new(problem, spec);
+            model::train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) => {
             let stopping = Stopping {
@@ -159,6 +180,15 @@ pub fn solve_within(
                 wall,
             };
             driver::drive(MinNorm::new(problem, spec.clone()), stopping, truth, watch)
+        }
+        RunSpec::DiagonalPotential(spec) => {
+            let stopping = Stopping {
+                max_steps: spec.iterations,
+                target_loss: None,
+                wall,
+            };
+            let minimiser = PotentialMinimiser::new(problem, spec.clone());
+            driver::drive(minimiser, stopping, truth, watch)
         }
     }
 }

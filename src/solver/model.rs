@@ -3,8 +3,13 @@
 //! so a deep factorisation W = W_N ⋯ W_1 (`deep`) and a diagonal network w = u^{⊙D} − v^{⊙D}
 //! (`diagonal`) are trained, stopped, traced and watched by the same code.
 
-use super::driver::{Endpoint, Iterate};
-use super::optimizer::StepRule;
+use super::driver::{self, Endpoint, Iterate, Stopping};
+use super::flow::Flow;
+use super::optimizer::{FlowSpec, Integrator, OptimizerSpec, StepRule};
+use super::penalty::PenaltySpec;
+use super::record::RunRecord;
+use super::watch::Watch;
+use crate::invalid::{Invalid, require};
 use nalgebra::DMatrix;
 
 /// A differentiable model of the problem's matrix: parameters, the loss (plus any penalty)
@@ -54,5 +59,57 @@ impl<M: Model> Iterate for Descent<M> {
 
     fn finish(self) -> Endpoint {
         self.model.finish()
+    }
+}
+
+/// The budget when only a target loss is given (Arora et al.'s cap).
+pub const DEFAULT_STEP_CAP: usize = 1_000_000;
+
+/// Checks the settings every trained model shares: the optimiser, the penalty, and that the
+/// run can end (a step budget, a target loss or a flow horizon).
+pub(super) fn validate_training(
+    optimizer: &OptimizerSpec,
+    penalty: Option<&PenaltySpec>,
+    steps: Option<usize>,
+    target_loss: Option<f64>,
+) -> Result<(), Invalid> {
+    optimizer.validate().map_err(|e| e.within("optimizer"))?;
+    if let Some(penalty) = penalty {
+        penalty.validate().map_err(|e| e.within("penalty"))?;
+    }
+    let horizon = matches!(
+        optimizer,
+        OptimizerSpec::GradientFlow(FlowSpec {
+            horizon: Some(_),
+            ..
+        })
+    );
+    require(
+        steps.is_some() || target_loss.is_some() || horizon,
+        "steps",
+        || "a step budget `steps`, a `target_loss` or a flow `horizon`".into(),
+    )?;
+    if let Some(steps) = steps {
+        require(steps >= 1, "steps", || "at least 1 step".into())?;
+    }
+    if let Some(target) = target_loss {
+        require(target > 0.0 && target.is_finite(), "target_loss", || {
+            "a positive, finite loss".into()
+        })?;
+    }
+    Ok(())
+}
+
+/// Trains `model` by the optimiser's step rule or by its flow, until `stopping` says.
+pub(super) fn train<M: Model>(
+    model: M,
+    optimizer: &OptimizerSpec,
+    stopping: Stopping,
+    truth: Option<&DMatrix<f64>>,
+    watch: &Watch,
+) -> RunRecord {
+    match optimizer.integrator() {
+        Integrator::Steps(rule) => driver::drive(Descent { model, rule }, stopping, truth, watch),
+        Integrator::Flow(flow) => driver::drive(Flow::new(model, flow), stopping, truth, watch),
     }
 }

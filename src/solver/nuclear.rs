@@ -22,7 +22,7 @@
 //! of 𝒜(X) = v, λ = −ρu, scaled down until ‖𝒜*(λ)‖₂ ≤ 1, is such a λ; the run stops when that bound
 //! is within `gap` of ‖Z‖* and Z is feasible to `feasibility`.
 
-use super::certificate::Certificate;
+use super::certificate::{Certificate, Certified};
 use super::driver::{Endpoint, Iterate};
 use super::record::Stop;
 use crate::invalid::{Invalid, require};
@@ -303,7 +303,12 @@ impl<'p> Admm<'p> {
             .fold(0.0, f64::max);
         let primal = self.norm;
         self.certificate = Some(Certificate {
+            certifies: match self.objective {
+                Objective::Nuclear => Certified::NuclearNorm,
+                Objective::L1 => Certified::L1Norm,
+            },
             multipliers: lambda,
+            conjugate: 0.0,
             lower_bound,
             gap: (primal - lower_bound).abs()
                 / primal.max(lower_bound.abs()).max(f64::MIN_POSITIVE),

@@ -232,7 +232,10 @@ impl Expr {
                 let kind = scope.kind(name).expect("checked above");
                 if !applies.to_run(kind) {
                     let expected = match kind {
-                        RunKind::Deep => format!(
+                        RunKind::Diagonal if applies.deep => format!(
+                            "a run whose factors form a chain for this metric; `{name}` is a diagonal network"
+                        ),
+                        RunKind::Deep | RunKind::Diagonal => format!(
                             "a convex run with a certificate for this metric ({}); `{name}` has none",
                             scope.convex()
                         ),

@@ -16,26 +16,31 @@ pub struct Applies {
     pub deep: bool,
     /// A convex run's end.
     pub convex: bool,
+    /// A diagonal network's end (a gradient run whose parameters are no chain of factors).
+    pub diagonal: bool,
 }
 
 impl Applies {
     /// Defined on any matrix.
-    pub const MATRIX: Applies = Applies::new(true, true, true, true);
+    pub const MATRIX: Applies = Applies::new(true, true, true, true, true);
     /// Defined on a matrix on the problem at a step.
-    pub const STEP: Applies = Applies::new(false, true, true, true);
+    pub const STEP: Applies = Applies::new(false, true, true, true, true);
     /// Defined on a run's end (it reads the run's record).
-    pub const RUN: Applies = Applies::new(false, false, true, true);
-    /// Deep runs only.
-    pub const DEEP: Applies = Applies::new(false, false, true, false);
+    pub const RUN: Applies = Applies::new(false, false, true, true, true);
+    /// Gradient runs only (deep factorisations and diagonal networks).
+    pub const DEEP: Applies = Applies::new(false, false, true, false, true);
     /// Convex runs only (their certificate).
-    pub const CONVEX: Applies = Applies::new(false, false, false, true);
+    pub const CONVEX: Applies = Applies::new(false, false, false, true, false);
+    /// Runs whose factors form a chain W_N ⋯ W_1 (a convex run's one factor is W).
+    pub const CHAIN: Applies = Applies::new(false, false, true, true, false);
 
-    const fn new(truth: bool, moment: bool, deep: bool, convex: bool) -> Self {
+    const fn new(truth: bool, moment: bool, deep: bool, convex: bool, diagonal: bool) -> Self {
         Self {
             truth,
             moment,
             deep,
             convex,
+            diagonal,
         }
     }
 
@@ -44,6 +49,7 @@ impl Applies {
         match kind {
             RunKind::Deep => self.deep,
             RunKind::Convex => self.convex,
+            RunKind::Diagonal => self.diagonal,
         }
     }
 
@@ -53,7 +59,8 @@ impl Applies {
             Applies::MATRIX => "any matrix, `truth` too",
             Applies::STEP => "runs, moments",
             Applies::RUN => "runs",
-            Applies::DEEP => "deep runs",
+            Applies::DEEP => "deep and diagonal runs",
+            Applies::CHAIN => "runs but diagonal networks",
             Applies::CONVEX => "convex runs",
             _ => "(see the checker)",
         }

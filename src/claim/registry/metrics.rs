@@ -269,7 +269,7 @@ pub static METRICS: &[Metric] = &[
         "balancedness",
         &[],
         "max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F over the factors",
-        Applies::RUN,
+        Applies::CHAIN,
         |m, _| m.of_run(|r| Some(measure::balancedness(&r.factors))),
     ),
     plain(

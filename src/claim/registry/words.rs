@@ -2,6 +2,7 @@
 
 use super::entry::{Arity, Function, Moment, MomentKind, Pairwise};
 use crate::measure;
+use crate::solver::certificate::Certified;
 
 /// The words of the language itself; with the function and pairwise names they cannot name a
 /// run.
@@ -12,12 +13,17 @@ pub static PAIRWISE: &[Pairwise] = &[
     Pairwise {
         name: "certified_gap",
         form: "certified_gap(a, c)",
-        meaning: "‖W_a‖\\* − ⟨λ_c, 𝒜(W_a)⟩ for a run or `truth` a and a convex run c: how far a's nuclear norm provably exceeds the least nuclear norm of any matrix with a's own observations (≥ 0 by weak duality; a clear positive value proves a is not a minimum-nuclear-norm solution, whether or not it fits the data exactly)",
+        meaning: "f_c(W_a) − ⟨λ_c, 𝒜(W_a)⟩ + f_c\\*(𝒜\\*(λ_c)) for a run or `truth` a and a convex run c minimising f_c (‖·‖\\* for `nuclear_norm`, ‖·‖₁ for `basis_pursuit`, ‖·‖_F for `min_norm`, Q^D_α for `diagonal_potential`): how far a's value of c's objective provably exceeds the least value of any matrix with a's own observations (≥ 0 by weak duality; a clear positive value proves a is not c's minimiser, whether or not it fits the data exactly)",
         second_is_convex: true,
         needs_truth: false,
         value: |a, c| match c.run.and_then(|r| r.certificate.as_ref()) {
             Some(certificate) => {
-                a.spectrum().nuclear_norm - certificate.bound_for(a.problem, a.matrix)
+                let value = match certificate.certifies {
+                    // The spectrum a's other metrics share.
+                    Certified::NuclearNorm => a.spectrum().nuclear_norm,
+                    objective => objective.value(a.matrix),
+                };
+                value - certificate.bound_for(a.problem, a.matrix)
             }
             None => f64::NAN,
         },

@@ -1,0 +1,196 @@
+//! Diagonal linear networks w = u^{⊙D} − v^{⊙D} from u(0) = v(0) = α·1 (Woodworth, Gunasekar,
+//! Lee, Moroshko, Savarese, Golan, Soudry, Srebro, "Kernel and Rich Regimes in Overparametrized
+//! Models", COLT 2020, §4): the scale α moves gradient flow's limit from the minimum-ℓ2
+//! interpolant (α → ∞, the kernel regime) to the minimum-ℓ1 one (α → 0, the rich regime); in
+//! between it is argmin Q^D_α (`potential`). The product is taken entry by entry, so the model
+//! fits any rows×cols problem; a regression's w is d×1. Gradients: ∂ℓ/∂u = D·u^{D−1} ⊙ ∇ℓ(w),
+//! ∂ℓ/∂v = −D·v^{D−1} ⊙ ∇ℓ(w).
+
+use super::driver::Endpoint;
+use super::model::{self, Model};
+use super::optimizer::OptimizerSpec;
+use super::penalty::PenaltySpec;
+use crate::invalid::{Invalid, require};
+use crate::problem::{Problem, Reduction};
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+/// A diagonal-network run as a claim describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiagonalSpec {
+    /// D ≥ 2, the power of each half (2, the default, is w = u⊙u − v⊙v).
+    #[serde(default = "two")]
+    pub depth: u32,
+    /// α > 0: u(0) = v(0) = α·1, so w(0) = 0.
+    pub alpha: f64,
+    /// How u and v move.
+    pub optimizer: OptimizerSpec,
+    /// `mean` (½·mean, the default) or `sum` (½Σ) over the observations.
+    #[serde(default)]
+    pub loss: Reduction,
+    /// The step budget; by default 1,000,000 when `target_loss` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<usize>,
+    /// Stop as soon as the train loss falls to this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_loss: Option<f64>,
+    /// An explicit penalty λ·R on w.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty: Option<PenaltySpec>,
+}
+
+fn two() -> u32 {
+    2
+}
+
+/// The largest depth: α^D and u^{D−1} are formed with `powi`, and deeper networks add nothing
+/// the claims need.
+pub const MAX_DEPTH: u32 = 64;
+
+impl DiagonalSpec {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        validate_scale(self.depth, self.alpha)?;
+        model::validate_training(
+            &self.optimizer,
+            self.penalty.as_ref(),
+            self.steps,
+            self.target_loss,
+        )
+    }
+
+    /// The step budget.
+    pub fn step_budget(&self) -> usize {
+        self.steps.unwrap_or(model::DEFAULT_STEP_CAP)
+    }
+}
+
+/// Checks a depth D and a scale α: 2 ≤ D ≤ `MAX_DEPTH`, and α^D a normal f64 with room to move.
+pub(super) fn validate_scale(depth: u32, alpha: f64) -> Result<(), Invalid> {
+    require((2..=MAX_DEPTH).contains(&depth), "depth", || {
+        format!(
+            "a depth from 2 to {MAX_DEPTH} (depth 1 is a plain linear model: `deep` with `init: zero`)"
+        )
+    })?;
+    require(alpha > 0.0 && alpha.is_finite(), "alpha", || {
+        "a positive, finite initialisation scale".into()
+    })?;
+    let scale = alpha.powi(depth as i32);
+    require(scale.is_normal() && scale < 1e100, "alpha", || {
+        format!(
+            "an α whose α^D f64 holds with room to move (1e-300 < α^D < 1e100); α^{} = {scale:e}",
+            depth
+        )
+    })?;
+    Ok(())
+}
+
+/// A diagonal network on a problem, with the buffers its gradients need (allocated once).
+#[derive(Debug, Clone)]
+pub struct DiagonalNetwork<'p> {
+    problem: &'p Problem,
+    reduction: Reduction,
+    penalty: Option<PenaltySpec>,
+    depth: u32,
+    /// u and v.
+    halves: [DMatrix<f64>; 2],
+    /// ∂/∂u and ∂/∂v.
+    gradients: [DMatrix<f64>; 2],
+    /// w = u^{⊙D} − v^{⊙D}.
+    product: DMatrix<f64>,
+    /// ∇(ℓ + λR)(w).
+    outer: DMatrix<f64>,
+    residuals: DVector<f64>,
+}
+
+impl<'p> DiagonalNetwork<'p> {
+    /// The network at u = v = α·1 (w = 0).
+    pub fn new(problem: &'p Problem, spec: &DiagonalSpec) -> Self {
+        let start = DMatrix::from_element(problem.rows, problem.cols, spec.alpha);
+        Self::from_halves(problem, spec.loss, spec.depth, [start.clone(), start])
+            .with_penalty(spec.penalty)
+    }
+
+    /// The network at given halves u, v of the problem's shape (for tests and other starts).
+    pub fn from_halves(
+        problem: &'p Problem,
+        reduction: Reduction,
+        depth: u32,
+        halves: [DMatrix<f64>; 2],
+    ) -> Self {
+        let zeros = DMatrix::zeros(problem.rows, problem.cols);
+        Self {
+            problem,
+            reduction,
+            penalty: None,
+            depth,
+            gradients: [zeros.clone(), zeros.clone()],
+            product: zeros.clone(),
+            outer: zeros,
+            halves,
+            residuals: DVector::zeros(problem.observation_count()),
+        }
+    }
+
+    /// Adds λ·R(w) to the objective the gradients descend (the returned loss stays ℓ(w)).
+    pub fn with_penalty(self, penalty: Option<PenaltySpec>) -> Self {
+        Self { penalty, ..self }
+    }
+}
+
+impl Model for DiagonalNetwork<'_> {
+    fn loss_and_gradients(&mut self) -> f64 {
+        let d = self.depth as i32;
+        let [u, v] = &self.halves;
+        self.product
+            .iter_mut()
+            .zip(u.iter().zip(v.iter()))
+            .for_each(|(w, (u, v))| *w = u.powi(d) - v.powi(d));
+        let loss = self.problem.loss_gradient_into(
+            &self.product,
+            self.reduction,
+            &mut self.residuals,
+            &mut self.outer,
+        );
+        if let Some(penalty) = &self.penalty {
+            penalty.add_gradient(&self.product, &mut self.outer);
+        }
+        let depth = f64::from(self.depth);
+        for (sign, (gradient, half)) in [1.0, -1.0]
+            .into_iter()
+            .zip(self.gradients.iter_mut().zip(&self.halves))
+        {
+            gradient
+                .iter_mut()
+                .zip(half.iter().zip(self.outer.iter()))
+                .for_each(|(g, (x, o))| *g = sign * depth * x.powi(d - 1) * o);
+        }
+        loss
+    }
+
+    fn parameters(&self) -> &[DMatrix<f64>] {
+        &self.halves
+    }
+
+    fn parameters_and_gradients(&mut self) -> (&mut [DMatrix<f64>], &[DMatrix<f64>]) {
+        (&mut self.halves, &self.gradients)
+    }
+
+    fn gradients(&self) -> &[DMatrix<f64>] {
+        &self.gradients
+    }
+
+    fn product(&mut self) -> &DMatrix<f64> {
+        &self.product
+    }
+
+    /// w and its halves u, v.
+    fn finish(self) -> Endpoint {
+        let [u, v] = self.halves;
+        Endpoint {
+            matrix: self.product,
+            factors: vec![u, v],
+            certificate: None,
+        }
+    }
+}
