@@ -157,6 +157,16 @@ impl Report {
                     if let Some(points) = object.get_mut("points").and_then(|p| p.as_array_mut()) {
                         for (point, report) in points.iter_mut().zip(&r.points) {
                             point["report"] = report.report.snapshot();
+                            // Every seed's values are in the assertions' seed lines and the
+                            // figures' quartiles; one seed's runs a point show a regression in a
+                            // run's summary without a grid's worth of them.
+                            let first = report.report.seeds.first().copied();
+                            if let Some(runs) = point["report"]
+                                .get_mut("runs")
+                                .and_then(|r| r.as_array_mut())
+                            {
+                                runs.retain(|run| run["seed"].as_u64() == first);
+                            }
                         }
                     }
                     // A trajectory has hundreds of samples; a few dozen show a regression.

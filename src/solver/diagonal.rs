@@ -78,7 +78,7 @@ pub(super) fn validate_scale(depth: u32, alpha: f64) -> Result<(), Invalid> {
     let scale = alpha.powi(depth as i32);
     require(scale.is_normal() && scale < 1e100, "alpha", || {
         format!(
-            "an α whose α^D f64 holds with room to move (1e-300 < α^D < 1e100); α^{} = {scale:e}",
+            "an α whose α^D is a normal f64 below 1e100; α^{} = {scale:e}",
             depth
         )
     })?;

@@ -44,6 +44,7 @@ pub use watch::{Condition, Watch, When};
 
 use crate::invalid::Invalid;
 use crate::problem::{Problem, Reduction};
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 /// A run as a claim describes it: one solver and its settings.
@@ -149,7 +150,7 @@ pub fn solve_within(
                 target_loss: spec.target_loss,
                 wall,
             };
-            model::train(model, &spec.optimizer, stopping, truth, watch)
+            train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::Diagonal(spec) => {
             let stopping = Stopping {
@@ -158,7 +159,7 @@ pub fn solve_within(
                 wall,
             };
             let model = DiagonalNetwork::new(problem, spec);
-            model::train(model, &spec.optimizer, stopping, truth, watch)
+            train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) => {
             let stopping = Stopping {
@@ -190,5 +191,19 @@ pub fn solve_within(
             let minimiser = PotentialMinimiser::new(problem, spec.clone());
             driver::drive(minimiser, stopping, truth, watch)
         }
+    }
+}
+
+/// Trains `model` by the optimiser's step rule or by its flow, until `stopping` says.
+fn train<M: Model>(
+    model: M,
+    optimizer: &OptimizerSpec,
+    stopping: Stopping,
+    truth: Option<&DMatrix<f64>>,
+    watch: &Watch,
+) -> RunRecord {
+    match optimizer.integrator() {
+        Integrator::Steps(rule) => driver::drive(Descent { model, rule }, stopping, truth, watch),
+        Integrator::Flow(flow) => driver::drive(Flow::new(model, flow), stopping, truth, watch),
     }
 }

@@ -3,12 +3,9 @@
 //! so a deep factorisation W = W_N ⋯ W_1 (`deep`) and a diagonal network w = u^{⊙D} − v^{⊙D}
 //! (`diagonal`) are trained, stopped, traced and watched by the same code.
 
-use super::driver::{self, Endpoint, Iterate, Stopping};
-use super::flow::Flow;
-use super::optimizer::{FlowSpec, Integrator, OptimizerSpec, StepRule};
+use super::driver::{Endpoint, Iterate};
+use super::optimizer::{FlowSpec, OptimizerSpec, StepRule};
 use super::penalty::PenaltySpec;
-use super::record::RunRecord;
-use super::watch::Watch;
 use crate::invalid::{Invalid, require};
 use nalgebra::DMatrix;
 
@@ -98,18 +95,4 @@ pub(super) fn validate_training(
         })?;
     }
     Ok(())
-}
-
-/// Trains `model` by the optimiser's step rule or by its flow, until `stopping` says.
-pub(super) fn train<M: Model>(
-    model: M,
-    optimizer: &OptimizerSpec,
-    stopping: Stopping,
-    truth: Option<&DMatrix<f64>>,
-    watch: &Watch,
-) -> RunRecord {
-    match optimizer.integrator() {
-        Integrator::Steps(rule) => driver::drive(Descent { model, rule }, stopping, truth, watch),
-        Integrator::Flow(flow) => driver::drive(Flow::new(model, flow), stopping, truth, watch),
-    }
 }

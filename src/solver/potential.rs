@@ -209,7 +209,11 @@ impl<'p> PotentialMinimiser<'p> {
                     let k = self.nu.len();
                     self.hessian = DMatrix::zeros(k, k);
                     self.form_hessian();
-                    ridge = if ridge == 0.0 { 1e-14 * largest } else { 100.0 * ridge };
+                    ridge = if ridge == 0.0 {
+                        1e-14 * largest
+                    } else {
+                        100.0 * ridge
+                    };
                     for i in 0..k {
                         self.hessian[(i, i)] += ridge;
                     }

@@ -302,7 +302,7 @@ pub static METRICS: &[Metric] = &[
     plain(
         "gap",
         &[],
-        "the certificate's relative duality gap \\|‖Z‖ − bound\\| / ‖Z‖, in the run's norm (‖·‖\\* for `nuclear_norm`, ‖·‖₁ for `basis_pursuit`, ‖·‖_F for `min_norm`)",
+        "the certificate's relative duality gap \\|f(Z) − bound\\| / f(Z) in the run's objective f (‖·‖\\* for `nuclear_norm`, ‖·‖₁ for `basis_pursuit`, ‖·‖_F for `min_norm`, Q^D_α for `diagonal_potential`)",
         Applies::CONVEX,
         |m, _| certificate(m, |c| c.gap),
     ),
@@ -316,7 +316,7 @@ pub static METRICS: &[Metric] = &[
     plain(
         "lower_bound",
         &[],
-        "the proved lower bound on the run's norm of every feasible X",
+        "the proved lower bound on the run's objective at every feasible X",
         Applies::CONVEX,
         |m, _| certificate(m, |c| c.lower_bound),
     ),
