@@ -4,7 +4,7 @@
 //!
 //!   max_ν g(ν) = ⟨y, ν⟩ − Q*(𝒜*(ν)),  ∇g = y − 𝒜(W(ν)),  ∇²g = −𝒜 diag(α^D h_D′(S)) 𝒜*,
 //!
-//! with W(ν) = α^D h_D(𝒜*(ν)) entrywise, by Newton's method with a backtracking (Armijo) line
+//! with W(ν) = α^D h_D(𝒜*(ν)) entrywise, by Newton's method (nothing allocated per iteration) with a backtracking (Armijo) line
 //! search that keeps 𝒜*(ν) in h_D's domain. W(ν) meets the stationarity condition
 //! ∇Q(W) ∈ range(𝒜*) exactly; only feasibility is iterated on.
 //!
@@ -102,7 +102,10 @@ pub struct PotentialMinimiser<'p> {
     scaled: DMatrix<f64>,
     /// The trial point of the line search.
     trial: DMatrix<f64>,
-    certificate: Option<Certificate>,
+    /// Q*(S), Q(W) and W's largest relative constraint violation.
+    conjugate: f64,
+    value: f64,
+    feasibility: f64,
 }
 
 impl<'p> PotentialMinimiser<'p> {
@@ -129,13 +132,15 @@ impl<'p> PotentialMinimiser<'p> {
             hessian: DMatrix::zeros(k, k),
             scaled,
             trial: zeros,
-            certificate: None,
+            conjugate: 0.0,
+            value: 0.0,
+            feasibility: f64::INFINITY,
         };
         minimiser.at_nu();
         minimiser
     }
 
-    /// W, the residual, g(ν) and the certificate at the current S = 𝒜*(ν).
+    /// W, the residual, g(ν), Q(W) and W's feasibility at the current S = 𝒜*(ν).
     fn at_nu(&mut self) {
         let potential = self.potential;
         self.w
@@ -148,19 +153,24 @@ impl<'p> PotentialMinimiser<'p> {
             .iter_mut()
             .zip(y.iter().zip(self.observed.iter()))
             .for_each(|(r, (y, o))| *r = y - o);
-        let conjugate = potential.conjugate_sum(&self.s);
-        self.dual = dot(&self.nu, y) - conjugate;
+        self.conjugate = potential.conjugate_sum(&self.s);
+        self.dual = dot(&self.nu, y) - self.conjugate;
         // Q(W) = ⟨W, S⟩ − Q*(S) (Fenchel–Young with equality at W = ∇Q*(S)).
-        let value = self.w.dot(&self.s) - conjugate;
+        self.value = self.w.dot(&self.s) - self.conjugate;
         let scale = y.iter().fold(1.0_f64, |m, v| m.max(v.abs()));
-        self.certificate = Some(Certificate {
-            certifies: Certified::Potential(potential),
+        self.feasibility = self.residual.amax() / scale;
+    }
+
+    /// The certificate at the current ν.
+    fn certificate(&self) -> Certificate {
+        Certificate {
+            certifies: Certified::Potential(self.potential),
             lower_bound: self.dual,
-            gap: (value - self.dual).abs() / value.abs().max(f64::MIN_POSITIVE),
-            feasibility: self.residual.amax() / scale,
+            gap: (self.value - self.dual).abs() / self.value.abs().max(f64::MIN_POSITIVE),
+            feasibility: self.feasibility,
             multipliers: self.nu.clone(),
-            conjugate,
-        });
+            conjugate: self.conjugate,
+        }
     }
 
     /// −∇²g = 𝒜 diag(α^D h_D′(S)) 𝒜*.
@@ -271,8 +281,7 @@ impl Iterate for PotentialMinimiser<'_> {
     }
 
     fn stop(&self) -> Option<Stop> {
-        let certificate = self.certificate.as_ref()?;
-        (certificate.feasibility <= self.spec.feasibility).then_some(Stop::Certified)
+        (self.feasibility <= self.spec.feasibility).then_some(Stop::Certified)
     }
 
     fn matrix(&mut self) -> &DMatrix<f64> {
@@ -280,10 +289,11 @@ impl Iterate for PotentialMinimiser<'_> {
     }
 
     fn finish(self) -> Endpoint {
+        let certificate = self.certificate();
         Endpoint {
             matrix: self.w.clone(),
             factors: vec![self.w],
-            certificate: self.certificate,
+            certificate: Some(certificate),
         }
     }
 }
