@@ -89,8 +89,9 @@ pub struct PotentialMinimiser<'p> {
     nu: DVector<f64>,
     /// g(ν).
     dual: f64,
-    /// S = 𝒜*(ν), W = α^D h_D(S), and 𝒜*(Δ) for the step Δ.
+    /// S = 𝒜*(ν), W = α^D h_D(S), α^D h_D′(S), and 𝒜*(Δ) for the step Δ.
     s: DMatrix<f64>,
+    curvature: DMatrix<f64>,
     w: DMatrix<f64>,
     ds: DMatrix<f64>,
     /// y − 𝒜(W), the dual gradient.
@@ -124,6 +125,7 @@ impl<'p> PotentialMinimiser<'p> {
             nu: DVector::zeros(k),
             dual: 0.0,
             s: zeros.clone(),
+            curvature: zeros.clone(),
             w: zeros.clone(),
             ds: zeros.clone(),
             residual: DVector::zeros(k),
@@ -176,22 +178,25 @@ impl<'p> PotentialMinimiser<'p> {
     /// −∇²g = 𝒜 diag(α^D h_D′(S)) 𝒜*.
     fn form_hessian(&mut self) {
         let potential = self.potential;
+        self.curvature
+            .iter_mut()
+            .zip(self.s.iter())
+            .for_each(|(c, &s)| *c = potential.curvature(s));
         match &self.problem.observations {
             Observations::Entries { at, .. } => {
                 // Distinct entries: diagonal.
                 self.hessian.fill(0.0);
                 for (i, &(r, c)) in at.iter().enumerate() {
-                    self.hessian[(i, i)] = potential.curvature(self.s[(r, c)]);
+                    self.hessian[(i, i)] = self.curvature[(r, c)];
                 }
             }
             Observations::Measurements { matrices, .. } => {
-                for (mut column, source) in
-                    self.scaled.column_iter_mut().zip(matrices.column_iter())
+                for (mut column, source) in self.scaled.column_iter_mut().zip(matrices.column_iter())
                 {
                     column
                         .iter_mut()
-                        .zip(source.iter().zip(self.s.iter()))
-                        .for_each(|(x, (a, &s))| *x = a * potential.curvature(s));
+                        .zip(source.iter().zip(self.curvature.iter()))
+                        .for_each(|(x, (a, c))| *x = a * c);
                 }
                 gemm(&mut self.hessian, Transposed(matrices), Plain(&self.scaled));
             }
