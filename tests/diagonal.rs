@@ -5,7 +5,7 @@
 //! matrix observing the same entries, run for run.
 
 use implreg::measure::Potential;
-use implreg::problem::{Observations, Problem, ProblemSpec, Reduction, RegressionSpec};
+use implreg::problem::{Observations, Problem, Reduction};
 use implreg::solver::{
     self, DeepSpec, DiagonalNetwork, DiagonalSpec, InitSpec, MinNormSpec, Model, OptimizerSpec,
     PotentialSpec, RunSpec, min_norm::Norm,
@@ -15,23 +15,7 @@ use proptest::prelude::*;
 
 mod support;
 
-fn regression(samples: usize, features: usize, sparsity: Option<usize>, seed: u64) -> Problem {
-    ProblemSpec::Regression(RegressionSpec {
-        samples,
-        features,
-        sparsity,
-        noise: 0.0,
-    })
-    .generate(seed)
-}
-
-/// X (n×d) of a regression instance.
-fn design(problem: &Problem) -> DMatrix<f64> {
-    match &problem.observations {
-        Observations::Measurements { matrices, .. } => matrices.transpose(),
-        Observations::Entries { .. } => unreachable!("regression observes measurements"),
-    }
-}
+use support::{design, regression};
 
 fn potential_run(depth: u32, alpha: f64) -> RunSpec {
     RunSpec::DiagonalPotential(PotentialSpec {

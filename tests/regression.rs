@@ -2,7 +2,6 @@
 //! the truth asked for and y = Xw*; the minimum-ℓ2 interpolant is the pseudo-inverse's, interpolates,
 //! and its certificate is valid (‖Xᵀμ‖₂ ≤ 1) and tight, and bounds every other interpolant.
 
-use implreg::problem::{Observations, Problem, ProblemSpec, RegressionSpec};
 use implreg::random;
 use implreg::solver::{self, MinNormSpec, RunSpec, min_norm::Norm};
 use nalgebra::{DMatrix, DVector};
@@ -10,23 +9,7 @@ use proptest::prelude::*;
 
 mod support;
 
-fn regression(samples: usize, features: usize, sparsity: Option<usize>, seed: u64) -> Problem {
-    ProblemSpec::Regression(RegressionSpec {
-        samples,
-        features,
-        sparsity,
-        noise: 0.0,
-    })
-    .generate(seed)
-}
-
-/// X (n×d) of a regression instance.
-fn design(problem: &Problem) -> DMatrix<f64> {
-    match &problem.observations {
-        Observations::Measurements { matrices, .. } => matrices.transpose(),
-        Observations::Entries { .. } => unreachable!("regression observes measurements"),
-    }
-}
+use support::{design, regression};
 
 proptest! {
     #![proptest_config(support::config(64))]

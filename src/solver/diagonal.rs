@@ -15,7 +15,9 @@ use crate::problem::{Problem, Reduction};
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
-/// A diagonal-network run as a claim describes it.
+/// A diagonal-network run as a claim describes it. The training settings repeat `DeepSpec`'s
+/// (serde cannot flatten a shared struct into one that denies unknown fields); they are
+/// validated by the one `model::validate_training`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiagonalSpec {

@@ -191,7 +191,8 @@ impl<'p> PotentialMinimiser<'p> {
                 }
             }
             Observations::Measurements { matrices, .. } => {
-                for (mut column, source) in self.scaled.column_iter_mut().zip(matrices.column_iter())
+                for (mut column, source) in
+                    self.scaled.column_iter_mut().zip(matrices.column_iter())
                 {
                     column
                         .iter_mut()

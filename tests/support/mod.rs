@@ -5,7 +5,9 @@
 // Each test file is its own crate and uses only some of these.
 #![allow(dead_code)]
 
-use implreg::problem::{CompletionSpec, Problem, ProblemSpec, SensingSpec};
+use implreg::problem::{
+    CompletionSpec, Observations, Problem, ProblemSpec, RegressionSpec, SensingSpec,
+};
 use implreg::random;
 use nalgebra::DMatrix;
 use proptest::prelude::ProptestConfig;
@@ -103,4 +105,23 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
 /// What a run of the binary printed on stdout.
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A regression instance without noise: n samples, d features, a k-sparse (or dense) truth.
+pub fn regression(samples: usize, features: usize, sparsity: Option<usize>, seed: u64) -> Problem {
+    ProblemSpec::Regression(RegressionSpec {
+        samples,
+        features,
+        sparsity,
+        noise: 0.0,
+    })
+    .generate(seed)
+}
+
+/// X (n×d) of a regression instance.
+pub fn design(problem: &Problem) -> DMatrix<f64> {
+    match &problem.observations {
+        Observations::Measurements { matrices, .. } => matrices.transpose(),
+        Observations::Entries { .. } => unreachable!("regression observes measurements"),
+    }
 }
