@@ -1,12 +1,16 @@
 //! The regression family and its closed-form baseline on random instances: a draw has exactly
 //! the truth asked for and y = Xw*; the minimum-ℓ2 interpolant is the pseudo-inverse's, interpolates,
 //! and its certificate is valid (‖Xᵀμ‖₂ ≤ 1) and tight, and bounds every other interpolant.
+//! Diagonal networks and their certified limit are in `regression/diagonal.rs` (one test binary:
+//! each costs CI a link).
 
 use implreg::random;
 use implreg::solver::{self, MinNormSpec, RunSpec, min_norm::Norm};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 
+#[path = "regression/diagonal.rs"]
+mod diagonal;
 mod support;
 
 use support::{design, regression};

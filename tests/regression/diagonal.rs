@@ -13,9 +13,7 @@ use implreg::solver::{
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 
-mod support;
-
-use support::{design, regression};
+use crate::support::{self, design, regression};
 
 fn potential_run(depth: u32, alpha: f64) -> RunSpec {
     RunSpec::DiagonalPotential(PotentialSpec {
