@@ -31,6 +31,24 @@ fn a_sweep_reports_points_across_and_figures() {
     assert_eq!(report["points"].as_array().unwrap().len(), 2);
     assert_eq!(report["points"][1]["settings"][0]["value"], 30);
     assert_eq!(report["across"][0]["decision"], "holds");
+    // Against a parameter a bare metric is drawn for each run, a quantity naming its runs once.
+    let error = report["figures"][0]["series"].as_array().unwrap();
+    assert_eq!(error.len(), 2);
+    assert_eq!(
+        (&error[0]["label"], &error[1]["label"]),
+        (&"deep3".into(), &"deep3.test_mse * 2".into())
+    );
+    for (single, double) in error[0]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(error[1]["points"].as_array().unwrap())
+    {
+        assert_eq!(
+            double[1].as_f64().unwrap(),
+            2.0 * single[1].as_f64().unwrap()
+        );
+    }
     let figure = &report["figures"][1];
     assert_eq!(figure["series"].as_array().unwrap().len(), 4);
     // A hundred samples a decade: far more than the trace's ten.

@@ -26,8 +26,9 @@ pub struct RawFigure {
     pub title: String,
     /// A sweep parameter, or `step`, `time` or `loss` for a trajectory.
     pub x: String,
-    /// Metrics drawn for each run (`test_mse`), or along a trajectory, quantities of the run's
-    /// own matrix (`sigma(1)`, `abs(entry(0, 0))`).
+    /// Metrics drawn for each run (`test_mse`) or quantities naming their runs
+    /// (`rel_distance(limit, l1)`), or along a trajectory, quantities of the run's own matrix
+    /// (`sigma(1)`, `abs(entry(0, 0))`).
     pub y: Vec<String>,
     /// The runs drawn; all of them by default.
     pub runs: Option<Vec<String>>,
@@ -99,7 +100,7 @@ pub enum Kind {
 pub struct SeriesSpec {
     /// Its label.
     pub label: String,
-    /// The run.
+    /// The run (empty for a quantity naming its own runs).
     pub run: String,
     /// The recorded quantity (`Parameter`) or the curve's quantity (`Trajectory`).
     pub quantity: String,
@@ -205,11 +206,24 @@ impl RawFigure {
         if self.y.is_empty() {
             return Err(FieldError::field(field("y"), "at least one quantity"));
         }
+        // Against a parameter, a quantity that names its own runs (`rel_distance(limit, l1)`,
+        // `limit.relative_error`) is one series; a bare metric is one for each run.
+        let mut own = Vec::new();
+        let mut each_run = Vec::new();
+        for (i, y) in self.y.iter().enumerate() {
+            let at = format!("figures[{k}].y[{i}]");
+            match kind {
+                Kind::Parameter(_) => match recorded::quantity(&at, y, scope, Place::End) {
+                    Ok(quantity) => own.push(quantity),
+                    Err(_) => each_run.push((at, y)),
+                },
+                Kind::Trajectory(_) => each_run.push((at, y)),
+            }
+        }
         let mut series = Vec::new();
         for run in &runs {
-            for (i, y) in self.y.iter().enumerate() {
-                let at = format!("figures[{k}].y[{i}]");
-                let label = match (runs.len(), self.y.len()) {
+            for (at, y) in &each_run {
+                let label = match (runs.len(), each_run.len()) {
                     (_, 1) => run.clone(),
                     (1, _) => y.trim().to_string(),
                     _ => format!("{run}: {}", y.trim()),
@@ -217,7 +231,7 @@ impl RawFigure {
                 let quantity = match kind {
                     Kind::Parameter(_) => {
                         let quantity = recorded::quantity(
-                            &at,
+                            at,
                             &format!("{run}.{}", y.trim()),
                             scope,
                             Place::End,
@@ -235,7 +249,7 @@ impl RawFigure {
                         text
                     }
                     Kind::Trajectory(_) => {
-                        let quantity = recorded::quantity(&at, y, scope, Place::AlongRun)?;
+                        let quantity = recorded::quantity(at, y, scope, Place::AlongRun)?;
                         let text = quantity.text.clone();
                         recorded::add(curves.entry(run.clone()).or_default(), quantity);
                         text
@@ -247,6 +261,14 @@ impl RawFigure {
                     quantity,
                 });
             }
+        }
+        for quantity in own {
+            series.push(SeriesSpec {
+                label: quantity.text.clone(),
+                run: String::new(),
+                quantity: quantity.text.clone(),
+            });
+            recorded::add(record, quantity);
         }
         if series.len() > MAX_SERIES {
             return Err(FieldError::field(
