@@ -1,14 +1,31 @@
 //! Every claim in `specs/` is a test: it fails unless the verdict computed by running the solvers
 //! matches the claim's expected verdict, and its report must match the reviewed snapshot in
 //! `snapshots/` (numbers rounded to 4 significant digits). The longer runs in `reproductions/` are
-//! only checked to be valid claims.
+//! only checked to be valid claims. As `implreg check specs/` does, the claims share one result
+//! store, fresh for each run of the tests: a run two claims (or two points of a sweep) state
+//! alike is solved once (reports are byte-identical with and without a store: tests/store.rs).
 
 use implreg::claim::{self, Claim};
+use implreg::store::Store;
 use std::path::Path;
+use std::sync::OnceLock;
+
+/// This process's store, in a folder of its own; earlier processes' folders are removed.
+fn store() -> &'static Store {
+    static STORE: OnceLock<Store> = OnceLock::new();
+    STORE.get_or_init(|| {
+        let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("claims-stores");
+        let _ = std::fs::remove_dir_all(&parent);
+        Store::open(parent.join(std::process::id().to_string()))
+    })
+}
 
 fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()> {
     let spec = Claim::load(path)?;
-    let context = claim::evaluate::Context::default();
+    let context = claim::evaluate::Context {
+        store: Some(store()),
+        ..claim::evaluate::Context::default()
+    };
     let report = claim::sweep::evaluate(&spec, |_| None, &context, &|_, _| {});
     if !report.matches() {
         return Err(format!(
