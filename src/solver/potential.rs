@@ -108,6 +108,8 @@ pub struct PotentialMinimiser<'p> {
     scaled: DMatrix<f64>,
     /// The trial point of the line search.
     trial: DMatrix<f64>,
+    /// max(1, max|yᵢ|), what violations are relative to.
+    y_scale: f64,
     /// Q*(S), Q(W) and W's largest relative constraint violation.
     conjugate: f64,
     value: f64,
@@ -139,6 +141,10 @@ impl<'p> PotentialMinimiser<'p> {
             hessian: DMatrix::zeros(k, k),
             scaled,
             trial: zeros,
+            y_scale: problem
+                .targets()
+                .iter()
+                .fold(1.0_f64, |m, v| m.max(v.abs())),
             conjugate: 0.0,
             value: 0.0,
             feasibility: f64::INFINITY,
@@ -164,8 +170,7 @@ impl<'p> PotentialMinimiser<'p> {
         self.dual = dot(&self.nu, y) - self.conjugate;
         // Q(W) = ⟨W, S⟩ − Q*(S) (Fenchel–Young with equality at W = ∇Q*(S)).
         self.value = self.w.dot(&self.s) - self.conjugate;
-        let scale = y.iter().fold(1.0_f64, |m, v| m.max(v.abs()));
-        self.feasibility = self.residual.amax() / scale;
+        self.feasibility = self.residual.amax() / self.y_scale;
     }
 
     /// The certificate at the current ν. The iterates carry S forward as S + t·𝒜*(Δ); the bound
@@ -274,6 +279,8 @@ impl Iterate for PotentialMinimiser<'_> {
         self.problem.add_adjoint(1.0, &self.step, &mut self.ds);
         let predicted = self.step.dot(&self.residual);
         let y = self.problem.targets();
+        // g(ν + tΔ) = ⟨y, ν⟩ + t⟨y, Δ⟩ − Q*(S + t𝒜*(Δ)): only Q* changes with t.
+        let (at_nu, along) = (dot(&self.nu, y), dot(&self.step, y));
         let potential = self.potential;
         let mut t = 1.0;
         for _ in 0..HALVINGS {
@@ -281,8 +288,7 @@ impl Iterate for PotentialMinimiser<'_> {
                 .iter_mut()
                 .zip(self.s.iter().zip(self.ds.iter()))
                 .for_each(|(x, (s, d))| *x = s + t * d);
-            let conjugate = potential.conjugate_sum(&self.trial);
-            let dual = dot(&self.nu, y) + t * dot(&self.step, y) - conjugate;
+            let dual = at_nu + t * along - potential.conjugate_sum(&self.trial);
             // Near the optimum g changes by less than its rounding: accept a step that does
             // not lose more than that.
             let slack = 1e-14 * self.dual.abs();
