@@ -7,6 +7,7 @@
 //! allocation or a run that never ends. `--max-memory` and `--max-work` raise the limits.
 
 use crate::problem::ProblemSpec;
+use crate::solver::anderson::MEMORY as ANDERSON_MEMORY;
 use crate::solver::{DeepSpec, DiagonalSpec, NuclearNormSpec, OptimizerSpec, RunSpec};
 use std::collections::BTreeMap;
 
@@ -321,8 +322,15 @@ fn convex_cost(
     entries: bool,
 ) -> (f64, f64, f64, &'static str) {
     let gram = if entries { 0.0 } else { k * k };
-    let working = (8.0 * rows * cols + 6.0 * k + gram) * FLOAT;
+    // X, Z, U and scratch; two thresholders' blocks at their widest (a full SVD: five buffers
+    // of rows·cols and two of min²); Anderson's memory and points, 2·MEMORY + 5 states of
+    // 2·rows·cols + 2k.
+    let state = 2.0 * rows * cols + 2.0 * k;
+    let blocks = 2.0 * (5.0 * rows * cols + 2.0 * rows.min(cols).powi(2));
+    let anderson = (2.0 * ANDERSON_MEMORY as f64 + 5.0) * state;
+    let working = (4.0 * rows * cols + 6.0 * k + gram + blocks + anderson) * FLOAT;
     let record = (2.0 * rows * cols + k + 200.0) * FLOAT;
+    // At most a full SVD an iteration (the block is usually far narrower).
     let svd = 20.0 * rows * cols * rows.min(cols);
     let operator = if entries {
         4.0 * k

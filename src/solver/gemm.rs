@@ -32,11 +32,75 @@ impl Op<'_> {
             Op::Transposed(m) => (m.nrows(), 1),
         }
     }
+}
 
-    fn data(&self) -> &[f64] {
-        match self {
+impl<'a> Op<'a> {
+    /// op(M) as a strided block of M's storage.
+    pub fn block(self) -> Block<'a> {
+        let (rows, cols) = self.shape();
+        let (row_stride, col_stride) = self.strides();
+        let data = match self {
             Op::Plain(m) | Op::Transposed(m) => m.as_slice(),
+        };
+        Block {
+            data,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
         }
+    }
+}
+
+/// A rows×cols matrix read from `data` with the given strides: a leading block of columns of a
+/// larger buffer (`Block::columns`), or a transpose read in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// The storage, covering every element the strides reach.
+    pub data: &'a [f64],
+    /// Rows of the block.
+    pub rows: usize,
+    /// Columns of the block.
+    pub cols: usize,
+    /// Distance between consecutive rows.
+    pub row_stride: usize,
+    /// Distance between consecutive columns.
+    pub col_stride: usize,
+}
+
+impl<'a> Block<'a> {
+    /// The first `cols` columns of a column-major matrix with `rows` rows stored in `data`.
+    pub fn columns(data: &'a [f64], rows: usize, cols: usize) -> Self {
+        assert!(
+            data.len() >= rows * cols,
+            "gemm: the block exceeds its storage"
+        );
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride: 1,
+            col_stride: rows,
+        }
+    }
+
+    /// The same block, transposed in place.
+    pub fn t(self) -> Self {
+        Self {
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+            ..self
+        }
+    }
+
+    /// Whether every element the strides reach lies in `data`.
+    fn fits(&self) -> bool {
+        self.rows == 0
+            || self.cols == 0
+            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride
+                < self.data.len()
     }
 }
 
@@ -45,43 +109,82 @@ const SMALL: usize = 4;
 
 /// `out` ← op(A)·op(B).
 pub fn gemm(out: &mut DMatrix<f64>, a: Op, b: Op) {
-    let ((m, k), (k_b, n)) = (a.shape(), b.shape());
-    assert_eq!(k, k_b, "gemm: inner dimensions differ");
-    assert_eq!(out.shape(), (m, n), "gemm: the output has the wrong shape");
-    let ((rsa, csa), (rsb, csb)) = (a.strides(), b.strides());
-    let (a_data, b_data) = (a.data(), b.data());
+    let rows = out.nrows();
+    assert_eq!(
+        out.shape(),
+        (a.shape().0, b.shape().1),
+        "gemm: the output has the wrong shape"
+    );
+    gemm_blocks(out.as_mut_slice(), rows, 1.0, a.block(), b.block(), 0.0);
+}
+
+/// The leading m×n block of a column-major `out` with `out_rows` ≥ m rows ← α·A·B + β·out (β = 0
+/// ignores what `out` held, NaN included).
+pub fn gemm_blocks(out: &mut [f64], out_rows: usize, alpha: f64, a: Block, b: Block, beta: f64) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(k, b.rows, "gemm: inner dimensions differ");
+    assert!(
+        a.fits() && b.fits() && out_rows >= m && (n == 0 || out.len() >= out_rows * (n - 1) + m),
+        "gemm: a block exceeds its storage"
+    );
+    let ((rsa, csa), (rsb, csb)) = ((a.row_stride, a.col_stride), (b.row_stride, b.col_stride));
+    let (a_data, b_data) = (a.data, b.data);
     if m.min(n).min(k) <= SMALL {
         for j in 0..n {
             for i in 0..m {
-                out[(i, j)] = (0..k)
+                let product: f64 = (0..k)
                     .map(|l| a_data[i * rsa + l * csa] * b_data[l * rsb + j * csb])
                     .sum();
+                let o = &mut out[i + j * out_rows];
+                *o = alpha * product + if beta == 0.0 { 0.0 } else { beta * *o };
             }
         }
         return;
     }
-    let out_rows = out.nrows();
-    // SAFETY: the pointers and strides describe exactly the matrices op(A) (m×k), op(B) (k×n)
-    // and `out` (m×n), whose shapes were checked above; `out` is borrowed mutably, so it
-    // overlaps neither operand.
+    // SAFETY: `fits` checked that the strides keep A (m×k) and B (k×n) inside their slices, and
+    // `out` holds the m×n block at its stride; `out` is borrowed mutably, so it overlaps neither operand.
     unsafe {
         matrixmultiply::dgemm(
             m,
             k,
             n,
-            1.0,
+            alpha,
             a_data.as_ptr(),
             rsa as isize,
             csa as isize,
             b_data.as_ptr(),
             rsb as isize,
             csb as isize,
-            0.0,
-            out.as_mut_slice().as_mut_ptr(),
+            beta,
+            out.as_mut_ptr(),
             1,
             out_rows as isize,
         );
     }
+}
+
+/// x·y with sixteen partial sums: four vector registers' worth, so that the additions of
+/// consecutive chunks do not wait on each other.
+pub fn dot(x: &[f64], y: &[f64]) -> f64 {
+    assert_eq!(x.len(), y.len(), "dot: lengths differ");
+    let (xc, yc) = (x.chunks_exact(16), y.chunks_exact(16));
+    let tail: f64 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    let mut s = [0.0; 16];
+    for (a, b) in xc.zip(yc) {
+        for l in 0..16 {
+            s[l] += a[l] * b[l];
+        }
+    }
+    let mut lanes = [0.0; 4];
+    for (l, lane) in lanes.iter_mut().enumerate() {
+        *lane = (s[l] + s[l + 4]) + (s[l + 8] + s[l + 12]);
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! `optimizer::StepRule`; a method of another kind implements `driver::Iterate` (evaluate,
 //! advance, a pure stop test, finish) and gets a `RunSpec` variant and a `RunKind`.
 
+pub mod anderson;
 pub mod certificate;
 pub mod curve;
 pub mod deep;
@@ -23,6 +24,7 @@ pub mod penalty;
 pub mod potential;
 pub mod record;
 pub mod sampled;
+pub mod threshold;
 pub mod trace;
 pub mod watch;
 
