@@ -10,10 +10,10 @@ mod grid;
 
 use implreg::claim::{self, ClaimSpec};
 use implreg::measure;
-use implreg::problem::{Problem, Reduction};
+use implreg::problem::{CompletionSpec, Observations, Problem, ProblemSpec, Reduction};
 use implreg::solver::driver::Iterate;
 use implreg::solver::gemm::{Op, gemm};
-use implreg::solver::{self, DeepFactorisation, Descent, RunSpec};
+use implreg::solver::{self, DeepFactorisation, DeepSpec, Descent, RunSpec};
 use nalgebra::DMatrix;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -200,7 +200,109 @@ fn step(name: &str, repeats: usize, budget: f64) -> Value {
     json!({ "seconds": seconds })
 }
 
-const USAGE: &str = "usage: timings (grid | step NAME | dense | threads | arora FOLDER) [--quick]";
+/// A certified nuclear-norm solve of a rows×rows completion of the given rank from `observed`
+/// entries (seed `seed`): its instance written to `out` for the peers (positions, values, the
+/// truth's size), then the median wall time of `repeats` solves with the defaults (gap 1e-6,
+/// feasibility 1e-8), its iterations and certificate.
+fn nuclear(n: usize, rank: usize, observed: usize, seed: u64, out: &Path, repeats: usize) -> Value {
+    let problem = ProblemSpec::Completion(CompletionSpec {
+        rows: n,
+        cols: n,
+        rank,
+        observed,
+    })
+    .generate(seed);
+    let Observations::Entries { at, values } = &problem.observations else {
+        unreachable!("completion observes entries")
+    };
+    let instance = json!({ "rows": n, "cols": n, "at": at, "values": values });
+    std::fs::write(out, instance.to_string()).expect("the instance can be written");
+    let run = RunSpec::NuclearNorm(serde_yaml::from_str("{}").expect("every field has a default"));
+    let mut times = Vec::new();
+    let mut solution = None;
+    for _ in 0..repeats {
+        let started = Instant::now();
+        solution = Some(solver::solve(&run, &problem, seed));
+        times.push(started.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let solution = solution.expect("at least one solve");
+    let certificate = solution
+        .certificate
+        .as_ref()
+        .expect("a convex run is certified");
+    let spectrum = measure::Spectrum::of(&solution.matrix);
+    json!({
+        "n": n,
+        "rank": rank,
+        "observed": observed,
+        "seconds": times[times.len() / 2],
+        "status": format!("{:?}", solution.status()),
+        "iterations": solution.steps,
+        "nuclear_norm": spectrum.nuclear_norm,
+        "lower_bound": certificate.lower_bound,
+        "gap": certificate.gap,
+        "feasibility": certificate.feasibility,
+        "rank_found": spectrum.numerical_rank(Some(1e-6), (n, n)),
+        "peak_mb": peak_memory_mb(),
+    })
+}
+
+/// The penalised depth-1 model of the Zhao specs (Adam lr 3e-3, λ = 1.5e-3·‖W‖*/‖W‖_F, init
+/// scale 1e-3) on an n×n rank-2 completion from `observed` entries: its median time per step,
+/// after `warm` steps (so that W has the spectrum of a run, not of its initialisation), and W
+/// after them (written to `out` with the instance, for the reference to start from).
+fn penalty(
+    n: usize,
+    observed: usize,
+    warm: usize,
+    out: &Path,
+    repeats: usize,
+    budget: f64,
+) -> Value {
+    let problem = ProblemSpec::Completion(CompletionSpec {
+        rows: n,
+        cols: n,
+        rank: 2,
+        observed,
+    })
+    .generate(0);
+    let spec: DeepSpec = serde_yaml::from_str(
+        "{ depth: 1, init: !gaussian { scale: 1.0e-3 }, optimizer: !adam { lr: 3.0e-3 }, \
+           penalty: !normalized_nuclear { weight: 1.5e-3 }, steps: 1 }",
+    )
+    .expect("a valid run");
+    let factors = spec.start(n, n, 0);
+    let model = DeepFactorisation::new(&problem, spec.loss, factors).with_penalty(spec.penalty);
+    let rule = spec.optimizer.integrator().step_rule().expect("Adam steps");
+    let mut descent = Descent { model, rule };
+    for _ in 0..warm {
+        descent.evaluate();
+        descent.advance();
+    }
+    let Observations::Entries { at, values } = &problem.observations else {
+        unreachable!("completion observes entries")
+    };
+    let w = descent.matrix().clone();
+    let instance = json!({
+        "rows": n, "cols": n, "at": at, "values": values,
+        "w": w.as_slice(), "lr": 3.0e-3, "weight": 1.5e-3,
+    });
+    std::fs::write(out, instance.to_string()).expect("the instance can be written");
+    let seconds = descent_step_seconds(&mut descent, repeats, budget);
+    json!({ "n": n, "observed": observed, "seconds": seconds })
+}
+
+/// The process's peak resident memory (Linux's VmHWM), if the system tells.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+const USAGE: &str = "usage: timings (grid | step NAME | dense | threads | arora FOLDER \
+                     | nuclear N RANK OBSERVED SEED FILE | penalty N OBSERVED FILE) [--quick]";
 
 /// Each part prints its figures as JSON, so that the reference can interleave its own
 /// measurements with implreg's.
@@ -234,6 +336,28 @@ fn main() {
             let out = PathBuf::from(folder);
             std::fs::create_dir_all(&out).expect("the output folder can be created");
             whole_run(Path::new("reproductions/arora-main.yaml"), &out)
+        }
+        ["penalty", n, observed, file] => {
+            let number = |word: &str| word.parse::<usize>().expect("sizes are whole numbers");
+            penalty(
+                number(n),
+                number(observed),
+                500,
+                Path::new(file),
+                repeats,
+                budget,
+            )
+        }
+        ["nuclear", n, rank, observed, seed, file] => {
+            let number = |word: &str| word.parse::<usize>().expect("sizes are whole numbers");
+            nuclear(
+                number(n),
+                number(rank),
+                number(observed),
+                number(seed) as u64,
+                Path::new(file),
+                if quick { 1 } else { 3 },
+            )
         }
         _ => {
             eprintln!("{USAGE}");
