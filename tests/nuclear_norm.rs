@@ -61,6 +61,34 @@ fn adjoint_norm(problem: &Problem, lambda: &nalgebra::DVector<f64>) -> f64 {
     measure::singular_values(&adjoint)[0]
 }
 
+/// A converged run's certificate meets both default tolerances, is dual feasible by an SVD
+/// independent of the solver's, and is tight on the nuclear norm of the matrix returned.
+fn certified(
+    problem: &Problem,
+    solution: &solver::RunRecord,
+) -> Result<implreg::solver::Certificate, TestCaseError> {
+    let certificate = solution
+        .certificate
+        .clone()
+        .expect("a convex run has a certificate");
+    prop_assert_eq!(solution.stop, Stop::Certified);
+    prop_assert!(certificate.gap <= 1e-6, "gap {}", certificate.gap);
+    prop_assert!(
+        certificate.feasibility <= 1e-8,
+        "feasibility {}",
+        certificate.feasibility
+    );
+    let dual_norm = adjoint_norm(problem, &certificate.multipliers);
+    prop_assert!(dual_norm <= 1.0 + 1e-9, "‖𝒜*(λ)‖₂ = {dual_norm}");
+    let found = Spectrum::of(&solution.matrix).nuclear_norm;
+    prop_assert!(
+        (found - certificate.lower_bound).abs() <= 1e-6 * found,
+        "‖Z‖* = {found}, bound {}",
+        certificate.lower_bound
+    );
+    Ok(certificate)
+}
+
 proptest! {
     #![proptest_config(config(6))]
 
@@ -74,13 +102,7 @@ proptest! {
         let (rows, cols) = if sensing { (rows / 3, cols / 3) } else { (rows, cols) };
         let observed = (fraction * (rows * cols) as f64) as usize;
         let problem = instance(rows, cols, rank, observed, sensing, seed);
-        let solution = solve(&problem, exact());
-        let certificate = solution.certificate.clone().expect("a convex run has a certificate");
-        prop_assert_eq!(solution.stop, Stop::Certified);
-        prop_assert!(adjoint_norm(&problem, &certificate.multipliers) <= 1.0 + 1e-9);
-        let found = Spectrum::of(&solution.matrix).nuclear_norm;
-        prop_assert!((found - certificate.lower_bound).abs() <= 1e-6 * found, "‖Z‖* = {found}, bound {}", certificate.lower_bound);
-        prop_assert!(certificate.feasibility <= 1e-8);
+        certified(&problem, &solve(&problem, exact()))?;
     }
 }
 
@@ -97,17 +119,9 @@ proptest! {
     ) {
         let observed = ((fraction * (rows * cols) as f64) as usize).max(1);
         let problem = instance(rows, cols, rank, observed, sensing, seed);
-        let solution = solve(&problem, exact());
-        let certificate = solution.certificate.clone().expect("a convex run has a certificate");
-        prop_assert_eq!(solution.stop, Stop::Certified);
-        prop_assert!(certificate.gap <= 1e-6, "gap {}", certificate.gap);
-        prop_assert!(certificate.feasibility <= 1e-8, "feasibility {}", certificate.feasibility);
-        let dual_norm = adjoint_norm(&problem, &certificate.multipliers);
-        prop_assert!(dual_norm <= 1.0 + 1e-9, "‖𝒜*(λ)‖₂ = {dual_norm}");
+        let certificate = certified(&problem, &solve(&problem, exact()))?;
         let truth = Spectrum::of(problem.truth.as_ref().unwrap()).nuclear_norm;
         prop_assert!(certificate.lower_bound <= truth * (1.0 + 1e-12), "bound {} above the truth's {truth}", certificate.lower_bound);
-        let found = Spectrum::of(&solution.matrix).nuclear_norm;
-        prop_assert!((found - certificate.lower_bound).abs() <= 1e-6 * found, "‖Z‖* = {found}, bound {}", certificate.lower_bound);
     }
 
     /// Relaxing the constraints to |𝒜(X) − y|∞ ≤ δ can only lower the minimum; the relaxed run
