@@ -49,7 +49,8 @@ for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[v] = "1"
 import numpy as np, cvxpy as cp
 inst = json.load(open(sys.argv[1]))
-at = np.array(inst["at"]); y = np.array(inst["values"])
+entries = inst["observations"]["entries"]
+at = np.array([(e["row"], e["col"]) for e in entries]); y = np.array([e["value"] for e in entries])
 X = cp.Variable((inst["rows"], inst["cols"]))
 problem = cp.Problem(cp.Minimize(cp.normNuc(X)), [X[at[:, 0], at[:, 1]] == y])
 started = time.perf_counter()

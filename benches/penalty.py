@@ -21,36 +21,22 @@ import json
 import pathlib
 import subprocess
 import tempfile
-import time
 
 import numpy as np
+
+from reference import median_step_seconds  # the same protocol as the other side-by-sides
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TIMINGS = ROOT / "target" / "release" / "examples" / "timings"
 
 
-def median_step_seconds(step, repeats=31, budget=0.05):
-    """The protocol of examples/timings.rs: warm up, then the median of samples of k steps."""
-    started, warm = time.perf_counter(), 0
-    while warm < 3 or time.perf_counter() - started < budget:
-        step()
-        warm += 1
-    k = max(1, int(budget / ((time.perf_counter() - started) / warm)))
-    samples = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(k):
-            step()
-        samples.append((time.perf_counter() - t) / k)
-    return sorted(samples)[len(samples) // 2]
-
-
 class PenalisedAdam:
     def __init__(self, instance):
         n = instance["rows"]
-        at = np.array(instance["at"])
-        self.i, self.j = at[:, 0], at[:, 1]
-        self.y = np.array(instance["values"])
+        entries = instance["observations"]["entries"]
+        self.i = np.array([e["row"] for e in entries])
+        self.j = np.array([e["col"] for e in entries])
+        self.y = np.array([e["value"] for e in entries])
         self.c = 1.0 / len(self.y)
         self.w = np.array(instance["w"]).reshape((n, n), order="F")
         self.lr, self.weight = instance["lr"], instance["weight"]
@@ -90,7 +76,7 @@ def main():
                 [str(TIMINGS), "penalty", str(n), str(observed), str(instance)],
                 check=True, capture_output=True, text=True).stdout)
             model = PenalisedAdam(json.loads(instance.read_text()))
-            theirs = median_step_seconds(model.step)
+            theirs = median_step_seconds(model, repeats=31, budget=0.05)
             print(f"| {n} | {observed} | {ours['seconds'] * 1e6:.0f} µs | {theirs * 1e6:.0f} µs "
                   f"| {ours['seconds'] / theirs:.2f}× |", flush=True)
 

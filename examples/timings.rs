@@ -10,7 +10,7 @@ mod grid;
 
 use implreg::claim::{self, ClaimSpec};
 use implreg::measure;
-use implreg::problem::{CompletionSpec, Observations, Problem, ProblemSpec, Reduction};
+use implreg::problem::{CompletionSpec, Problem, ProblemSpec, Reduction};
 use implreg::solver::driver::Iterate;
 use implreg::solver::gemm::{Op, gemm};
 use implreg::solver::{self, DeepFactorisation, DeepSpec, Descent, RunSpec};
@@ -212,10 +212,7 @@ fn nuclear(n: usize, rank: usize, observed: usize, seed: u64, out: &Path, repeat
         observed,
     })
     .generate(seed);
-    let Observations::Entries { at, values } = &problem.observations else {
-        unreachable!("completion observes entries")
-    };
-    let instance = json!({ "rows": n, "cols": n, "at": at, "values": values });
+    let instance = implreg::export::problem(&problem);
     std::fs::write(out, instance.to_string()).expect("the instance can be written");
     let run = RunSpec::NuclearNorm(serde_yaml::from_str("{}").expect("every field has a default"));
     let mut times = Vec::new();
@@ -280,14 +277,10 @@ fn penalty(
         descent.evaluate();
         descent.advance();
     }
-    let Observations::Entries { at, values } = &problem.observations else {
-        unreachable!("completion observes entries")
-    };
-    let w = descent.matrix().clone();
-    let instance = json!({
-        "rows": n, "cols": n, "at": at, "values": values,
-        "w": w.as_slice(), "lr": 3.0e-3, "weight": 1.5e-3,
-    });
+    let mut instance = implreg::export::problem(&problem);
+    instance["w"] = json!(descent.matrix().as_slice());
+    instance["lr"] = json!(3.0e-3);
+    instance["weight"] = json!(1.5e-3);
     std::fs::write(out, instance.to_string()).expect("the instance can be written");
     let seconds = descent_step_seconds(&mut descent, repeats, budget);
     json!({ "n": n, "observed": observed, "seconds": seconds })

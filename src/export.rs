@@ -10,6 +10,17 @@ use serde_json::{Value, json};
 
 /// The instance of `problem` with the initial factors `spec` draws for `seed`.
 pub fn instance(problem: &Problem, spec: &DeepSpec, seed: u64) -> Value {
+    let mut value = self::problem(problem);
+    let factors = spec.start(problem.rows, problem.cols, seed);
+    value["seed"] = json!(seed);
+    value["run"] = json!(spec);
+    value["factors"] = json!(factors.iter().map(rows).collect::<Vec<_>>());
+    value
+}
+
+/// The problem alone: its shape, observations and ground truth (for a peer that solves it
+/// without a deep run, e.g. a convex solver).
+pub fn problem(problem: &Problem) -> Value {
     let observations = match &problem.observations {
         Observations::Entries { at, values } => json!({
             "entries": at
@@ -22,15 +33,11 @@ pub fn instance(problem: &Problem, spec: &DeepSpec, seed: u64) -> Value {
             "measurements": { "operator": rows(&matrices.transpose()), "targets": targets.as_slice() }
         }),
     };
-    let factors = spec.start(problem.rows, problem.cols, seed);
     json!({
         "rows": problem.rows,
         "cols": problem.cols,
-        "seed": seed,
         "observations": observations,
         "truth": problem.truth.as_ref().map(rows),
-        "run": spec,
-        "factors": factors.iter().map(rows).collect::<Vec<_>>(),
     })
 }
 

@@ -39,6 +39,9 @@ pub struct Anderson {
     primed: bool,
     /// ‖g‖ at the last accepted input.
     accepted: f64,
+    /// Whether the input being judged was extrapolated (only such an input can be rejected: a
+    /// plain step goes back nowhere better).
+    extrapolated: bool,
     /// MEMORY × MEMORY: ΔGᵀΔG, kept up to date one column at a time; its factor; γ.
     products: DMatrix<f64>,
     gram: DMatrix<f64>,
@@ -58,6 +61,7 @@ impl Anderson {
             slot: 0,
             primed: false,
             accepted: f64::INFINITY,
+            extrapolated: false,
             products: DMatrix::zeros(MEMORY, MEMORY),
             gram: DMatrix::zeros(MEMORY, MEMORY),
             gamma: DVector::zeros(MEMORY),
@@ -70,6 +74,7 @@ impl Anderson {
         self.slot = 0;
         self.primed = false;
         self.accepted = f64::INFINITY;
+        self.extrapolated = false;
     }
 
     /// Given an input `s` and its image `image` = T(s), overwrites `s` with the next input.
@@ -78,7 +83,7 @@ impl Anderson {
         difference(self.residual.as_mut_slice(), image.as_slice(), s.as_slice());
         let norm = dot(self.residual.as_slice(), self.residual.as_slice()).sqrt();
         let worse = !norm.is_finite() || norm > SAFEGUARD * self.accepted;
-        if self.primed && worse {
+        if self.extrapolated && worse {
             // The extrapolated point maps worse than the last accepted one did: go back to that
             // point's plain image, and start the memory afresh from there.
             s.as_mut_slice()
@@ -119,7 +124,8 @@ impl Anderson {
         self.primed = true;
         s.as_mut_slice().copy_from_slice(image.as_slice());
         let m = self.stored;
-        if m == 0 || !self.solve(m) {
+        self.extrapolated = m > 0 && self.solve(m);
+        if !self.extrapolated {
             return;
         }
 

@@ -71,16 +71,17 @@ pub struct Block<'a> {
 impl<'a> Block<'a> {
     /// The first `cols` columns of a column-major matrix with `rows` rows stored in `data`.
     pub fn columns(data: &'a [f64], rows: usize, cols: usize) -> Self {
-        assert!(
-            data.len() >= rows * cols,
-            "gemm: the block exceeds its storage"
-        );
+        Self::leading(data, rows, rows, cols)
+    }
+
+    /// The leading rows×cols block of a column-major matrix with `stride` ≥ rows rows.
+    pub fn leading(data: &'a [f64], stride: usize, rows: usize, cols: usize) -> Self {
         Self {
             data,
             rows,
             cols,
             row_stride: 1,
-            col_stride: rows,
+            col_stride: stride,
         }
     }
 
@@ -115,12 +116,12 @@ pub fn gemm(out: &mut DMatrix<f64>, a: Op, b: Op) {
         (a.shape().0, b.shape().1),
         "gemm: the output has the wrong shape"
     );
-    gemm_blocks(out.as_mut_slice(), rows, 1.0, a.block(), b.block(), 0.0);
+    gemm_blocks(out.as_mut_slice(), rows, a.block(), b.block());
 }
 
-/// The leading m×n block of a column-major `out` with `out_rows` ≥ m rows ← α·A·B + β·out (β = 0
-/// ignores what `out` held, NaN included).
-pub fn gemm_blocks(out: &mut [f64], out_rows: usize, alpha: f64, a: Block, b: Block, beta: f64) {
+/// The leading m×n block of a column-major `out` with `out_rows` ≥ m rows ← A·B (whatever it
+/// held, NaN included, is overwritten).
+pub fn gemm_blocks(out: &mut [f64], out_rows: usize, a: Block, b: Block) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions differ");
     assert!(
@@ -132,11 +133,9 @@ pub fn gemm_blocks(out: &mut [f64], out_rows: usize, alpha: f64, a: Block, b: Bl
     if m.min(n).min(k) <= SMALL {
         for j in 0..n {
             for i in 0..m {
-                let product: f64 = (0..k)
+                out[i + j * out_rows] = (0..k)
                     .map(|l| a_data[i * rsa + l * csa] * b_data[l * rsb + j * csb])
                     .sum();
-                let o = &mut out[i + j * out_rows];
-                *o = alpha * product + if beta == 0.0 { 0.0 } else { beta * *o };
             }
         }
         return;
@@ -148,14 +147,14 @@ pub fn gemm_blocks(out: &mut [f64], out_rows: usize, alpha: f64, a: Block, b: Bl
             m,
             k,
             n,
-            alpha,
+            1.0,
             a_data.as_ptr(),
             rsa as isize,
             csa as isize,
             b_data.as_ptr(),
             rsb as isize,
             csb as isize,
-            beta,
+            0.0,
             out.as_mut_ptr(),
             1,
             out_rows as isize,

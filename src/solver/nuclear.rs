@@ -90,7 +90,8 @@ impl NuclearNormSpec {
     }
 }
 
-/// How often (in iterations) the certificate is computed; it costs one extra SVD.
+/// How often (in iterations) the certificate is computed; it costs one warm subspace step
+/// (`Thresholder::largest`), and a full SVD when it would stop the run.
 const CHECK_EVERY: usize = 10;
 
 /// α of over-relaxation (`Admm::relax`); Boyd et al. suggest 1.5-1.8.
@@ -468,12 +469,12 @@ impl Iterate for Admm<'_> {
         // The current state is the image of `input` (or, at first, the start): the accelerator
         // picks the next point to map from the two.
         self.pack_into_image();
-        if self.iteration > 0 {
-            self.anderson.step(&mut self.input, &self.image);
-        } else {
+        if self.iteration == 0 {
             self.input.copy_from(&self.image);
+        } else {
+            self.anderson.step(&mut self.input, &self.image);
+            self.unpack_input();
         }
-        self.unpack_input();
         self.least_squares_step();
         self.relax();
         self.threshold_step();

@@ -118,10 +118,8 @@ impl Thresholder {
         gemm_blocks(
             out.as_mut_slice(),
             rows,
-            1.0,
             Block::columns(self.left_spare.as_slice(), rows, b),
             Block::columns(self.right.as_slice(), cols, b).t(),
-            0.0,
         );
         self.keep((above + OVERSAMPLE).max(1).min(p));
         Some(norm)
@@ -162,10 +160,8 @@ impl Thresholder {
         gemm_blocks(
             self.left.as_mut_slice(),
             rows,
-            1.0,
             m_block,
             Block::columns(self.basis.as_slice(), cols, b),
-            0.0,
         );
         orthonormalise(
             &mut self.left,
@@ -177,33 +173,18 @@ impl Thresholder {
         gemm_blocks(
             self.right.as_mut_slice(),
             cols,
-            1.0,
             m_block.t(),
             Block::columns(self.left.as_slice(), rows, b),
-            0.0,
         );
         let capacity = self.gram.nrows();
         let right = Block::columns(self.right.as_slice(), cols, b);
-        gemm_blocks(
-            self.gram.as_mut_slice(),
-            capacity,
-            1.0,
-            right.t(),
-            right,
-            0.0,
-        );
+        gemm_blocks(self.gram.as_mut_slice(), capacity, right.t(), right);
         diagonalise(&mut self.gram, &mut self.rotation, &mut self.norms, b);
-        let w = Block {
-            data: self.rotation.as_slice(),
-            rows: b,
-            cols: b,
-            row_stride: 1,
-            col_stride: capacity,
-        };
+        let w = Block::leading(self.rotation.as_slice(), capacity, b, b);
         let q = Block::columns(self.left.as_slice(), rows, b);
-        gemm_blocks(self.left_spare.as_mut_slice(), rows, 1.0, q, w, 0.0);
+        gemm_blocks(self.left_spare.as_mut_slice(), rows, q, w);
         let c = Block::columns(self.right.as_slice(), cols, b);
-        gemm_blocks(self.right_spare.as_mut_slice(), cols, 1.0, c, w, 0.0);
+        gemm_blocks(self.right_spare.as_mut_slice(), cols, c, w);
         std::mem::swap(&mut self.left, &mut self.left_spare);
         std::mem::swap(&mut self.right, &mut self.right_spare);
         for (s, c) in self.sigma.iter_mut().zip(self.right.column_iter()).take(b) {
@@ -231,12 +212,12 @@ impl Thresholder {
                 orthonormal = false;
             }
         }
-        self.block = width.min(b);
         // The vᵢ are orthonormal to rounding already (Jacobi diagonalised CᵀC): only new or
         // random columns need the basis made orthonormal again.
         if orthonormal {
             self.block = width;
         } else {
+            self.block = width.min(b);
             self.widen(width);
         }
     }
@@ -283,8 +264,9 @@ fn fill_random(column: &mut [f64], rng: &mut Rng) {
 }
 
 /// Makes the first `width` columns of `a` orthonormal in place. Fast path, all GEMMs: Cholesky QR
-/// twice on unit-normalised columns (Fukaya et al. 2014), accurate while the columns are far from
-/// dependent, as warm blocks are; `gram` and `spare` (width × width and like `a`) are scratch.
+/// on unit-normalised columns (Fukaya et al. 2014), once when its bound on κ says one pass is
+/// accurate (warm blocks), twice otherwise; `gram` and `spare` (width × width and like `a`) are
+/// scratch.
 /// Otherwise classical Gram–Schmidt twice ("twice is enough", Giraud et al. 2005), which replaces
 /// a column that vanishes against those before it (M of rank below the block) by a random one.
 fn orthonormalise(
@@ -319,7 +301,7 @@ fn cholesky_qr(
 ) -> Option<f64> {
     let (rows, ld) = (a.nrows(), gram.nrows());
     let columns = Block::columns(a.as_slice(), rows, width);
-    gemm_blocks(gram.as_mut_slice(), ld, 1.0, columns.t(), columns, 0.0);
+    gemm_blocks(gram.as_mut_slice(), ld, columns.t(), columns);
     // The columns have unit norm: a pivot below 1e-8 means κ(A) ≳ 1e4.
     cholesky(gram, width, 1e-8)?;
     // R⁻¹ column by column (LAPACK's dtrti2): S(:j, j) = −S(:j, :j)·R(:j, j)/R(j, j), top down,
@@ -332,23 +314,13 @@ fn cholesky_qr(
             gram[(i, j)] = -x * inverse_pivot;
         }
     }
-    let mut inverse_norm = 0.0;
-    for j in 0..width {
-        for i in 0..=j {
-            inverse_norm += gram[(i, j)] * gram[(i, j)];
-        }
-        for i in j + 1..width {
-            gram[(i, j)] = 0.0;
-        }
-    }
-    let inverse = Block {
-        data: gram.as_slice(),
-        rows: width,
-        cols: width,
-        row_stride: 1,
-        col_stride: ld,
-    };
-    gemm_blocks(spare.as_mut_slice(), rows, 1.0, columns, inverse, 0.0);
+    // `cholesky` left zeros below the diagonal, so the leading block is R⁻¹ whole.
+    let inverse_norm: f64 = (0..width)
+        .flat_map(|j| (0..=j).map(move |i| (i, j)))
+        .map(|(i, j)| gram[(i, j)] * gram[(i, j)])
+        .sum();
+    let inverse = Block::leading(gram.as_slice(), ld, width, width);
+    gemm_blocks(spare.as_mut_slice(), rows, columns, inverse);
     a.columns_mut(0, width).copy_from(&spare.columns(0, width));
     // The columns of A were of unit norm, so ‖R‖²_F = ‖A‖²_F = width.
     Some((width as f64 * inverse_norm).sqrt())
