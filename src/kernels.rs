@@ -170,6 +170,168 @@ mod avx2 {
     }
 }
 
+/// x·y with sixteen partial sums (four vector registers' worth, so that the additions of
+/// consecutive chunks do not wait on each other), for the solvers' long reductions over their
+/// own state. Unlike `Kernels::dots` it never fuses: with AVX2 the same partial sums are formed
+/// four lanes at a time, so the result is bit-identical on every CPU, with half the
+/// instructions.
+pub fn dot(x: &[f64], y: &[f64]) -> f64 {
+    assert_eq!(x.len(), y.len(), "dot: lengths differ");
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above) and the lengths are equal.
+        return unsafe { exact::dot(x, y) };
+    }
+    portable_dot(x, y)
+}
+
+/// (x·y, x·z) in one pass over x, each with eight partial sums (bit-identical on every CPU, as
+/// `dot`).
+pub fn dot2(x: &[f64], y: &[f64], z: &[f64]) -> (f64, f64) {
+    assert!(
+        x.len() == y.len() && x.len() == z.len(),
+        "dot2: lengths differ"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above) and the lengths are equal.
+        return unsafe { exact::dot2(x, y, z) };
+    }
+    portable_dot2(x, y, z)
+}
+
+/// (x, y) ← (cos·x − sin·y, sin·x + cos·y), a Jacobi rotation of two columns. Element-wise, so
+/// the same at every vector width: compiled for AVX2 where the CPU has it.
+pub fn rotate(x: &mut [f64], y: &mut [f64], cos: f64, sin: f64) {
+    assert_eq!(x.len(), y.len(), "rotate: lengths differ");
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { exact::rotate(x, y, cos, sin) };
+    }
+    rotate_elements(x, y, cos, sin)
+}
+
+fn portable_dot(x: &[f64], y: &[f64]) -> f64 {
+    let (xc, yc) = (x.chunks_exact(16), y.chunks_exact(16));
+    let mut s = [0.0; 16];
+    for (a, b) in xc.clone().zip(yc.clone()) {
+        for l in 0..16 {
+            s[l] += a[l] * b[l];
+        }
+    }
+    let mut lanes = [0.0; 4];
+    for (l, lane) in lanes.iter_mut().enumerate() {
+        *lane = (s[l] + s[l + 4]) + (s[l + 8] + s[l + 12]);
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail(xc.remainder(), yc.remainder())
+}
+
+fn portable_dot2(x: &[f64], y: &[f64], z: &[f64]) -> (f64, f64) {
+    let (xc, yc, zc) = (x.chunks_exact(8), y.chunks_exact(8), z.chunks_exact(8));
+    let (mut s, mut t) = ([0.0; 8], [0.0; 8]);
+    for ((a, b), c) in xc.clone().zip(yc.clone()).zip(zc.clone()) {
+        for l in 0..8 {
+            s[l] += a[l] * b[l];
+            t[l] += a[l] * c[l];
+        }
+    }
+    let reduce = |v: [f64; 8]| ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+    (
+        reduce(s) + tail(xc.remainder(), yc.remainder()),
+        reduce(t) + tail(xc.remainder(), zc.remainder()),
+    )
+}
+
+/// The elements a chunked product leaves over, in order.
+#[inline(always)]
+fn tail(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).fold(0.0, |sum, (a, b)| sum + a * b)
+}
+
+#[inline(always)]
+fn rotate_elements(x: &mut [f64], y: &mut [f64], cos: f64, sin: f64) {
+    for (a, b) in x.iter_mut().zip(y.iter_mut()) {
+        let (u, v) = (*a, *b);
+        *a = cos * u - sin * v;
+        *b = sin * u + cos * v;
+    }
+}
+
+/// `dot`, `dot2` and `rotate` four lanes at a time: a multiply and an add per lane (never
+/// fused), the partial sums and their reduction in the portable versions' order.
+#[cfg(target_arch = "x86_64")]
+mod exact {
+    use super::{rotate_elements, tail};
+    use std::arch::x86_64::{
+        __m256d, _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_setzero_pd, _mm256_storeu_pd,
+    };
+
+    /// (l₀ + l₁) + (l₂ + l₃).
+    #[target_feature(enable = "avx2")]
+    fn horizontal(v: __m256d) -> f64 {
+        let mut lanes = [0.0; 4];
+        // SAFETY: `lanes` holds four f64, and storeu has no alignment requirement.
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), v) };
+        (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    }
+
+    /// Lanes 4k..4k+4 of the portable sixteen partial sums in accumulator k.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn dot(x: &[f64], y: &[f64]) -> f64 {
+        let chunks = x.len().min(y.len()) / 16;
+        let mut acc = [_mm256_setzero_pd(); 4];
+        for c in 0..chunks {
+            for (k, a) in acc.iter_mut().enumerate() {
+                let at = 16 * c + 4 * k;
+                // SAFETY: at + 4 ≤ 16·chunks ≤ the length of both slices.
+                let (p, q) = unsafe {
+                    (
+                        _mm256_loadu_pd(x.as_ptr().add(at)),
+                        _mm256_loadu_pd(y.as_ptr().add(at)),
+                    )
+                };
+                *a = _mm256_add_pd(*a, _mm256_mul_pd(p, q));
+            }
+        }
+        let lanes = _mm256_add_pd(_mm256_add_pd(acc[0], acc[1]), _mm256_add_pd(acc[2], acc[3]));
+        horizontal(lanes) + tail(&x[16 * chunks..], &y[16 * chunks..])
+    }
+
+    /// Lanes 4k..4k+4 of the portable eight partial sums in accumulator k, for each product.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn dot2(x: &[f64], y: &[f64], z: &[f64]) -> (f64, f64) {
+        let chunks = x.len().min(y.len()).min(z.len()) / 8;
+        let mut s = [_mm256_setzero_pd(); 2];
+        let mut t = [_mm256_setzero_pd(); 2];
+        for c in 0..chunks {
+            for k in 0..2 {
+                let at = 8 * c + 4 * k;
+                // SAFETY: at + 4 ≤ 8·chunks ≤ the length of all three slices.
+                let (p, q, r) = unsafe {
+                    (
+                        _mm256_loadu_pd(x.as_ptr().add(at)),
+                        _mm256_loadu_pd(y.as_ptr().add(at)),
+                        _mm256_loadu_pd(z.as_ptr().add(at)),
+                    )
+                };
+                s[k] = _mm256_add_pd(s[k], _mm256_mul_pd(p, q));
+                t[k] = _mm256_add_pd(t[k], _mm256_mul_pd(p, r));
+            }
+        }
+        let rest = 8 * chunks;
+        (
+            horizontal(_mm256_add_pd(s[0], s[1])) + tail(&x[rest..], &y[rest..]),
+            horizontal(_mm256_add_pd(t[0], t[1])) + tail(&x[rest..], &z[rest..]),
+        )
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn rotate(x: &mut [f64], y: &mut [f64], cos: f64, sin: f64) {
+        rotate_elements(x, y, cos, sin)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +368,42 @@ mod tests {
         for n in [0, 1, 3, 4, 5, 8, 13, 30] {
             Check(n).run::<Portable>();
             dispatch(Check(n));
+        }
+    }
+
+    /// The AVX2 reductions and rotation give the portable versions' bits, at lengths with and
+    /// without a tail.
+    #[test]
+    fn exact_kernels_are_bit_identical_to_the_portable_ones() {
+        for n in [0, 1, 3, 7, 8, 15, 16, 17, 18, 33, 100, 2301] {
+            let column = |r: usize| -> Vec<f64> {
+                (0..n)
+                    .map(|i| ((i * (r + 3) + 1) as f64).sin() * (1.0 + i as f64).ln())
+                    .collect()
+            };
+            let (x, y, z) = (column(0), column(1), column(2));
+            assert_eq!(
+                dot(&x, &y).to_bits(),
+                portable_dot(&x, &y).to_bits(),
+                "dot, n = {n}"
+            );
+            let (a, b) = dot2(&x, &y, &z);
+            let (c, d) = portable_dot2(&x, &y, &z);
+            assert_eq!(
+                (a.to_bits(), b.to_bits()),
+                (c.to_bits(), d.to_bits()),
+                "dot2, n = {n}"
+            );
+            let expected = tail(&x, &y);
+            assert!(
+                (a - expected).abs() <= 1e-12 * (1.0 + expected.abs()),
+                "dot2, n = {n}"
+            );
+            let (mut p, mut q) = (x.clone(), y.clone());
+            let (mut r, mut s) = (x.clone(), y.clone());
+            rotate(&mut p, &mut q, 0.6, 0.8);
+            rotate_elements(&mut r, &mut s, 0.6, 0.8);
+            assert_eq!((p, q), (r, s), "rotate, n = {n}");
         }
     }
 }

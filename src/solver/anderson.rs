@@ -11,7 +11,7 @@
 //! (so an accelerated run can lose an iteration to a bad extrapolation, never diverge from one).
 //! Buffers are allocated once.
 
-use super::gemm::dot;
+use crate::kernels::{dot, dot2};
 use nalgebra::{DMatrix, DVector};
 
 /// Differences kept.
@@ -78,10 +78,13 @@ impl Anderson {
     }
 
     /// Given an input `s` and its image `image` = T(s), overwrites `s` with the next input.
+    /// Each vector is streamed a few times only (the states are the iterate's size, which at
+    /// n = 1000 is beyond every cache): g and ‖g‖ in one pass; the new differences and the new
+    /// previous image in one; a pass per stored difference for both of its products; and the
+    /// extrapolation in one.
     pub fn step(&mut self, s: &mut DVector<f64>, image: &DVector<f64>) {
         let dim = s.len();
-        difference(self.residual.as_mut_slice(), image.as_slice(), s.as_slice());
-        let norm = dot(self.residual.as_slice(), self.residual.as_slice()).sqrt();
+        let norm = residual_norm(self.residual.as_mut_slice(), image.as_slice(), s.as_slice());
         let worse = !norm.is_finite() || norm > SAFEGUARD * self.accepted;
         if self.extrapolated && worse {
             // The extrapolated point maps worse than the last accepted one did: go back to that
@@ -95,63 +98,70 @@ impl Anderson {
         if self.primed {
             let slot = self.slot;
             let range = slot * dim..(slot + 1) * dim;
-            difference(
-                &mut self.images.as_mut_slice()[range.clone()],
+            differences(
+                (
+                    &mut self.images.as_mut_slice()[range.clone()],
+                    self.previous_image.as_mut_slice(),
+                ),
+                (
+                    &mut self.residuals.as_mut_slice()[range],
+                    self.residual.as_slice(),
+                ),
                 image.as_slice(),
-                self.previous_image.as_slice(),
-            );
-            difference(
-                &mut self.residuals.as_mut_slice()[range],
-                self.residual.as_slice(),
                 self.previous_residual.as_slice(),
             );
             self.stored = (self.stored + 1).min(MEMORY);
+            // ΔGᵀΔg_new (the products' new column) and ΔGᵀg (the least-squares right-hand side).
             let all = self.residuals.as_slice();
-            let new = &all[slot * dim..(slot + 1) * dim];
+            let (new, g) = (&all[slot * dim..(slot + 1) * dim], self.residual.as_slice());
             for j in 0..self.stored {
-                let value = dot(&all[j * dim..(j + 1) * dim], new);
-                self.products[(j, slot)] = value;
-                self.products[(slot, j)] = value;
+                let (product, rhs) = dot2(&all[j * dim..(j + 1) * dim], new, g);
+                self.products[(j, slot)] = product;
+                self.products[(slot, j)] = product;
+                self.gamma[j] = rhs;
             }
             self.slot = (slot + 1) % MEMORY;
+        } else {
+            self.previous_image
+                .as_mut_slice()
+                .copy_from_slice(image.as_slice());
         }
-        self.previous_image
-            .as_mut_slice()
-            .copy_from_slice(image.as_slice());
-        self.previous_residual
-            .as_mut_slice()
-            .copy_from_slice(self.residual.as_slice());
+        // g becomes the previous residual; the buffer it leaves is rewritten next step.
+        std::mem::swap(&mut self.previous_residual, &mut self.residual);
         self.primed = true;
-        s.as_mut_slice().copy_from_slice(image.as_slice());
         let m = self.stored;
         self.extrapolated = m > 0 && self.solve(m);
         if !self.extrapolated {
+            s.as_mut_slice().copy_from_slice(image.as_slice());
             return;
         }
-
-        // s ← T(s) − Σ γⱼ (Δsⱼ + Δgⱼ) = T(s) − Σ γⱼ Δfⱼ.
-        let s = s.as_mut_slice();
-        for (j, column) in self.images.as_slice().chunks_exact(dim).take(m).enumerate() {
-            let gamma = self.gamma[j];
-            for (x, d) in s.iter_mut().zip(column) {
-                *x -= gamma * d;
+        // s ← T(s) − Σ γⱼ (Δsⱼ + Δgⱼ) = T(s) − Σ γⱼ Δfⱼ, a cache-sized chunk of s at a time.
+        const CHUNK: usize = 512;
+        let (columns, gamma) = (self.images.as_slice(), &self.gamma.as_slice()[..m]);
+        let chunks = s
+            .as_mut_slice()
+            .chunks_mut(CHUNK)
+            .zip(image.as_slice().chunks(CHUNK));
+        for (c, (out, t)) in chunks.enumerate() {
+            out.copy_from_slice(t);
+            let at = c * CHUNK;
+            for (j, gamma) in gamma.iter().enumerate() {
+                let column = &columns[j * dim + at..j * dim + at + out.len()];
+                for (x, d) in out.iter_mut().zip(column) {
+                    *x -= gamma * d;
+                }
             }
         }
     }
 
-    /// γ from (ΔGᵀΔG + ridge·I)γ = ΔGᵀg over the first m columns, by a Cholesky factorisation
-    /// in place; `false` if it fails or some |γⱼ| exceeds `GAMMA_LIMIT` (the plain step is then
-    /// taken).
+    /// γ from (ΔGᵀΔG + ridge·I)γ = ΔGᵀg over the first m columns (`gamma` holds ΔGᵀg on
+    /// entry), by a Cholesky factorisation in place; `false` if it fails or some |γⱼ| exceeds
+    /// `GAMMA_LIMIT` (the plain step is then taken).
     fn solve(&mut self, m: usize) -> bool {
         for j in 0..m {
             for i in 0..m {
                 self.gram[(i, j)] = self.products[(i, j)];
             }
-            let dim = self.residual.len();
-            self.gamma[j] = dot(
-                &self.residuals.as_slice()[j * dim..(j + 1) * dim],
-                self.residual.as_slice(),
-            );
         }
         // Relative to the residual too: differences of nearly equal residuals would otherwise
         // ask for an arbitrarily long extrapolation.
@@ -202,10 +212,35 @@ impl Anderson {
     }
 }
 
-/// out ← a − b, over slices (which the compiler vectorises).
-fn difference(out: &mut [f64], a: &[f64], b: &[f64]) {
+/// out ← a − b; returns ‖out‖.
+fn residual_norm(out: &mut [f64], a: &[f64], b: &[f64]) -> f64 {
     for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
         *o = x - y;
+    }
+    dot(out, out).sqrt()
+}
+
+/// In one pass: Δf ← T(s) − T(s_prev) and T(s_prev) ← T(s); Δg ← g − g_prev.
+fn differences(
+    (delta_image, previous_image): (&mut [f64], &mut [f64]),
+    (delta_residual, residual): (&mut [f64], &[f64]),
+    image: &[f64],
+    previous_residual: &[f64],
+) {
+    let images = delta_image
+        .iter_mut()
+        .zip(previous_image.iter_mut())
+        .zip(image);
+    for ((d, p), &t) in images {
+        *d = t - *p;
+        *p = t;
+    }
+    let residuals = delta_residual
+        .iter_mut()
+        .zip(residual)
+        .zip(previous_residual);
+    for ((d, &g), &p) in residuals {
+        *d = g - p;
     }
 }
 

@@ -162,30 +162,6 @@ pub fn gemm_blocks(out: &mut [f64], out_rows: usize, a: Block, b: Block) {
     }
 }
 
-/// x·y with sixteen partial sums: four vector registers' worth, so that the additions of
-/// consecutive chunks do not wait on each other.
-pub fn dot(x: &[f64], y: &[f64]) -> f64 {
-    assert_eq!(x.len(), y.len(), "dot: lengths differ");
-    let (xc, yc) = (x.chunks_exact(16), y.chunks_exact(16));
-    let tail: f64 = xc
-        .remainder()
-        .iter()
-        .zip(yc.remainder())
-        .map(|(a, b)| a * b)
-        .sum();
-    let mut s = [0.0; 16];
-    for (a, b) in xc.zip(yc) {
-        for l in 0..16 {
-            s[l] += a[l] * b[l];
-        }
-    }
-    let mut lanes = [0.0; 4];
-    for (l, lane) in lanes.iter_mut().enumerate() {
-        *lane = (s[l] + s[l + 4]) + (s[l + 8] + s[l + 12]);
-    }
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,10 +244,16 @@ impl<'p> Admm<'p> {
     /// X ← (I + 𝒜*𝒜)⁻¹ (Z − U + 𝒜*(v − u)) = R − 𝒜*((I + 𝒜𝒜*)⁻¹ 𝒜R).
     fn least_squares_step(&mut self) {
         let problem = self.problem;
-        self.x.copy_from(&self.z);
-        self.x -= &self.u_matrix;
-        self.solve.copy_from(&self.v);
-        self.solve -= &self.u_vector;
+        difference(
+            self.x.as_mut_slice(),
+            self.z.as_slice(),
+            self.u_matrix.as_slice(),
+        );
+        difference(
+            self.solve.as_mut_slice(),
+            self.v.as_slice(),
+            self.u_vector.as_slice(),
+        );
         problem.add_adjoint(1.0, &self.solve, &mut self.x);
         problem.observe_into(&self.x, &mut self.solve);
         match &self.gram {
@@ -265,8 +271,10 @@ impl<'p> Admm<'p> {
         let shrink = |sigma: f64| (sigma - threshold).max(0.0);
         match self.objective {
             Objective::Nuclear => {
-                self.work.copy_from(&self.x);
-                self.work += &self.u_matrix;
+                let (x, u) = (self.x.as_slice(), self.u_matrix.as_slice());
+                for ((w, x), u) in self.work.as_mut_slice().iter_mut().zip(x).zip(u) {
+                    *w = x + u;
+                }
                 match self.svt.threshold(&self.work, threshold, &mut self.z) {
                     Some(norm) => self.norm = norm,
                     None => {
@@ -293,8 +301,9 @@ impl<'p> Admm<'p> {
         let alpha = RELAXATION;
         self.problem.observe_into(&self.x, &mut self.observed);
         self.observed.axpy(1.0 - alpha, &self.v, alpha);
-        self.x
-            .zip_apply(&self.z, |x, z| *x = alpha * *x + (1.0 - alpha) * z);
+        for (x, z) in self.x.as_mut_slice().iter_mut().zip(self.z.as_slice()) {
+            *x = alpha * *x + (1.0 - alpha) * z;
+        }
     }
 
     /// v ← clamp(𝒜̂ + u, y ± δ); then the multipliers.
@@ -302,16 +311,19 @@ impl<'p> Admm<'p> {
         let slack = self.spec.slack;
         for (((v, u), &a), &y) in self
             .v
+            .as_mut_slice()
             .iter_mut()
-            .zip(self.u_vector.iter_mut())
-            .zip(self.observed.iter())
+            .zip(self.u_vector.as_mut_slice())
+            .zip(self.observed.as_slice())
             .zip(self.problem.targets())
         {
             *v = (a + *u).clamp(y - slack, y + slack);
             *u += a - *v;
         }
-        self.u_matrix += &self.x;
-        self.u_matrix -= &self.z;
+        let (x, z) = (self.x.as_slice(), self.z.as_slice());
+        for ((u, x), z) in self.u_matrix.as_mut_slice().iter_mut().zip(x).zip(z) {
+            *u = *u + x - z;
+        }
     }
 
     /// The current state (Z, U, v, u) → `image`.
@@ -499,5 +511,12 @@ impl Iterate for Admm<'_> {
             factors: vec![self.z],
             certificate: Some(certificate),
         }
+    }
+}
+
+/// out ← a − b.
+fn difference(out: &mut [f64], a: &[f64], b: &[f64]) {
+    for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+        *o = a - b;
     }
 }

@@ -18,7 +18,8 @@
 //! and the multipliers alone. Buffers are allocated when the block first needs their width (they
 //! double, so at most log₂ min(rows, cols) times), never per call.
 
-use super::gemm::{Block, dot, gemm_blocks};
+use super::gemm::{Block, gemm_blocks};
+use crate::kernels::{dot, rotate};
 use crate::random::{self, Rng};
 use nalgebra::DMatrix;
 use rand_distr::{Distribution, StandardNormal};
@@ -30,8 +31,11 @@ const OVERSAMPLE: usize = 8;
 /// `largest` keeps singular values at least this fraction of the largest in its block.
 const CLUSTER: f64 = 0.9;
 
-/// A sweep whose rotations were all smaller than this is the last (see `diagonalise`).
-const SETTLED: f64 = 1e-8;
+/// A sweep whose rotations were all smaller than this is the last (see `diagonalise`): it leaves
+/// cosines of about 1e-8 between the Ritz vectors, far below what one step of subspace iteration
+/// changes, and the next call orthonormalises M·V afresh. (1e-8 took a confirming sweep on most
+/// calls: 8 % more instructions per solve, identical iterations and gaps.)
+const SETTLED: f64 = 1e-4;
 
 /// Jacobi's sweeps at most (warm blocks take one or two).
 const JACOBI_SWEEPS: usize = 30;
@@ -110,9 +114,14 @@ impl Thresholder {
         for (i, &s) in self.sigma[..b].iter().enumerate() {
             let scale = if s > tau { (s - tau) / s } else { 0.0 };
             norm += (s - tau).max(0.0);
-            self.left_spare
-                .column_mut(i)
-                .zip_apply(&self.left.column(i), |o, q| *o = scale * q);
+            let rows = self.rows;
+            let (q, out) = (
+                &self.left.as_slice()[i * rows..(i + 1) * rows],
+                &mut self.left_spare.as_mut_slice()[i * rows..(i + 1) * rows],
+            );
+            for (o, q) in out.iter_mut().zip(q) {
+                *o = scale * q;
+            }
         }
         let (rows, cols) = (self.rows, self.cols);
         gemm_blocks(
@@ -204,11 +213,15 @@ impl Thresholder {
         let mut orthonormal = width <= b;
         for (slot, &i) in self.order.iter().take(width).enumerate() {
             let s = self.sigma[i];
-            let mut column = self.basis.column_mut(slot);
+            let cols = self.cols;
+            let column = &mut self.basis.as_mut_slice()[slot * cols..(slot + 1) * cols];
             if s > 0.0 {
-                column.zip_apply(&self.right.column(i), |v, c| *v = c / s);
+                let c = &self.right.as_slice()[i * cols..(i + 1) * cols];
+                for (v, c) in column.iter_mut().zip(c) {
+                    *v = c / s;
+                }
             } else {
-                fill_random(column.as_mut_slice(), &mut self.rng);
+                fill_random(column, &mut self.rng);
                 orthonormal = false;
             }
         }
@@ -424,8 +437,8 @@ fn diagonalise(gram: &mut DMatrix<f64>, w: &mut DMatrix<f64>, norms: &mut [f64],
                 rotate(&mut wi[..width], &mut wj[..width], cos, sin);
             }
         }
-        // Jacobi converges quadratically: rotations by angles below `SETTLED` leave
-        // off-diagonal terms of about their square, so no further sweep is needed.
+        // Jacobi converges quadratically: cosines below `SETTLED` leave ones of about their
+        // square, so no further sweep is needed.
         if worst <= SETTLED {
             return;
         }
@@ -436,15 +449,6 @@ fn diagonalise(gram: &mut DMatrix<f64>, w: &mut DMatrix<f64>, norms: &mut [f64],
 fn pair(data: &mut [f64], rows: usize, i: usize, j: usize) -> (&mut [f64], &mut [f64]) {
     let (head, tail) = data.split_at_mut(j * rows);
     (&mut head[i * rows..(i + 1) * rows], &mut tail[..rows])
-}
-
-/// (x, y) ← (cos·x − sin·y, sin·x + cos·y).
-fn rotate(x: &mut [f64], y: &mut [f64], cos: f64, sin: f64) {
-    for (a, b) in x.iter_mut().zip(y.iter_mut()) {
-        let (u, v) = (*a, *b);
-        *a = cos * u - sin * v;
-        *b = sin * u + cos * v;
-    }
 }
 
 #[cfg(test)]
