@@ -5,6 +5,11 @@
 //! does on such CPUs), elsewhere as plain loops. A task implements `WithKernels` once and
 //! `dispatch` runs it with the best kernels the CPU has; results are bit-identical on one
 //! machine, and may differ in rounding between machines with and without FMA.
+//!
+//! Beside them, the solvers' own reductions and rotations (`dot`, `dot2`, `rotate`: Anderson's
+//! products, Jacobi, Cholesky, Gram–Schmidt), which are exact instead: AVX2 four lanes wide where
+//! the CPU has it, but unfused and in the portable code's order, so their bits never depend on
+//! the CPU.
 
 /// How many columns share one load of the shared column (or of the output).
 pub const GROUP: usize = 4;
