@@ -217,6 +217,17 @@ pub fn rotate(x: &mut [f64], y: &mut [f64], cos: f64, sin: f64) {
     rotate_elements(x, y, cos, sin)
 }
 
+/// out ← a − b, element by element (exact, as `rotate`; the compiler vectorises it).
+pub fn difference(out: &mut [f64], a: &[f64], b: &[f64]) {
+    assert!(
+        out.len() == a.len() && a.len() == b.len(),
+        "difference: lengths differ"
+    );
+    for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+        *o = a - b;
+    }
+}
+
 fn portable_dot(x: &[f64], y: &[f64]) -> f64 {
     let (xc, yc) = (x.chunks_exact(16), y.chunks_exact(16));
     let mut s = [0.0; 16];

@@ -28,6 +28,7 @@ use super::driver::{Endpoint, Iterate};
 use super::record::Stop;
 use super::threshold::Thresholder;
 use crate::invalid::{Invalid, require};
+use crate::kernels::difference;
 use crate::measure;
 use crate::problem::{Observations, Problem, Reduction};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
@@ -511,12 +512,5 @@ impl Iterate for Admm<'_> {
             factors: vec![self.z],
             certificate: Some(certificate),
         }
-    }
-}
-
-/// out ← a − b.
-fn difference(out: &mut [f64], a: &[f64], b: &[f64]) {
-    for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
-        *o = a - b;
     }
 }

@@ -110,11 +110,11 @@ impl Thresholder {
         };
         let b = self.block;
         // out = Σ_{σᵢ>τ} qᵢ·((σᵢ − τ)/σᵢ)·cᵢᵀ, with cᵢ = σᵢvᵢ.
+        let (rows, cols) = (self.rows, self.cols);
         let mut norm = 0.0;
         for (i, &s) in self.sigma[..b].iter().enumerate() {
             let scale = if s > tau { (s - tau) / s } else { 0.0 };
             norm += (s - tau).max(0.0);
-            let rows = self.rows;
             let (q, out) = (
                 &self.left.as_slice()[i * rows..(i + 1) * rows],
                 &mut self.left_spare.as_mut_slice()[i * rows..(i + 1) * rows],
@@ -123,7 +123,6 @@ impl Thresholder {
                 *o = scale * q;
             }
         }
-        let (rows, cols) = (self.rows, self.cols);
         gemm_blocks(
             out.as_mut_slice(),
             rows,
@@ -210,10 +209,9 @@ impl Thresholder {
         let sigma = &self.sigma;
         self.order
             .sort_by(|&i, &j| sigma[j].total_cmp(&sigma[i]).then(i.cmp(&j)));
-        let mut orthonormal = width <= b;
+        let (mut orthonormal, cols) = (width <= b, self.cols);
         for (slot, &i) in self.order.iter().take(width).enumerate() {
             let s = self.sigma[i];
-            let cols = self.cols;
             let column = &mut self.basis.as_mut_slice()[slot * cols..(slot + 1) * cols];
             if s > 0.0 {
                 let c = &self.right.as_slice()[i * cols..(i + 1) * cols];
