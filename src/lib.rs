@@ -12,6 +12,7 @@
 //! (`claim::evaluate`) into a `claim::report`. `measure` sits below everything; nothing outside
 //! `claim` knows that a claim exists.
 
+pub mod cancel;
 pub mod claim;
 pub mod compare;
 pub mod export;

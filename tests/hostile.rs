@@ -299,9 +299,9 @@ fn exercise(text: &str) {
                 spec.check_seeds(one).is_ok().then_some(one)
             };
             let context = claim::evaluate::Context {
-                wall: implreg::solver::WallTime {
+                bounds: implreg::solver::Bounds {
                     run_seconds: Some(run_seconds()),
-                    deadline: None,
+                    ..Default::default()
                 },
                 ..Default::default()
             };

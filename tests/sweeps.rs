@@ -195,3 +195,37 @@ fn a_grid_too_large_to_read_is_refused_at_sweep() {
     assert!(started.elapsed().as_secs() < 10);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn cancelling_one_evaluation_leaves_another_running() {
+    use implreg::cancel::Cancel;
+    use implreg::claim::{self, Claim, evaluate::Context};
+    let claim = Claim::load(Path::new(SWEEP)).unwrap();
+    let cancelled = Cancel::new();
+    cancelled.cancel();
+    let context = |cancel: Cancel| Context {
+        bounds: implreg::solver::Bounds {
+            cancel,
+            ..Default::default()
+        },
+        ..Context::default()
+    };
+    let (stopped, going) = std::thread::scope(|s| {
+        let stopped = s.spawn(|| {
+            claim::sweep::evaluate(&claim, |_| None, &context(cancelled.clone()), &|_, _| {})
+        });
+        let going = s.spawn(|| {
+            claim::sweep::evaluate(&claim, |_| None, &context(Cancel::new()), &|_, _| {})
+        });
+        (stopped.join().unwrap(), going.join().unwrap())
+    });
+    // The cancelled one stops at its first point's first check and decides nothing.
+    assert!(stopped.interrupted() && !stopped.matches());
+    assert_eq!(stopped.points().len(), 1);
+    assert!(
+        !going.interrupted() && going.matches(),
+        "{}",
+        going.to_text()
+    );
+    assert_eq!(going.points().len(), 2);
+}

@@ -11,14 +11,12 @@ use super::registry::Needs;
 use super::report::{AssertionReport, ClaimReport, RunReport, SeedResult};
 use super::spec::{ClaimSpec, Sampling, Seeds, Verdict};
 use crate::problem::{Problem, Reduction};
-use crate::solver::driver::INTERRUPTED;
-use crate::solver::{self, Condition, Curve, RunRecord, Stop, WallTime, Watch, When};
+use crate::solver::{self, Bounds, Condition, Curve, RunRecord, Stop, Watch, When};
 use crate::store::{RunKey, Store};
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// A condition whose spectrum is computed at every step only for matrices this small (in
@@ -46,24 +44,25 @@ impl SeedOutcome {
 }
 
 /// How a claim's evaluation ended when a seed was cut short: by the claim's deadline (and not
-/// Ctrl-C), or from outside.
-fn cut_short(wall: &WallTime) -> Ending {
-    let late = wall.deadline.is_some_and(|d| Instant::now() >= d);
-    if late && !INTERRUPTED.load(Ordering::Relaxed) {
+/// by its cancel token), or from outside.
+fn cut_short(bounds: &Bounds) -> Ending {
+    let late = bounds.deadline.is_some_and(|d| Instant::now() >= d);
+    if late && !bounds.cancel.is_cancelled() {
         Ending::Time
     } else {
         Ending::Interrupted
     }
 }
 
-/// How a claim's runs are obtained: the wall-time limits, a result store to read and keep
-/// them in, and whom to tell as each run finishes (from any worker thread: how a progress
-/// display counts the work done).
-#[derive(Clone, Copy)]
+/// How a claim's runs are obtained: the bounds from outside (time budgets, the evaluation's
+/// cancel token), a result store to read and keep them in, and whom to tell as each run
+/// finishes (from any worker thread: how a progress display counts the work done).
+#[derive(Clone)]
 pub struct Context<'a> {
-    /// The run's budget (past it: `exhausted`, stop `time`) and the claim's deadline (past
-    /// it: every run still going is interrupted and the claim ends `time`).
-    pub wall: WallTime,
+    /// The run's budget (past it: `exhausted`, stop `time`), the claim's deadline (past it:
+    /// every run still going is interrupted and the claim ends `time`) and the cancel token
+    /// (once cancelled: every run still going is interrupted, and so is the claim).
+    pub bounds: Bounds,
     /// Where runs are reused from and kept; none solves everything.
     pub store: Option<&'a Store>,
     /// Called as each run finishes.
@@ -76,7 +75,7 @@ impl Default for Context<'_> {
     /// No limits, no store, nobody told.
     fn default() -> Self {
         Self {
-            wall: WallTime::default(),
+            bounds: Bounds::default(),
             store: None,
             on_run: &nothing,
         }
@@ -110,7 +109,7 @@ pub fn evaluate_in(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -
             Sampling::Fixed => {
                 let outcomes = run(&block.list());
                 let ending = if outcomes.iter().any(SeedOutcome::interrupted) {
-                    cut_short(&context.wall)
+                    cut_short(&context.bounds)
                 } else {
                     Ending::Decided
                 };
@@ -135,7 +134,7 @@ pub fn evaluate_in(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -
                     SeedOutcome::interrupted,
                 );
                 let ending = match sequence.ending {
-                    Ending::Interrupted => cut_short(&context.wall),
+                    Ending::Interrupted => cut_short(&context.bounds),
                     ending => ending,
                 };
                 let assertions = claim
@@ -452,7 +451,8 @@ fn run_seed(
                 conditions: conditions.iter().map(|c| c as &dyn Condition).collect(),
                 curve: curve.map(|c| c as &dyn Curve),
             };
-            let solve = || solver::solve_within(run, &problem, seed, &watch, context.wall);
+            let solve =
+                || solver::solve_within(run, &problem, seed, &watch, context.bounds.clone());
             let record = match context.store {
                 None => Some(solve()),
                 Some(store) => {

@@ -14,10 +14,8 @@ use super::report::ClaimReport;
 use super::source;
 use super::spec::{ClaimSpec, Seeds, Source, SpecError, Verdict};
 use super::spec_errors::yaml_error;
-use crate::solver::driver::INTERRUPTED;
 use serde::Serialize;
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// The most text all the points of a grid may add up to (points × the file's length).
@@ -236,14 +234,14 @@ pub enum Report {
 /// Evaluates every point of `claim` (on `seeds` when given, per point as `evaluate` does),
 /// then the assertions across points and the figures' data. `on_point` hears of each point as
 /// it starts (its index and the number of points); `context.on_run` of each run as it finishes. Stops
-/// after the point under way when Ctrl-C is pressed.
+/// after the point under way once the context's token is cancelled.
 pub fn evaluate(
     claim: &Claim,
     seeds: impl Fn(&ClaimSpec) -> Option<Seeds>,
     context: &Context,
     on_point: &dyn Fn(usize, usize),
 ) -> Report {
-    each_point(claim, on_point, |spec| {
+    each_point(claim, context, on_point, |spec| {
         evaluate_in(spec, seeds(spec), context)
     })
 }
@@ -257,20 +255,23 @@ pub fn measure(
     context: &Context,
     on_point: &dyn Fn(usize, usize),
 ) -> Report {
-    each_point(claim, on_point, |spec| measure_in(spec, block, context))
+    each_point(claim, context, on_point, |spec| {
+        measure_in(spec, block, context)
+    })
 }
 
-/// Runs `point` at every point in grid order (stopping after the one under way at Ctrl-C) and
-/// gives the claim's report.
+/// Runs `point` at every point in grid order (stopping after the one under way once the
+/// context's token is cancelled) and gives the claim's report.
 fn each_point(
     claim: &Claim,
+    context: &Context,
     on_point: &dyn Fn(usize, usize),
     point: impl Fn(&ClaimSpec) -> ClaimReport,
 ) -> Report {
     let started = Instant::now();
     let mut points = Vec::with_capacity(claim.points.len());
     for (k, spec) in claim.points.iter().enumerate() {
-        if k > 0 && INTERRUPTED.load(Ordering::Relaxed) {
+        if k > 0 && context.bounds.cancel.is_cancelled() {
             break;
         }
         on_point(k, claim.points.len());

@@ -5,17 +5,16 @@
 use super::args::SeedsArg;
 use super::progress::Progress;
 use crate::Format;
+use implreg::cancel::Cancel;
 use implreg::claim::budget::Limits;
 use implreg::claim::evaluate::Context;
 use implreg::claim::{self, Claim, ClaimSpec, Report, Seeds, Verdict};
 use implreg::printable::printable;
 use implreg::provenance::Provenance;
-use implreg::solver::WallTime;
-use implreg::solver::driver::INTERRUPTED;
+use implreg::solver::Bounds;
 use implreg::store::{self, Store};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Which claims, on which seeds, with which threads and limits.
@@ -64,28 +63,29 @@ pub fn check(selection: &Selection, running: &Running, store: Option<PathBuf>) -
         Ok(claims) => claims,
         Err(code) => return code,
     };
-    catch_ctrl_c();
+    let cancel = catch_ctrl_c();
     let store = store.map(Store::open);
     let started = Instant::now();
-    let reports = evaluate_all(&claims, selection, running, store.as_ref(), true);
+    let reports = evaluate_all(&claims, selection, running, store.as_ref(), &cancel, true);
     tell_store(store.as_ref(), "");
     let notes = store_note(store.as_ref());
-    finish(&claims, &reports, running, &notes, started)
+    finish(&claims, &reports, running, &notes, &cancel, started)
 }
 
-/// Evaluates the claims in turn (stopping at Ctrl-C), printing each text report as it comes
-/// when `print` and the format is text.
+/// Evaluates the claims in turn (stopping once `cancel` is cancelled), printing each text
+/// report as it comes when `print` and the format is text.
 pub(crate) fn evaluate_all(
     claims: &[Claim],
     selection: &Selection,
     running: &Running,
     store: Option<&Store>,
+    cancel: &Cancel,
     print: bool,
 ) -> Vec<Report> {
     let mut reports: Vec<Report> = Vec::new();
     let progress = Progress::new(claims.len());
     for claim in claims {
-        if INTERRUPTED.load(Ordering::Relaxed) {
+        if cancel.is_cancelled() {
             break;
         }
         let deadline = running
@@ -93,9 +93,10 @@ pub(crate) fn evaluate_all(
             .map(|s| Instant::now() + Duration::from_secs_f64(s));
         let mut report = progress.sweep(claim, |on_point, on_run| {
             let context = Context {
-                wall: WallTime {
+                bounds: Bounds {
                     run_seconds: running.run_seconds,
                     deadline,
+                    cancel: cancel.clone(),
                 },
                 store,
                 on_run,
@@ -120,11 +121,12 @@ pub(crate) fn finish(
     reports: &[Report],
     running: &Running,
     notes: &[(String, String)],
+    cancel: &Cancel,
     started: Instant,
 ) -> ExitCode {
     let provenance = Provenance::here();
     let seconds = started.elapsed().as_secs_f64();
-    let interrupted = INTERRUPTED.load(Ordering::Relaxed);
+    let interrupted = cancel.is_cancelled();
     if interrupted {
         let not_run: Vec<String> = claims[reports.len()..]
             .iter()
@@ -187,12 +189,15 @@ pub(crate) fn store_note(store: Option<&Store>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Ctrl-C stops the runs under way; what is stored stays, and the claims decided so far are
-/// still reported.
-pub(crate) fn catch_ctrl_c() {
-    if let Err(e) = ctrlc::set_handler(implreg::solver::driver::interrupt) {
+/// The command's cancel token, bound to Ctrl-C: it stops the runs under way; what is stored
+/// stays, and the claims decided so far are still reported.
+pub(crate) fn catch_ctrl_c() -> Cancel {
+    let cancel = Cancel::new();
+    let token = cancel.clone();
+    if let Err(e) = ctrlc::set_handler(move || token.cancel()) {
         eprintln!("implreg: Ctrl-C will end the process at once: {e}");
     }
+    cancel
 }
 
 /// Files named one by one on stderr before the rest are counted.
@@ -245,19 +250,22 @@ pub fn measure(
         Ok(claims) => claims,
         Err(code) => return code,
     };
-    catch_ctrl_c();
+    let cancel = catch_ctrl_c();
     let store = store.map(Store::open);
     let mut reports = Vec::new();
     let progress = Progress::new(claims.len());
     for claim in &claims {
-        if INTERRUPTED.load(Ordering::Relaxed) {
+        if cancel.is_cancelled() {
             break;
         }
         let report = progress.sweep(claim, |on_point, on_run| {
             let context = Context {
                 on_run,
                 store: store.as_ref(),
-                ..Context::default()
+                bounds: Bounds {
+                    cancel: cancel.clone(),
+                    ..Bounds::default()
+                },
             };
             claim::sweep::measure(claim, seeds, &context, on_point)
         });
@@ -274,7 +282,7 @@ pub fn measure(
         );
     }
     tell_store(store.as_ref(), "");
-    if INTERRUPTED.load(Ordering::Relaxed) {
+    if cancel.is_cancelled() {
         eprintln!("implreg: interrupted; the counts above are of the claims measured by then");
         return ExitCode::from(130);
     }

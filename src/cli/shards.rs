@@ -12,12 +12,10 @@ use implreg::claim::evaluate::{self, Context};
 use implreg::printable::printable;
 use implreg::provenance::Provenance;
 use implreg::shard::{self, Manifest, ShardId};
-use implreg::solver::WallTime;
-use implreg::solver::driver::INTERRUPTED;
+use implreg::solver::Bounds;
 use implreg::store::{self, Store};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// The exit code of a merge that needs another round of shards.
@@ -47,7 +45,7 @@ pub fn run_shard(
             return ExitCode::from(2);
         }
     };
-    catch_ctrl_c();
+    let cancel = catch_ctrl_c();
     let started = Instant::now();
     let plan = shard::plan(
         &claims,
@@ -58,16 +56,17 @@ pub fn run_shard(
     let share = plan.share(id.index - 1);
     let writing = Store::open(&store);
     let context = Context {
-        wall: WallTime {
+        bounds: Bounds {
             run_seconds: running.run_seconds,
             deadline: None,
+            cancel: cancel.clone(),
         },
         store: Some(&writing),
         ..Context::default()
     };
     let mut solved_seeds = 0;
     for (work, seeds) in &share {
-        if INTERRUPTED.load(Ordering::Relaxed) {
+        if cancel.is_cancelled() {
             break;
         }
         let spec = &claims[work.index].points[work.point].spec;
@@ -87,7 +86,7 @@ pub fn run_shard(
         provenance: Provenance::here(),
     };
     tell_store(Some(&writing), &format!("shard {id}: "));
-    if INTERRUPTED.load(Ordering::Relaxed) {
+    if cancel.is_cancelled() {
         eprintln!("implreg: shard {id} interrupted; what it solved is stored");
         return ExitCode::from(130);
     }
@@ -215,10 +214,10 @@ pub fn merge(
         Ok(claims) => claims,
         Err(code) => return code,
     };
-    catch_ctrl_c();
+    let cancel = catch_ctrl_c();
     let store = Store::merging(into, dirs);
     let started = Instant::now();
-    let reports = evaluate_all(&claims, &selection, running, Some(&store), false);
+    let reports = evaluate_all(&claims, &selection, running, Some(&store), &cancel, false);
     tell_store(Some(&store), "merge: ");
     let pending: Vec<&str> = reports
         .iter()
@@ -249,5 +248,5 @@ pub fn merge(
             ),
         )
     }));
-    finish(&claims, &reports, running, &notes, started)
+    finish(&claims, &reports, running, &notes, &cancel, started)
 }

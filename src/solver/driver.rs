@@ -9,8 +9,8 @@ use super::observe::{MatrixSource, Observer, Probe};
 use super::record::{RunRecord, Stop};
 use super::trace::TraceObserver;
 use super::watch::{Watch, Watched};
+use crate::cancel::Cancel;
 use nalgebra::DMatrix;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// An iterative method as the driver sees it.
@@ -55,45 +55,40 @@ impl<M: Iterate> MatrixSource for M {
     }
 }
 
-/// Set (by a Ctrl-C handler) to stop every running method at its next check.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// How often (in steps) the driver looks at the clock and at `INTERRUPTED`.
+/// How often (in steps) the driver looks at the clock and at the cancel token.
 const CHECK_OUTSIDE_EVERY: usize = 16;
-
-/// Stops every run at its next check; they end `Interrupted`.
-pub fn interrupt() {
-    INTERRUPTED.store(true, Ordering::Relaxed);
-}
 
 /// A loss above `BLOW_UP`·max(ℓ(0), 1) counts as divergence.
 pub const BLOW_UP: f64 = 1e8;
 
 /// The driver's own stopping rules.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Stopping {
     /// The step budget.
     pub max_steps: usize,
     /// Stop once the loss is at or below this.
     pub target_loss: Option<f64>,
-    /// Wall-time limits set from outside the run's settings.
-    pub wall: WallTime,
+    /// What may stop the run from outside its settings.
+    pub bounds: Bounds,
 }
 
-/// Wall-time limits from outside a run's settings: a user's budget, not the science's.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct WallTime {
+/// What may stop a run from outside its settings: a user's time budgets and a caller's
+/// cancel token, not the science's.
+#[derive(Debug, Clone, Default)]
+pub struct Bounds {
     /// Seconds the run may take: past them it stops `Time` (exhausted, with that reason).
     pub run_seconds: Option<f64>,
     /// When the claim's time budget ends: a run still going then stops `Interrupted` (its
     /// seed then counts for nothing).
     pub deadline: Option<Instant>,
+    /// The evaluation's token: once cancelled, a run still going stops `Interrupted`.
+    pub cancel: Cancel,
 }
 
 impl Stopping {
     /// The first rule that fires at `step` with `loss`, in order: divergence (against
     /// `ceiling`), the target, the method's own test, the budget, and, every
-    /// `CHECK_OUTSIDE_EVERY` steps, an interruption (Ctrl-C, the claim's deadline) or the run's
+    /// `CHECK_OUTSIDE_EVERY` steps, an interruption (the cancel token, the claim's deadline) or the run's
     /// wall-time budget since `started`.
     fn check(
         &self,
@@ -107,12 +102,11 @@ impl Stopping {
             if !step.is_multiple_of(CHECK_OUTSIDE_EVERY) {
                 return None;
             }
-            let wall = &self.wall;
-            if INTERRUPTED.load(Ordering::Relaxed)
-                || wall.deadline.is_some_and(|d| Instant::now() >= d)
+            let bounds = &self.bounds;
+            if bounds.cancel.is_cancelled() || bounds.deadline.is_some_and(|d| Instant::now() >= d)
             {
                 Some(Stop::Interrupted)
-            } else if wall
+            } else if bounds
                 .run_seconds
                 .is_some_and(|s| started.elapsed().as_secs_f64() > s)
             {
@@ -229,7 +223,7 @@ mod tests {
         let stopping = Stopping {
             max_steps: losses.len() - 1,
             target_loss: Some(1e-9),
-            wall: WallTime::default(),
+            bounds: Bounds::default(),
         };
         drive(method, stopping, None, &Watch::default())
     }

@@ -32,7 +32,7 @@ pub use certificate::Certificate;
 pub use curve::{Curve, CurveSample};
 pub use deep::{DeepFactorisation, DeepSpec, DetSign};
 pub use diagonal::{DiagonalNetwork, DiagonalSpec};
-pub use driver::{Stopping, WallTime};
+pub use driver::{Bounds, Stopping};
 pub use flow::Flow;
 pub use init::InitSpec;
 pub use min_norm::{MinNorm, MinNormSpec};
@@ -127,11 +127,11 @@ pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> RunRecord {
 
 /// Runs `run` on `problem`, watching what `watch` asks at every step (see `solve_within`).
 pub fn solve_watching(run: &RunSpec, problem: &Problem, seed: u64, watch: &Watch) -> RunRecord {
-    solve_within(run, problem, seed, watch, WallTime::default())
+    solve_within(run, problem, seed, watch, Bounds::default())
 }
 
-/// Runs `run` on `problem`, watching what `watch` asks at every step, within the wall-time
-/// limits `wall` (`driver::WallTime`); a deep run's initialisation draws from the seed's
+/// Runs `run` on `problem`, watching what `watch` asks at every step, within `bounds` (time
+/// budgets and a cancel token: `driver::Bounds`); a deep run's initialisation draws from the seed's
 /// stream named by its initialisation settings (`DeepSpec::stream_name`). Expects a validated
 /// run.
 pub fn solve_within(
@@ -139,7 +139,7 @@ pub fn solve_within(
     problem: &Problem,
     seed: u64,
     watch: &Watch,
-    wall: WallTime,
+    bounds: Bounds,
 ) -> RunRecord {
     let truth = problem.truth.as_ref();
     match run {
@@ -150,7 +150,7 @@ pub fn solve_within(
             let stopping = Stopping {
                 max_steps: spec.step_budget(),
                 target_loss: spec.target_loss,
-                wall,
+                bounds,
             };
             train(model, &spec.optimizer, stopping, truth, watch)
         }
@@ -158,7 +158,7 @@ pub fn solve_within(
             let stopping = Stopping {
                 max_steps: spec.step_budget(),
                 target_loss: spec.target_loss,
-                wall,
+                bounds,
             };
             let model = DiagonalNetwork::new(problem, spec);
             train(model, &spec.optimizer, stopping, truth, watch)
@@ -167,7 +167,7 @@ pub fn solve_within(
             let stopping = Stopping {
                 max_steps: spec.iterations,
                 target_loss: None,
-                wall,
+                bounds,
             };
             let objective = match run {
                 RunSpec::BasisPursuit(_) => Objective::L1,
@@ -180,7 +180,7 @@ pub fn solve_within(
             let stopping = Stopping {
                 max_steps: 0,
                 target_loss: None,
-                wall,
+                bounds,
             };
             driver::drive(MinNorm::new(problem, spec.clone()), stopping, truth, watch)
         }
@@ -188,7 +188,7 @@ pub fn solve_within(
             let stopping = Stopping {
                 max_steps: spec.iterations,
                 target_loss: None,
-                wall,
+                bounds,
             };
             let minimiser = PotentialMinimiser::new(problem, spec.clone());
             driver::drive(minimiser, stopping, truth, watch)

@@ -249,7 +249,7 @@ mod tests {
         let stopping = Stopping {
             max_steps: steps,
             target_loss: None,
-            wall: crate::solver::driver::WallTime::default(),
+            bounds: crate::solver::driver::Bounds::default(),
         };
         drive(method, stopping, None, watch)
     }
@@ -285,7 +285,7 @@ mod tests {
         let stopping = Stopping {
             max_steps: 100,
             target_loss: Some(10.0),
-            wall: crate::solver::driver::WallTime::default(),
+            bounds: crate::solver::driver::Bounds::default(),
         };
         let record = drive(method, stopping, None, &Watch::default());
         assert_eq!(
