@@ -161,3 +161,31 @@ fn limits_hold_at_their_boundaries() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The workloads the documentation advertises fit the default limits (a 1000×1000 certified
+/// nuclear-norm solve, whose cost is held at run time; five normalised-GD runs at Arora et al.'s
+/// 100×100 scale with the default step cap), while absurd settings are still refused at once,
+/// where they are written.
+#[test]
+fn advertised_workloads_fit_and_absurd_ones_are_refused() {
+    for fixture in ["certified-1000", "arora-scale-five"] {
+        let file = format!("tests/fixtures/{fixture}.yaml");
+        assert!(ClaimSpec::load(Path::new(&file)).is_ok(), "{file}");
+    }
+    let text = std::fs::read_to_string("tests/fixtures/arora-scale-five.yaml").unwrap();
+    let file = Path::new("absurd.yaml");
+    let steps = text.replacen(
+        "target_loss: 5.0e-7 } }",
+        "target_loss: 5.0e-7, steps: 1000000000000 } }",
+        1,
+    );
+    let layers = text.replacen("depth: 4,", "depth: 1000000,", 1);
+    for (absurd, field) in [(steps, "runs.depth2.deep.steps"), (layers, "runs.depth4")] {
+        match ClaimSpec::parse(&absurd, file) {
+            Err(SpecError::Invalid { line, field: f, .. }) => {
+                assert_eq!((line > 1, f.as_str()), (true, field))
+            }
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+}

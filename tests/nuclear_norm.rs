@@ -289,3 +289,36 @@ fn an_overflowing_instance_diverges_without_a_panic() {
     let solution = solve(&problem, exact());
     assert_eq!(solution.stop, Stop::Diverged);
 }
+
+/// The nuclear-norm solve counts the operations its blocks take as it runs, at least what the
+/// estimate charges an iteration (the narrowest block), and stops `work` (exhausted, never a
+/// certificate) at the same step on every rerun once it passes its share of the limit.
+#[test]
+fn the_solve_is_held_to_its_work_at_run_time() {
+    for (problem, observed) in [
+        (instance(30, 30, 2, 250, false, 0), 250.0),
+        (instance(12, 9, 2, 40, true, 3), 40.0),
+    ] {
+        let run = RunSpec::NuclearNorm(exact());
+        let certified = solver::solve(&run, &problem, 0);
+        assert_eq!(certified.stop, Stop::Certified);
+        let shape = solver::Shape::of_instance(&problem);
+        assert_eq!(shape.observations, observed);
+        let per_step = run.cost(shape).per_step;
+        let held = |work: f64| {
+            let bounds = solver::Bounds {
+                work: Some(work),
+                ..Default::default()
+            };
+            solver::solve_within(&run, &problem, 0, &solver::Watch::default(), bounds)
+        };
+        // Enough for the whole solve: the same run, bit for bit (records hold NaN: compare
+        // where it ended and how).
+        let end = |r: &solver::RunRecord| (r.stop, r.steps, r.matrix.clone());
+        assert_eq!(end(&held(1e15)), end(&certified));
+        let stopped = held(50.0 * per_step);
+        assert_eq!(stopped.stop, Stop::Work);
+        assert!((16..=64).contains(&stopped.steps), "{}", stopped.steps);
+        assert_eq!(end(&held(50.0 * per_step)), end(&stopped));
+    }
+}

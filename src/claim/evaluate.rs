@@ -60,8 +60,10 @@ fn cut_short(bounds: &Bounds) -> Ending {
 #[derive(Clone)]
 pub struct Context<'a> {
     /// The run's budget (past it: `exhausted`, stop `time`), the claim's deadline (past it:
-    /// every run still going is interrupted and the claim ends `time`) and the cancel token
-    /// (once cancelled: every run still going is interrupted, and so is the claim).
+    /// every run still going is interrupted and the claim ends `time`), the claim's work
+    /// limit (each run that counts its work as it runs may do its share, the limit over the
+    /// seeds and runs: past it `exhausted`, stop `work`) and the cancel token (once cancelled:
+    /// every run still going is interrupted, and so is the claim).
     pub bounds: Bounds,
     /// Where runs are reused from and kept; none solves everything.
     pub store: Option<&'a Store>,
@@ -95,6 +97,7 @@ pub fn evaluate_in(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -
     let started = Instant::now();
     let block = seeds.unwrap_or(claim.seeds);
     let plans = plans(claim);
+    let context = &per_run(context, claim, block);
     let run = |seeds: &[u64]| -> Vec<SeedOutcome> {
         seeds
             .par_iter()
@@ -206,9 +209,19 @@ pub fn measure_in(claim: &ClaimSpec, block: Seeds, context: &Context) -> ClaimRe
 /// them in the store: a shard's share of the work. Evaluates nothing.
 pub fn solve_seeds(claim: &ClaimSpec, block: Seeds, seeds: &[u64], context: &Context) {
     let plans = plans(claim);
+    let context = &per_run(context, claim, block);
     seeds.par_iter().for_each(|&seed| {
         run_seed(claim, &plans, seed, seed == block.from, context);
     });
+}
+
+/// The context each run is solved in: the claim's work limit shared by its seeds (the block,
+/// or the sequence's budget) and its runs.
+fn per_run<'a>(context: &Context<'a>, claim: &ClaimSpec, block: Seeds) -> Context<'a> {
+    let mut each = context.clone();
+    let runs = (block.count as f64) * claim.runs.len() as f64;
+    each.bounds.work = context.bounds.work.map(|w| w / runs);
+    each
 }
 
 /// A sequential claim's tests, one per assertion, and the α each has: α is split equally

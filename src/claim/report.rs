@@ -324,22 +324,32 @@ impl ClaimReport {
             + &self.assertion_lines("     ")
     }
 
-    /// A line naming the runs that hit their wall-time budget (empty when none did): their
-    /// `exhausted` depends on this machine's speed.
+    /// Lines naming the runs that hit their wall-time budget or their share of the work limit
+    /// (empty when none did): their `exhausted` depends on this machine's speed, or on the
+    /// limit.
     pub fn timed_out(&self, indent: &str) -> String {
-        let timed: Vec<String> = self
-            .runs
-            .iter()
-            .filter(|r| r.record.stop == crate::solver::Stop::Time)
-            .map(|r| format!("{} on seed {}", printable(&r.run), r.seed))
-            .collect();
-        if timed.is_empty() {
-            return String::new();
-        }
-        format!(
-            "{indent}! {} runs stopped by their wall-time budget (--max-run-seconds), exhausted on this machine: {}\n",
-            timed.len(),
-            timed.join(", ")
+        let stopped_by = |stop: crate::solver::Stop, why: &str| {
+            let runs: Vec<String> = self
+                .runs
+                .iter()
+                .filter(|r| r.record.stop == stop)
+                .map(|r| format!("{} on seed {}", printable(&r.run), r.seed))
+                .collect();
+            if runs.is_empty() {
+                return String::new();
+            }
+            format!(
+                "{indent}! {} runs stopped by {why}: {}\n",
+                runs.len(),
+                runs.join(", ")
+            )
+        };
+        stopped_by(
+            crate::solver::Stop::Time,
+            "their wall-time budget (--max-run-seconds), exhausted on this machine",
+        ) + &stopped_by(
+            crate::solver::Stop::Work,
+            "their share of the work limit (--max-work), exhausted under that limit",
         )
     }
 

@@ -300,8 +300,6 @@ impl ClaimSpec {
             run.validate(rows, cols)
                 .map_err(|e| from_invalid(e.within(&field)))?;
         }
-        budget::check(&raw.problem, &raw.runs, seeds.count, limits)
-            .map_err(|(resource, cost)| invalid(&cost.field, cost.expected(resource, limits)))?;
         let runs: Vec<(&str, RunKind)> = raw
             .runs
             .iter()
@@ -344,6 +342,9 @@ impl ClaimSpec {
                 ),
             });
         }
+        // After the assertions: a misspelt word is reported before what the claim would cost.
+        budget::check(&raw.problem, &raw.runs, seeds.count, limits)
+            .map_err(|(resource, cost)| invalid(&cost.field, cost.expected(resource, limits)))?;
         if assertions.is_empty() && sampling != Sampling::Fixed {
             return Err(invalid(
                 "expect",

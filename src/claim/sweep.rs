@@ -241,7 +241,7 @@ pub fn evaluate(
     context: &Context,
     on_point: &dyn Fn(usize, usize),
 ) -> Report {
-    each_point(claim, context, on_point, |spec| {
+    each_point(claim, context, on_point, |spec, context| {
         evaluate_in(spec, seeds(spec), context)
     })
 }
@@ -255,7 +255,7 @@ pub fn measure(
     context: &Context,
     on_point: &dyn Fn(usize, usize),
 ) -> Report {
-    each_point(claim, context, on_point, |spec| {
+    each_point(claim, context, on_point, |spec, context| {
         measure_in(spec, block, context)
     })
 }
@@ -266,9 +266,12 @@ fn each_point(
     claim: &Claim,
     context: &Context,
     on_point: &dyn Fn(usize, usize),
-    point: impl Fn(&ClaimSpec) -> ClaimReport,
+    point: impl Fn(&ClaimSpec, &Context) -> ClaimReport,
 ) -> Report {
     let started = Instant::now();
+    // The work limit is shared by the points, as when the claim was read.
+    let mut share = context.clone();
+    share.bounds.work = context.bounds.work.map(|w| w / claim.points.len() as f64);
     let mut points = Vec::with_capacity(claim.points.len());
     for (k, spec) in claim.points.iter().enumerate() {
         if k > 0 && context.bounds.cancel.is_cancelled() {
@@ -277,7 +280,7 @@ fn each_point(
         on_point(k, claim.points.len());
         points.push(PointReport {
             settings: spec.settings.clone(),
-            report: point(&spec.spec),
+            report: point(&spec.spec, &share),
         });
     }
     if !claim.is_sweep() {

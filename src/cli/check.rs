@@ -96,6 +96,7 @@ pub(crate) fn evaluate_all(
                 bounds: Bounds {
                     run_seconds: running.run_seconds,
                     deadline,
+                    work: Some(selection.limits.work),
                     cancel: cancel.clone(),
                 },
                 store,

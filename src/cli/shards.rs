@@ -59,6 +59,7 @@ pub fn run_shard(
         bounds: Bounds {
             run_seconds: running.run_seconds,
             deadline: None,
+            work: Some(selection.limits.work),
             cancel: cancel.clone(),
         },
         store: Some(&writing),

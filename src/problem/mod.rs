@@ -80,6 +80,25 @@ impl ProblemSpec {
         family.validate().map_err(|e| e.within(name))
     }
 
+    /// Bytes an instance holds: the truth, the operator (three numbers an observed entry, or k
+    /// dense measurements) and, for completion, the index of every entry sampled from while
+    /// drawing (as f64: no product of sizes overflows).
+    pub fn instance_bytes(&self) -> f64 {
+        let (rows, cols) = self.shape();
+        let (size, family) = ((rows * cols) as f64, self.family().1);
+        let k = family.observations() as f64;
+        let operator = if family.observes_entries() {
+            3.0 * k
+        } else {
+            k * size
+        };
+        let drawing = match self {
+            ProblemSpec::Completion(_) => size,
+            _ => 0.0,
+        };
+        (size + operator + drawing) * 8.0
+    }
+
     /// The instance for `seed`, drawn from the seed's problem stream. Expects a validated spec.
     pub fn generate(&self, seed: u64) -> Problem {
         self.family().1.draw(&mut random::problem_stream(seed))

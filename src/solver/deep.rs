@@ -4,6 +4,7 @@
 //! the observed entries of W are formed and the sparse ∇ℓ(W) meets W_N and P_{N−1} entry by
 //! entry (`sampled`): 3(N−2) dense products remain, none at depth 2.
 
+use super::cost::{Cost, FLOAT, MATRIX, STEP_OVERHEAD, Shape};
 use super::driver::Endpoint;
 use super::gemm::{Op::Plain, Op::Transposed, gemm};
 use super::init::InitSpec;
@@ -86,6 +87,60 @@ impl DeepSpec {
     /// The step budget.
     pub fn step_budget(&self) -> usize {
         self.steps.unwrap_or(model::DEFAULT_STEP_CAP)
+    }
+
+    /// What a run costs on an instance of `shape`: its factors, prefixes, backward products and
+    /// gradients (and the optimiser's state) while it runs; a step's products as
+    /// `DeepFactorisation` takes them. Layer j is d_j × d_{j−1} (d_0 = cols, d_N = rows): the
+    /// dense path forms P_j = W_j P_{j−1}, ∂ℓ/∂W_j = B_j P_{j−1}ᵀ and B_{j−1} = W_jᵀ B_j for
+    /// j ≥ 2, 6·d_j·d_{j−1}·cols operations each; the sampled path (completion, no penalty)
+    /// stops below the top layer and reads the observed entries of W_N·P_{N−1} (2·d_{N−1} per
+    /// entry, three times).
+    pub fn cost(&self, shape: Shape) -> Cost {
+        let (rows, cols, k) = (shape.rows, shape.cols, shape.observations);
+        let width = self.width.map_or(rows.max(cols), |w| w as f64);
+        let depth = self.depth as f64;
+        let layer = |j: usize| {
+            let out = if j == self.depth { rows } else { width };
+            let input = if j == 1 { cols } else { width };
+            out * input
+        };
+        let parameters: f64 = (1..=self.depth).map(layer).sum();
+        let prefixes = ((depth - 1.0) * width + rows) * cols;
+        let state = match self.optimizer {
+            OptimizerSpec::Adam { .. } => 2.0,
+            OptimizerSpec::GradientFlow(_) => 8.0,
+            _ => 0.0,
+        };
+        let floats = (2.0 + state) * parameters + 2.0 * prefixes + 3.0 * shape.size() + k;
+        let matrices = (4.0 + state) * depth + 8.0;
+        let steps = self.step_budget() as f64;
+        let sampled = shape.entries && self.depth >= 2 && self.penalty.is_none();
+        let products = |top: usize| (2..=top).map(|j| 6.0 * layer(j) * cols).sum::<f64>();
+        let loss = if sampled {
+            products(self.depth - 1) + 3.0 * 2.0 * width * k
+        } else {
+            products(self.depth) + 2.0 * shape.operator()
+        };
+        let penalty = if self.penalty.is_some() {
+            20.0 * shape.size() * shape.shortest()
+        } else {
+            0.0
+        };
+        let evaluations = match self.optimizer {
+            OptimizerSpec::GradientFlow(_) => 7.0,
+            _ => 1.0,
+        };
+        let per_step =
+            evaluations * (loss + penalty + 10.0 * parameters) + STEP_OVERHEAD * (1.0 + depth);
+        Cost {
+            working: floats * FLOAT + matrices * MATRIX,
+            record: shape.record(4.0, parameters, steps, depth + 4.0),
+            setup: 0.0,
+            per_step,
+            steps,
+            setting: "deep.steps",
+        }
     }
 
     pub(super) fn validate(&self, rows: usize, cols: usize) -> Result<(), Invalid> {

@@ -6,6 +6,7 @@
 //! fits any rows×cols problem; a regression's w is d×1. Gradients: ∂ℓ/∂u = D·u^{D−1} ⊙ ∇ℓ(w),
 //! ∂ℓ/∂v = −D·v^{D−1} ⊙ ∇ℓ(w).
 
+use super::cost::{Cost, FLOAT, MATRIX, STEP_OVERHEAD, Shape};
 use super::driver::Endpoint;
 use super::model::{self, Model};
 use super::optimizer::OptimizerSpec;
@@ -51,6 +52,37 @@ fn two() -> u32 {
 pub const MAX_DEPTH: u32 = 64;
 
 impl DiagonalSpec {
+    /// What a run costs on an instance of `shape`: u, v, their gradients (and the optimiser's
+    /// state), w and ∇ℓ(w); a step is the loss's operator and its adjoint plus a few passes over
+    /// the entries.
+    pub fn cost(&self, shape: Shape) -> Cost {
+        let size = shape.size();
+        let state = match self.optimizer {
+            OptimizerSpec::Adam { .. } => 4.0,
+            OptimizerSpec::GradientFlow(_) => 16.0,
+            _ => 0.0,
+        };
+        let steps = self.step_budget() as f64;
+        let penalty = if self.penalty.is_some() {
+            20.0 * size * shape.shortest()
+        } else {
+            0.0
+        };
+        let per_evaluation = 2.0 * shape.operator() + penalty + 20.0 * size;
+        let evaluations = match self.optimizer {
+            OptimizerSpec::GradientFlow(_) => 7.0,
+            _ => 1.0,
+        };
+        Cost {
+            working: ((6.0 + state) * size + shape.observations) * FLOAT + (8.0 + state) * MATRIX,
+            record: shape.record(6.0, 0.0, steps, 6.0),
+            setup: 0.0,
+            per_step: evaluations * per_evaluation + STEP_OVERHEAD * 3.0,
+            steps,
+            setting: "diagonal.steps",
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         validate_scale(self.depth, self.alpha)?;
         model::validate_training(

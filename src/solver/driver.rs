@@ -32,6 +32,12 @@ pub trait Iterate {
     fn rejected(&self) -> usize {
         0
     }
+    /// The operations done so far, for a method whose cost is known only as it runs (a
+    /// thresholding's block grows and shrinks with the iterate): the driver holds it to
+    /// `Bounds::work`. `None` for a method whose cost its settings bound (`solver::cost`).
+    fn work(&self) -> Option<f64> {
+        None
+    }
     /// The current end-to-end matrix, valid after `evaluate` (formed on demand by methods that
     /// do not need it to step).
     fn matrix(&mut self) -> &DMatrix<f64>;
@@ -81,6 +87,9 @@ pub struct Bounds {
     /// When the claim's time budget ends: a run still going then stops `Interrupted` (its
     /// seed then counts for nothing).
     pub deadline: Option<Instant>,
+    /// The operations the run may do, for a method that counts them as it runs
+    /// (`Iterate::work`): past them it stops `Work` (exhausted).
+    pub work: Option<f64>,
     /// The evaluation's token: once cancelled, a run still going stops `Interrupted`.
     pub cancel: Cancel,
 }
@@ -89,7 +98,7 @@ impl Stopping {
     /// The first rule that fires at `step` with `loss`, in order: divergence (against
     /// `ceiling`), the target, the method's own test, the budget, and, every
     /// `CHECK_OUTSIDE_EVERY` steps, an interruption (the cancel token, the claim's deadline) or the run's
-    /// wall-time budget since `started`.
+    /// wall-time budget since `started`, or its share of the work limit.
     fn check(
         &self,
         step: usize,
@@ -111,6 +120,12 @@ impl Stopping {
                 .is_some_and(|s| started.elapsed().as_secs_f64() > s)
             {
                 Some(Stop::Time)
+            } else if bounds
+                .work
+                .zip(method.work())
+                .is_some_and(|(limit, done)| done > limit)
+            {
+                Some(Stop::Work)
             } else {
                 None
             }

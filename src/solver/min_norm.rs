@@ -10,6 +10,7 @@
 //! up to rounding: the gap is the proof, and μ is exported whole.
 
 use super::certificate::{Certificate, Certified};
+use super::cost::{Cost, FLOAT, Shape};
 use super::driver::{Endpoint, Iterate};
 use super::record::Stop;
 use crate::invalid::{Invalid, require};
@@ -41,6 +42,19 @@ fn default_feasibility() -> f64 {
 }
 
 impl MinNormSpec {
+    /// What the closed form costs on an instance of `shape` (`gram_solve`), in one step.
+    pub fn cost(&self, shape: Shape) -> Cost {
+        let (working, record, operations) = gram_solve(shape);
+        Cost {
+            working,
+            record,
+            setup: operations,
+            per_step: 0.0,
+            steps: 0.0,
+            setting: "min_norm",
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         require(
             self.feasibility > 0.0 && self.feasibility.is_finite(),
@@ -57,6 +71,17 @@ pub struct MinNorm<'p> {
     spec: MinNormSpec,
     solution: DMatrix<f64>,
     certificate: Option<Certificate>,
+}
+
+/// Working bytes, record bytes and operations of one solve with the k×k Gram matrix 𝒜𝒜*: forming
+/// it from dense measurements (k²·rows·cols), its SVD or factorisation (30k³ at most), and one
+/// adjoint. The Newton steps of `diagonal_potential` each do as much.
+pub fn gram_solve(shape: Shape) -> (f64, f64, f64) {
+    let (k, size) = (shape.observations, shape.size());
+    let gram = if shape.entries { 0.0 } else { k * k * size };
+    let working = (3.0 * k * k + 4.0 * size + 4.0 * k) * FLOAT;
+    let record = (2.0 * size + k + 200.0) * FLOAT;
+    (working, record, gram + 30.0 * k * k * k)
 }
 
 impl<'p> MinNorm<'p> {

@@ -8,6 +8,7 @@
 
 pub mod anderson;
 pub mod certificate;
+pub mod cost;
 pub mod curve;
 pub mod deep;
 pub mod diagonal;
@@ -29,6 +30,7 @@ pub mod trace;
 pub mod watch;
 
 pub use certificate::Certificate;
+pub use cost::{Cost, Shape};
 pub use curve::{Curve, CurveSample};
 pub use deep::{DeepFactorisation, DeepSpec, DetSign};
 pub use diagonal::{DiagonalNetwork, DiagonalSpec};
@@ -104,6 +106,18 @@ impl RunSpec {
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
             | RunSpec::DiagonalPotential(_) => RunKind::Convex,
+        }
+    }
+
+    /// What the run costs on one seed of an instance of `shape`, as its method states it.
+    pub fn cost(&self, shape: Shape) -> Cost {
+        match self {
+            RunSpec::Deep(spec) => spec.cost(shape),
+            RunSpec::Diagonal(spec) => spec.cost(shape),
+            RunSpec::NuclearNorm(spec) => spec.cost(shape, Objective::Nuclear),
+            RunSpec::BasisPursuit(spec) => spec.cost(shape, Objective::L1),
+            RunSpec::MinNorm(spec) => spec.cost(shape),
+            RunSpec::DiagonalPotential(spec) => spec.cost(shape),
         }
     }
 

@@ -22,11 +22,12 @@
 //! of 𝒜(X) = v, λ = −ρu, scaled down until ‖𝒜*(λ)‖₂ ≤ 1, is such a λ; the run stops when that bound
 //! is within `gap` of ‖Z‖* and Z is feasible to `feasibility`.
 
-use super::anderson::Anderson;
+use super::anderson::{self, Anderson};
 use super::certificate::{Certificate, Certified};
+use super::cost::{Cost, FLOAT, STEP_OVERHEAD, Shape};
 use super::driver::{Endpoint, Iterate};
 use super::record::Stop;
-use super::threshold::Thresholder;
+use super::threshold::{self, Thresholder};
 use crate::invalid::{Invalid, require};
 use crate::kernels::difference;
 use crate::measure;
@@ -73,6 +74,41 @@ fn default_rho() -> f64 {
 }
 
 impl NuclearNormSpec {
+    /// What a solve minimising `objective` costs on an instance of `shape`: the iterate's
+    /// matrices, two thresholders' blocks at their widest (a full SVD: five buffers of
+    /// rows·cols and two of min²) and Anderson's states while it runs. Its work is exact for
+    /// ℓ1; for the nuclear norm an iteration costs O(rows·cols·b) for the b directions its
+    /// thresholding keeps, which no setting bounds below min(rows, cols): the estimate charges
+    /// every iteration at the narrowest block (`threshold::NARROWEST`), and the solve counts
+    /// the operations its blocks really take as it runs (`Iterate::work`), so that the
+    /// driver holds it to its share of the limit (`driver::Bounds::work`).
+    pub fn cost(&self, shape: Shape, objective: Objective) -> Cost {
+        let (size, k) = (shape.size(), shape.observations);
+        let gram = if shape.entries { 0.0 } else { k * k };
+        let state = 2.0 * size + 2.0 * k;
+        let blocks = 2.0 * (5.0 * size + 2.0 * shape.shortest().powi(2));
+        let accelerator = (2.0 * anderson::MEMORY as f64 + 5.0) * state;
+        let working = (4.0 * size + 6.0 * k + gram + blocks + accelerator) * FLOAT;
+        let thresholding = match objective {
+            Objective::Nuclear => {
+                let b = (threshold::NARROWEST as f64).min(shape.shortest());
+                threshold::step_operations(shape.rows, shape.cols, b, true)
+                    + threshold::step_operations(shape.rows, shape.cols, b, false)
+                        / CHECK_EVERY as f64
+            }
+            Objective::L1 => 0.0,
+        };
+        let forming = if shape.entries { 0.0 } else { k * k * size };
+        Cost {
+            working,
+            record: (2.0 * size + k + 200.0) * FLOAT,
+            setup: forming + gram * k / 3.0,
+            per_step: passes(shape) + thresholding,
+            steps: self.iterations as f64,
+            setting: "nuclear_norm.iterations",
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         let positive = |x: f64| x > 0.0 && x.is_finite();
         require(self.slack >= 0.0 && self.slack.is_finite(), "slack", || {
@@ -89,6 +125,17 @@ impl NuclearNormSpec {
         })?;
         require(positive(self.rho), "rho", || "a positive penalty ρ".into())
     }
+}
+
+/// Operations of one iteration beyond the thresholding: 𝒜 and 𝒜* four times (the
+/// least-squares step, over-relaxation, the loss), the Gram solve for dense measurements, about
+/// a dozen passes over the matrices and vectors, and Anderson's passes over its states.
+fn passes(shape: Shape) -> f64 {
+    let (size, k) = (shape.size(), shape.observations);
+    let solve = if shape.entries { k } else { 2.0 * k * k };
+    let state = 2.0 * size + 2.0 * k;
+    let accelerator = 2.0 * (2.0 * anderson::MEMORY as f64 + 6.0) * state;
+    4.0 * shape.operator() + solve + 12.0 * (size + k) + accelerator + STEP_OVERHEAD
 }
 
 /// How often (in iterations) the certificate is computed; it costs one warm subspace step
@@ -159,6 +206,11 @@ pub struct Admm<'p> {
     /// The last certificate, and whether its dual norm was computed exactly (a full SVD) rather
     /// than estimated: only an exact one stops a run or is returned.
     certificate: Option<(Certificate, bool)>,
+    /// Operations of an iteration beyond the thresholders' (`passes`), and of a full SVD.
+    per_iteration: f64,
+    full_svd: f64,
+    /// Full SVDs taken for exact certificates.
+    full_svds: usize,
 }
 
 impl<'p> Admm<'p> {
@@ -225,6 +277,9 @@ impl<'p> Admm<'p> {
             iteration: 0,
             adaptations: 0,
             certificate: None,
+            per_iteration: passes(Shape::of_instance(problem)),
+            full_svd: 20.0 * (rows * cols * rows.min(cols)) as f64,
+            full_svds: 0,
         }
     }
 
@@ -375,6 +430,9 @@ impl<'p> Admm<'p> {
         self.work.as_mut_slice().fill(0.0);
         problem.add_adjoint(1.0, &lambda, &mut self.work);
         let exact = exact || self.objective == Objective::L1;
+        if exact && self.objective == Objective::Nuclear {
+            self.full_svds += 1;
+        }
         let dual = match self.objective {
             Objective::Nuclear if exact => measure::singular_values(&self.work)
                 .first()
@@ -494,6 +552,17 @@ impl Iterate for Admm<'_> {
         self.box_and_multiplier_step();
         self.iteration += 1;
         self.certificate = None;
+    }
+
+    /// The operations done so far: what the iterations' passes, the thresholders' blocks and
+    /// the full SVDs of exact certificates took.
+    fn work(&self) -> Option<f64> {
+        Some(
+            self.iteration as f64 * self.per_iteration
+                + self.svt.operations()
+                + self.dual.operations()
+                + self.full_svds as f64 * self.full_svd,
+        )
     }
 
     fn stop(&self) -> Option<Stop> {

@@ -15,6 +15,7 @@
 //! Q of every interpolant from below; Q(W) − g(ν) = ⟨ν, 𝒜(W) − y⟩ is the gap.
 
 use super::certificate::{Certificate, Certified};
+use super::cost::{Cost, Shape};
 use super::diagonal;
 use super::driver::{Endpoint, Iterate};
 use super::gemm::{Op::Plain, Op::Transposed, gemm};
@@ -64,6 +65,20 @@ const HALVINGS: usize = 200;
 const ARMIJO: f64 = 0.25;
 
 impl PotentialSpec {
+    /// What the solve costs on an instance of `shape`: each Newton iteration forms
+    /// 𝒜 diag(h′) 𝒜* and factors it, as the closed form does once (`min_norm::gram_solve`).
+    pub fn cost(&self, shape: Shape) -> Cost {
+        let (working, record, per_step) = super::min_norm::gram_solve(shape);
+        Cost {
+            working,
+            record,
+            setup: 0.0,
+            per_step,
+            steps: self.iterations as f64,
+            setting: "diagonal_potential.iterations",
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         diagonal::validate_scale(self.depth, self.alpha)?;
         require(

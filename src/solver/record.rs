@@ -24,6 +24,8 @@ pub enum Stop {
     Diverged,
     /// The run's wall-time budget (`--max-run-seconds`) ran out: exhausted, on this machine.
     Time,
+    /// The run's share of the work limit (`--max-work`) ran out: exhausted under that limit.
+    Work,
     /// Stopped from outside: Ctrl-C, or its claim's wall-time budget.
     Interrupted,
 }
@@ -47,7 +49,7 @@ impl Stop {
     pub fn status(self) -> Status {
         match self {
             Stop::Target | Stop::Certified => Status::Converged,
-            Stop::Horizon | Stop::Budget | Stop::Time => Status::Exhausted,
+            Stop::Horizon | Stop::Budget | Stop::Time | Stop::Work => Status::Exhausted,
             Stop::Diverged => Status::Diverged,
             Stop::Interrupted => Status::Interrupted,
         }

@@ -150,7 +150,7 @@ impl Store {
             tally.solved += 1;
             tally.solver_seconds += seconds;
         }
-        if !matches!(record.stop, Stop::Interrupted | Stop::Time) {
+        if !matches!(record.stop, Stop::Interrupted | Stop::Time | Stop::Work) {
             self.keep(key, &record, seconds);
         }
         Some(record)
