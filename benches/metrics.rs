@@ -22,7 +22,13 @@ fn small_claim(c: &mut Criterion) {
     let mut group = c.benchmark_group("claim");
     group.sample_size(10);
     group.bench_function("razin-cohen-norms-grow", |b| {
-        b.iter(|| black_box(claim::evaluate(&claim, None)))
+        b.iter(|| {
+            black_box(claim::run::point::evaluate(
+                &claim,
+                None,
+                &claim::Context::default(),
+            ))
+        })
     });
     group.finish();
 }

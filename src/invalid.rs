@@ -1,5 +1,5 @@
 //! The answer of a configuration check: which field is impossible and what was expected.
-//! Problems and solvers check their own settings; `claim::spec` turns the field path into a file,
+//! Problems and solvers check their own settings; `claim::read::spec` turns the field path into a file,
 //! line and column, so neither of them knows about YAML.
 
 /// An impossible setting: `field` is a dotted path relative to the checked value

@@ -5,11 +5,11 @@
 //! by gradient descent from a small initialisation. implreg turns the literature's claims about
 //! that setting into seeded, deterministic checks.
 //!
-//! Data flows down through the modules (docs/design.md): a claim (`claim::spec`) names a
-//! problem family (`problem`), runs (`solver`) and assertions in a vocabulary (`claim::registry`,
-//! `claim::expr`); for each seed the instance is drawn, every run is driven to its one
+//! Data flows down through the modules (docs/design.md): a claim (`claim::read::spec`) names a
+//! problem family (`problem`), runs (`solver`) and assertions in a vocabulary (`claim::language::registry`,
+//! `claim::language::expr`); for each seed the instance is drawn, every run is driven to its one
 //! `solver::RunRecord`, its matrices are measured (`measure`) and the assertions evaluated
-//! (`claim::evaluate`) into a `claim::report`. `measure` sits below everything; nothing outside
+//! (`claim::run`) into a `claim::report`. `measure` sits below everything; nothing outside
 //! `claim` knows that a claim exists.
 
 pub mod cancel;

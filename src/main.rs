@@ -5,7 +5,7 @@
 //! claims decided by then are reported; the runs finished are stored).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use implreg::claim::budget::Limits;
+use implreg::claim::read::budget::Limits;
 use implreg::claim::{self, Claim, Seeds};
 use implreg::printable::printable;
 use implreg::shard::ShardId;
@@ -340,7 +340,7 @@ fn main() -> ExitCode {
             most,
         } => diff(&old, &new, rel, abs, most),
         Command::Vocabulary => {
-            emit!("{}", claim::registry::markdown());
+            emit!("{}", claim::language::registry::markdown());
             ExitCode::SUCCESS
         }
     }

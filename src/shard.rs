@@ -1,6 +1,6 @@
 //! A check split across processes that share nothing but files: `plan` says which seeds of
 //! which claim points still need solving (given what a result store already holds), and deals
-//! them to N shards; each shard solves its seeds into a store (`claim::evaluate::solve_seeds`)
+//! them to N shards; each shard solves its seeds into a store (`claim::run::point::solve_seeds`)
 //! and leaves a manifest; merging reads every shard's store and evaluates the claims from it,
 //! solving nothing, so the report is the one a single process gives, byte for byte.
 //!
@@ -18,8 +18,9 @@
 //! solves those of its seeds the store lacks. Disagreement can only cost a round, never a
 //! result: merging evaluates whatever the stores hold.
 
-use crate::claim::budget::seed_work;
-use crate::claim::evaluate::{Context, evaluate_in, fewest_seeds};
+use crate::claim::Context;
+use crate::claim::read::budget::seed_work;
+use crate::claim::run::point::{self, fewest_seeds};
 use crate::claim::{Claim, ClaimSpec, Sampling, Seeds};
 use crate::provenance::Provenance;
 use crate::store::{self, Store, key::digest};
@@ -149,7 +150,7 @@ pub fn plan(
         let mut needed = Vec::new();
         for (point, spec) in claim.points.iter().map(|p| &p.spec).enumerate() {
             let block = seeds(spec).unwrap_or(spec.seeds);
-            let report = evaluate_in(spec, seeds(spec), &context);
+            let report = point::evaluate(spec, seeds(spec), &context);
             let candidates = candidates(spec, block, &report.missing);
             if !candidates.is_empty() {
                 needed.push((

@@ -22,11 +22,11 @@ fn store() -> &'static Store {
 
 fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()> {
     let spec = Claim::load(path)?;
-    let context = claim::evaluate::Context {
+    let context = claim::Context {
         store: Some(store()),
-        ..claim::evaluate::Context::default()
+        ..claim::Context::default()
     };
-    let report = claim::sweep::evaluate(&spec, |_| None, &context, &|_, _| {});
+    let report = claim::evaluate(&spec, |_| None, &context, &|_, _| {});
     if !report.matches() {
         return Err(format!(
             "the claim's verdict differs from its expectation:\n{}",

@@ -4,9 +4,10 @@
 
 mod support;
 
-use implreg::claim::decide::{
-    self, ALPHA, ALWAYS, BETA, DELTA, Decision, Ending, Rate, Sprt, clopper_pearson,
+use implreg::claim::decide::sequential::{
+    self, CONFIDENCE, Decision, Ending, Sprt, clopper_pearson,
 };
+use implreg::claim::read::sampling::{ALPHA, ALWAYS, BETA, DELTA, Rate};
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -32,7 +33,7 @@ fn simulate(rate: Rate, alpha: f64, beta: f64, theta: f64) -> (u64, u64, u64, f6
     let (mut holds, mut refuted, mut open, mut seeds) = (0, 0, 0, 0u64);
     for run in 0..DECISIONS {
         let run_seeds = |s: &[u64]| s.iter().map(|&k| outcome(run, k, theta)).collect();
-        let sequence = decide::sequence(
+        let sequence = sequential::sequence(
             0,
             BUDGET,
             16,
@@ -130,13 +131,13 @@ fn clopper_pearson_covers() {
         let covered = (0..DECISIONS)
             .filter(|&run| {
                 let x = (0..n).filter(|&k| outcome(run, k, theta)).count() as u64;
-                let (low, high) = clopper_pearson(x, n, decide::CONFIDENCE);
+                let (low, high) = clopper_pearson(x, n, CONFIDENCE);
                 low <= theta && theta <= high
             })
             .count() as u64;
         let (_, upper) = clopper_pearson(covered, DECISIONS, MONTE_CARLO);
         assert!(
-            upper >= decide::CONFIDENCE,
+            upper >= CONFIDENCE,
             "n = {n}, θ = {theta}: covered {covered} of {DECISIONS}"
         );
     }
@@ -148,7 +149,7 @@ fn clopper_pearson_covers() {
         let covered = (0..DECISIONS)
             .filter(|&run| {
                 let run_seeds = |s: &[u64]| s.iter().map(|&k| outcome(run, k, theta)).collect();
-                let sequence = decide::sequence(
+                let sequence = sequential::sequence(
                     0,
                     BUDGET,
                     1,
@@ -158,8 +159,7 @@ fn clopper_pearson_covers() {
                     |_| false,
                 );
                 let test = &sequence.tests[0];
-                let (low, high) =
-                    clopper_pearson(test.successes(), test.seeds(), decide::CONFIDENCE);
+                let (low, high) = clopper_pearson(test.successes(), test.seeds(), CONFIDENCE);
                 low <= theta && theta <= high
             })
             .count();
@@ -192,7 +192,7 @@ proptest! {
                     .map(|&seed| (0..k).map(|j| outcome(run + j, seed, theta)).collect())
                     .collect()
             };
-            let sequence = decide::sequence(
+            let sequence = sequential::sequence(
                 7,
                 budget,
                 batch,
@@ -232,7 +232,7 @@ fn simulate_claim(rates: &[(Rate, f64)]) -> (u64, u64) {
                 })
                 .collect()
         };
-        let sequence = decide::sequence(
+        let sequence = sequential::sequence(
             0,
             BUDGET,
             8,

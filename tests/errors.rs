@@ -98,7 +98,7 @@ fn a_byte_order_mark_is_not_part_of_the_claim() {
 /// claim it refused, and the estimate scales with what it counts.
 #[test]
 fn limits_refuse_by_estimate_and_can_be_raised() {
-    use implreg::claim::budget::Limits;
+    use implreg::claim::read::budget::Limits;
     let text = std::fs::read_to_string("tests/bad-specs/work-beyond-the-limit.yaml").unwrap();
     let file = Path::new("work.yaml");
     assert!(ClaimSpec::parse(&text, file).is_err());
@@ -138,7 +138,7 @@ fn limits_refuse_by_estimate_and_can_be_raised() {
 #[test]
 fn limits_hold_at_their_boundaries() {
     use implreg::claim::Seeds;
-    use implreg::claim::source::MAX_BYTES;
+    use implreg::claim::read::source::MAX_BYTES;
     let seeds = |from, count| Seeds { from, count }.check();
     assert!(seeds(0, Seeds::MAX).is_ok() && seeds(0, Seeds::MAX + 1).is_err());
     assert!(seeds(u64::MAX - 1, 1).is_ok() && seeds(u64::MAX, 1).is_err());
@@ -169,10 +169,10 @@ fn limits_hold_at_their_boundaries() {
 #[test]
 fn advertised_workloads_fit_and_absurd_ones_are_refused() {
     for fixture in ["certified-1000", "arora-scale-five"] {
-        let file = format!("tests/fixtures/{fixture}.yaml");
+        let file = format!("tests/fixtures/workloads/{fixture}.yaml");
         assert!(ClaimSpec::load(Path::new(&file)).is_ok(), "{file}");
     }
-    let text = std::fs::read_to_string("tests/fixtures/arora-scale-five.yaml").unwrap();
+    let text = std::fs::read_to_string("tests/fixtures/workloads/arora-scale-five.yaml").unwrap();
     let file = Path::new("absurd.yaml");
     let steps = text.replacen(
         "target_loss: 5.0e-7 } }",

@@ -4,7 +4,7 @@
 //! stack overflow; every accepted claim runs (one seed, half a GiB, 0.05 s a run) to a report
 //! without panicking. `PROPTEST_CASES` sets the number of cases (CI: the default below).
 
-use implreg::claim::budget::Limits;
+use implreg::claim::read::budget::Limits;
 use implreg::claim::{self, Claim, Seeds, SpecError};
 use proptest::prelude::*;
 use std::path::Path;
@@ -298,14 +298,14 @@ fn exercise(text: &str) {
                 };
                 spec.check_seeds(one).is_ok().then_some(one)
             };
-            let context = claim::evaluate::Context {
+            let context = claim::Context {
                 bounds: implreg::solver::Bounds {
                     run_seconds: Some(run_seconds()),
                     ..Default::default()
                 },
                 ..Default::default()
             };
-            let report = claim::sweep::evaluate(&claim, one, &context, &|_, _| {});
+            let report = claim::evaluate(&claim, one, &context, &|_, _| {});
             assert!(!report.to_text().is_empty());
             RAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }

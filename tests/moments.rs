@@ -17,7 +17,7 @@ fn claim(problem: &str, runs: &str, that: &str, seeds: u64) -> ClaimSpec {
 
 /// Every reference's value on every seed.
 fn values(claim: &ClaimSpec) -> Vec<Vec<(String, f64)>> {
-    let report = claim::evaluate(claim, None);
+    let report = claim::run::point::evaluate(claim, None, &claim::Context::default());
     report.assertions[0]
         .per_seed
         .iter()
@@ -81,7 +81,7 @@ fn when_is_within_its_resolution_on_a_large_matrix() {
         let before = format!("deep.at_step({previous}).sigma(1)");
         let at = format!("deep.at_step({k}).sigma(1)");
         let check = claim(problem, runs, &format!("{before} < 10 and {at} >= 10"), 2);
-        let report = claim::evaluate(&check, None);
+        let report = claim::run::point::evaluate(&check, None, &claim::Context::default());
         assert!(
             report.assertions[0].per_seed[seed].passed,
             "seed {seed}: {report:?}"

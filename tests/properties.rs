@@ -236,7 +236,8 @@ fn reruns_are_bit_identical_whatever_the_thread_count() {
             .num_threads(threads)
             .build()
             .unwrap();
-        let mut report = pool.install(|| claim::evaluate(&claim, None));
+        let mut report =
+            pool.install(|| claim::run::point::evaluate(&claim, None, &claim::Context::default()));
         report.seconds = 0.0;
         serde_json::to_string(&report).unwrap()
     };
@@ -263,7 +264,7 @@ fn a_diverging_run_is_reported_not_a_crash() {
             "shallow.diverged and shallow.steps < 300 and not deep.diverged",
         );
     let claim = ClaimSpec::parse(&text, Path::new("diverging.yaml")).unwrap();
-    let report = claim::evaluate(&claim, None);
+    let report = claim::run::point::evaluate(&claim, None, &claim::Context::default());
     assert!(report.matches, "{}", report.to_text());
     let shallow: Vec<_> = report.runs.iter().filter(|r| r.run == "shallow").collect();
     assert!(

@@ -2,7 +2,7 @@
 //! `src/claim/registry/` fails this test until the README says the same
 //! (`cargo run -- vocabulary` prints the tables to paste).
 
-use implreg::claim::registry;
+use implreg::claim::language::registry;
 
 #[test]
 fn the_readme_lists_the_registrys_vocabulary() {

@@ -199,7 +199,7 @@ fn a_grid_too_large_to_read_is_refused_at_sweep() {
 #[test]
 fn cancelling_one_evaluation_leaves_another_running() {
     use implreg::cancel::Cancel;
-    use implreg::claim::{self, Claim, evaluate::Context};
+    use implreg::claim::{self, Claim, Context};
     let claim = Claim::load(Path::new(SWEEP)).unwrap();
     let cancelled = Cancel::new();
     cancelled.cancel();
@@ -211,12 +211,10 @@ fn cancelling_one_evaluation_leaves_another_running() {
         ..Context::default()
     };
     let (stopped, going) = std::thread::scope(|s| {
-        let stopped = s.spawn(|| {
-            claim::sweep::evaluate(&claim, |_| None, &context(cancelled.clone()), &|_, _| {})
-        });
-        let going = s.spawn(|| {
-            claim::sweep::evaluate(&claim, |_| None, &context(Cancel::new()), &|_, _| {})
-        });
+        let stopped =
+            s.spawn(|| claim::evaluate(&claim, |_| None, &context(cancelled.clone()), &|_, _| {}));
+        let going =
+            s.spawn(|| claim::evaluate(&claim, |_| None, &context(Cancel::new()), &|_, _| {}));
         (stopped.join().unwrap(), going.join().unwrap())
     });
     // The cancelled one stops at its first point's first check and decides nothing.

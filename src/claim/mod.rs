@@ -1,29 +1,21 @@
-//! Claims: the YAML schema and its validation (`spec`, `locate`), the vocabulary of assertions
-//! (`registry`) and their language (`expr`), what a metric reads (`measured`), evaluation over
-//! seeds (`evaluate`), decided by counts or by sequentially tested rates (`decide`), and what it
-//! reports (`report`). Nothing below this module knows that a claim exists.
+//! Claims, in wings that data flows through one way: `read` (claim files, their schema, located
+//! errors, parameters and grids, the cost budget), `language` (the assertion language, its
+//! vocabulary and what a metric reads), `decide` (sequential tests, fixed counts, verdicts,
+//! judgements across points), `report` (what an evaluation says: text, JSON, snapshots, the
+//! figures' data) and `run` (what to watch, solving through the store, resolving values, a
+//! grid's points in turn). Imports run the other way, each wing using only those before it:
+//! language ← read ← decide ← report ← run. Nothing below this module knows that a claim
+//! exists.
 
-pub mod across;
-pub mod budget;
 pub mod decide;
-pub mod evaluate;
-pub mod expr;
-pub mod figure;
-pub mod locate;
-pub mod measured;
-pub mod outcome;
-pub mod parameters;
-pub mod recorded;
-pub mod registry;
+pub mod language;
+pub mod read;
 pub mod report;
-pub mod sampling;
-pub mod snapshot;
-pub mod source;
-pub mod spec;
-pub mod spec_errors;
-pub mod sweep;
+pub mod run;
 
-pub use evaluate::evaluate;
-pub use report::ClaimReport;
-pub use spec::{ClaimSpec, Sampling, Seeds, SpecError, Verdict, claim_files};
-pub use sweep::{Claim, Report};
+pub use read::budget::Limits;
+pub use read::grid::Claim;
+pub use read::spec::{ClaimSpec, Sampling, Seeds, SpecError, Verdict, claim_files};
+pub use report::claim::ClaimReport;
+pub use report::sweep::Report;
+pub use run::{Context, evaluate, measure};

@@ -6,8 +6,8 @@ use super::args::SeedsArg;
 use super::progress::Progress;
 use crate::Format;
 use implreg::cancel::Cancel;
-use implreg::claim::budget::Limits;
-use implreg::claim::evaluate::Context;
+use implreg::claim::Context;
+use implreg::claim::read::budget::Limits;
 use implreg::claim::{self, Claim, ClaimSpec, Report, Seeds, Verdict};
 use implreg::printable::printable;
 use implreg::provenance::Provenance;
@@ -102,7 +102,7 @@ pub(crate) fn evaluate_all(
                 store,
                 on_run,
             };
-            claim::sweep::evaluate(claim, |s| selection.seeds_for(s), &context, on_point)
+            claim::evaluate(claim, |s| selection.seeds_for(s), &context, on_point)
         });
         if running.endpoints {
             report = report.with_endpoints();
@@ -268,7 +268,7 @@ pub fn measure(
                     ..Bounds::default()
                 },
             };
-            claim::sweep::measure(claim, seeds, &context, on_point)
+            claim::measure(claim, seeds, &context, on_point)
         });
         if let Format::Text = format {
             progress.suspend(|| emit!("{}", report.to_measurement_text()));

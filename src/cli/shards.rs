@@ -7,8 +7,9 @@ use super::check::{
 };
 use crate::Format;
 use implreg::claim;
-use implreg::claim::budget::Limits;
-use implreg::claim::evaluate::{self, Context};
+use implreg::claim::Context;
+use implreg::claim::read::budget::Limits;
+use implreg::claim::run::point;
 use implreg::printable::printable;
 use implreg::provenance::Provenance;
 use implreg::shard::{self, Manifest, ShardId};
@@ -71,7 +72,7 @@ pub fn run_shard(
             break;
         }
         let spec = &claims[work.index].points[work.point].spec;
-        evaluate::solve_seeds(spec, work.block, seeds, &context);
+        point::solve_seeds(spec, work.block, seeds, &context);
         solved_seeds += seeds.len();
     }
     let manifest = Manifest {

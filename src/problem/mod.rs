@@ -13,7 +13,7 @@
 //! `Observations`: observed entries (sparse, products restricted to them) or dense measurements
 //! (one contiguous vec(Aᵢ) per measurement). A vector family (regression y = Xw) is a d×1
 //! problem whose measurements are the rows of X; metrics of its own (‖w‖₁) are registry
-//! entries (`claim::registry`).
+//! entries (`claim::language::registry`).
 
 mod completion;
 mod explicit;

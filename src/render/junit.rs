@@ -5,7 +5,7 @@
 //! assertion case when the claim expects `holds` and it is refuted or left open. The decision,
 //! the seeds and the interval are properties of each case.
 
-use crate::claim::decide::Decision;
+use crate::claim::decide::sequential::Decision;
 use crate::claim::{Report, Verdict};
 use crate::provenance::Provenance;
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};

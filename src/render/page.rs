@@ -5,8 +5,8 @@
 //! starts with the provenance of the run.
 
 use super::svg::svg;
-use crate::claim::across::AcrossReport;
-use crate::claim::report::figure;
+use crate::claim::decide::across::AcrossReport;
+use crate::claim::report::claim::figure;
 use crate::claim::{Report, Verdict};
 use crate::provenance::Provenance;
 use std::fmt::Write;

@@ -2,7 +2,7 @@
 //! the viewer's sans-serif), and the same bytes for the same data. Log axes are drawn as
 //! log₁₀ of the data on linear axes, labelled at whole decades.
 
-use crate::claim::figure::FigureData;
+use crate::claim::report::figure::FigureData;
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -163,7 +163,7 @@ fn marks(low: f64, high: f64, log: bool) -> (Vec<f64>, Vec<f64>) {
 /// otherwise.
 /// A parameter's value as its tick's label: `0.3`, `2000`, `1e-4`.
 fn value_label(x: f64) -> String {
-    let x = crate::claim::snapshot::round_significant(x, 3);
+    let x = crate::claim::report::snapshot::round_significant(x, 3);
     if x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
         format!("{x:e}")
     } else {
@@ -332,7 +332,7 @@ fn draw<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claim::figure::{LineData, SeriesData};
+    use crate::claim::report::figure::{LineData, SeriesData};
 
     fn figure() -> FigureData {
         FigureData {

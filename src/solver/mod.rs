@@ -70,7 +70,7 @@ pub enum RunSpec {
 }
 
 /// The kinds of run, as far as the claim vocabulary cares: what a kind's record holds decides
-/// which metrics apply to it (`claim::registry`).
+/// which metrics apply to it (`claim::language::registry`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RunKind {
     /// A gradient method on a factorisation: has a time, rejected steps, factors.

@@ -6,7 +6,7 @@ use super::ast::{
     Arith, Compare, Expr, ExprError, MetricCall, Moment, Node, Quantity, Reference, Subject,
 };
 use super::lex::{Token, TokenKind, lex};
-use crate::claim::registry::{self, Arity, MomentKind};
+use crate::claim::language::registry::{self, Arity, MomentKind};
 
 /// The longest assertion accepted, in characters: it bounds the depth of the syntax tree (a
 /// chain `a + b + …` nests one level per term), so that checking and evaluating it, which

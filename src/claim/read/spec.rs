@@ -1,20 +1,20 @@
 //! A claim file: its schema, and the validation that turns every impossible or misspelt setting
 //! into an error naming the file, line, column, field and what was expected, before anything runs.
 
-use super::across::{Across, RawAcross};
-use super::budget::{self, Limits};
-use super::decide::ErrorRates;
-use super::expr::{Expr, Scope};
-use super::figure::{Figure, RawFigure};
-use super::locate;
-use super::parameters::Parameter;
-use super::recorded::{FieldError, Recorded};
-use super::registry;
-use super::sampling::check_quantifier;
-pub use super::sampling::{Quantifier, RawSeeds, Sampling, Seeds};
-use super::source;
-pub use super::spec_errors::SpecError;
-use super::spec_errors::{expression_error, yaml_error};
+use crate::claim::language::expr::{Expr, Scope};
+use crate::claim::language::recorded::{FieldError, Recorded};
+use crate::claim::language::registry;
+use crate::claim::read::across::{Across, RawAcross};
+use crate::claim::read::budget::{self, Limits};
+pub use crate::claim::read::errors::SpecError;
+use crate::claim::read::errors::{expression_error, yaml_error};
+use crate::claim::read::figure::{Figure, RawFigure};
+use crate::claim::read::locate;
+use crate::claim::read::parameters::Parameter;
+use crate::claim::read::sampling::ErrorRates;
+use crate::claim::read::sampling::check_quantifier;
+pub use crate::claim::read::sampling::{Quantifier, RawSeeds, Sampling, Seeds};
+use crate::claim::read::source;
 use crate::invalid::Invalid;
 use crate::problem::ProblemSpec;
 use crate::solver::{RunKind, RunSpec};
@@ -164,7 +164,7 @@ pub struct ClaimSpec {
     pub assertions: Vec<Assertion>,
     /// What the claim's author expects.
     pub verdict: Verdict,
-    /// Assertions across a sweep's points (made by `claim::sweep`, not at a point).
+    /// Assertions across a sweep's points (made by `read::grid`, not at a point).
     pub across: Vec<Across>,
     /// Figures (drawn from every point).
     pub figures: Vec<Figure>,
@@ -360,10 +360,13 @@ impl ClaimSpec {
             .map(|(k, a)| a.check(k, parameters, &scope, &mut recorded))
             .collect::<Result<Vec<_>, _>>()
             .map_err(field_error)?;
-        if raw.figures.len() > super::figure::MAX_FIGURES {
+        if raw.figures.len() > crate::claim::read::figure::MAX_FIGURES {
             return Err(invalid(
                 "figures",
-                format!("at most {} figures", super::figure::MAX_FIGURES),
+                format!(
+                    "at most {} figures",
+                    crate::claim::read::figure::MAX_FIGURES
+                ),
             ));
         }
         let mut figures: Vec<Figure> = Vec::new();
@@ -505,7 +508,7 @@ fn validate_header(raw: &RawClaim) -> Result<(Seeds, Sampling), Invalid> {
 
 /// Whether a condition on the parameters, their values already written in (`2000 >= 1000`),
 /// holds: numbers, comparisons, `and`, `or`, `not` and functions only.
-fn at_point(condition: &str) -> Result<bool, super::expr::ExprError> {
+fn at_point(condition: &str) -> Result<bool, crate::claim::language::expr::ExprError> {
     let expr = Expr::parse(condition)?;
     let scope = Scope {
         runs: &[],
@@ -514,7 +517,7 @@ fn at_point(condition: &str) -> Result<bool, super::expr::ExprError> {
         has_truth: false,
     };
     if let Some(reference) = expr.references().first() {
-        return Err(super::expr::ExprError {
+        return Err(crate::claim::language::expr::ExprError {
             column: reference.parts[0] + 1,
             expected: "a condition on the sweep's parameters alone (`$observed >= 2000`), naming no run or metric".into(),
         });

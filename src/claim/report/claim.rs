@@ -3,10 +3,12 @@
 //! its values; the verdict and whether it matches the expectation. Rendered as text for people,
 //! as JSON for machines, and as a rounded YAML snapshot for regression tests.
 
-use super::decide::{CONFIDENCE, Decision, Ending, Rate, Sprt, clopper_pearson};
-use super::measured::Measured;
-use super::recorded::RecordedValues;
-use super::spec::{Assertion, Sampling, Source, Verdict};
+use crate::claim::decide::sequential::{CONFIDENCE, Decision, Ending, Sprt, clopper_pearson};
+use crate::claim::decide::verdict;
+use crate::claim::language::measured::Measured;
+use crate::claim::language::recorded::RecordedValues;
+use crate::claim::read::sampling::Rate;
+use crate::claim::read::spec::{Assertion, Sampling, Source, Verdict};
 use crate::printable::printable;
 use crate::solver::{RunRecord, Status};
 use serde::Serialize;
@@ -113,13 +115,7 @@ impl AssertionReport {
         let seeds = per_seed.len() as u64;
         let passed = per_seed.iter().filter(|s| s.passed).count() as u64;
         let needed = assertion.over_seeds.needed(seeds);
-        let decision = match needed {
-            _ if ending != Ending::Decided => Decision::Open,
-            Some(needed) if passed >= needed => Decision::Holds,
-            Some(_) => Decision::Refuted,
-            // A rate counted over a fixed block (`evaluate::measure`) is measured, not decided.
-            None => Decision::Open,
-        };
+        let decision = verdict::count(needed, passed, ending);
         let stopped = match ending {
             Ending::Interrupted => Stopped::Interrupted,
             Ending::Time => Stopped::Time,

@@ -2,7 +2,7 @@
 //! assertions across sweep points compare and what its figures draw. Also their summary over
 //! seeds (median and quartiles) and the mistakes their declarations can carry.
 
-use super::expr::{Expr, ExprError, Scope};
+use crate::claim::language::expr::{Expr, ExprError, Scope};
 use serde::Serialize;
 
 /// A quantity evaluated at every seed (a number, or true/false recorded as 1 and 0).

@@ -2,11 +2,98 @@
 //! counted by `all`, `any`, `at_least`, `fraction` (facts about those instances), or a sequence
 //! with a budget decided by `rate` and `always` (claims about random instances, `decide`).
 
-use super::decide::{self, ErrorRates, Rate};
 use crate::printable::printable;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+
+/// The default probability of refuting a claim whose every rate is at least p + δ.
+pub const ALPHA: f64 = 0.01;
+/// The default probability that an assertion whose rate is at most p − δ holds.
+pub const BETA: f64 = 0.05;
+/// The default indifference margin around a claimed rate.
+pub const DELTA: f64 = 0.05;
+/// `always` is the rate claim p = 0.95, δ = 0.05: it holds on every seed (a single failure
+/// refutes it), and a failure rate of 10 % or more passes with probability at most β.
+pub const ALWAYS: Rate = Rate {
+    rate: 0.95,
+    delta: 0.05,
+};
+
+/// A claimed rate: the assertion holds on a random seed with probability at least `rate`,
+/// decided with indifference margin `delta`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rate {
+    /// The claimed probability p.
+    pub rate: f64,
+    /// The indifference margin δ: rates in (p − δ, p + δ) may be decided either way.
+    pub delta: f64,
+}
+
+impl Rate {
+    /// 0 < p − δ < p + δ ≤ 1; the error says what was expected.
+    pub fn check(&self) -> Result<(), String> {
+        let (p, d) = (self.rate, self.delta);
+        if !(p.is_finite() && d.is_finite() && d > 0.0 && p - d > 0.0 && p + d <= 1.0) {
+            return Err(format!(
+                "a rate p and margin δ with 0 < p − δ < p + δ ≤ 1; found rate {p} and delta {d}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        if *self == ALWAYS {
+            f.write_str("always")
+        } else {
+            write!(f, "rate ≥ {} (δ = {})", self.rate, self.delta)
+        }
+    }
+}
+
+/// The error rates a claim is decided with.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorRates {
+    /// P(the claim is refuted) when every rate assertion's rate is at least p + δ; split
+    /// equally across its rate assertions.
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// P(an assertion holds) when its rate is at most p − δ; each assertion's own.
+    #[serde(default = "default_beta")]
+    pub beta: f64,
+}
+
+fn default_alpha() -> f64 {
+    ALPHA
+}
+
+fn default_beta() -> f64 {
+    BETA
+}
+
+impl Default for ErrorRates {
+    fn default() -> Self {
+        Self {
+            alpha: ALPHA,
+            beta: BETA,
+        }
+    }
+}
+
+impl ErrorRates {
+    /// Both in (0, 0.5]; the error says what was expected.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, x) in [("alpha", self.alpha), ("beta", self.beta)] {
+            if !(x > 0.0 && x <= 0.5) {
+                return Err(format!("`{name}` in (0, 0.5]; found {x}"));
+            }
+        }
+        Ok(())
+    }
+}
 
 /// The seeds `from`, `from + 1`, …, `from + count − 1`, one independent repetition each; for a
 /// sequential claim, the most it may draw.
@@ -85,7 +172,7 @@ pub enum Quantifier {
     AtLeast(u64),
     /// At least this fraction of the seeds, in (0, 1].
     Fraction(f64),
-    /// Holds on a random seed with at least this probability (`always` is `decide::ALWAYS`).
+    /// Holds on a random seed with at least this probability (`always` is `ALWAYS`).
     Rate(Rate),
 }
 
@@ -140,7 +227,7 @@ impl<'de> Deserialize<'de> for Quantifier {
                 match word {
                     "all" => Ok(Quantifier::All),
                     "any" => Ok(Quantifier::Any),
-                    "always" => Ok(Quantifier::Rate(decide::ALWAYS)),
+                    "always" => Ok(Quantifier::Rate(ALWAYS)),
                     other => Err(E::custom(format!(
                         "{QUANTIFIER_FORMS}; found `{}`",
                         printable(other)
@@ -180,7 +267,7 @@ impl<'de> Deserialize<'de> for Quantifier {
                     (None, Some(f), None, None) => Ok(Quantifier::Fraction(f)),
                     (None, None, Some(rate), delta) => Ok(Quantifier::Rate(Rate {
                         rate,
-                        delta: delta.unwrap_or(decide::DELTA),
+                        delta: delta.unwrap_or(DELTA),
                     })),
                     _ => Err(A::Error::custom(format!(
                         "one of {QUANTIFIER_FORMS} (`delta` only with `rate`)"

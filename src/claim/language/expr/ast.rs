@@ -1,7 +1,7 @@
 //! The syntax tree of an assertion, and what a reference reads.
 
-use crate::claim::measured::Measured;
-use crate::claim::registry::{Function, Metric, Pairwise};
+use crate::claim::language::measured::Measured;
+use crate::claim::language::registry::{Function, Metric, Pairwise};
 use std::fmt;
 
 /// A problem with an assertion, at a 1-based character column of its text.

@@ -1,7 +1,7 @@
 //! What an entry of the vocabulary says about its word: how it is written, what it means, where
 //! it applies, what a run must watch for it, and how it is computed.
 
-use crate::claim::measured::Measured;
+use crate::claim::language::measured::Measured;
 use crate::solver::RunKind;
 use std::fmt;
 

@@ -3,16 +3,19 @@
 //! through the registry; then count the seeds each assertion held for (a fixed block), or feed
 //! them in seed order to each assertion's sequential test until the claim is decided (`decide`).
 
-use super::decide::{self, Decision, Ending, Sprt};
-use super::expr::{Expr, Moment, Quantity, Reference, Subject};
-use super::measured::Measured;
-use super::recorded::{Recorded, RecordedValues};
-use super::registry::Needs;
-use super::report::{AssertionReport, ClaimReport, RunReport, SeedResult};
-use super::spec::{ClaimSpec, Sampling, Seeds, Verdict};
+use super::context::Context;
+use crate::claim::decide::sequential::{self, Ending, Sprt};
+use crate::claim::decide::verdict;
+use crate::claim::language::expr::{Expr, Moment, Quantity, Reference, Subject};
+use crate::claim::language::measured::Measured;
+use crate::claim::language::recorded::{Recorded, RecordedValues};
+use crate::claim::language::registry::Needs;
+use crate::claim::read::sampling::ErrorRates;
+use crate::claim::read::spec::{ClaimSpec, Sampling, Seeds};
+use crate::claim::report::claim::{AssertionReport, ClaimReport, RunReport, SeedResult};
 use crate::problem::{Problem, Reduction};
 use crate::solver::{self, Bounds, Condition, Curve, RunRecord, Stop, Watch, When};
-use crate::store::{RunKey, Store};
+use crate::store::RunKey;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -54,46 +57,12 @@ fn cut_short(bounds: &Bounds) -> Ending {
     }
 }
 
-/// How a claim's runs are obtained: the bounds from outside (time budgets, the evaluation's
-/// cancel token), a result store to read and keep them in, and whom to tell as each run
-/// finishes (from any worker thread: how a progress display counts the work done).
-#[derive(Clone)]
-pub struct Context<'a> {
-    /// The run's budget (past it: `exhausted`, stop `time`), the claim's deadline (past it:
-    /// every run still going is interrupted and the claim ends `time`), the claim's work
-    /// limit (each run that counts its work as it runs may do its share, the limit over the
-    /// seeds and runs: past it `exhausted`, stop `work`) and the cancel token (once cancelled:
-    /// every run still going is interrupted, and so is the claim).
-    pub bounds: Bounds,
-    /// Where runs are reused from and kept; none solves everything.
-    pub store: Option<&'a Store>,
-    /// Called as each run finishes.
-    pub on_run: &'a (dyn Fn() + Sync),
-}
-
-fn nothing() {}
-
-impl Default for Context<'_> {
-    /// No limits, no store, nobody told.
-    fn default() -> Self {
-        Self {
-            bounds: Bounds::default(),
-            store: None,
-            on_run: &nothing,
-        }
-    }
-}
-
-/// Evaluates `claim` over its own seeds, or over `seeds` when given (to check that a claim does
-/// not depend on a lucky block of seeds; for a sequential claim, the first seed and budget).
-pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>) -> ClaimReport {
-    evaluate_in(claim, seeds, &Context::default())
-}
-
-/// `evaluate` with the limits, store and listener of `context`. A seed with a run stopped from
+/// Evaluates the claim at one point over its own seeds, or over `seeds` when given (to check
+/// that a claim does not depend on a lucky block of seeds; for a sequential claim, the first
+/// seed and budget), within `context`: its bounds, store and listener. A seed with a run stopped from
 /// outside (Ctrl-C, the claim's deadline) or missing from a read-only store counts for
 /// nothing: the claim is then left interrupted, with no verdict that counts.
-pub fn evaluate_in(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -> ClaimReport {
+pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -> ClaimReport {
     let started = Instant::now();
     let block = seeds.unwrap_or(claim.seeds);
     let plans = plans(claim);
@@ -127,7 +96,7 @@ pub fn evaluate_in(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -
             Sampling::Sequential(errors) => {
                 let (alpha, tests) = sequential_tests(claim, errors);
                 let batch = rayon::current_num_threads();
-                let sequence = decide::sequence(
+                let sequence = sequential::sequence(
                     block.from,
                     block.count,
                     batch,
@@ -153,7 +122,7 @@ pub fn evaluate_in(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -
                 (sequence.outcomes, assertions, ending)
             }
         };
-    let verdict = verdict(&assertions);
+    let verdict = verdict::of(assertions.iter().map(|a| a.decision), false);
     let interrupted = ending == Ending::Interrupted;
     let recorded = claim
         .recorded
@@ -190,18 +159,13 @@ pub fn evaluate_in(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -
 
 /// Runs `claim` on exactly the seeds of `block` and counts every assertion, rates included (left
 /// `open`: nothing is decided sequentially): how a rate is measured before it is claimed.
-pub fn measure(claim: &ClaimSpec, block: Seeds) -> ClaimReport {
-    measure_in(claim, block, &Context::default())
-}
-
-/// `measure` with the limits, store and listener of `context`.
-pub fn measure_in(claim: &ClaimSpec, block: Seeds, context: &Context) -> ClaimReport {
+pub fn measure(claim: &ClaimSpec, block: Seeds, context: &Context) -> ClaimReport {
     let fixed = ClaimSpec {
         sampling: Sampling::Fixed,
         seeds: block,
         ..claim.clone()
     };
-    evaluate_in(&fixed, None, context)
+    evaluate(&fixed, None, context)
 }
 
 /// Solves (or finds in `context.store`) every run of `claim` on `seeds`, taken from the block
@@ -226,7 +190,7 @@ fn per_run<'a>(context: &Context<'a>, claim: &ClaimSpec, block: Seeds) -> Contex
 
 /// A sequential claim's tests, one per assertion, and the α each has: α is split equally
 /// across the assertions (the claim is refuted when any one is).
-fn sequential_tests(claim: &ClaimSpec, errors: decide::ErrorRates) -> (f64, Vec<Sprt>) {
+fn sequential_tests(claim: &ClaimSpec, errors: ErrorRates) -> (f64, Vec<Sprt>) {
     let alpha = errors.alpha / claim.assertions.len() as f64;
     let tests = claim
         .assertions
@@ -253,17 +217,6 @@ pub fn fewest_seeds(claim: &ClaimSpec) -> u64 {
             .map(Sprt::fewest_to_hold)
             .max()
             .unwrap_or(1),
-    }
-}
-
-/// Refuted when one assertion is, holds when all do, inconclusive otherwise.
-fn verdict(assertions: &[AssertionReport]) -> Verdict {
-    if assertions.iter().any(|a| a.decision == Decision::Refuted) {
-        Verdict::Refuted
-    } else if assertions.iter().all(|a| a.decision == Decision::Holds) {
-        Verdict::Holds
-    } else {
-        Verdict::Inconclusive
     }
 }
 

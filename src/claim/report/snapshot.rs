@@ -2,7 +2,7 @@
 //! to 4 significant digits so that another CPU's last bits (AVX2/FMA against portable kernels)
 //! do not fail them.
 
-use super::report::ClaimReport;
+use crate::claim::report::claim::ClaimReport;
 
 impl ClaimReport {
     /// The report for an insta snapshot: no traces or timings, every number rounded to 4

@@ -2,8 +2,8 @@
 //! yaml_serde's messages made readable, and errors inside an expression placed at their column
 //! in the file.
 
-use super::expr::ExprError;
-use super::locate;
+use crate::claim::language::expr::ExprError;
+use crate::claim::read::locate;
 use crate::printable::printable;
 use std::path::{Path, PathBuf};
 

@@ -11,98 +11,12 @@
 //! in batches of any size, and with a seed budget (which only turns decisions into `open`).
 //! Between p − δ and p + δ either decision is acceptable: δ is the indifference margin.
 
+use crate::claim::read::sampling::Rate;
 use serde::Serialize;
 use std::fmt;
 
-/// The default probability of refuting a claim whose every rate is at least p + δ.
-pub const ALPHA: f64 = 0.01;
-/// The default probability that an assertion whose rate is at most p − δ holds.
-pub const BETA: f64 = 0.05;
-/// The default indifference margin around a claimed rate.
-pub const DELTA: f64 = 0.05;
-/// `always` is the rate claim p = 0.95, δ = 0.05: it holds on every seed (a single failure
-/// refutes it), and a failure rate of 10 % or more passes with probability at most β.
-pub const ALWAYS: Rate = Rate {
-    rate: 0.95,
-    delta: 0.05,
-};
 /// The confidence of the exact interval reported for every rate.
 pub const CONFIDENCE: f64 = 0.95;
-
-/// A claimed rate: the assertion holds on a random seed with probability at least `rate`,
-/// decided with indifference margin `delta`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Rate {
-    /// The claimed probability p.
-    pub rate: f64,
-    /// The indifference margin δ: rates in (p − δ, p + δ) may be decided either way.
-    pub delta: f64,
-}
-
-impl Rate {
-    /// 0 < p − δ < p + δ ≤ 1; the error says what was expected.
-    pub fn check(&self) -> Result<(), String> {
-        let (p, d) = (self.rate, self.delta);
-        if !(p.is_finite() && d.is_finite() && d > 0.0 && p - d > 0.0 && p + d <= 1.0) {
-            return Err(format!(
-                "a rate p and margin δ with 0 < p − δ < p + δ ≤ 1; found rate {p} and delta {d}"
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Rate {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        if *self == ALWAYS {
-            f.write_str("always")
-        } else {
-            write!(f, "rate ≥ {} (δ = {})", self.rate, self.delta)
-        }
-    }
-}
-
-/// The error rates a claim is decided with.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ErrorRates {
-    /// P(the claim is refuted) when every rate assertion's rate is at least p + δ; split
-    /// equally across its rate assertions.
-    #[serde(default = "default_alpha")]
-    pub alpha: f64,
-    /// P(an assertion holds) when its rate is at most p − δ; each assertion's own.
-    #[serde(default = "default_beta")]
-    pub beta: f64,
-}
-
-fn default_alpha() -> f64 {
-    ALPHA
-}
-
-fn default_beta() -> f64 {
-    BETA
-}
-
-impl Default for ErrorRates {
-    fn default() -> Self {
-        Self {
-            alpha: ALPHA,
-            beta: BETA,
-        }
-    }
-}
-
-impl ErrorRates {
-    /// Both in (0, 0.5]; the error says what was expected.
-    pub fn check(&self) -> Result<(), String> {
-        for (name, x) in [("alpha", self.alpha), ("beta", self.beta)] {
-            if !(x > 0.0 && x <= 0.5) {
-                return Err(format!("`{name}` in (0, 0.5]; found {x}"));
-            }
-        }
-        Ok(())
-    }
-}
 
 /// What the evidence says about one assertion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -325,6 +239,7 @@ pub fn clopper_pearson(successes: u64, seeds: u64, confidence: f64) -> (f64, f64
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claim::read::sampling::{ALPHA, ALWAYS, BETA};
 
     /// At the extremes the interval has a closed form: (0, 1 − (γ/2)^(1/n)) and its mirror.
     #[test]

@@ -1,13 +1,13 @@
 //! What the CLI and tests read of a claim's outcome, whichever shape it has: a plain claim's
 //! `ClaimReport` or a `SweepReport` (verdict, text, snapshot, endpoints, figures).
 
-use super::across::AcrossReport;
-use super::figure::FigureData;
-use super::parameters::describe;
-use super::report::{ClaimReport, figure, heading, mark};
-use super::snapshot::round_numbers;
-use super::spec::{Source, Verdict};
-use super::sweep::{Report, SweepReport};
+use crate::claim::decide::across::AcrossReport;
+use crate::claim::read::parameters::describe;
+use crate::claim::read::spec::{Source, Verdict};
+use crate::claim::report::claim::{ClaimReport, figure, heading, mark};
+use crate::claim::report::figure::FigureData;
+use crate::claim::report::snapshot::round_numbers;
+use crate::claim::report::sweep::{Report, SweepReport};
 use crate::printable::printable;
 use std::fmt::Write;
 

@@ -1,7 +1,7 @@
 //! Every metric, one entry each.
 
 use super::entry::{Applies, Args, Metric, Needs};
-use crate::claim::measured::Measured;
+use crate::claim::language::measured::Measured;
 use crate::measure;
 use crate::solver::{Certificate, RunRecord, Status};
 

@@ -1,0 +1,73 @@
+//! A claim's points evaluated in turn, each as an ordinary claim on its own seeds, then gathered
+//! into the claim's report.
+
+use super::context::Context;
+use super::point;
+use crate::claim::read::grid::Claim;
+use crate::claim::read::spec::{ClaimSpec, Seeds};
+use crate::claim::report::claim::ClaimReport;
+use crate::claim::report::sweep::{PointReport, Report, SweepReport};
+use std::time::Instant;
+
+/// Evaluates every point of `claim` (on `seeds` when given, per point as `point::evaluate` does),
+/// then the assertions across points and the figures' data. `on_point` hears of each point as
+/// it starts (its index and the number of points); `context.on_run` of each run as it finishes. Stops
+/// after the point under way once the context's token is cancelled.
+pub fn evaluate(
+    claim: &Claim,
+    seeds: impl Fn(&ClaimSpec) -> Option<Seeds>,
+    context: &Context,
+    on_point: &dyn Fn(usize, usize),
+) -> Report {
+    each_point(claim, context, on_point, |spec, context| {
+        point::evaluate(spec, seeds(spec), context)
+    })
+}
+
+/// Counts every assertion of every point over exactly the seeds of `block`, deciding nothing
+/// (`point::measure`), then judges the assertions across points and gathers the figures on
+/// those seeds: how a sweep's rates are measured before they are claimed.
+pub fn measure(
+    claim: &Claim,
+    block: Seeds,
+    context: &Context,
+    on_point: &dyn Fn(usize, usize),
+) -> Report {
+    each_point(claim, context, on_point, |spec, context| {
+        point::measure(spec, block, context)
+    })
+}
+
+/// Runs `point` at every point in grid order (stopping after the one under way once the
+/// context's token is cancelled) and gives the claim's report.
+fn each_point(
+    claim: &Claim,
+    context: &Context,
+    on_point: &dyn Fn(usize, usize),
+    point: impl Fn(&ClaimSpec, &Context) -> ClaimReport,
+) -> Report {
+    let started = Instant::now();
+    // The work limit is shared by the points, as when the claim was read.
+    let mut share = context.clone();
+    share.bounds.work = context.bounds.work.map(|w| w / claim.points.len() as f64);
+    let mut points = Vec::with_capacity(claim.points.len());
+    for (k, spec) in claim.points.iter().enumerate() {
+        if k > 0 && context.bounds.cancel.is_cancelled() {
+            break;
+        }
+        on_point(k, claim.points.len());
+        points.push(PointReport {
+            settings: spec.settings.clone(),
+            report: point(&spec.spec, &share),
+        });
+    }
+    if !claim.is_sweep() {
+        let only = points.pop().expect("a claim has at least one point");
+        return Report::Claim(only.report);
+    }
+    Report::Sweep(SweepReport::gather(
+        claim,
+        points,
+        started.elapsed().as_secs_f64(),
+    ))
+}
