@@ -3,7 +3,7 @@
 //! the 2×2 problem: problem generation, solving, metrics, assertions, the report).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use implreg::claim::{self, ClaimSpec};
+use implreg::claim::{self, Claim};
 use implreg::measure::Spectrum;
 use implreg::random;
 use std::hint::black_box;
@@ -17,8 +17,11 @@ fn matrix_metrics(c: &mut Criterion) {
 }
 
 fn small_claim(c: &mut Criterion) {
-    let claim = ClaimSpec::load(Path::new("specs/razin-cohen-norms-grow.yaml"))
-        .expect("the claim is valid");
+    let claim = Claim::load(Path::new("specs/razin-cohen-norms-grow.yaml"))
+        .expect("the claim is valid")
+        .points
+        .remove(0)
+        .spec;
     let mut group = c.benchmark_group("claim");
     group.sample_size(10);
     group.bench_function("razin-cohen-norms-grow", |b| {

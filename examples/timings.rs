@@ -8,7 +8,7 @@
 #[path = "../benches/grid.rs"]
 mod grid;
 
-use implreg::claim::{self, ClaimSpec};
+use implreg::claim::{self, Claim, ClaimSpec};
 use implreg::measure;
 use implreg::problem::{CompletionSpec, Problem, ProblemSpec, Reduction};
 use implreg::solver::driver::Iterate;
@@ -131,7 +131,11 @@ fn report_without_time(claim: &ClaimSpec) -> (Value, f64) {
 /// down affects both alike): the median wall time of each over `repeats` runs, and whether every
 /// report is identical.
 fn thread_scaling(file: &Path, repeats: usize) -> Value {
-    let claim = ClaimSpec::load(file).expect("the claim is valid");
+    let claim = Claim::load(file)
+        .expect("the claim is valid")
+        .points
+        .remove(0)
+        .spec;
     let pools = [1, 2].map(|threads| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -163,7 +167,11 @@ fn thread_scaling(file: &Path, repeats: usize) -> Value {
 /// The whole Arora-scale run (reproductions/arora-main.yaml, depth 3, seed 0): its instance
 /// exported for the reference, the wall time of `solve`, its steps and final test MSE.
 fn whole_run(file: &Path, out: &Path) -> Value {
-    let claim = ClaimSpec::load(file).expect("the claim is valid");
+    let claim = Claim::load(file)
+        .expect("the claim is valid")
+        .points
+        .remove(0)
+        .spec;
     let run = &claim.runs["depth3"];
     let RunSpec::Deep(spec) = run else {
         panic!("depth3 is a deep run")

@@ -36,14 +36,9 @@ fn write_out(text: &str) {
     }
 }
 
-#[path = "cli/args.rs"]
-mod args;
-#[path = "cli/check.rs"]
-mod check;
-#[path = "cli/progress.rs"]
-mod progress;
-#[path = "cli/shards.rs"]
-mod shards;
+mod cli;
+
+use cli::{args, check, shards};
 
 use args::{
     SeedsArg, parse_block, parse_bytes, parse_seconds, parse_seeds, parse_shards, parse_threads,

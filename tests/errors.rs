@@ -1,7 +1,7 @@
 //! Bad claims are answered by a located, readable error, never a panic: each file of
 //! `tests/bad-specs/` holds one mistake, and the messages are snapshotted for review.
 
-use implreg::claim::{Claim, ClaimSpec, SpecError, claim_files};
+use implreg::claim::{Claim, SpecError, claim_files};
 use std::path::{Path, PathBuf};
 
 fn bad_specs() -> Vec<PathBuf> {
@@ -50,7 +50,7 @@ fn every_bad_spec_gets_a_located_error() {
 
 #[test]
 fn errors_point_into_the_expression() {
-    let error = ClaimSpec::load(Path::new("tests/bad-specs/unknown-metric.yaml")).unwrap_err();
+    let error = Claim::load(Path::new("tests/bad-specs/unknown-metric.yaml")).unwrap_err();
     let SpecError::Invalid {
         line,
         column,
@@ -72,13 +72,13 @@ fn errors_point_into_the_expression() {
 fn no_truncation_of_a_valid_claim_panics() {
     let text = std::fs::read_to_string("specs/low-rank-bias.yaml").unwrap();
     for end in (0..text.len()).filter(|&end| text.is_char_boundary(end)) {
-        let _ = ClaimSpec::parse(&text[..end], Path::new("truncated.yaml"));
+        let _ = Claim::parse(&text[..end], Path::new("truncated.yaml"));
     }
 }
 
 #[test]
 fn unreadable_files_are_named() {
-    let error = ClaimSpec::load(Path::new("tests/bad-specs/does-not-exist.yaml")).unwrap_err();
+    let error = Claim::load(Path::new("tests/bad-specs/does-not-exist.yaml")).unwrap_err();
     assert!(
         error
             .to_string()
@@ -89,8 +89,8 @@ fn unreadable_files_are_named() {
 #[test]
 fn a_byte_order_mark_is_not_part_of_the_claim() {
     let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
-    let plain = ClaimSpec::parse(&text, Path::new("plain.yaml")).unwrap();
-    let marked = ClaimSpec::parse(&format!("\u{feff}{text}"), Path::new("plain.yaml")).unwrap();
+    let plain = Claim::parse(&text, Path::new("plain.yaml")).unwrap();
+    let marked = Claim::parse(&format!("\u{feff}{text}"), Path::new("plain.yaml")).unwrap();
     assert_eq!(plain, marked);
 }
 
@@ -101,15 +101,15 @@ fn limits_refuse_by_estimate_and_can_be_raised() {
     use implreg::claim::read::budget::Limits;
     let text = std::fs::read_to_string("tests/bad-specs/work-beyond-the-limit.yaml").unwrap();
     let file = Path::new("work.yaml");
-    assert!(ClaimSpec::parse(&text, file).is_err());
+    assert!(Claim::parse(&text, file).is_err());
     let raised = Limits {
         work: 1e20,
         ..Limits::default()
     };
-    assert!(ClaimSpec::parse_within(&text, file, raised).is_ok());
+    assert!(Claim::parse_within(&text, file, raised).is_ok());
     // Just below and above the default work limit: 1e14 operations.
     let steps = |n: u64| text.replace("steps: 1000000000000", &format!("steps: {n}"));
-    let fits = |n: u64| ClaimSpec::parse(&steps(n), file).is_ok();
+    let fits = |n: u64| Claim::parse(&steps(n), file).is_ok();
     let mut low = 1u64;
     let mut high = 1_000_000_000_000u64;
     while high - low > 1 {
@@ -128,7 +128,7 @@ fn limits_refuse_by_estimate_and_can_be_raised() {
         ..Limits::default()
     };
     let valid = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
-    let error = ClaimSpec::parse_within(&valid, file, tight)
+    let error = Claim::parse_within(&valid, file, tight)
         .unwrap_err()
         .to_string();
     assert!(error.contains("--max-memory"), "{error}");
@@ -152,9 +152,9 @@ fn limits_hold_at_their_boundaries() {
     };
     let file = dir.join("sized.yaml");
     std::fs::write(&file, padded(MAX_BYTES)).unwrap();
-    assert!(ClaimSpec::load(&file).is_ok());
+    assert!(Claim::load(&file).is_ok());
     std::fs::write(&file, padded(MAX_BYTES + 1)).unwrap();
-    let error = ClaimSpec::load(&file).unwrap_err().to_string();
+    let error = Claim::load(&file).unwrap_err().to_string();
     assert!(
         error.contains("cannot read") && error.contains("bytes"),
         "{error}"
@@ -170,7 +170,7 @@ fn limits_hold_at_their_boundaries() {
 fn advertised_workloads_fit_and_absurd_ones_are_refused() {
     for fixture in ["certified-1000", "arora-scale-five"] {
         let file = format!("tests/fixtures/workloads/{fixture}.yaml");
-        assert!(ClaimSpec::load(Path::new(&file)).is_ok(), "{file}");
+        assert!(Claim::load(Path::new(&file)).is_ok(), "{file}");
     }
     let text = std::fs::read_to_string("tests/fixtures/workloads/arora-scale-five.yaml").unwrap();
     let file = Path::new("absurd.yaml");
@@ -181,7 +181,7 @@ fn advertised_workloads_fit_and_absurd_ones_are_refused() {
     );
     let layers = text.replacen("depth: 4,", "depth: 1000000,", 1);
     for (absurd, field) in [(steps, "runs.depth2.deep.steps"), (layers, "runs.depth4")] {
-        match ClaimSpec::parse(&absurd, file) {
+        match Claim::parse(&absurd, file) {
             Err(SpecError::Invalid { line, field: f, .. }) => {
                 assert_eq!((line > 1, f.as_str()), (true, field))
             }

@@ -2,7 +2,7 @@
 //! where the condition holds, exactly when the condition is checked at every step, and within
 //! the stated resolution (one step of a 100-a-decade schedule) when it is checked less often.
 
-use implreg::claim::{self, ClaimSpec};
+use implreg::claim::{self, Claim, ClaimSpec};
 use implreg::solver::trace::Schedule;
 use implreg::solver::watch::CONDITION_PER_DECADE;
 use std::path::Path;
@@ -12,7 +12,11 @@ fn claim(problem: &str, runs: &str, that: &str, seeds: u64) -> ClaimSpec {
     let text = format!(
         "id: moments\ntitle: moments\nsource: {{ paper: test, where: here }}\nseeds: {{ from: 0, count: {seeds} }}\nproblem:\n  {problem}\nruns:\n  {runs}\nexpect:\n  - that: {that}\n    over_seeds: any\n    why: test\nverdict: holds\n"
     );
-    ClaimSpec::parse(&text, Path::new("moments.yaml")).unwrap()
+    Claim::parse(&text, Path::new("moments.yaml"))
+        .unwrap()
+        .points
+        .remove(0)
+        .spec
 }
 
 /// Every reference's value on every seed.

@@ -2,7 +2,7 @@
 //! recorded beside this file and replayed first).
 
 use approx::assert_relative_eq;
-use implreg::claim::{self, ClaimSpec};
+use implreg::claim::{self, Claim};
 use implreg::measure::{self, Spectrum};
 use implreg::problem::{Problem, ProblemSpec, Reduction, SensingSpec, SpectrumSpec};
 use implreg::random;
@@ -230,7 +230,11 @@ verdict: holds
 /// A rerun is bit-identical, and so is a run on another number of threads.
 #[test]
 fn reruns_are_bit_identical_whatever_the_thread_count() {
-    let claim = ClaimSpec::parse(SMALL_CLAIM, Path::new("small.yaml")).unwrap();
+    let claim = Claim::parse(SMALL_CLAIM, Path::new("small.yaml"))
+        .unwrap()
+        .points
+        .remove(0)
+        .spec;
     let on_threads = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -263,7 +267,11 @@ fn a_diverging_run_is_reported_not_a_crash() {
             "deep.train_loss < shallow.train_loss or deep.test_mse > 0",
             "shallow.diverged and shallow.steps < 300 and not deep.diverged",
         );
-    let claim = ClaimSpec::parse(&text, Path::new("diverging.yaml")).unwrap();
+    let claim = Claim::parse(&text, Path::new("diverging.yaml"))
+        .unwrap()
+        .points
+        .remove(0)
+        .spec;
     let report = claim::run::point::evaluate(&claim, None, &claim::Context::default());
     assert!(report.matches, "{}", report.to_text());
     let shallow: Vec<_> = report.runs.iter().filter(|r| r.run == "shallow").collect();

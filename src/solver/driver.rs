@@ -8,7 +8,7 @@ use super::curve::CurveObserver;
 use super::observe::{MatrixSource, Observer, Probe};
 use super::record::{RunRecord, Stop};
 use super::trace::TraceObserver;
-use super::watch::{Watch, Watched};
+use super::watch::{Watch, WatchObserver};
 use crate::cancel::Cancel;
 use nalgebra::DMatrix;
 use std::time::Instant;
@@ -154,7 +154,7 @@ pub fn drive<M: Iterate>(
     watch: &Watch,
 ) -> RunRecord {
     let mut trace = TraceObserver::new(truth);
-    let mut watched = Watched::new(watch);
+    let mut watched = WatchObserver::new(watch);
     let mut curve = CurveObserver::new(watch.curve);
     let mut step = 0;
     let mut ceiling = f64::INFINITY;

@@ -4,7 +4,7 @@
 use super::certificate::Certificate;
 use super::curve::CurveSample;
 use super::trace::Trace;
-use super::watch::{Extremes, Moment, When};
+use super::watch::{Extremes, MatrixAt, When};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +90,7 @@ pub struct RunRecord {
     pub factors: Vec<DMatrix<f64>>,
     /// The matrix at each watched moment, `None` where the run never got there.
     #[serde(skip)]
-    pub moments: Vec<(When, Option<Moment>)>,
+    pub moments: Vec<(When, Option<MatrixAt>)>,
 }
 
 impl RunRecord {
@@ -100,7 +100,7 @@ impl RunRecord {
     }
 
     /// The matrix at moment `when`, if the run reached it.
-    pub fn moment(&self, when: &When) -> Option<&Moment> {
+    pub fn moment(&self, when: &When) -> Option<&MatrixAt> {
         self.moments
             .iter()
             .find(|(w, _)| w == when)

@@ -67,15 +67,6 @@ impl fmt::Debug for Watch<'_> {
     }
 }
 
-impl Watch<'_> {
-    /// Asks for a moment once.
-    pub fn add_moment(&mut self, when: When) {
-        if !self.moments.contains(&when) {
-            self.moments.push(when);
-        }
-    }
-}
-
 /// Minima and maxima over every step of a run (NaN steps are reported by the run's status).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Extremes {
@@ -96,7 +87,7 @@ pub struct Extremes {
 
 /// The end-to-end matrix at one step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Moment {
+pub struct MatrixAt {
     /// The step.
     pub step: usize,
     /// The end-to-end matrix there.
@@ -104,16 +95,16 @@ pub struct Moment {
 }
 
 /// Watches a run as the driver steps it.
-pub(super) struct Watched<'c> {
+pub(super) struct WatchObserver<'c> {
     extremes: Extremes,
     /// Every moment asked for, the start first; `None` until taken.
-    moments: Vec<(When, Option<Moment>)>,
+    moments: Vec<(When, Option<MatrixAt>)>,
     conditions: Vec<&'c dyn Condition>,
     /// When conditions too costly for every step are checked.
     samples: Schedule,
 }
 
-impl<'c> Watched<'c> {
+impl<'c> WatchObserver<'c> {
     pub(super) fn new(watch: &Watch<'c>) -> Self {
         let initial = std::iter::once(When::Initial);
         let asked = watch
@@ -135,7 +126,7 @@ impl<'c> Watched<'c> {
         }
     }
 
-    pub(super) fn finish(self) -> (Extremes, Vec<(When, Option<Moment>)>) {
+    pub(super) fn finish(self) -> (Extremes, Vec<(When, Option<MatrixAt>)>) {
         (self.extremes, self.moments)
     }
 }
@@ -164,7 +155,7 @@ fn due(when: When, step: usize, loss: f64, sampled: bool, conditions: &[&dyn Con
     if now { Due::Now } else { Due::No }
 }
 
-impl Observer for Watched<'_> {
+impl Observer for WatchObserver<'_> {
     fn observe(&mut self, probe: &mut Probe) {
         let (step, loss) = (probe.step, probe.loss);
         let e = &mut self.extremes;
@@ -201,7 +192,7 @@ impl Observer for Watched<'_> {
                     Due::No => false,
                 };
             if take {
-                *taken = Some(Moment {
+                *taken = Some(MatrixAt {
                     step,
                     matrix: w.clone(),
                 });

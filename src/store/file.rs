@@ -7,7 +7,7 @@
 use super::key::{self, Build, RunKey};
 use crate::provenance::Provenance;
 use crate::solver::RunRecord;
-use crate::solver::watch::{Moment, When};
+use crate::solver::watch::{MatrixAt, When};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +33,7 @@ struct Body<'a> {
     record: &'a RunRecord,
     matrix: &'a DMatrix<f64>,
     factors: &'a [DMatrix<f64>],
-    moments: &'a [(When, Option<Moment>)],
+    moments: &'a [(When, Option<MatrixAt>)],
 }
 
 #[derive(Deserialize)]
@@ -43,7 +43,7 @@ struct OwnedBody {
     record: RunRecord,
     matrix: DMatrix<f64>,
     factors: Vec<DMatrix<f64>>,
-    moments: Vec<(When, Option<Moment>)>,
+    moments: Vec<(When, Option<MatrixAt>)>,
 }
 
 /// A record read back, with what its header says.

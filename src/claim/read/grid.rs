@@ -3,8 +3,10 @@
 //! its own seeds as any claim is; then the assertions across points are judged and the figures'
 //! data gathered. A claim without `sweep` is a grid of one point.
 
+use crate::claim::read::across::Across;
 use crate::claim::read::budget::Limits;
 use crate::claim::read::errors::yaml_error;
+use crate::claim::read::figure::Figure;
 use crate::claim::read::locate;
 use crate::claim::read::parameters::{self, Misuse, Parameter, Setting};
 use crate::claim::read::source;
@@ -31,18 +33,23 @@ pub struct Point {
     pub spec: ClaimSpec,
 }
 
-/// A validated claim: its parameters and the claim at each point of their grid.
+/// A validated claim: its parameters, the claim at each point of their grid, and what spans
+/// the grid (assertions across points, figures).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claim {
     /// The sweep's parameters, in the order declared (none for a plain claim).
     pub parameters: Vec<Parameter>,
     /// The points in grid order (the last parameter varying fastest); at least one.
     pub points: Vec<Point>,
+    /// Assertions across the points.
+    pub across: Vec<Across>,
+    /// Figures, drawn from every point.
+    pub figures: Vec<Figure>,
 }
 
 impl Claim {
-    /// The claim at its first point: its id, title, source, file, expected verdict, the
-    /// assertions across points and the figures, which every point shares.
+    /// The claim at its first point: its id, title, source, file and expected verdict, which
+    /// every point shares.
     pub fn first(&self) -> &ClaimSpec {
         &self.points[0].spec
     }
@@ -50,8 +57,7 @@ impl Claim {
     /// Whether it reports as a sweep (parameters, assertions across points or figures) rather
     /// than as one claim.
     pub fn is_sweep(&self) -> bool {
-        let first = self.first();
-        !self.parameters.is_empty() || !first.across.is_empty() || !first.figures.is_empty()
+        !self.parameters.is_empty() || !self.across.is_empty() || !self.figures.is_empty()
     }
 
     /// Reads and validates a claim file whose estimated cost fits `limits`.
@@ -106,38 +112,49 @@ impl Claim {
         }
         let share = shared(limits, grid.len());
         let mut points = Vec::with_capacity(grid.len());
+        let mut spanning = None;
         for settings in grid {
             let (substituted, map) =
                 parameters::substitute(text, &uses, &settings).map_err(misuse)?;
-            let spec = ClaimSpec::parse_point(&substituted, file, share, &parameters).map_err(
-                |error| match error {
-                    SpecError::Invalid {
-                        file,
-                        line,
-                        column,
-                        field,
-                        expected,
-                    } if !settings.is_empty() => SpecError::Invalid {
-                        // `across` and figures span the grid: no point to name.
-                        expected: if field.starts_with("across") || field.starts_with("figures") {
-                            expected
-                        } else {
-                            format!(
-                                "{expected} (at the sweep point {})",
-                                parameters::describe(&settings)
-                            )
+            let (spec, across, figures) =
+                ClaimSpec::parse_point(&substituted, file, share, &parameters).map_err(
+                    |error| match error {
+                        SpecError::Invalid {
+                            file,
+                            line,
+                            column,
+                            field,
+                            expected,
+                        } if !settings.is_empty() => SpecError::Invalid {
+                            // `across` and figures span the grid: no point to name.
+                            expected: if field.starts_with("across") || field.starts_with("figures")
+                            {
+                                expected
+                            } else {
+                                format!(
+                                    "{expected} (at the sweep point {})",
+                                    parameters::describe(&settings)
+                                )
+                            },
+                            file,
+                            line,
+                            column: map.column(line, column),
+                            field,
                         },
-                        file,
-                        line,
-                        column: map.column(line, column),
-                        field,
+                        other => other,
                     },
-                    other => other,
-                },
-            )?;
+                )?;
             points.push(Point { settings, spec });
+            // The `across` and `figures` blocks are not substituted: every point reads them alike.
+            spanning.get_or_insert((across, figures));
         }
-        Ok(Claim { parameters, points })
+        let (across, figures) = spanning.expect("a grid has at least one point");
+        Ok(Claim {
+            parameters,
+            points,
+            across,
+            figures,
+        })
     }
 
     /// Validates the text of a claim within the default limits.

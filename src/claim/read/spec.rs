@@ -8,7 +8,7 @@ use crate::claim::read::across::{Across, RawAcross};
 use crate::claim::read::budget::{self, Limits};
 pub use crate::claim::read::errors::SpecError;
 use crate::claim::read::errors::{expression_error, yaml_error};
-use crate::claim::read::figure::{Figure, RawFigure};
+use crate::claim::read::figure::{Figure, MAX_FIGURES, RawFigure};
 use crate::claim::read::locate;
 use crate::claim::read::parameters::Parameter;
 use crate::claim::read::sampling::ErrorRates;
@@ -164,10 +164,6 @@ pub struct ClaimSpec {
     pub assertions: Vec<Assertion>,
     /// What the claim's author expects.
     pub verdict: Verdict,
-    /// Assertions across a sweep's points (made by `read::grid`, not at a point).
-    pub across: Vec<Across>,
-    /// Figures (drawn from every point).
-    pub figures: Vec<Figure>,
     /// What the seeds record for `across` and the figures, beyond the assertions.
     pub recorded: Vec<Recorded>,
     /// What each run's curve follows for the figures (on the first seed only).
@@ -225,132 +221,51 @@ impl ClaimSpec {
         })
     }
 
-    /// Reads and validates a claim file within the default limits.
-    pub fn load(file: &Path) -> Result<ClaimSpec, SpecError> {
-        Self::load_within(file, Limits::default())
-    }
-
-    /// Reads and validates a claim file whose estimated cost fits `limits`.
-    pub fn load_within(file: &Path, limits: Limits) -> Result<ClaimSpec, SpecError> {
-        let text = source::read(file).map_err(|reason| SpecError::Unreadable {
-            file: file.to_path_buf(),
-            reason,
-        })?;
-        Self::parse_within(&text, file, limits)
-    }
-
-    /// Validates the text of a claim within the default limits; `file` names it in errors.
-    pub fn parse(text: &str, file: &Path) -> Result<ClaimSpec, SpecError> {
-        Self::parse_within(text, file, Limits::default())
-    }
-
-    /// Validates the text of a claim whose estimated cost fits `limits`.
-    pub fn parse_within(text: &str, file: &Path, limits: Limits) -> Result<ClaimSpec, SpecError> {
-        Self::parse_point(text, file, limits, &[])
-    }
-
     /// Validates the text of one point of a sweep over `parameters` (none for a plain claim),
-    /// its `$name`s already replaced (`claim::parameters`).
+    /// its `$name`s already replaced (`read::parameters`): the point's claim, and the
+    /// assertions across points and figures the grid shares (checked against this point's
+    /// runs, and recording what they need at its seeds).
     pub fn parse_point(
         text: &str,
         file: &Path,
         limits: Limits,
         parameters: &[Parameter],
-    ) -> Result<ClaimSpec, SpecError> {
-        let text = scanned(text, file)?;
+    ) -> Result<(ClaimSpec, Vec<Across>, Vec<Figure>), SpecError> {
+        let reading = Reading {
+            text: scanned(text, file)?,
+            file,
+        };
         // Enums are written as one-key maps (`completion: {…}`), not YAML tags (`!completion`).
         let raw: RawClaim = serde_yaml::with::singleton_map_recursive::deserialize(
-            serde_yaml::Deserializer::from_str(text),
+            serde_yaml::Deserializer::from_str(reading.text),
         )
         .map_err(|e| yaml_error(&e, file))?;
-        let invalid = |field: &str, expected: String| {
-            let (line, column) = locate::locate(text, &locate::parse_path(field));
-            SpecError::Invalid {
-                file: file.to_path_buf(),
-                line,
-                column,
-                field: field.to_string(),
-                expected,
-            }
-        };
-        let from_invalid = |e: Invalid| invalid(&e.field, e.expected);
         if raw.sweep.is_some() && parameters.is_empty() {
-            return Err(invalid(
+            return Err(reading.invalid(
                 "sweep",
                 "a claim without `sweep` here: a sweep is read by `claim::Claim`, as the CLI does"
                     .into(),
             ));
         }
-        let (seeds, sampling) = validate_header(&raw).map_err(from_invalid)?;
-        raw.problem
-            .validate()
-            .map_err(|e| from_invalid(e.within("problem")))?;
-        let (rows, cols) = raw.problem.shape();
-        for (name, run) in &raw.runs {
-            let field = format!("runs.{name}");
-            if !is_identifier(name) {
-                return Err(invalid(
-                    &field,
-                    format!(
-                        "a run name made of letters, digits and `_`, not starting with a digit, and none of the assertion language's words ({}); found `{name}`",
-                        registry::reserved_words().join(", ")
-                    ),
-                ));
-            }
-            run.validate(rows, cols)
-                .map_err(|e| from_invalid(e.within(&field)))?;
-        }
+        let (seeds, sampling) = validate_header(&raw).map_err(|e| reading.from(e))?;
+        reading.runs(&raw)?;
         let runs: Vec<(&str, RunKind)> = raw
             .runs
             .iter()
             .map(|(name, run)| (name.as_str(), run.kind()))
             .collect();
+        let (rows, cols) = raw.problem.shape();
         let scope = Scope {
             runs: &runs,
             rows,
             cols,
             has_truth: raw.problem.has_truth(),
         };
-        let field_error = |e: FieldError| match e {
-            FieldError::Field(field, expected) => invalid(&field, expected),
-            FieldError::Expression(field, written, error) => {
-                expression_error(text, file, &field, &written, error)
-            }
-        };
-        let mut assertions = Vec::new();
-        for (k, a) in raw.expect.iter().enumerate() {
-            check_quantifier(a.over_seeds, seeds, sampling)
-                .map_err(|expected| invalid(&format!("expect[{k}].over_seeds"), expected))?;
-            let that = format!("expect[{k}].that");
-            let expr = Expr::parse(&a.that)
-                .and_then(|e| e.check_assertion(&scope).map(|_| e))
-                .map_err(|e| expression_error(text, file, &that, &a.that, e))?;
-            if let Some(at) = &a.at {
-                let field = format!("expect[{k}].at");
-                if !at_point(at).map_err(|e| expression_error(text, file, &field, at, e))? {
-                    continue;
-                }
-            }
-            assertions.push(Assertion {
-                that: a.that.clone(),
-                expr,
-                over_seeds: a.over_seeds,
-                why: a.why.clone(),
-                over_seeds_at: locate::locate(
-                    text,
-                    &locate::parse_path(&format!("expect[{k}].over_seeds")),
-                ),
-            });
-        }
+        let assertions = reading.assertions(&raw, &scope, seeds, sampling)?;
         // After the assertions: a misspelt word is reported before what the claim would cost.
-        budget::check(&raw.problem, &raw.runs, seeds.count, limits)
-            .map_err(|(resource, cost)| invalid(&cost.field, cost.expected(resource, limits)))?;
-        if assertions.is_empty() && sampling != Sampling::Fixed {
-            return Err(invalid(
-                "expect",
-                "at least one assertion at every point of a sequential sweep (its seeds are drawn until they decide); here every `at` is false".into(),
-            ));
-        }
+        budget::check(&raw.problem, &raw.runs, seeds.count, limits).map_err(
+            |(resource, cost)| reading.invalid(&cost.field, cost.expected(resource, limits)),
+        )?;
         let mut recorded = Vec::new();
         let mut curves = BTreeMap::new();
         let across = raw
@@ -359,35 +274,11 @@ impl ClaimSpec {
             .enumerate()
             .map(|(k, a)| a.check(k, parameters, &scope, &mut recorded))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(field_error)?;
-        if raw.figures.len() > crate::claim::read::figure::MAX_FIGURES {
-            return Err(invalid(
-                "figures",
-                format!(
-                    "at most {} figures",
-                    crate::claim::read::figure::MAX_FIGURES
-                ),
-            ));
-        }
-        let mut figures: Vec<Figure> = Vec::new();
-        for (k, f) in raw.figures.iter().enumerate() {
-            let figure = f
-                .check(k, parameters, &scope, &mut recorded, &mut curves)
-                .map_err(field_error)?;
-            if figures.iter().any(|other| other.name == figure.name) {
-                return Err(invalid(
-                    &format!("figures[{k}].name"),
-                    format!(
-                        "a name no other figure of this claim has; `{}` is taken",
-                        figure.name
-                    ),
-                ));
-            }
-            figures.push(figure);
-        }
-        Ok(ClaimSpec {
+            .map_err(|e| reading.field_error(e))?;
+        let figures = reading.figures(&raw, parameters, &scope, &mut recorded, &mut curves)?;
+        let spec = ClaimSpec {
             file: file.to_path_buf(),
-            id_at: locate::locate(text, &locate::parse_path("id")),
+            id_at: locate::locate(reading.text, &locate::parse_path("id")),
             id: raw.id,
             title: raw.title,
             source: raw.source,
@@ -397,11 +288,139 @@ impl ClaimSpec {
             runs: raw.runs,
             assertions,
             verdict: raw.verdict.into(),
-            across,
-            figures,
             recorded,
             curves,
-        })
+        };
+        Ok((spec, across, figures))
+    }
+}
+
+/// One point's text being read: where its errors are located.
+struct Reading<'t> {
+    text: &'t str,
+    file: &'t Path,
+}
+
+impl Reading<'_> {
+    /// An error at `field`, located in the text.
+    fn invalid(&self, field: &str, expected: String) -> SpecError {
+        let (line, column) = locate::locate(self.text, &locate::parse_path(field));
+        SpecError::Invalid {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            field: field.to_string(),
+            expected,
+        }
+    }
+
+    fn from(&self, e: Invalid) -> SpecError {
+        self.invalid(&e.field, e.expected)
+    }
+
+    fn field_error(&self, e: FieldError) -> SpecError {
+        match e {
+            FieldError::Field(field, expected) => self.invalid(&field, expected),
+            FieldError::Expression(field, written, error) => {
+                expression_error(self.text, self.file, &field, &written, error)
+            }
+        }
+    }
+
+    /// The problem and every run, validated, with names the language leaves free.
+    fn runs(&self, raw: &RawClaim) -> Result<(), SpecError> {
+        raw.problem
+            .validate()
+            .map_err(|e| self.from(e.within("problem")))?;
+        let (rows, cols) = raw.problem.shape();
+        for (name, run) in &raw.runs {
+            let field = format!("runs.{name}");
+            if !is_identifier(name) {
+                return Err(self.invalid(
+                    &field,
+                    format!(
+                        "a run name made of letters, digits and `_`, not starting with a digit, and none of the assertion language's words ({}); found `{name}`",
+                        registry::reserved_words().join(", ")
+                    ),
+                ));
+            }
+            run.validate(rows, cols)
+                .map_err(|e| self.from(e.within(&field)))?;
+        }
+        Ok(())
+    }
+
+    /// The assertions made at this point (`at` true here), parsed and checked against `scope`.
+    fn assertions(
+        &self,
+        raw: &RawClaim,
+        scope: &Scope,
+        seeds: Seeds,
+        sampling: Sampling,
+    ) -> Result<Vec<Assertion>, SpecError> {
+        let mut assertions = Vec::new();
+        for (k, a) in raw.expect.iter().enumerate() {
+            let over_seeds = format!("expect[{k}].over_seeds");
+            check_quantifier(a.over_seeds, seeds, sampling)
+                .map_err(|expected| self.invalid(&over_seeds, expected))?;
+            let that = format!("expect[{k}].that");
+            let expr = Expr::parse(&a.that)
+                .and_then(|e| e.check_assertion(scope).map(|_| e))
+                .map_err(|e| expression_error(self.text, self.file, &that, &a.that, e))?;
+            if let Some(at) = &a.at {
+                let field = format!("expect[{k}].at");
+                if !at_point(at)
+                    .map_err(|e| expression_error(self.text, self.file, &field, at, e))?
+                {
+                    continue;
+                }
+            }
+            assertions.push(Assertion {
+                that: a.that.clone(),
+                expr,
+                over_seeds: a.over_seeds,
+                why: a.why.clone(),
+                over_seeds_at: locate::locate(self.text, &locate::parse_path(&over_seeds)),
+            });
+        }
+        if assertions.is_empty() && sampling != Sampling::Fixed {
+            return Err(self.invalid(
+                "expect",
+                "at least one assertion at every point of a sequential sweep (its seeds are drawn until they decide); here every `at` is false".into(),
+            ));
+        }
+        Ok(assertions)
+    }
+
+    /// The figures, checked, each named once.
+    fn figures(
+        &self,
+        raw: &RawClaim,
+        parameters: &[Parameter],
+        scope: &Scope,
+        recorded: &mut Vec<Recorded>,
+        curves: &mut BTreeMap<String, Vec<Recorded>>,
+    ) -> Result<Vec<Figure>, SpecError> {
+        if raw.figures.len() > MAX_FIGURES {
+            return Err(self.invalid("figures", format!("at most {MAX_FIGURES} figures")));
+        }
+        let mut figures: Vec<Figure> = Vec::new();
+        for (k, f) in raw.figures.iter().enumerate() {
+            let figure = f
+                .check(k, parameters, scope, recorded, curves)
+                .map_err(|e| self.field_error(e))?;
+            if figures.iter().any(|other| other.name == figure.name) {
+                return Err(self.invalid(
+                    &format!("figures[{k}].name"),
+                    format!(
+                        "a name no other figure of this claim has; `{}` is taken",
+                        figure.name
+                    ),
+                ));
+            }
+            figures.push(figure);
+        }
+        Ok(figures)
     }
 }
 

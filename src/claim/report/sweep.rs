@@ -89,7 +89,7 @@ impl SweepReport {
         let across: Vec<AcrossReport> = if interrupted {
             Vec::new()
         } else {
-            first.across.iter().map(|a| a.evaluate(&values)).collect()
+            claim.across.iter().map(|a| a.evaluate(&values)).collect()
         };
         let data: Vec<PointData> = points
             .iter()
@@ -114,7 +114,7 @@ impl SweepReport {
                     .collect(),
             })
             .collect();
-        let figures = first.figures.iter().map(|f| f.data(&data)).collect();
+        let figures = claim.figures.iter().map(|f| f.data(&data)).collect();
         let verdict = verdict::of(
             points
                 .iter()

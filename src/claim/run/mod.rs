@@ -5,6 +5,8 @@
 pub mod context;
 pub mod grid;
 pub mod point;
+pub mod seed;
+pub mod watch;
 
 pub use context::Context;
 pub use grid::{evaluate, measure};

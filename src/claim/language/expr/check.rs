@@ -44,7 +44,7 @@ impl Scope<'_> {
 
 /// Where a reference stands: in an assertion, or inside a `when(…)` condition of a run.
 #[derive(Clone, Copy, PartialEq)]
-enum Place {
+enum Within {
     Assertion,
     Condition,
 }
@@ -52,22 +52,22 @@ enum Place {
 impl Expr {
     /// Resolves names and types against `scope`; an assertion must be true/false.
     pub fn check_assertion(&self, scope: &Scope) -> Result<(), ExprError> {
-        self.check_boolean(scope, Place::Assertion)
+        self.check_boolean(scope, Within::Assertion)
     }
 
     /// Resolves names and types against `scope`; the expression must be a number (a figure's
     /// quantity, or what an assertion across sweep points compares).
     pub fn check_number(&self, scope: &Scope) -> Result<(), ExprError> {
-        self.check_typed(scope, Place::Assertion, Type::Number)
+        self.check_typed(scope, Within::Assertion, Type::Number)
     }
 
     /// As `check_number`, for a quantity parsed by `Expr::parse_along_run`: bare metrics of the
     /// run's own matrix and metrics of `truth` only.
     pub fn check_along_run(&self, scope: &Scope) -> Result<(), ExprError> {
-        self.check_typed(scope, Place::Condition, Type::Number)
+        self.check_typed(scope, Within::Condition, Type::Number)
     }
 
-    fn check_typed(&self, scope: &Scope, place: Place, wanted: Type) -> Result<(), ExprError> {
+    fn check_typed(&self, scope: &Scope, place: Within, wanted: Type) -> Result<(), ExprError> {
         let found = self.check(scope, place)?;
         if found != wanted {
             return Err(ExprError::at(
@@ -78,12 +78,12 @@ impl Expr {
         Ok(())
     }
 
-    fn check_boolean(&self, scope: &Scope, place: Place) -> Result<(), ExprError> {
+    fn check_boolean(&self, scope: &Scope, place: Within) -> Result<(), ExprError> {
         let found = self.check(scope, place)?;
         if found != Type::Boolean {
             let what = match place {
-                Place::Assertion => "an assertion",
-                Place::Condition => "a condition",
+                Within::Assertion => "an assertion",
+                Within::Condition => "a condition",
             };
             return Err(ExprError::at(
                 self.offset,
@@ -95,7 +95,7 @@ impl Expr {
         Ok(())
     }
 
-    fn check(&self, scope: &Scope, place: Place) -> Result<Type, ExprError> {
+    fn check(&self, scope: &Scope, place: Within) -> Result<Type, ExprError> {
         let expect = |e: &Expr, wanted: Type| -> Result<(), ExprError> {
             let found = e.check(scope, place)?;
             if found == wanted {
@@ -137,7 +137,7 @@ impl Expr {
         &self,
         reference: &Reference,
         scope: &Scope,
-        place: Place,
+        place: Within,
     ) -> Result<Type, ExprError> {
         let in_condition = || {
             ExprError::at(
@@ -156,7 +156,7 @@ impl Expr {
                 self.check_metric(&Subject::Current, call, reference, scope)
             }
             Quantity::Of(Subject::Run(_), _) | Quantity::At(..) | Quantity::Between(..)
-                if place == Place::Condition =>
+                if place == Within::Condition =>
             {
                 Err(in_condition())
             }
@@ -175,7 +175,7 @@ impl Expr {
                     ));
                 }
                 if let Moment::When { condition, .. } = moment {
-                    condition.check_boolean(scope, Place::Condition)?;
+                    condition.check_boolean(scope, Within::Condition)?;
                 }
                 self.check_metric(subject, call, reference, scope)
             }

@@ -170,7 +170,7 @@ pub enum MomentKind {
 }
 
 /// A moment of a run: `run.name.metric` or `run.name(…).metric`.
-pub struct Moment {
+pub struct MomentWord {
     /// The name.
     pub name: &'static str,
     /// How it is written.
@@ -197,7 +197,7 @@ macro_rules! by_name {
     )*};
 }
 
-by_name!(Metric, Pairwise, Function, Moment);
+by_name!(Metric, Pairwise, Function, MomentWord);
 
 impl Metric {
     /// Checks the arguments written after the name.

@@ -9,7 +9,7 @@ mod entry;
 mod metrics;
 mod words;
 
-pub use entry::{Applies, Args, Arity, Function, Metric, Moment, MomentKind, Needs, Pairwise};
+pub use entry::{Applies, Args, Arity, Function, Metric, MomentKind, MomentWord, Needs, Pairwise};
 pub use metrics::METRICS;
 pub use words::{FUNCTIONS, KEYWORDS, MOMENTS, PAIRWISE};
 
@@ -29,7 +29,7 @@ pub fn function(name: &str) -> Option<&'static Function> {
 }
 
 /// The moment called `name`.
-pub fn moment(name: &str) -> Option<&'static Moment> {
+pub fn moment(name: &str) -> Option<&'static MomentWord> {
     MOMENTS.iter().find(|m| m.name == name)
 }
 

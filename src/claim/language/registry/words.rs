@@ -1,6 +1,6 @@
 //! The other words: the language's keywords, pairwise quantities, moments and functions.
 
-use super::entry::{Arity, Function, Moment, MomentKind, Pairwise};
+use super::entry::{Arity, Function, MomentKind, MomentWord, Pairwise};
 use crate::measure;
 use crate::solver::certificate::Certified;
 
@@ -42,26 +42,26 @@ pub static PAIRWISE: &[Pairwise] = &[
 ];
 
 /// Every moment.
-pub static MOMENTS: &[Moment] = &[
-    Moment {
+pub static MOMENTS: &[MomentWord] = &[
+    MomentWord {
         name: "initial",
         form: "run.initial.metric",
         meaning: "the starting matrix",
         kind: MomentKind::Initial,
     },
-    Moment {
+    MomentWord {
         name: "at_loss",
         form: "run.at_loss(t).metric",
         meaning: "the matrix at the first step whose loss is ≤ t",
         kind: MomentKind::AtLoss,
     },
-    Moment {
+    MomentWord {
         name: "at_step",
         form: "run.at_step(k).metric",
         meaning: "the matrix at step k (0 is the start)",
         kind: MomentKind::AtStep,
     },
-    Moment {
+    MomentWord {
         name: "when",
         form: "run.when(condition).metric",
         meaning: "the matrix at the first step where the condition holds; in it, bare metrics (`sigma(1)`, `train_loss`) are the run's own at that step, and `truth.metric` the ground truth's. Checked at every step when no metric in it needs singular values or the matrix has at most 64 entries, otherwise at 100 log-spaced steps a decade (every step up to 43; the step found is then at most 2.3 % past the first one where it holds)",
