@@ -4,7 +4,7 @@
 //! 4 when a merge needs another round of shards, 2 on bad input, 130 when Ctrl-C stopped it (the
 //! claims decided by then are reported; the runs finished are stored).
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use implreg::claim::read::budget::Limits;
 use implreg::claim::{self, Claim, Seeds};
 use implreg::printable::printable;
@@ -62,67 +62,7 @@ enum Command {
     #[command(
         after_help = "Exit codes: 0 every verdict as expected; 1 a decided verdict is not; 2 bad input; 3 none contradicts its expectation but one is inconclusive (its seed budget ran out: raise it with --seeds FROM:COUNT; or its --max-claim-seconds); 130 Ctrl-C (finished runs stay stored).\n\nThe result store: every finished run is kept under a key of its settings, seed and build; checking again reuses it. Clean it with `rm -rf .implreg/store`."
     )]
-    Check {
-        /// Claim files or folders of them.
-        #[arg(default_value = "specs")]
-        paths: Vec<PathBuf>,
-        /// `text` for people, `json` for the full report (with every run's trace).
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Run every claim on other seeds: `FROM` (or `FROM:`) starts each claim's seeds (a fixed
-        /// block of its own count, or a sequence with its own budget) at FROM; `FROM:COUNT`, e.g. `100:50`,
-        /// also sets the count of a fixed block and the budget of a sequence (a fixed claim with
-        /// `at_least` refuses another count). Claims must not depend on a lucky block of seeds.
-        #[arg(long, value_parser = parse_seeds)]
-        seeds: Option<SeedsArg>,
-        /// Worker threads, 1 to 1024 (results do not depend on it); by default one per core.
-        #[arg(long, value_parser = parse_threads)]
-        threads: Option<usize>,
-        /// The most memory a claim may need, estimated before it runs: bytes, or with a unit
-        /// (`8GiB`, `512MiB`); by default 4 GiB.
-        #[arg(long, value_parser = parse_bytes)]
-        max_memory: Option<f64>,
-        /// The most floating-point operations a claim's step budgets may take, e.g. `1e15`; by
-        /// default 1e14 (about an hour on two cores).
-        #[arg(long, value_parser = parse_work)]
-        max_work: Option<f64>,
-        /// With `--format json`: every run's final end-to-end matrix and factors (lists of rows),
-        /// to compare endpoints with another implementation.
-        #[arg(long = "final")]
-        endpoints: bool,
-        /// Wall-clock seconds any one run may take; a run past them stops `exhausted` (stop
-        /// `time`: its result depends on this machine, and it is not stored). None by default.
-        #[arg(long, value_parser = parse_seconds)]
-        max_run_seconds: Option<f64>,
-        /// Wall-clock seconds any one claim (a sweep: all its points) may take; past them its
-        /// runs still going are stopped and the claim is inconclusive. None by default.
-        #[arg(long, value_parser = parse_seconds)]
-        max_claim_seconds: Option<f64>,
-        /// The result store: runs are reused from it and kept in it. By default
-        /// `.implreg/store` in the working directory (or `$IMPLREG_STORE`).
-        #[arg(long, value_name = "DIR", conflicts_with = "no_store")]
-        store: Option<PathBuf>,
-        /// Solve every run; read and write no store.
-        #[arg(long)]
-        no_store: bool,
-        /// Solve only shard K of N of the next round (`implreg plan` shows it) into the store,
-        /// and leave a manifest there for `implreg merge`; decides nothing.
-        #[arg(
-            long,
-            value_name = "K/N",
-            value_parser = ShardId::parse,
-            conflicts_with_all = ["no_store", "report", "figures", "endpoints", "max_claim_seconds"]
-        )]
-        shard: Option<ShardId>,
-        /// Write a reproduction report into this folder: `index.html` (figures inlined),
-        /// `report.md` and `figures/*.svg`, with each claim's verdict, decisions and figures
-        /// and the run's provenance.
-        #[arg(long, value_name = "DIR")]
-        report: Option<PathBuf>,
-        /// Write every claim's figures into this folder as `claim-id.figure-name.svg`.
-        #[arg(long, value_name = "DIR")]
-        figures: Option<PathBuf>,
-    },
+    Check(CheckArgs),
     /// Say what each of N shards would solve in the next round of a check, given the store.
     Plan {
         /// Claim files or folders of them.
@@ -232,9 +172,74 @@ enum Format {
     Junit,
 }
 
-fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Check {
+/// `implreg check`'s arguments.
+#[derive(Args)]
+struct CheckArgs {
+    /// Claim files or folders of them.
+    #[arg(default_value = "specs")]
+    paths: Vec<PathBuf>,
+    /// `text` for people, `json` for the full report (with every run's trace).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Run every claim on other seeds: `FROM` (or `FROM:`) starts each claim's seeds (a fixed
+    /// block of its own count, or a sequence with its own budget) at FROM; `FROM:COUNT`, e.g. `100:50`,
+    /// also sets the count of a fixed block and the budget of a sequence (a fixed claim with
+    /// `at_least` refuses another count). Claims must not depend on a lucky block of seeds.
+    #[arg(long, value_parser = parse_seeds)]
+    seeds: Option<SeedsArg>,
+    /// Worker threads, 1 to 1024 (results do not depend on it); by default one per core.
+    #[arg(long, value_parser = parse_threads)]
+    threads: Option<usize>,
+    /// The most memory a claim may need, estimated before it runs: bytes, or with a unit
+    /// (`8GiB`, `512MiB`); by default 4 GiB.
+    #[arg(long, value_parser = parse_bytes)]
+    max_memory: Option<f64>,
+    /// The most floating-point operations a claim's step budgets may take, e.g. `1e15`; by
+    /// default 1e14 (about an hour on two cores).
+    #[arg(long, value_parser = parse_work)]
+    max_work: Option<f64>,
+    /// With `--format json`: every run's final end-to-end matrix and factors (lists of rows),
+    /// to compare endpoints with another implementation.
+    #[arg(long = "final")]
+    endpoints: bool,
+    /// Wall-clock seconds any one run may take; a run past them stops `exhausted` (stop
+    /// `time`: its result depends on this machine, and it is not stored). None by default.
+    #[arg(long, value_parser = parse_seconds)]
+    max_run_seconds: Option<f64>,
+    /// Wall-clock seconds any one claim (a sweep: all its points) may take; past them its
+    /// runs still going are stopped and the claim is inconclusive. None by default.
+    #[arg(long, value_parser = parse_seconds)]
+    max_claim_seconds: Option<f64>,
+    /// The result store: runs are reused from it and kept in it. By default
+    /// `.implreg/store` in the working directory (or `$IMPLREG_STORE`).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_store")]
+    store: Option<PathBuf>,
+    /// Solve every run; read and write no store.
+    #[arg(long)]
+    no_store: bool,
+    /// Solve only shard K of N of the next round (`implreg plan` shows it) into the store,
+    /// and leave a manifest there for `implreg merge`; decides nothing.
+    #[arg(
+        long,
+        value_name = "K/N",
+        value_parser = ShardId::parse,
+        conflicts_with_all = ["no_store", "report", "figures", "endpoints", "max_claim_seconds"]
+    )]
+    shard: Option<ShardId>,
+    /// Write a reproduction report into this folder: `index.html` (figures inlined),
+    /// `report.md` and `figures/*.svg`, with each claim's verdict, decisions and figures
+    /// and the run's provenance.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Write every claim's figures into this folder as `claim-id.figure-name.svg`.
+    #[arg(long, value_name = "DIR")]
+    figures: Option<PathBuf>,
+}
+
+impl CheckArgs {
+    /// Checks the claims as the arguments say (or solves one shard of them).
+    fn run(self) -> ExitCode {
+        let CheckArgs {
             paths,
             format,
             seeds,
@@ -249,30 +254,35 @@ fn main() -> ExitCode {
             store,
             no_store,
             shard,
-        } => {
-            let defaults = Limits::default();
-            let selection = Selection {
-                paths,
-                seeds,
-                threads,
-                limits: Limits {
-                    memory: max_memory.unwrap_or(defaults.memory),
-                    work: max_work.unwrap_or(defaults.work),
-                },
-            };
-            let running = Running {
-                format,
-                run_seconds: max_run_seconds,
-                claim_seconds: max_claim_seconds,
-                endpoints,
-                outputs: Outputs { report, figures },
-            };
-            let store = check::store_at(store, no_store);
-            match (shard, store) {
-                (Some(shard), Some(store)) => shards::run_shard(&selection, &running, store, shard),
-                (_, store) => check::check(&selection, &running, store),
-            }
+        } = self;
+        let defaults = Limits::default();
+        let selection = Selection {
+            paths,
+            seeds,
+            threads,
+            limits: Limits {
+                memory: max_memory.unwrap_or(defaults.memory),
+                work: max_work.unwrap_or(defaults.work),
+            },
+        };
+        let running = Running {
+            format,
+            run_seconds: max_run_seconds,
+            claim_seconds: max_claim_seconds,
+            endpoints,
+            outputs: Outputs { report, figures },
+        };
+        let store = check::store_at(store, no_store);
+        match (shard, store) {
+            (Some(shard), Some(store)) => shards::run_shard(&selection, &running, store, shard),
+            (_, store) => check::check(&selection, &running, store),
         }
+    }
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Check(args) => args.run(),
         Command::Plan {
             paths,
             shards,

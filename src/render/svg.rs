@@ -2,7 +2,7 @@
 //! the viewer's sans-serif), and the same bytes for the same data. Log axes are drawn as
 //! log₁₀ of the data on linear axes, labelled at whole decades.
 
-use crate::claim::report::figure::FigureData;
+use crate::claim::report::figure::{FigureData, SeriesData};
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -187,43 +187,92 @@ fn tick(v: f64, log: bool) -> String {
     }
 }
 
+/// The plotted ranges and the marks of both axes; a parameter's axis is marked at its values,
+/// others at decades or round numbers.
+struct Axes {
+    x: (f64, f64),
+    y: (f64, f64),
+    x_marks: (Vec<f64>, Vec<f64>),
+    y_marks: (Vec<f64>, Vec<f64>),
+    parameter: bool,
+}
+
+impl Axes {
+    fn of(figure: &FigureData) -> Self {
+        let (log_x, log_y) = (figure.log_x, figure.log_y);
+        let xs = || {
+            figure
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| scaled(p[0], log_x)))
+        };
+        let ys = figure
+            .series
+            .iter()
+            .flat_map(|s| {
+                s.points
+                    .iter()
+                    .flat_map(|p| p[1..].iter().map(|y| scaled(*y, log_y)))
+            })
+            .chain(figure.lines.iter().map(|l| scaled(l.y, log_y)));
+        let (x, y) = (bounds(xs()), bounds(ys));
+        let parameter = !figure.series.is_empty() && figure.series.iter().all(|s| s.band);
+        let x_marks = if parameter {
+            let mut values: Vec<f64> = xs().filter(|x| x.is_finite()).collect();
+            values.sort_by(f64::total_cmp);
+            values.dedup();
+            (values, Vec::new())
+        } else {
+            marks(x.0, x.1, log_x)
+        };
+        Self {
+            x,
+            y,
+            x_marks,
+            y_marks: marks(y.0, y.1, log_y),
+            parameter,
+        }
+    }
+}
+
+/// A series' points on the plotted scales, (x, y, low, high), without those off the chart.
+fn plotted(series: &SeriesData, log_x: bool, log_y: bool) -> Vec<(f64, f64, f64, f64)> {
+    series
+        .points
+        .iter()
+        .map(|p| {
+            (
+                scaled(p[0], log_x),
+                scaled(p[1], log_y),
+                scaled(p[2], log_y),
+                scaled(p[3], log_y),
+            )
+        })
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .collect()
+}
+
+/// The interquartile band's outline: along the highs, back along the lows.
+fn band(points: &[(f64, f64, f64, f64)]) -> Vec<(f64, f64)> {
+    let banded = || points.iter().filter(|p| p.2.is_finite() && p.3.is_finite());
+    banded()
+        .map(|p| (p.0, p.3))
+        .chain(banded().rev().map(|p| (p.0, p.2)))
+        .collect()
+}
+
 fn draw<'a>(
     figure: &'a FigureData,
     out: &'a mut String,
 ) -> Result<(), Box<dyn std::error::Error + 'a>> {
     let (log_x, log_y) = (figure.log_x, figure.log_y);
-    let xs = figure
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| scaled(p[0], log_x)));
-    let ys = figure
-        .series
-        .iter()
-        .flat_map(|s| {
-            s.points
-                .iter()
-                .flat_map(|p| p[1..].iter().map(|y| scaled(*y, log_y)))
-        })
-        .chain(figure.lines.iter().map(|l| scaled(l.y, log_y)));
-    let (x0, x1) = bounds(xs);
-    let (y0, y1) = bounds(ys);
-    // A parameter's axis is marked at its values; others at decades or round numbers.
-    let parameter = !figure.series.is_empty() && figure.series.iter().all(|s| s.band);
-    let x_values: Vec<f64> = figure
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| scaled(p[0], log_x)))
-        .filter(|x| x.is_finite())
-        .collect();
-    let (x_bold, x_light) = if parameter {
-        let mut values = x_values;
-        values.sort_by(f64::total_cmp);
-        values.dedup();
-        (values, Vec::new())
-    } else {
-        marks(x0, x1, log_x)
-    };
-    let (y_bold, y_light) = marks(y0, y1, log_y);
+    let Axes {
+        x: (x0, x1),
+        y: (y0, y1),
+        x_marks: (x_bold, x_light),
+        y_marks: (y_bold, y_light),
+        parameter,
+    } = Axes::of(figure);
     let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
@@ -261,32 +310,9 @@ fn draw<'a>(
         .draw()?;
     for (k, series) in figure.series.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
-        let points: Vec<(f64, f64, f64, f64)> = series
-            .points
-            .iter()
-            .map(|p| {
-                (
-                    scaled(p[0], log_x),
-                    scaled(p[1], log_y),
-                    scaled(p[2], log_y),
-                    scaled(p[3], log_y),
-                )
-            })
-            .filter(|p| p.0.is_finite() && p.1.is_finite())
-            .collect();
+        let points = plotted(series, log_x, log_y);
         if series.band {
-            let band: Vec<(f64, f64)> = points
-                .iter()
-                .filter(|p| p.2.is_finite() && p.3.is_finite())
-                .map(|p| (p.0, p.3))
-                .chain(
-                    points
-                        .iter()
-                        .rev()
-                        .filter(|p| p.2.is_finite() && p.3.is_finite())
-                        .map(|p| (p.0, p.2)),
-                )
-                .collect();
+            let band = band(&points);
             if band.len() >= 4 {
                 chart.draw_series(std::iter::once(Polygon::new(
                     band,
@@ -332,7 +358,7 @@ fn draw<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claim::report::figure::{LineData, SeriesData};
+    use crate::claim::report::figure::LineData;
 
     fn figure() -> FigureData {
         FigureData {

@@ -153,10 +153,47 @@ impl RawFigure {
         if self.title.trim().is_empty() {
             return Err(FieldError::field(field("title"), "a non-empty text"));
         }
-        let kind = match (
-            self.x.as_str(),
-            parameters.iter().find(|p| p.name == self.x),
-        ) {
+        let kind = self.kind(parameters, &field)?;
+        let runs = self.runs(k, scope)?;
+        let series = self.series(k, &kind, &runs, scope, record, curves)?;
+        let mut lines = Vec::new();
+        for (i, line) in self.lines.iter().enumerate() {
+            let quantity = recorded::quantity(
+                &format!("figures[{k}].lines[{i}].y"),
+                &line.y,
+                scope,
+                Place::End,
+            )?;
+            lines.push((line.label.clone(), quantity.text.clone()));
+            recorded::add(record, quantity);
+        }
+        let y_label = self.y_label.clone().unwrap_or_else(|| {
+            self.y
+                .iter()
+                .map(|y| y.trim())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        Ok(Figure {
+            name: self.name.clone(),
+            title: self.title.clone(),
+            kind,
+            series,
+            lines,
+            log_x: self.log.contains(&Axis::X),
+            log_y: self.log.contains(&Axis::Y),
+            y_label,
+        })
+    }
+
+    /// What the x axis is: a trajectory's step, time or loss, or a numeric sweep parameter.
+    fn kind(
+        &self,
+        parameters: &[Parameter],
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<Kind, FieldError> {
+        let parameter = parameters.iter().find(|p| p.name == self.x);
+        Ok(match (self.x.as_str(), parameter) {
             ("step" | "time" | "loss", Some(_)) => {
                 return Err(FieldError::field(
                     field("x"),
@@ -188,11 +225,18 @@ impl RawFigure {
                     ),
                 ));
             }
-        };
+        })
+    }
+
+    /// The runs drawn: those named, each a run of the claim, or all of them.
+    fn runs(&self, k: usize, scope: &Scope) -> Result<Vec<String>, FieldError> {
         let all: Vec<String> = scope.runs.iter().map(|(n, _)| n.to_string()).collect();
         let runs = self.runs.clone().unwrap_or(all.clone());
         if runs.is_empty() {
-            return Err(FieldError::field(field("runs"), "at least one run"));
+            return Err(FieldError::field(
+                format!("figures[{k}].runs"),
+                "at least one run",
+            ));
         }
         for (i, run) in runs.iter().enumerate() {
             if !all.contains(run) {
@@ -202,11 +246,27 @@ impl RawFigure {
                 ));
             }
         }
+        Ok(runs)
+    }
+
+    /// The series drawn, recording what each needs. Against a parameter, a quantity that
+    /// names its own runs (`rel_distance(limit, l1)`, `limit.relative_error`) is one series; a
+    /// bare metric is one for each run.
+    fn series(
+        &self,
+        k: usize,
+        kind: &Kind,
+        runs: &[String],
+        scope: &Scope,
+        record: &mut Vec<Recorded>,
+        curves: &mut BTreeMap<String, Vec<Recorded>>,
+    ) -> Result<Vec<SeriesSpec>, FieldError> {
         if self.y.is_empty() {
-            return Err(FieldError::field(field("y"), "at least one quantity"));
+            return Err(FieldError::field(
+                format!("figures[{k}].y"),
+                "at least one quantity",
+            ));
         }
-        // Against a parameter, a quantity that names its own runs (`rel_distance(limit, l1)`,
-        // `limit.relative_error`) is one series; a bare metric is one for each run.
         let mut own = Vec::new();
         let mut each_run = Vec::new();
         for (i, y) in self.y.iter().enumerate() {
@@ -220,7 +280,7 @@ impl RawFigure {
             }
         }
         let mut series = Vec::new();
-        for run in &runs {
+        for run in runs {
             for (at, y) in &each_run {
                 let label = match (runs.len(), each_run.len()) {
                     (_, 1) => run.clone(),
@@ -229,20 +289,7 @@ impl RawFigure {
                 };
                 let quantity = match kind {
                     Kind::Parameter(_) => {
-                        let quantity = recorded::quantity(
-                            at,
-                            &format!("{run}.{}", y.trim()),
-                            scope,
-                            Place::End,
-                        )
-                        .map_err(|e| match e {
-                            FieldError::Expression(f, _, mut error) => {
-                                // The column within `y`, not within `run.y`.
-                                error.column = error.column.saturating_sub(run.len() + 1).max(1);
-                                FieldError::Expression(f, y.trim().to_string(), error)
-                            }
-                            other => other,
-                        })?;
+                        let quantity = of_run(at, run, y, scope)?;
                         let text = quantity.text.clone();
                         recorded::add(record, quantity);
                         text
@@ -271,40 +318,25 @@ impl RawFigure {
         }
         if series.len() > MAX_SERIES {
             return Err(FieldError::field(
-                field("y"),
+                format!("figures[{k}].y"),
                 format!(
                     "at most {MAX_SERIES} series (runs × quantities); these give {}",
                     series.len()
                 ),
             ));
         }
-        let mut lines = Vec::new();
-        for (i, line) in self.lines.iter().enumerate() {
-            let quantity = recorded::quantity(
-                &format!("figures[{k}].lines[{i}].y"),
-                &line.y,
-                scope,
-                Place::End,
-            )?;
-            lines.push((line.label.clone(), quantity.text.clone()));
-            recorded::add(record, quantity);
-        }
-        let y_label = self.y_label.clone().unwrap_or_else(|| {
-            self.y
-                .iter()
-                .map(|y| y.trim())
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
-        Ok(Figure {
-            name: self.name.clone(),
-            title: self.title.clone(),
-            kind,
-            series,
-            lines,
-            log_x: self.log.contains(&Axis::X),
-            log_y: self.log.contains(&Axis::Y),
-            y_label,
-        })
+        Ok(series)
     }
+}
+
+/// A bare metric `y` of `run` at its end (`run.y`), its errors located within `y`.
+fn of_run(at: &str, run: &str, y: &str, scope: &Scope) -> Result<Recorded, FieldError> {
+    recorded::quantity(at, &format!("{run}.{}", y.trim()), scope, Place::End).map_err(|e| match e {
+        FieldError::Expression(f, _, mut error) => {
+            // The column within `y`, not within `run.y`.
+            error.column = error.column.saturating_sub(run.len() + 1).max(1);
+            FieldError::Expression(f, y.trim().to_string(), error)
+        }
+        other => other,
+    })
 }
