@@ -1,5 +1,5 @@
 //! How randomness flows from a seed: every draw in implreg comes from a ChaCha stream named here,
-//! so a run is bit-identical on rerun and independent of thread count (design.md, "Seeds").
+//! so a run is bit-identical on rerun and independent of thread count (docs/design.md, "Seeds").
 
 use nalgebra::DMatrix;
 use rand::SeedableRng;

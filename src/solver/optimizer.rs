@@ -1,4 +1,4 @@
-//! How a deep run moves. `gd` and `normalised_gd` keep the gradient's direction and choose one
+//! How a trained model moves (a deep factorisation or a diagonal network). `gd` and `normalised_gd` keep the gradient's direction and choose one
 //! global step size per iteration; `adam` rescales every coordinate: these are step rules, each
 //! holding its hyper-parameters and its own running state, and they update any list of
 //! parameter matrices. `gradient_flow` is not a step rule but the continuous limit, integrated by
@@ -8,7 +8,7 @@ use crate::invalid::{Invalid, require};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-/// How a deep run moves, as a claim writes it.
+/// How a trained model moves, as a claim writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum OptimizerSpec {
@@ -189,7 +189,7 @@ impl Integrator {
     }
 }
 
-/// The two ways a deep run moves.
+/// The two ways a trained model moves.
 #[derive(Debug, Clone)]
 pub enum Integrator {
     /// Discrete steps sized by a rule.

@@ -5,7 +5,7 @@
 //! into place, so a reader (or a second writer of the same run) never sees half a record.
 //!
 //! Layout under the root: `runs/ab/cdef….run` (the key's 64 hex digits, split after two),
-//! `tmp/` (files being written), `shards/` (what each shard ran: `claim::shard`).
+//! `tmp/` (files being written), `shards/` (what each shard ran: `crate::shard`).
 
 pub mod file;
 pub mod key;
