@@ -1,7 +1,8 @@
-//! The module graph of `src/` has no circle: data flows down (docs/design.md). Every file is a
-//! node; every path it names (`use crate::…`, `use super::…`, and inline `crate::…` paths, tests
-//! excluded) is an edge to the deepest module file the path reaches. The test fails with the
-//! circle it finds.
+//! The module graph of `src/` has no circle, and its imports run down the layer tables of
+//! docs/design.md (the modules' layers, and the order of the claim layer's wings): data flows
+//! down. Every file is a node; every path it names (`use crate::…`, `use super::…`, and inline
+//! `crate::…` paths, tests excluded) is an edge to the deepest module file the path reaches. The
+//! tests fail with the circle, or the import running up, that they find.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -129,8 +130,8 @@ fn paths(code: &str) -> Vec<Vec<String>> {
     found
 }
 
-#[test]
-fn the_module_graph_has_no_circle() {
+/// Every module of `src/` (but the binary's root) and the modules each one names.
+fn module_graph() -> BTreeMap<Vec<String>, Vec<Vec<String>>> {
     let mut files = Vec::new();
     rust_files(Path::new("src"), &mut files);
     files.sort();
@@ -173,6 +174,12 @@ fn the_module_graph_has_no_circle() {
         targets.dedup();
         edges.insert(module.clone(), targets);
     }
+    edges
+}
+
+#[test]
+fn the_module_graph_has_no_circle() {
+    let edges = module_graph();
     // Depth-first search for a back edge.
     fn visit(
         node: &Vec<String>,
@@ -231,5 +238,137 @@ fn paths_are_read_from_use_groups() {
             "super",
             "crate::measure::test_mse"
         ]
+    );
+}
+
+/// The rows of the markdown table under `header` in `text`: each row's first cell and the
+/// names written in backticks in its second (`cli/` as `cli`, `main.rs` left out).
+fn table(text: &str, header: &str) -> Vec<(usize, Vec<String>)> {
+    let from = text.find(header).expect("docs/design.md has the table") + header.len();
+    text[from..]
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let order = cells[1].parse().expect("a row's first cell is its order");
+            let names = cells[2]
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|name| !name.ends_with(".rs"))
+                .map(|name| name.trim_end_matches('/').to_string())
+                .collect();
+            (order, names)
+        })
+        .collect()
+}
+
+/// A name's order in a table.
+fn orders(rows: &[(usize, Vec<String>)]) -> BTreeMap<String, usize> {
+    rows.iter()
+        .flat_map(|(order, names)| names.iter().map(move |n| (n.clone(), *order)))
+        .collect()
+}
+
+/// Why an edge runs up the tables, if it does: a module importing one of a higher layer, or a
+/// wing of `claim` importing a later wing.
+fn upward(
+    from: &[String],
+    to: &[String],
+    layers: &BTreeMap<String, usize>,
+    wings: &BTreeMap<String, usize>,
+) -> Option<String> {
+    let layer = |m: &[String]| layers.get(&m[0]).copied();
+    let (a, b) = (layer(from)?, layer(to)?);
+    if a < b {
+        return Some(format!("layer {a} imports layer {b}"));
+    }
+    if from[0] == "claim" && to[0] == "claim" && from.len() > 1 && to.len() > 1 {
+        let (a, b) = (wings.get(&from[1])?, wings.get(&to[1])?);
+        if a < b {
+            return Some(format!("wing {} imports wing {}", from[1], to[1]));
+        }
+    }
+    None
+}
+
+#[test]
+fn imports_run_down_the_layer_tables() {
+    let design = std::fs::read_to_string("docs/design.md").unwrap();
+    let layers = orders(&table(&design, "| layer | module | one job |"));
+    let wings = orders(&table(&design, "| order | wing | one job | files |"));
+    assert_eq!(
+        wings.keys().collect::<Vec<_>>(),
+        ["decide", "language", "read", "report", "run"]
+    );
+    let edges = module_graph();
+    let mut found = Vec::new();
+    for (from, targets) in &edges {
+        if from.is_empty() {
+            continue;
+        }
+        assert!(
+            layers.contains_key(&from[0]),
+            "`{}` is in no row of docs/design.md's layer table",
+            from[0]
+        );
+        if from[0] == "claim" && from.len() > 1 {
+            assert!(
+                wings.contains_key(&from[1]),
+                "`claim::{}` is in no row of docs/design.md's table of wings",
+                from[1]
+            );
+        }
+        for to in targets
+            .iter()
+            .filter(|to| !to.is_empty() && !to.starts_with(from))
+        {
+            if let Some(why) = upward(from, to, &layers, &wings) {
+                found.push(format!("{} → {} ({why})", from.join("::"), to.join("::")));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "imports running up:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn an_import_up_a_table_is_found() {
+    let layers = orders(&[(0, vec!["measure".into()]), (2, vec!["solver".into()])]);
+    let wings = orders(&[(1, vec!["read".into()]), (4, vec!["run".into()])]);
+    let path = |p: &str| p.split("::").map(String::from).collect::<Vec<_>>();
+    assert!(upward(&path("measure"), &path("solver::deep"), &layers, &wings).is_some());
+    assert!(upward(&path("solver::deep"), &path("measure"), &layers, &wings).is_none());
+    assert!(
+        upward(
+            &path("claim::read::spec"),
+            &path("claim::run::seed"),
+            &layers,
+            &wings
+        )
+        .is_none()
+    );
+    let layers = orders(&[(4, vec!["claim".into()])]);
+    assert!(
+        upward(
+            &path("claim::read::spec"),
+            &path("claim::run::seed"),
+            &layers,
+            &wings
+        )
+        .is_some()
+    );
+    assert!(
+        upward(
+            &path("claim::run::seed"),
+            &path("claim::read::spec"),
+            &layers,
+            &wings
+        )
+        .is_none()
     );
 }

@@ -5,15 +5,7 @@
 use std::process::Command;
 
 mod support;
-use support::{implreg, stdout, timeless};
-
-/// A fresh folder for a test's claim files, and the text of a small valid claim to vary.
-fn scratch(name: &str) -> (std::path::PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!("implreg-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").unwrap();
-    (dir, text)
-}
+use support::{claim_scratch, implreg, stdout, timeless};
 
 #[test]
 fn a_matching_claim_exits_0() {
@@ -22,7 +14,7 @@ fn a_matching_claim_exits_0() {
     assert!(stdout(&output).contains("ok   tiny-holds: holds (expected holds)"));
     assert!(stdout(&output).ends_with("1 claims: 1 as expected, 0 not, 0 inconclusive\n"));
     // The progress bar draws only on a terminal: a piped stderr has the store's line alone.
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = support::stderr(&output);
     assert!(
         stderr.lines().count() == 1 && stderr.contains("runs reused"),
         "{stderr}"
@@ -49,7 +41,7 @@ fn bad_input_exits_2_with_a_located_error() {
         "tests/bad-specs/zero-depth.yaml",
     ]);
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = support::stderr(&output);
     assert!(
         stderr.contains("tests/bad-specs/zero-depth.yaml:10:14: runs.deep3.deep.depth"),
         "{stderr}"
@@ -67,7 +59,7 @@ fn bad_input_exits_2_with_a_located_error() {
         "specs/penalty-needs-adam.yaml",
     ]);
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = support::stderr(&output);
     assert!(
         stderr.contains("--seeds: expected 100000 seeds within the limits"),
         "{stderr}"
@@ -175,7 +167,7 @@ fn export_gives_the_instance_a_run_starts_from() {
         "nuclear",
     ]);
     assert_eq!(unknown.status.code(), Some(2));
-    let message = String::from_utf8_lossy(&unknown.stderr);
+    let message = support::stderr(&unknown);
     assert!(
         message.contains("commuting-measurements.yaml") && message.contains("depth1"),
         "{message}"
@@ -186,7 +178,7 @@ fn export_gives_the_instance_a_run_starts_from() {
 /// anything runs; two files with one id are refused too.
 #[test]
 fn overrides_and_duplicates_that_change_a_verdict_are_refused() {
-    let (dir, text) = scratch("cli");
+    let (dir, text) = claim_scratch("cli");
     let at_least = dir.join("at-least.yaml");
     std::fs::write(
         &at_least,
@@ -196,7 +188,7 @@ fn overrides_and_duplicates_that_change_a_verdict_are_refused() {
     let path = at_least.to_str().unwrap();
     let refused = implreg(&["check", path, "--seeds", "0:5"]);
     assert_eq!(refused.status.code(), Some(2));
-    let message = String::from_utf8_lossy(&refused.stderr);
+    let message = support::stderr(&refused);
     assert!(
         message.contains("at-least.yaml:14:17: expect[0].over_seeds"),
         "{message}"
@@ -218,7 +210,7 @@ fn overrides_and_duplicates_that_change_a_verdict_are_refused() {
     std::fs::write(&copy, &text).unwrap();
     let twice = implreg(&["check", "tests/fixtures/holds.yaml", copy.to_str().unwrap()]);
     assert_eq!(twice.status.code(), Some(2));
-    let message = String::from_utf8_lossy(&twice.stderr);
+    let message = support::stderr(&twice);
     assert!(
         message.contains("copy.yaml:1:5: id") && message.contains("tiny-holds"),
         "{message}"
@@ -230,7 +222,7 @@ fn overrides_and_duplicates_that_change_a_verdict_are_refused() {
 /// an escape sequence cannot clear the screen.
 #[test]
 fn user_text_is_escaped_in_reports_and_errors() {
-    let (dir, text) = scratch("escape");
+    let (dir, text) = claim_scratch("escape");
     let forged = dir.join("forged.yaml");
     std::fs::write(
         &forged,
@@ -252,7 +244,7 @@ fn user_text_is_escaped_in_reports_and_errors() {
     .unwrap();
     let output = implreg(&["check", bad.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    let message = String::from_utf8_lossy(&output.stderr);
+    let message = support::stderr(&output);
     assert!(
         message.contains("s\\u{1b}[2Jeeds") && !message.contains('\u{1b}'),
         "{message}"
@@ -265,7 +257,7 @@ fn user_text_is_escaped_in_reports_and_errors() {
 /// the claims decided before it still reported (text and JSON alike) and their runs stored.
 #[test]
 fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
-    let (dir, text) = scratch("interrupt");
+    let (dir, text) = claim_scratch("interrupt");
     std::fs::write(dir.join("a-quick.yaml"), &text).unwrap();
     // Far within the work limit, far beyond a second: 2×2 depth-1 steps, 10⁸ of them, no target.
     let long = text
@@ -330,7 +322,7 @@ fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
             "--store",
             store.to_str().unwrap(),
         ]);
-        let stderr = String::from_utf8_lossy(&again.stderr);
+        let stderr = support::stderr(&again);
         assert!(stderr.contains("2 runs reused, 0 solved"), "{stderr}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -338,7 +330,7 @@ fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
 
 /// The small claim as a rate over random initialisations, decided sequentially.
 fn rate_claim(name: &str) -> std::path::PathBuf {
-    let (dir, text) = scratch(name);
+    let (dir, text) = claim_scratch(name);
     let text = text
         .replace(
             "seeds: { from: 0, count: 2 }",

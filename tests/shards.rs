@@ -31,7 +31,7 @@ fn finished(child: std::process::Child) -> Output {
         output.status.code(),
         Some(0),
         "{}",
-        String::from_utf8_lossy(&output.stderr)
+        support::stderr(&output)
     );
     output
 }
@@ -72,7 +72,7 @@ fn sharded(n: usize) -> (String, usize) {
         output.status.code(),
         Some(0),
         "{}",
-        String::from_utf8_lossy(&output.stderr)
+        support::stderr(&output)
     );
     (stdout(&output), rounds)
 }
@@ -139,9 +139,9 @@ fn merging_incomplete_or_foreign_shards_is_refused() {
     finished(shard(1, 2, &store));
     let output = merge(std::slice::from_ref(&store), None);
     assert_eq!(output.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&output.stderr);
+    let err = support::stderr(&output);
     assert!(err.contains("no manifest of shard 2/2"), "{err}");
     let output = merge(&[dir.join("nothing")], None);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no shard manifests"));
+    assert!(support::stderr(&output).contains("no shard manifests"));
 }

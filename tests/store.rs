@@ -23,9 +23,9 @@ fn check(claim: &Path, store: &Path) -> (String, String) {
     assert!(
         matches!(output.status.code(), Some(0 | 1 | 3)),
         "{}",
-        String::from_utf8_lossy(&output.stderr)
+        support::stderr(&output)
     );
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let stderr = support::stderr(&output);
     (stdout(&output), stderr)
 }
 
@@ -66,7 +66,7 @@ fn a_second_check_reuses_every_run_and_reports_the_same_bytes() {
     // And both equal a check with no store at all.
     let output = implreg(&["check", SWEEP, "--format", "json", "--no-store"]);
     assert_eq!(stdout(&output), first);
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("runs reused"));
+    assert!(!support::stderr(&output).contains("runs reused"));
 }
 
 /// Two runs on three seeds of a 2×2 completion (Razin & Cohen's), quick to solve.

@@ -123,7 +123,7 @@ fn a_misspelt_parameter_is_located_and_nothing_runs() {
     std::fs::write(&file, text).unwrap();
     let output = implreg(&["check", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = support::stderr(&output);
     assert!(
         stderr.contains(
             "bad.yaml:10:54: $observd: expected a parameter declared in `sweep` (observed)"
@@ -147,7 +147,7 @@ fn export_takes_a_point_of_the_grid() {
     assert_eq!((entries("0"), entries("1")), (14, 30));
     let output = implreg(&["export", SWEEP, "--run", "deep3", "--point", "2"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("a grid point from 0 to 1"));
+    assert!(support::stderr(&output).contains("a grid point from 0 to 1"));
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn a_grid_too_large_to_read_is_refused_at_sweep() {
     let started = std::time::Instant::now();
     let output = implreg(&["check", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = support::stderr(&output);
     assert!(
         stderr.contains(
             "large.yaml:7:3: sweep: expected a grid whose points' texts add up to at most 64 MiB"

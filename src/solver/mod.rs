@@ -135,6 +135,20 @@ impl RunSpec {
 }
 
 /// Runs `run` on `problem` watching nothing beyond the defaults (see `solve_watching`).
+///
+/// ```
+/// use implreg::problem::{CompletionSpec, ProblemSpec};
+/// use implreg::solver::{self, RunSpec, Stop};
+///
+/// // A 10×10 rank-1 matrix from 60 of its entries, and the certified minimum nuclear norm.
+/// let spec = CompletionSpec { rows: 10, cols: 10, rank: 1, observed: 60 };
+/// let problem = ProblemSpec::Completion(spec).generate(0);
+/// let run = RunSpec::NuclearNorm(serde_yaml::from_str("{}").unwrap());
+/// let record = solver::solve(&run, &problem, 0);
+/// assert_eq!(record.stop, Stop::Certified);
+/// let certificate = record.certificate.expect("a convex run is certified");
+/// assert!(certificate.gap <= 1e-6 && certificate.feasibility <= 1e-8);
+/// ```
 pub fn solve(run: &RunSpec, problem: &Problem, seed: u64) -> RunRecord {
     solve_watching(run, problem, seed, &Watch::default())
 }

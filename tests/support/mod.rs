@@ -1,6 +1,6 @@
 //! What the tests share: one proptest configuration (a fixed seed, failures recorded beside the
 //! test file and replayed first), random instances, random low-rank matrices, and running the
-//! binary (`implreg`, `stdout`, `timeless`).
+//! binary (`implreg`, `stdout`, `stderr`, `timeless`, `scratch`, `claim_scratch`).
 
 // Each test file is its own crate and uses only some of these.
 #![allow(dead_code)]
@@ -105,6 +105,17 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
 /// What a run of the binary printed on stdout.
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What a run of the binary printed on stderr.
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh folder for test `name`'s claim files, and the text of a small valid claim to vary.
+pub fn claim_scratch(name: &str) -> (std::path::PathBuf, String) {
+    let text = std::fs::read_to_string("tests/fixtures/holds.yaml").expect("the fixture");
+    (scratch(name), text)
 }
 
 /// A regression instance without noise: n samples, d features, a k-sparse (or dense) truth.

@@ -291,4 +291,64 @@ mod tests {
         unusable[0].usable = false;
         assert_eq!(shape("q", "p").evaluate(&unusable).decision, Decision::Open);
     }
+
+    fn monotone(direction: Direction, tolerance: f64) -> Shape {
+        Shape::Monotone {
+            quantity: "q".into(),
+            direction,
+            tolerance,
+        }
+    }
+
+    /// At its edge a slack of `tolerance`·|the earlier median| is allowed and the next float
+    /// past it is not, in both directions and for negative medians too: a mutant that moves
+    /// either branch's slack fails here.
+    #[test]
+    fn monotone_holds_at_its_slack_and_not_a_float_beyond_it() {
+        let decide = |direction, from: f64, to: f64| {
+            let line: &[[f64; 3]] = &[[from; 3], [to; 3]];
+            judge(monotone(direction, 0.25), &[(1.0, line)]).decision
+        };
+        let up = |x: f64| f64::from_bits(x.to_bits() + 1);
+        let down = |x: f64| f64::from_bits(x.to_bits() - 1);
+        // From 4 the slack is 1: decreasing may rise to 5, increasing may fall to 3.
+        assert_eq!(decide(Direction::Decreasing, 4.0, 5.0), Decision::Holds);
+        assert_eq!(
+            decide(Direction::Decreasing, 4.0, up(5.0)),
+            Decision::Refuted
+        );
+        assert_eq!(decide(Direction::Increasing, 4.0, 3.0), Decision::Holds);
+        assert_eq!(
+            decide(Direction::Increasing, 4.0, down(3.0)),
+            Decision::Refuted
+        );
+        // From −4 the slack is |−4|·0.25 = 1 as well.
+        assert_eq!(decide(Direction::Decreasing, -4.0, -3.0), Decision::Holds);
+        assert_eq!(
+            decide(Direction::Decreasing, -4.0, -3.0 + 1e-15),
+            Decision::Refuted
+        );
+        assert_eq!(decide(Direction::Increasing, -4.0, -5.0), Decision::Holds);
+        assert_eq!(
+            decide(Direction::Increasing, -4.0, -5.0 - 1e-14),
+            Decision::Refuted
+        );
+        // The right way is always allowed, with no tolerance at all.
+        let strict = |direction, from: f64, to: f64| {
+            let line: &[[f64; 3]] = &[[from; 3], [to; 3]];
+            judge(monotone(direction, 0.0), &[(1.0, line)]).decision
+        };
+        assert_eq!(strict(Direction::Decreasing, 4.0, 4.0), Decision::Holds);
+        assert_eq!(
+            strict(Direction::Decreasing, 4.0, up(4.0)),
+            Decision::Refuted
+        );
+        assert_eq!(strict(Direction::Increasing, 4.0, 4.0), Decision::Holds);
+        assert_eq!(
+            strict(Direction::Increasing, 4.0, down(4.0)),
+            Decision::Refuted
+        );
+        assert_eq!(strict(Direction::Increasing, 4.0, 1e300), Decision::Holds);
+        assert_eq!(strict(Direction::Decreasing, 4.0, -1e300), Decision::Holds);
+    }
 }
