@@ -6,7 +6,7 @@
 
 use super::svg::svg;
 use crate::claim::decide::across::AcrossReport;
-use crate::claim::report::claim::figure;
+use crate::claim::report::claim::number;
 use crate::claim::{Report, Verdict};
 use crate::provenance::Provenance;
 use std::fmt::Write;
@@ -93,7 +93,7 @@ fn assertion_rows(report: &Report) -> Vec<[String; 7]> {
                 let values: Vec<String> = w
                     .values
                     .iter()
-                    .map(|(k, v)| format!("{k} = {}", figure(*v)))
+                    .map(|(k, v)| format!("{k} = {}", number(*v)))
                     .collect();
                 format!("seed {}: {}", w.seed, values.join(", "))
             });

@@ -305,10 +305,12 @@ mod tests {
     /// either branch's slack fails here.
     #[test]
     fn monotone_holds_at_its_slack_and_not_a_float_beyond_it() {
-        let decide = |direction, from: f64, to: f64| {
+        let judged = |tolerance, direction, from: f64, to: f64| {
             let line: &[[f64; 3]] = &[[from; 3], [to; 3]];
-            judge(monotone(direction, 0.25), &[(1.0, line)]).decision
+            judge(monotone(direction, tolerance), &[(1.0, line)]).decision
         };
+        let decide = |direction, from, to| judged(0.25, direction, from, to);
+        let strict = |direction, from, to| judged(0.0, direction, from, to);
         let up = |x: f64| f64::from_bits(x.to_bits() + 1);
         let down = |x: f64| f64::from_bits(x.to_bits() - 1);
         // From 4 the slack is 1: decreasing may rise to 5, increasing may fall to 3.
@@ -334,10 +336,6 @@ mod tests {
             Decision::Refuted
         );
         // The right way is always allowed, with no tolerance at all.
-        let strict = |direction, from: f64, to: f64| {
-            let line: &[[f64; 3]] = &[[from; 3], [to; 3]];
-            judge(monotone(direction, 0.0), &[(1.0, line)]).decision
-        };
         assert_eq!(strict(Direction::Decreasing, 4.0, 4.0), Decision::Holds);
         assert_eq!(
             strict(Direction::Decreasing, 4.0, up(4.0)),

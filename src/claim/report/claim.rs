@@ -389,7 +389,7 @@ impl ClaimReport {
                 let values: Vec<String> = worst
                     .values
                     .iter()
-                    .map(|(k, v)| format!("{} = {}", printable(k), figure(*v)))
+                    .map(|(k, v)| format!("{} = {}", printable(k), number(*v)))
                     .collect();
                 format!("; worst seed {}: {}", worst.seed, values.join(", "))
             });
@@ -494,7 +494,7 @@ pub fn mark(interrupted: bool, matches: bool, verdict: Verdict) -> &'static str 
 
 /// A number for people: whole numbers (steps, ranks, true/false as 1/0) as they are, others in
 /// scientific notation with 4 significant digits.
-pub fn figure(x: f64) -> String {
+pub fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e9 {
         format!("{x}")
     } else {

@@ -4,7 +4,7 @@
 use crate::claim::decide::across::AcrossReport;
 use crate::claim::read::parameters::describe;
 use crate::claim::read::spec::{Source, Verdict};
-use crate::claim::report::claim::{ClaimReport, figure, heading, mark};
+use crate::claim::report::claim::{ClaimReport, heading, mark, number};
 use crate::claim::report::figure::FigureData;
 use crate::claim::report::snapshot::round_numbers;
 use crate::claim::report::sweep::{Report, SweepReport};
@@ -269,7 +269,7 @@ fn across_lines(across: &AcrossReport) -> String {
             .iter()
             .map(|row| {
                 row.iter()
-                    .map(|x| figure(*x))
+                    .map(|x| number(*x))
                     .collect::<Vec<_>>()
                     .join(", ")
             })
