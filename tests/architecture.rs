@@ -338,37 +338,17 @@ fn imports_run_down_the_layer_tables() {
 
 #[test]
 fn an_import_up_a_table_is_found() {
-    let layers = orders(&[(0, vec!["measure".into()]), (2, vec!["solver".into()])]);
     let wings = orders(&[(1, vec!["read".into()]), (4, vec!["run".into()])]);
-    let path = |p: &str| p.split("::").map(String::from).collect::<Vec<_>>();
-    assert!(upward(&path("measure"), &path("solver::deep"), &layers, &wings).is_some());
-    assert!(upward(&path("solver::deep"), &path("measure"), &layers, &wings).is_none());
-    assert!(
-        upward(
-            &path("claim::read::spec"),
-            &path("claim::run::seed"),
-            &layers,
-            &wings
-        )
-        .is_none()
-    );
-    let layers = orders(&[(4, vec!["claim".into()])]);
-    assert!(
-        upward(
-            &path("claim::read::spec"),
-            &path("claim::run::seed"),
-            &layers,
-            &wings
-        )
-        .is_some()
-    );
-    assert!(
-        upward(
-            &path("claim::run::seed"),
-            &path("claim::read::spec"),
-            &layers,
-            &wings
-        )
-        .is_none()
-    );
+    let up = |from: &str, to: &str, layers: &[(usize, Vec<String>)]| {
+        let path = |p: &str| p.split("::").map(String::from).collect::<Vec<_>>();
+        upward(&path(from), &path(to), &orders(layers), &wings).is_some()
+    };
+    let layers = [(0, vec!["measure".into()]), (2, vec!["solver".into()])];
+    assert!(up("measure", "solver::deep", &layers));
+    assert!(!up("solver::deep", "measure", &layers));
+    // Wings are judged only where the layer table knows `claim`.
+    assert!(!up("claim::read::spec", "claim::run::seed", &layers));
+    let layers = [(4, vec!["claim".into()])];
+    assert!(up("claim::read::spec", "claim::run::seed", &layers));
+    assert!(!up("claim::run::seed", "claim::read::spec", &layers));
 }

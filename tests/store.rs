@@ -289,3 +289,55 @@ fn a_record_round_trips_exactly_and_every_damaged_byte_is_caught() {
     let other = RunKey::new(&build, &spec, &run, 4, &"what it watched");
     assert!(file::decode(&bytes, &other, &build).is_err());
 }
+
+/// A run held to its work at run time is reused from the store only where a fresh run under
+/// the same limit would not have been stopped: a record solved under a generous limit and
+/// checked again under a tight one gives the tight limit's report, byte for byte, and the
+/// stopped run is not stored.
+#[test]
+fn a_stored_run_is_reused_only_within_the_work_limit() {
+    use implreg::claim::{self, Claim, Context};
+    use implreg::solver::{Bounds, Shape};
+    use implreg::store::Store;
+    let text = r#"
+id: held-to-its-work
+title: A certified 30×30 completion
+source: { paper: "Candès, Recht 2009", where: "§1" }
+seeds: { from: 0, count: 1 }
+problem:
+  completion: { rows: 30, cols: 30, rank: 2, observed: 250 }
+runs:
+  nuclear: { nuclear_norm: {} }
+expect:
+  - that: nuclear.converged
+    over_seeds: all
+    why: certified within the work it is given
+verdict: holds
+"#;
+    let claim = Claim::parse(text, Path::new("held.yaml")).unwrap();
+    let spec = &claim.points[0].spec;
+    let per_step = spec.runs["nuclear"].cost(Shape::of(&spec.problem)).per_step;
+    let dir = scratch("store-work");
+    let store = Store::open(&dir);
+    let report = |work: f64, store: Option<&Store>| {
+        let context = Context {
+            bounds: Bounds {
+                work: Some(work),
+                ..Bounds::default()
+            },
+            store,
+            ..Context::default()
+        };
+        let report = claim::evaluate(&claim, |_| None, &context, &|_, _| {});
+        serde_json::to_string(&report).unwrap()
+    };
+    let generous = report(1e15, Some(&store));
+    assert!(generous.contains("\"stop\":\"certified\""), "{generous}");
+    let tight = 50.0 * per_step;
+    let fresh = report(tight, None);
+    assert!(fresh.contains("\"stop\":\"work\""), "{fresh}");
+    assert_eq!(report(tight, Some(&store)), fresh);
+    assert_eq!(report(1e15, Some(&store)), generous);
+    assert_eq!(records(&dir).len(), 1, "the stopped run is not stored");
+    let _ = std::fs::remove_dir_all(&dir);
+}

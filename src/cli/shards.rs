@@ -9,7 +9,7 @@ use crate::Format;
 use implreg::claim;
 use implreg::claim::Context;
 use implreg::claim::read::budget::Limits;
-use implreg::claim::run::point;
+use implreg::claim::run::{grid, point};
 use implreg::printable::printable;
 use implreg::provenance::Provenance;
 use implreg::shard::{self, Manifest, ShardId};
@@ -71,8 +71,9 @@ pub fn run_shard(
         if cancel.is_cancelled() {
             break;
         }
-        let spec = &claims[work.index].points[work.point].spec;
-        point::solve_seeds(spec, work.block, seeds, &context);
+        let claim = &claims[work.index];
+        let context = grid::per_point(claim, &context);
+        point::solve_seeds(&claim.points[work.point].spec, work.block, seeds, &context);
         solved_seeds += seeds.len();
     }
     let manifest = Manifest {

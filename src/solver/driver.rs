@@ -176,7 +176,7 @@ pub fn drive<M: Iterate>(
         method.advance();
         step += 1;
     };
-    let (time, rejected) = (method.time(), method.rejected());
+    let (time, rejected, work) = (method.time(), method.rejected(), method.work());
     let time = Some(time).filter(|t| !t.is_nan());
     let (extremes, moments) = watched.finish();
     let Endpoint {
@@ -196,6 +196,7 @@ pub fn drive<M: Iterate>(
         matrix,
         factors,
         moments,
+        work,
     }
 }
 

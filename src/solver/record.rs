@@ -91,6 +91,11 @@ pub struct RunRecord {
     /// The matrix at each watched moment, `None` where the run never got there.
     #[serde(skip)]
     pub moments: Vec<(When, Option<MatrixAt>)>,
+    /// The operations a method that counts them did (`driver::Iterate::work`): kept in the
+    /// store, so that a record is reused under a work limit only when a fresh run would not
+    /// have been stopped by it; not part of the report.
+    #[serde(skip)]
+    pub work: Option<f64>,
 }
 
 impl RunRecord {

@@ -34,6 +34,7 @@ struct Body<'a> {
     matrix: &'a DMatrix<f64>,
     factors: &'a [DMatrix<f64>],
     moments: &'a [(When, Option<MatrixAt>)],
+    work: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +45,8 @@ struct OwnedBody {
     matrix: DMatrix<f64>,
     factors: Vec<DMatrix<f64>>,
     moments: Vec<(When, Option<MatrixAt>)>,
+    #[serde(default)]
+    work: Option<f64>,
 }
 
 /// A record read back, with what its header says.
@@ -66,6 +69,7 @@ pub fn encode(key: &RunKey, record: &RunRecord, provenance: &Provenance, seconds
         matrix: &record.matrix,
         factors: &record.factors,
         moments: &record.moments,
+        work: record.work,
     };
     ciborium::into_writer(&parts, &mut body).expect("a record encodes into memory");
     let header = Header {
@@ -122,6 +126,7 @@ pub fn decode(bytes: &[u8], key: &RunKey, build: &Build) -> Result<Read, String>
     record.matrix = body.matrix;
     record.factors = body.factors;
     record.moments = body.moments;
+    record.work = body.work;
     Ok(Read {
         record,
         provenance: body.provenance,

@@ -47,9 +47,7 @@ fn each_point(
     point: impl Fn(&ClaimSpec, &Context) -> ClaimReport,
 ) -> Report {
     let started = Instant::now();
-    // The work limit is shared by the points, as when the claim was read.
-    let mut share = context.clone();
-    share.bounds.work = context.bounds.work.map(|w| w / claim.points.len() as f64);
+    let share = per_point(claim, context);
     let mut points = Vec::with_capacity(claim.points.len());
     for (k, spec) in claim.points.iter().enumerate() {
         if k > 0 && context.bounds.cancel.is_cancelled() {
@@ -70,4 +68,12 @@ fn each_point(
         points,
         started.elapsed().as_secs_f64(),
     ))
+}
+
+/// The context each point of `claim` runs in: the work limit shared by the points, as when the
+/// claim was read (a shard solving one point's seeds takes the same share).
+pub fn per_point<'a>(claim: &Claim, context: &Context<'a>) -> Context<'a> {
+    let mut share = context.clone();
+    share.bounds.work = context.bounds.work.map(|w| w / claim.points.len() as f64);
+    share
 }

@@ -9,7 +9,7 @@ use crate::claim::language::measured::Measured;
 use crate::claim::read::spec::ClaimSpec;
 use crate::claim::report::claim::{RunReport, SeedResult};
 use crate::problem::Problem;
-use crate::solver::{self, RunRecord, Stop, When};
+use crate::solver::{self, Bounds, RunRecord, Stop, When};
 use crate::store::RunKey;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -143,7 +143,9 @@ fn solve<'c>(
                 Some(store) => {
                     let watched = plan.key(checks.has_curve());
                     let key = RunKey::new(store.build(), &claim.problem, run, seed, &watched);
-                    store.get_or_solve(&key, solve)
+                    store
+                        .get_or_solve(&key, solve)
+                        .map(|record| within(record, &context.bounds, solve))
                 }
             };
             (context.on_run)();
@@ -154,6 +156,16 @@ fn solve<'c>(
         .into_iter()
         .map(|(name, record)| record.map(|r| (name, r)))
         .collect()
+}
+
+/// A stored record as a fresh run under `bounds` would end: one that did more work than the
+/// bounds allow is solved again (and stopped `work`), so the store never changes a result.
+fn within(record: RunRecord, bounds: &Bounds, solve: impl FnOnce() -> RunRecord) -> RunRecord {
+    let beyond = record
+        .work
+        .zip(bounds.work)
+        .is_some_and(|(done, limit)| done > limit);
+    if beyond { solve() } else { record }
 }
 
 /// Each run's end and the moments it reached, measured on demand, and the truth.
