@@ -13,7 +13,7 @@
 //! Dealing is per claim and ignores what the store holds, so adding a claim never moves another
 //! claim's seeds and shards that plan at different moments of a round (one sharing a store with
 //! another that has finished) still agree: a claim's candidate seeds (a fixed block whole, a
-//! rate's window) are sorted by their estimated cost (`budget::seed_work`, largest first) and
+//! rate's window) are sorted by their estimated cost (`claim::read::budget::seed_work`, largest first) and
 //! dealt in a snake over the shards from a shard chosen by the claim's id; then each shard
 //! solves those of its seeds the store lacks. Disagreement can only cost a round, never a
 //! result: merging evaluates whatever the stores hold.

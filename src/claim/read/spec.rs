@@ -83,7 +83,7 @@ pub struct RawClaim {
     pub source: Source,
     /// The seeds, one independent repetition each.
     pub seeds: RawSeeds,
-    /// The error rates of a sequential claim's decisions (defaults `decide::ALPHA`, `BETA`).
+    /// The error rates of a sequential claim's decisions (defaults `read::sampling::ALPHA`, `BETA`).
     pub error_rates: Option<ErrorRates>,
     /// The problem family and its settings.
     pub problem: ProblemSpec,
@@ -94,7 +94,7 @@ pub struct RawClaim {
     pub expect: Vec<RawAssertion>,
     /// What the claim's author expects.
     pub verdict: Expected,
-    /// The sweep's parameters (read by `claim::parameters` before the rest).
+    /// The sweep's parameters (read by `read::parameters` before the rest).
     pub sweep: Option<serde_yaml::Value>,
     /// Assertions across the sweep's points.
     #[serde(default)]

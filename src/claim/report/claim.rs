@@ -93,7 +93,7 @@ pub struct AssertionReport {
     pub seeds: u64,
     /// Seeds among them it held for.
     pub passed: u64,
-    /// The exact (Clopper–Pearson) interval at `decide::CONFIDENCE` for its rate on those seeds.
+    /// The exact (Clopper–Pearson) interval at `decide::sequential::CONFIDENCE` for its rate on those seeds.
     pub interval: [f64; 2],
     /// Seeds a fixed quantifier needed.
     #[serde(skip_serializing_if = "Option::is_none")]
