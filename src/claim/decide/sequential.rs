@@ -160,7 +160,7 @@ pub struct Sequence<T> {
     pub ending: Ending,
 }
 
-/// Runs the seeds `from`, `from + 1`, … in batches of `batch` (`evaluate` may run a batch in
+/// Runs the seeds `from`, `from + 1`, … in batches of `batch` (`run::point` may run a batch in
 /// parallel) and feeds each seed's outcome, in seed order, to every test still open, until one
 /// refutes, all hold, `budget` seeds are spent or a seed was `interrupted`. Seeds evaluated past
 /// the stop are dropped, so the result depends on the seeds alone, never on the batch size.
