@@ -1,7 +1,7 @@
-//! Runs a claim: for every seed (independently, in parallel) generate the problem, solve every
-//! run watching what the assertions need, and evaluate every assertion on the runs' records
-//! through the registry; then count the seeds each assertion held for (a fixed block), or feed
-//! them in seed order to each assertion's sequential test until the claim is decided (`decide`).
+//! One point of a claim over its seeds: every seed runs independently, in parallel
+//! (`seed::run`); then the seeds each assertion held for are counted (a fixed block), or fed in
+//! seed order to each assertion's sequential test until the point is decided
+//! (`decide::sequential`).
 
 use super::context::Context;
 use super::seed::{self, SeedOutcome};
@@ -30,7 +30,7 @@ fn cut_short(bounds: &Bounds) -> Ending {
 /// Evaluates the claim at one point over its own seeds, or over `seeds` when given (to check
 /// that a claim does not depend on a lucky block of seeds; for a sequential claim, the first
 /// seed and budget), within `context`: its bounds, store and listener. A seed with a run stopped from
-/// outside (Ctrl-C, the claim's deadline) or missing from a read-only store counts for
+/// outside (the cancel token, the claim's deadline) or missing from a read-only store counts for
 /// nothing: the claim is then left interrupted, with no verdict that counts.
 pub fn evaluate(claim: &ClaimSpec, seeds: Option<Seeds>, context: &Context) -> ClaimReport {
     let started = Instant::now();
