@@ -320,5 +320,14 @@ fn the_solve_is_held_to_its_work_at_run_time() {
         assert_eq!(stopped.stop, Stop::Work);
         assert!((16..=64).contains(&stopped.steps), "{}", stopped.steps);
         assert_eq!(end(&held(50.0 * per_step)), end(&stopped));
+        // Basis pursuit costs what its estimate charges: the claim's limit bounds it before it
+        // runs, and nothing holds it while it runs.
+        let l1 = RunSpec::BasisPursuit(exact());
+        let bounds = solver::Bounds {
+            work: Some(1.0),
+            ..Default::default()
+        };
+        let record = solver::solve_within(&l1, &problem, 0, &solver::Watch::default(), bounds);
+        assert_eq!(record.stop, Stop::Certified);
     }
 }
