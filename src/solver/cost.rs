@@ -60,6 +60,12 @@ impl Shape {
         self.rows.min(self.cols)
     }
 
+    /// Operations of one full SVD of a matrix of the instance's shape (with its vectors): what
+    /// a penalty's gradient takes every evaluation, and a certificate's exact dual norm.
+    pub fn svd(&self) -> f64 {
+        20.0 * self.size() * self.shortest()
+    }
+
     /// Operations of 𝒜 or 𝒜* once: a pass over the entries, or over k dense measurements.
     pub fn operator(&self) -> f64 {
         if self.entries {
@@ -99,10 +105,5 @@ impl Cost {
     /// The operations of the whole step budget.
     pub fn work(&self) -> f64 {
         self.setup + self.per_step * self.steps
-    }
-
-    /// The operations of a run that took `steps` steps.
-    pub fn work_for(&self, steps: f64) -> f64 {
-        self.setup + self.per_step * steps
     }
 }

@@ -123,16 +123,12 @@ impl DeepSpec {
             products(self.depth) + 2.0 * shape.operator()
         };
         let penalty = if self.penalty.is_some() {
-            20.0 * shape.size() * shape.shortest()
+            shape.svd()
         } else {
             0.0
         };
-        let evaluations = match self.optimizer {
-            OptimizerSpec::GradientFlow(_) => 7.0,
-            _ => 1.0,
-        };
-        let per_step =
-            evaluations * (loss + penalty + 10.0 * parameters) + STEP_OVERHEAD * (1.0 + depth);
+        let per_step = self.optimizer.evaluations_per_step() * (loss + penalty + 10.0 * parameters)
+            + STEP_OVERHEAD * (1.0 + depth);
         Cost {
             working: floats * FLOAT + matrices * MATRIX,
             record: shape.record(4.0, parameters, steps, depth + 4.0),

@@ -64,20 +64,16 @@ impl DiagonalSpec {
         };
         let steps = self.step_budget() as f64;
         let penalty = if self.penalty.is_some() {
-            20.0 * size * shape.shortest()
+            shape.svd()
         } else {
             0.0
         };
         let per_evaluation = 2.0 * shape.operator() + penalty + 20.0 * size;
-        let evaluations = match self.optimizer {
-            OptimizerSpec::GradientFlow(_) => 7.0,
-            _ => 1.0,
-        };
         Cost {
             working: ((6.0 + state) * size + shape.observations) * FLOAT + (8.0 + state) * MATRIX,
             record: shape.record(6.0, 0.0, steps, 6.0),
             setup: 0.0,
-            per_step: evaluations * per_evaluation + STEP_OVERHEAD * 3.0,
+            per_step: self.optimizer.evaluations_per_step() * per_evaluation + STEP_OVERHEAD * 3.0,
             steps,
             setting: "diagonal.steps",
         }

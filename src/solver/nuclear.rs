@@ -91,10 +91,12 @@ impl NuclearNormSpec {
         let working = (4.0 * size + 6.0 * k + gram + blocks + accelerator) * FLOAT;
         let thresholding = match objective {
             Objective::Nuclear => {
+                let (rows, cols) = (shape.rows, shape.cols);
                 let b = (threshold::NARROWEST as f64).min(shape.shortest());
-                threshold::step_operations(shape.rows, shape.cols, b, true)
-                    + threshold::step_operations(shape.rows, shape.cols, b, false)
-                        / CHECK_EVERY as f64
+                let step = threshold::step_operations(rows, cols, b);
+                // The thresholding's step and product, and every CHECK_EVERY iterations the
+                // dual norm's estimate.
+                step + threshold::forming_operations(rows, cols, b) + step / CHECK_EVERY as f64
             }
             Objective::L1 => 0.0,
         };
@@ -278,7 +280,7 @@ impl<'p> Admm<'p> {
             adaptations: 0,
             certificate: None,
             per_iteration: passes(Shape::of_instance(problem)),
-            full_svd: 20.0 * (rows * cols * rows.min(cols)) as f64,
+            full_svd: Shape::of_instance(problem).svd(),
             full_svds: 0,
         }
     }

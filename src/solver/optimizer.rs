@@ -124,6 +124,16 @@ fn rate(x: f64, field: &str, what: &str) -> Result<(), Invalid> {
 }
 
 impl OptimizerSpec {
+    /// Evaluations of the loss and gradients a step takes: one for a step rule, seven for the
+    /// flow's Dormand–Prince pair (`flow`: its stages, the last shared with the next step's
+    /// first, and a rejected step's retry counted against them).
+    pub fn evaluations_per_step(&self) -> f64 {
+        match self {
+            OptimizerSpec::GradientFlow(_) => 7.0,
+            _ => 1.0,
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         match *self {
             OptimizerSpec::Gd { lr } => positive(lr, "gd.lr", "step"),

@@ -63,16 +63,19 @@ pub struct Thresholder {
     norms: Vec<f64>,
     order: Vec<usize>,
     rng: Rng,
-    /// Operations done so far (`step_operations` for every block step and product taken).
+    /// Operations done so far (`step_operations` and `forming_operations` for what it took).
     operations: f64,
 }
 
 /// Operations of one block step of b vectors on a rows × cols matrix: M·V and MᵀQ
-/// (2·rows·cols·b each), Cholesky QR, CᵀC, Jacobi's sweeps on b×b, QW and CW; and, when it
-/// thresholds, the product that forms the result (2·rows·cols·b more).
-pub fn step_operations(rows: f64, cols: f64, b: f64, thresholds: bool) -> f64 {
-    let products = if thresholds { 6.0 } else { 4.0 } * rows * cols * b;
-    products + (6.0 * rows + 4.0 * cols) * b * b + 20.0 * b * b * b
+/// (2·rows·cols·b each), Cholesky QR, CᵀC, Jacobi's sweeps on b×b, QW and CW.
+pub fn step_operations(rows: f64, cols: f64, b: f64) -> f64 {
+    4.0 * rows * cols * b + (6.0 * rows + 4.0 * cols) * b * b + 20.0 * b * b * b
+}
+
+/// Operations of forming a thresholded matrix from b triplets: one rows × b × cols product.
+pub fn forming_operations(rows: f64, cols: f64, b: f64) -> f64 {
+    2.0 * rows * cols * b
 }
 
 /// The narrowest block a step keeps: `OVERSAMPLE` beyond the values above τ, of which there may
@@ -129,7 +132,7 @@ impl Thresholder {
             self.widen(p.min(2 * self.block));
         };
         let b = self.block;
-        self.operations += 2.0 * (self.rows * self.cols * b) as f64;
+        self.operations += forming_operations(self.rows as f64, self.cols as f64, b as f64);
         // out = Σ_{σᵢ>τ} qᵢ·((σᵢ − τ)/σᵢ)·cᵢᵀ, with cᵢ = σᵢvᵢ.
         let (rows, cols) = (self.rows, self.cols);
         let mut norm = 0.0;
@@ -185,7 +188,7 @@ impl Thresholder {
     /// σ for the current block.
     fn project(&mut self, m: &DMatrix<f64>) {
         let (rows, cols, b) = (self.rows, self.cols, self.block);
-        self.operations += step_operations(rows as f64, cols as f64, b as f64, false);
+        self.operations += step_operations(rows as f64, cols as f64, b as f64);
         let m_block = Block::columns(m.as_slice(), rows, cols);
         gemm_blocks(
             self.left.as_mut_slice(),

@@ -247,7 +247,7 @@ impl ClaimSpec {
                     .into(),
             ));
         }
-        let (seeds, sampling) = validate_header(&raw).map_err(|e| reading.from(e))?;
+        let (seeds, sampling) = validate_header(&raw).map_err(|e| reading.located(e))?;
         reading.runs(&raw)?;
         let runs: Vec<(&str, RunKind)> = raw
             .runs
@@ -314,7 +314,7 @@ impl Reading<'_> {
         }
     }
 
-    fn from(&self, e: Invalid) -> SpecError {
+    fn located(&self, e: Invalid) -> SpecError {
         self.invalid(&e.field, e.expected)
     }
 
@@ -331,7 +331,7 @@ impl Reading<'_> {
     fn runs(&self, raw: &RawClaim) -> Result<(), SpecError> {
         raw.problem
             .validate()
-            .map_err(|e| self.from(e.within("problem")))?;
+            .map_err(|e| self.located(e.within("problem")))?;
         let (rows, cols) = raw.problem.shape();
         for (name, run) in &raw.runs {
             let field = format!("runs.{name}");
@@ -345,7 +345,7 @@ impl Reading<'_> {
                 ));
             }
             run.validate(rows, cols)
-                .map_err(|e| self.from(e.within(&field)))?;
+                .map_err(|e| self.located(e.within(&field)))?;
         }
         Ok(())
     }

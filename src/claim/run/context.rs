@@ -23,6 +23,16 @@ pub struct Context<'a> {
 
 fn nothing() {}
 
+impl<'a> Context<'a> {
+    /// The context of one of `parts` equal shares of this one's work limit (the points of a
+    /// grid; the seeds and runs of a point), all else alike.
+    pub fn shared(&self, parts: f64) -> Context<'a> {
+        let mut share = self.clone();
+        share.bounds.work = self.bounds.work.map(|w| w / parts);
+        share
+    }
+}
+
 impl Default for Context<'_> {
     /// No limits, no store, nobody told.
     fn default() -> Self {

@@ -73,7 +73,5 @@ fn each_point(
 /// The context each point of `claim` runs in: the work limit shared by the points, as when the
 /// claim was read (a shard solving one point's seeds takes the same share).
 pub fn per_point<'a>(claim: &Claim, context: &Context<'a>) -> Context<'a> {
-    let mut share = context.clone();
-    share.bounds.work = context.bounds.work.map(|w| w / claim.points.len() as f64);
-    share
+    context.shared(claim.points.len() as f64)
 }

@@ -149,15 +149,6 @@ pub fn solve_seeds(claim: &ClaimSpec, block: Seeds, seeds: &[u64], context: &Con
     });
 }
 
-/// The context each run is solved in: the claim's work limit shared by its seeds (the block,
-/// or the sequence's budget) and its runs.
-fn per_run<'a>(context: &Context<'a>, claim: &ClaimSpec, block: Seeds) -> Context<'a> {
-    let mut each = context.clone();
-    let runs = (block.count as f64) * claim.runs.len() as f64;
-    each.bounds.work = context.bounds.work.map(|w| w / runs);
-    each
-}
-
 /// A sequential claim's tests, one per assertion, and the α each has: α is split equally
 /// across the assertions (the claim is refuted when any one is).
 fn sequential_tests(claim: &ClaimSpec, errors: ErrorRates) -> (f64, Vec<Sprt>) {
@@ -188,4 +179,10 @@ pub fn fewest_seeds(claim: &ClaimSpec) -> u64 {
             .max()
             .unwrap_or(1),
     }
+}
+
+/// The context each run is solved in: the point's work limit shared by its seeds (the block,
+/// or the sequence's budget) and its runs.
+fn per_run<'a>(context: &Context<'a>, claim: &ClaimSpec, block: Seeds) -> Context<'a> {
+    context.shared(block.count as f64 * claim.runs.len() as f64)
 }
