@@ -22,6 +22,12 @@ pub fn named_stream(seed: u64, identity: &str) -> Rng {
     stream(seed, fnv1a(identity.as_bytes()).max(1))
 }
 
+/// The stream a searched claim draws its domain's points from (`claim::read::domain`): a
+/// search seed names points, never instances.
+pub fn search_stream(seed: u64) -> Rng {
+    named_stream(seed, "search domain")
+}
+
 fn stream(seed: u64, stream: u64) -> Rng {
     let mut rng = Rng::seed_from_u64(seed);
     rng.set_stream(stream);

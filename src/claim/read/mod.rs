@@ -1,10 +1,11 @@
 //! Reading claims: the text from a regular file of bounded size (`source`), the schema and its
 //! validation with located errors (`spec`, `locate`, `errors`), a sweep's parameters and grid
-//! (`parameters`, `grid`), seeds and quantifiers (`sampling`), the schema of assertions across
+//! (`parameters`, `grid`), a searched claim's domain (`domain`), seeds and quantifiers (`sampling`), the schema of assertions across
 //! points and of figures (`across`, `figure`), and what a claim may cost (`budget`).
 
 pub mod across;
 pub mod budget;
+pub mod domain;
 pub mod errors;
 pub mod figure;
 pub mod grid;
