@@ -234,6 +234,10 @@ struct CheckArgs {
     /// Write every claim's figures into this folder as `claim-id.figure-name.svg`.
     #[arg(long, value_name = "DIR")]
     figures: Option<PathBuf>,
+    /// Searched claims: neither replay the counterexamples kept beside a spec
+    /// (`claim.counterexamples`) nor keep new ones there; search from scratch.
+    #[arg(long)]
+    no_keep: bool,
 }
 
 impl CheckArgs {
@@ -254,6 +258,7 @@ impl CheckArgs {
             store,
             no_store,
             shard,
+            no_keep,
         } = self;
         let defaults = Limits::default();
         let selection = Selection {
@@ -264,6 +269,7 @@ impl CheckArgs {
                 memory: max_memory.unwrap_or(defaults.memory),
                 work: max_work.unwrap_or(defaults.work),
             },
+            keep: !no_keep,
         };
         let running = Running {
             format,
@@ -296,6 +302,7 @@ fn main() -> ExitCode {
                 seeds,
                 threads,
                 limits: Limits::default(),
+                keep: true,
             };
             let store = check::store_at(store, false).expect("a store");
             shards::plan(&selection, store, shards, format)

@@ -8,6 +8,8 @@ use crate::Format;
 use implreg::cancel::Cancel;
 use implreg::claim::Context;
 use implreg::claim::read::budget::Limits;
+use implreg::claim::read::kept;
+use implreg::claim::read::parameters::describe;
 use implreg::claim::{self, Claim, ClaimSpec, Report, Seeds, Verdict};
 use implreg::printable::printable;
 use implreg::provenance::Provenance;
@@ -23,6 +25,8 @@ pub struct Selection {
     pub seeds: Option<SeedsArg>,
     pub threads: Option<usize>,
     pub limits: Limits,
+    /// Whether searched claims replay and keep counterexamples beside their specs.
+    pub keep: bool,
 }
 
 impl Selection {
@@ -34,12 +38,18 @@ impl Selection {
     /// Starts the worker threads and loads the claims (checked against the seeds they will
     /// run on); on any error, prints every one and gives the exit code for bad input.
     pub(crate) fn load(&self) -> Result<Vec<Claim>, ExitCode> {
-        prepare(&self.paths, self.threads, self.limits, |c| {
+        let mut claims = prepare(&self.paths, self.threads, self.limits, |c| {
             match self.seeds {
                 Some(seeds) => c.check_seeds(|spec| seeds.for_claim(spec), self.limits),
                 None => Ok(()),
             }
-        })
+        })?;
+        if !self.keep {
+            for searched in claims.iter_mut().filter_map(|c| c.search.as_mut()) {
+                searched.kept.clear();
+            }
+        }
+        Ok(claims)
     }
 }
 
@@ -68,6 +78,9 @@ pub fn check(selection: &Selection, running: &Running, store: Option<PathBuf>) -
     let started = Instant::now();
     let reports = evaluate_all(&claims, selection, running, store.as_ref(), &cancel, true);
     tell_store(store.as_ref(), "");
+    if selection.keep {
+        keep_counterexamples(&claims, &reports);
+    }
     let notes = store_note(store.as_ref());
     finish(&claims, &reports, running, &notes, &cancel, started)
 }
@@ -179,6 +192,37 @@ pub(crate) fn finish(
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Keeps every new confirmed counterexample beside its spec (`claim.counterexamples`), with
+/// those kept before, and says so on stderr.
+fn keep_counterexamples(claims: &[Claim], reports: &[Report]) {
+    for (claim, report) in claims.iter().zip(reports) {
+        let (Some(searched), Report::Search(search)) = (&claim.search, report) else {
+            continue;
+        };
+        let Some(found) = &search.counterexample else {
+            continue;
+        };
+        if searched.kept.contains(&found.settings) {
+            continue;
+        }
+        let mut kept = searched.kept.clone();
+        kept.push(found.settings.clone());
+        let spec = &claim.first().file;
+        match kept::write(spec, &kept) {
+            Ok(file) => eprintln!(
+                "implreg: kept the counterexample {} in {} (commit it: it is replayed first)",
+                printable(&describe(&found.settings)),
+                printable(&file.display().to_string())
+            ),
+            Err(e) => eprintln!(
+                "implreg: cannot keep the counterexample of {} beside it: {}",
+                printable(&spec.display().to_string()),
+                printable(&e.to_string())
+            ),
+        }
     }
 }
 

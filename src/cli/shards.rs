@@ -212,6 +212,7 @@ pub fn merge(
             work: f64::INFINITY,
             ..Limits::default()
         },
+        keep: true,
     };
     let claims = match selection.load() {
         Ok(claims) => claims,

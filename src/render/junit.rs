@@ -1,11 +1,15 @@
 //! The claims as JUnit XML for CI systems (`check --format junit`, quick-junit): a test suite
 //! per claim with a case for its verdict and one for each assertion (per point of a sweep) and
-//! each assertion across points. A case fails exactly where the claim's outcome is not what it
+//! each assertion across points (and, for a searched claim, the counterexample's assertions
+//! and one case per kept counterexample). A case fails exactly where the claim's outcome is not what it
 //! expects: the verdict case when the verdict differs (inconclusive and interrupted too), an
 //! assertion case when the claim expects `holds` and it is refuted or left open. The decision,
 //! the seeds and the interval are properties of each case.
 
+use crate::claim::decide::search::Replay;
 use crate::claim::decide::sequential::Decision;
+use crate::claim::read::parameters::describe;
+use crate::claim::report::search::SearchReport;
 use crate::claim::{Report, Verdict};
 use crate::provenance::Provenance;
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
@@ -109,5 +113,39 @@ fn suite(report: &Report) -> TestSuite {
             suite.add_test_case(case);
         }
     }
+    if let Report::Search(search) = report {
+        search_properties(&mut suite, search);
+    }
     suite
+}
+
+/// A search's counterexample, shrink origin, coverage and error bound as the suite's
+/// properties, and a case for each kept counterexample (failing when it no longer refutes a
+/// claim expected refuted: the report says what changed).
+fn search_properties(suite: &mut TestSuite, search: &SearchReport) {
+    let mut add = |name: &str, value: String| {
+        suite.add_property(Property::new(name, value));
+    };
+    add(
+        "points",
+        format!("{} of {} drawn, {} held", search.coverage.points, search.search.points, search.coverage.held),
+    );
+    if let Some(c) = &search.counterexample {
+        add("counterexample", describe(&c.settings));
+        add("shrunk_from", describe(&c.found));
+        add("confirmed_on", c.confirmed.seed_words());
+    }
+    if let Some(bound) = search.false_counterexample_bound {
+        add("false_counterexample_bound", format!("{bound:.4}"));
+    }
+    for kept in &search.kept {
+        let status = match kept.replay {
+            Replay::Refutes => TestCaseStatus::success(),
+            _ if search.expected != Verdict::Refuted => TestCaseStatus::success(),
+            replay => failure(format!("{replay:?}"), "kept"),
+        };
+        let mut case = TestCase::new(format!("kept counterexample at {}", describe(&kept.settings)), status);
+        case.set_classname(search.id.clone());
+        suite.add_test_case(case);
+    }
 }

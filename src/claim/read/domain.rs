@@ -203,15 +203,16 @@ impl Dimension {
         (self.coordinate(value) - self.coordinate(&self.simplest)).abs()
     }
 
-    /// The value `distance` from the simplest on the side of `from`.
+    /// The value `distance` from the simplest on the side of `from` (a real to
+    /// `DRAWN_DIGITS` significant digits, as drawn ones are).
     pub fn toward(&self, from: &Value, distance: f64) -> Value {
         let target = self.coordinate(&self.simplest);
         let side = (self.coordinate(from) - target).signum();
         let at = target + side * distance;
         match &self.kind {
             Kind::Int { lo, hi } => Value::from((at.round() as i64).clamp(*lo, *hi)),
-            Kind::Uniform { lo, hi } => Value::from(at.clamp(*lo, *hi)),
-            Kind::LogUniform { lo, hi } => Value::from(at.exp().clamp(*lo, *hi)),
+            Kind::Uniform { lo, hi } => real(at, *lo, *hi),
+            Kind::LogUniform { lo, hi } => real(at.exp(), *lo, *hi),
             Kind::Choice(values) => values[(at.round().max(0.0) as usize).min(values.len() - 1)].clone(),
         }
     }
@@ -230,9 +231,6 @@ impl Dimension {
     /// over the reals (rounded to `DRAWN_DIGITS` significant digits, kept in range).
     fn draw(&self, rng: &mut Rng) -> Value {
         let u: f64 = rng.random();
-        let real = |x: f64, lo: f64, hi: f64| {
-            Value::from(round_significant(x, DRAWN_DIGITS).clamp(lo, hi))
-        };
         match &self.kind {
             Kind::Int { lo, hi } => Value::from(rng.random_range(*lo..=*hi)),
             Kind::Uniform { lo, hi } => real(lo + u * (hi - lo), *lo, *hi),
@@ -253,6 +251,11 @@ impl Dimension {
             ),
         }
     }
+}
+
+/// A real value to `DRAWN_DIGITS` significant digits, kept in `[lo, hi]`.
+fn real(x: f64, lo: f64, hi: f64) -> Value {
+    Value::from(round_significant(x, DRAWN_DIGITS).clamp(lo, hi))
 }
 
 /// `x` rounded to `digits` significant digits.

@@ -8,13 +8,117 @@ use crate::claim::read::budget::Limits;
 use crate::claim::read::errors::yaml_error;
 use crate::claim::read::figure::Figure;
 use crate::claim::read::locate;
-use crate::claim::read::parameters::{self, Misuse, Parameter, Setting};
+use crate::claim::read::parameters::{self, Misuse, Parameter, Setting, Use};
+use crate::claim::read::search::{self, SearchSpec};
+use crate::claim::read::kept;
 use crate::claim::read::source;
 use crate::claim::read::spec::{ClaimSpec, Seeds, SpecError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The most text all the points of a grid may add up to (points × the file's length).
 pub const MAX_GRID_TEXT: usize = 64 << 20;
+
+/// A mistake in a declaration or a use, as a located error of `file`.
+fn misuse(file: &Path, m: Misuse) -> SpecError {
+    SpecError::Invalid {
+        file: file.to_path_buf(),
+        line: m.line,
+        column: m.column,
+        field: m.field,
+        expected: m.expected,
+    }
+}
+
+/// Every point's text is read in full: the total is bounded so that reading stays quick.
+fn bound_text(text: &str, file: &Path, points: usize, field: &str) -> Result<(), SpecError> {
+    if points.saturating_mul(text.len()) <= MAX_GRID_TEXT {
+        return Ok(());
+    }
+    let (line, column) = locate::locate(text, &locate::parse_path(field));
+    Err(SpecError::Invalid {
+        file: file.to_path_buf(),
+        line,
+        column,
+        field: field.into(),
+        expected: format!(
+            "points whose texts add up to at most {} MiB; {points} points of {} bytes",
+            MAX_GRID_TEXT >> 20,
+            text.len()
+        ),
+    })
+}
+
+/// A claim's text with its `$name`s, from which the claim at any point is read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    text: String,
+    uses: Vec<Use>,
+    file: PathBuf,
+    /// Each point's limits.
+    limits: Limits,
+}
+
+impl Template {
+    /// The claim at `settings`, with the assertions across points and the figures; an error
+    /// names the point (`what`: `sweep point`, `search point`) and the `$name` it came from.
+    fn point(
+        &self,
+        settings: &[Setting],
+        parameters: &[Parameter],
+        what: &str,
+    ) -> Result<(ClaimSpec, Vec<Across>, Vec<Figure>), SpecError> {
+        let file = &self.file;
+        let (substituted, map) =
+            parameters::substitute(&self.text, &self.uses, settings).map_err(|m| misuse(file, m))?;
+        ClaimSpec::parse_point(&substituted, file, self.limits, parameters).map_err(|error| {
+            match error {
+                SpecError::Invalid {
+                    file,
+                    line,
+                    column,
+                    field,
+                    expected,
+                } if !settings.is_empty() => SpecError::Invalid {
+                    // `across` and figures span the grid: no point to name.
+                    expected: if field.starts_with("across") || field.starts_with("figures") {
+                        expected
+                    } else {
+                        format!("{expected} (at the {what} {})", parameters::describe(settings))
+                    },
+                    file,
+                    line,
+                    column: map.column(line, column),
+                    field,
+                },
+                other => other,
+            }
+        })
+    }
+
+    /// The text at `settings` as a claim of its own: the `search:` block left out, the
+    /// `$name`s written, expecting `verdict` (how a counterexample is written to be rerun).
+    pub fn standalone(&self, settings: &[Setting], verdict: &str) -> String {
+        let (text, _) = parameters::substitute(&self.text, &self.uses, settings)
+            .unwrap_or_else(|_| (self.text.clone(), Default::default()));
+        let mut out = String::new();
+        let mut skipping = false;
+        for line in text.split_inclusive('\n') {
+            let top = line.chars().next().is_some_and(|c| !c.is_whitespace() && c != '#' && c != '-');
+            if top {
+                skipping = line.starts_with("search:");
+            }
+            if skipping {
+                continue;
+            }
+            if top && line.starts_with("verdict:") {
+                out += &format!("verdict: {verdict}\n");
+            } else {
+                out += line;
+            }
+        }
+        out
+    }
+}
 
 /// Each point's limits: the work is shared by the points, the memory is not (they run in turn).
 fn shared(limits: Limits, points: usize) -> Limits {
@@ -45,6 +149,90 @@ pub struct Claim {
     pub across: Vec<Across>,
     /// Figures, drawn from every point.
     pub figures: Vec<Figure>,
+    /// How its domain is searched, for a searched claim (whose `points` are those drawn).
+    pub search: Option<Searched>,
+}
+
+/// A searched claim beyond its drawn points: the search, the counterexamples kept for it, the
+/// draws its constraints rejected, and the text every other point is read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Searched {
+    /// The `search:` block.
+    pub spec: SearchSpec,
+    /// The counterexamples kept beside the spec, replayed first.
+    pub kept: Vec<Vec<Setting>>,
+    /// Draws the constraints rejected on the way to the points.
+    pub rejected: usize,
+    /// The claim's text.
+    pub template: Template,
+}
+
+impl Searched {
+    /// Reads a searched claim: its points drawn, each read as an ordinary claim, and the
+    /// counterexamples kept beside `file`.
+    fn read(
+        text: &str,
+        file: &Path,
+        limits: Limits,
+        spec: SearchSpec,
+        uses: Vec<Use>,
+    ) -> Result<Claim, SpecError> {
+        let at = |field: &str| locate::locate(text, &locate::parse_path(field));
+        let names: Vec<&str> = spec.domain.dimensions.iter().map(|d| d.name.as_str()).collect();
+        parameters::check_uses(&uses, &names, "search.domain", &at).map_err(|m| misuse(file, m))?;
+        bound_text(text, file, spec.points + spec.shrink, "search")?;
+        let (drawn, rejected) = spec.domain.draw(spec.seed, spec.points).map_err(|k| {
+            let field = if spec.domain.constraints.is_empty() { "search.domain" } else { "search.constraints" };
+            misuse(file, Misuse::at(&at, field, format!(
+                "constraints that points of the domain meet: none of {} draws for point {k} did",
+                crate::claim::read::domain::MAX_DRAWS
+            )))
+        })?;
+        let kept = kept::read(file, &spec.domain)?;
+        // Every decision shares the work: the points, the shrink candidates, the confirmations.
+        let decisions = spec.points + spec.shrink + 2 * (kept.len() + 1);
+        let template = Template {
+            text: text.to_string(),
+            uses,
+            file: file.to_path_buf(),
+            limits: shared(limits, decisions),
+        };
+        let mut points = Vec::with_capacity(drawn.len());
+        for settings in drawn {
+            let (spec, across, figures) = template.point(&settings, &[], "search point")?;
+            if !across.is_empty() || !figures.is_empty() {
+                let field = if across.is_empty() { "figures" } else { "across" };
+                return Err(misuse(file, Misuse::at(&at, field, format!(
+                    "no `{field}` in a searched claim: its points are drawn, not a grid (its report draws the points tried)"
+                ))));
+            }
+            points.push(Point { settings, spec });
+        }
+        for settings in kept.iter().filter(|k| spec.domain.admits(k)) {
+            template.point(settings, &[], "kept counterexample")?;
+        }
+        let first = &points[0].spec;
+        if first.seeds.from.checked_add(first.seeds.count.saturating_mul(2)).is_none() {
+            return Err(misuse(file, Misuse::at(&at, "seeds", "seeds whose confirmation block (the next as many) fits in 64 bits".into())));
+        }
+        Ok(Claim {
+            parameters: Vec::new(),
+            points,
+            across: Vec::new(),
+            figures: Vec::new(),
+            search: Some(Searched {
+                spec,
+                kept,
+                rejected,
+                template,
+            }),
+        })
+    }
+
+    /// The claim at `settings` (a shrink candidate, a kept counterexample).
+    pub fn at(&self, settings: &[Setting]) -> Result<ClaimSpec, SpecError> {
+        self.template.point(settings, &[], "search point").map(|(spec, _, _)| spec)
+    }
 }
 
 impl Claim {
@@ -54,10 +242,13 @@ impl Claim {
         &self.points[0].spec
     }
 
-    /// Whether it reports as a sweep (parameters, assertions across points or figures) rather
-    /// than as one claim.
+    /// Whether its points report as a sweep's (parameters, assertions across points, figures,
+    /// a search's drawn points) rather than as one claim.
     pub fn is_sweep(&self) -> bool {
-        !self.parameters.is_empty() || !self.across.is_empty() || !self.figures.is_empty()
+        !self.parameters.is_empty()
+            || !self.across.is_empty()
+            || !self.figures.is_empty()
+            || self.search.is_some()
     }
 
     /// Reads and validates a claim file whose estimated cost fits `limits`.
@@ -74,76 +265,40 @@ impl Claim {
         Self::load_within(file, Limits::default())
     }
 
-    /// Validates the text of a claim, every point of its grid; an error at a point names the
-    /// point and the place in the file where the parameter is used. The work limit is shared
-    /// by the points (they run one after the other, so memory is not).
+    /// Validates the text of a claim, every point of its grid (or every point its search will
+    /// draw, and every counterexample kept for it); an error at a point names the point and
+    /// the place in the file where the parameter is used. The work limit is shared by the
+    /// points (they run one after the other, so memory is not).
     pub fn parse_within(text: &str, file: &Path, limits: Limits) -> Result<Claim, SpecError> {
         let text = crate::claim::read::spec::scanned(text, file)?;
         let at = |field: &str| locate::locate(text, &locate::parse_path(field));
-        let misuse = |m: Misuse| SpecError::Invalid {
-            file: file.to_path_buf(),
-            line: m.line,
-            column: m.column,
-            field: m.field,
-            expected: m.expected,
-        };
-        let parameters = parameters::declared(text, &at).map_err(|e| match e {
-            Ok(m) => misuse(m),
+        let located = |e: Result<Misuse, serde_yaml::Error>| match e {
+            Ok(m) => misuse(file, m),
             Err(yaml) => yaml_error(&yaml, file),
-        })?;
+        };
+        let parameters = parameters::declared(text, &at).map_err(located)?;
+        let search = search::declared(text, &at).map_err(located)?;
         let uses = parameters::uses(text);
-        parameters::check_uses(&uses, &parameters, &at).map_err(misuse)?;
-        let grid = parameters::grid(&parameters);
-        // Every point's text is read in full: bound the total so that reading stays quick.
-        if grid.len().saturating_mul(text.len()) > MAX_GRID_TEXT {
-            let (line, column) = at("sweep");
-            return Err(SpecError::Invalid {
-                file: file.to_path_buf(),
-                line,
-                column,
-                field: "sweep".into(),
-                expected: format!(
-                    "a grid whose points' texts add up to at most {} MiB; {} points of {} bytes",
-                    MAX_GRID_TEXT >> 20,
-                    grid.len(),
-                    text.len()
-                ),
-            });
+        if let Some(search) = search {
+            if !parameters.is_empty() {
+                return Err(misuse(file, Misuse::at(&at, "search", "a claim with `sweep` or `search`, not both".into())));
+            }
+            return Searched::read(text, file, limits, search, uses);
         }
-        let share = shared(limits, grid.len());
+        let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
+        parameters::check_uses(&uses, &names, "sweep", &at).map_err(|m| misuse(file, m))?;
+        let grid = parameters::grid(&parameters);
+        bound_text(text, file, grid.len(), "sweep")?;
+        let template = Template {
+            text: text.to_string(),
+            uses,
+            file: file.to_path_buf(),
+            limits: shared(limits, grid.len()),
+        };
         let mut points = Vec::with_capacity(grid.len());
         let mut spanning = None;
         for settings in grid {
-            let (substituted, map) =
-                parameters::substitute(text, &uses, &settings).map_err(misuse)?;
-            let (spec, across, figures) =
-                ClaimSpec::parse_point(&substituted, file, share, &parameters).map_err(
-                    |error| match error {
-                        SpecError::Invalid {
-                            file,
-                            line,
-                            column,
-                            field,
-                            expected,
-                        } if !settings.is_empty() => SpecError::Invalid {
-                            // `across` and figures span the grid: no point to name.
-                            expected: if field.starts_with("across") || field.starts_with("figures")
-                            {
-                                expected
-                            } else {
-                                format!(
-                                    "{expected} (at the sweep point {})",
-                                    parameters::describe(&settings)
-                                )
-                            },
-                            file,
-                            line,
-                            column: map.column(line, column),
-                            field,
-                        },
-                        other => other,
-                    },
-                )?;
+            let (spec, across, figures) = template.point(&settings, &parameters, "sweep point")?;
             points.push(Point { settings, spec });
             // The `across` and `figures` blocks are not substituted: every point reads them alike.
             spanning.get_or_insert((across, figures));
@@ -154,6 +309,7 @@ impl Claim {
             points,
             across,
             figures,
+            search: None,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Reading claims: the text from a regular file of bounded size (`source`), the schema and its
 //! validation with located errors (`spec`, `locate`, `errors`), a sweep's parameters and grid
-//! (`parameters`, `grid`), a searched claim's domain (`domain`), seeds and quantifiers (`sampling`), the schema of assertions across
+//! (`parameters`, `grid`), a searched claim's `search:` block, domain and kept counterexamples (`search`, `domain`,
+//! `kept`), seeds and quantifiers (`sampling`), the schema of assertions across
 //! points and of figures (`across`, `figure`), and what a claim may cost (`budget`).
 
 pub mod across;
@@ -9,8 +10,10 @@ pub mod domain;
 pub mod errors;
 pub mod figure;
 pub mod grid;
+pub mod kept;
 pub mod locate;
 pub mod parameters;
 pub mod sampling;
+pub mod search;
 pub mod source;
 pub mod spec;

@@ -12,9 +12,10 @@ use std::fmt;
 /// The most grid points a sweep may have.
 pub const MAX_POINTS: usize = 1000;
 
-/// The top-level blocks where `$name` is not substituted: the declaration itself, and the
-/// blocks that name parameters without `$` (they span the grid, not one point).
-const UNSUBSTITUTED: [&str; 3] = ["sweep", "across", "figures"];
+/// The top-level blocks where `$name` is not substituted: the declarations themselves (a
+/// search's constraints are substituted on their own), and the blocks that name parameters
+/// without `$` (they span the grid, not one point).
+const UNSUBSTITUTED: [&str; 4] = ["sweep", "search", "across", "figures"];
 
 /// One parameter as declared.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +107,19 @@ pub struct Misuse {
     pub expected: String,
 }
 
+impl Misuse {
+    /// `expected` at `field`, located by `at`.
+    pub fn at(at: &dyn Fn(&str) -> (usize, usize), field: &str, expected: String) -> Misuse {
+        let (line, column) = at(field);
+        Misuse {
+            line,
+            column,
+            field: field.into(),
+            expected,
+        }
+    }
+}
+
 /// The `sweep:` block of a claim, read on its own: the rest of the document is skipped.
 #[derive(Deserialize)]
 struct Header {
@@ -169,12 +183,7 @@ pub fn declared(
     let mut parameters = Vec::new();
     for (name, values) in declared {
         let field = format!("sweep.{name}");
-        let identifier = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
-        if !identifier {
+        if !is_identifier(&name) {
             return misuse(
                 field,
                 format!(
@@ -218,6 +227,14 @@ pub fn declared(
         parameters.push(Parameter { name, values });
     }
     Ok(parameters)
+}
+
+/// Letters, digits and `_`, not starting with a digit: a parameter's name.
+pub fn is_identifier(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// The grid: every combination of the parameters' values, the last varying fastest.
@@ -334,17 +351,18 @@ pub fn uses(text: &str) -> Vec<Use> {
     found
 }
 
-/// Checks every use against the declaration: an unknown name is an error where it is used, a
-/// parameter never used an error where it is declared.
+/// Checks every use against the parameters `names` declared in `block` (`sweep` or
+/// `search.domain`): an unknown name is an error where it is used, a parameter never used an
+/// error where it is declared.
 pub fn check_uses(
     uses: &[Use],
-    parameters: &[Parameter],
+    names: &[&str],
+    block: &str,
     at: &dyn Fn(&str) -> (usize, usize),
 ) -> Result<(), Misuse> {
-    let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
     if let Some((line, column, name, _)) = uses.iter().find(|u| !names.contains(&u.2.as_str())) {
         let declared = if names.is_empty() {
-            "none: declare it under `sweep:`".to_string()
+            "none: declare it under `sweep:` or `search.domain:`".to_string()
         } else {
             names.join(", ")
         };
@@ -352,22 +370,18 @@ pub fn check_uses(
             line: *line,
             column: *column,
             field: format!("${name}"),
-            expected: format!("a parameter declared in `sweep` ({declared}); found `${name}`"),
+            expected: format!("a parameter declared in `{block}` ({declared}); found `${name}`"),
         });
     }
-    if let Some(unused) = parameters
-        .iter()
-        .find(|p| !uses.iter().any(|u| u.2 == p.name))
-    {
-        let field = format!("sweep.{}", unused.name);
+    if let Some(unused) = names.iter().find(|n| !uses.iter().any(|u| u.2 == **n)) {
+        let field = format!("{block}.{unused}");
         let (line, column) = at(&field);
         return Err(Misuse {
             line,
             column,
             field,
             expected: format!(
-                "a parameter used somewhere as `${}` (in the problem, a run or an assertion)",
-                unused.name
+                "a parameter used somewhere as `${unused}` (in the problem, a run or an assertion)"
             ),
         });
     }
@@ -472,13 +486,13 @@ mod tests {
 
     #[test]
     fn unknown_and_unused_parameters_are_located() {
-        let parameters = [parameter("m", "[1]"), parameter("n", "[2]")];
+        let parameters = ["m", "n"];
         let at = |_: &str| (1, 8);
         let text = "sweep: {m: [1], n: [2]}\nx: $m\ny: [$mm]\n";
-        let error = check_uses(&uses(text), &parameters, &at).unwrap_err();
+        let error = check_uses(&uses(text), &parameters, "sweep", &at).unwrap_err();
         assert_eq!((error.line, error.column), (3, 5));
         assert!(error.expected.contains("found `$mm`"), "{}", error.expected);
-        let error = check_uses(&uses("x: $m\n"), &parameters, &at).unwrap_err();
+        let error = check_uses(&uses("x: $m\n"), &parameters, "sweep", &at).unwrap_err();
         assert_eq!(error.field, "sweep.n");
     }
 }

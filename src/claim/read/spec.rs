@@ -96,6 +96,8 @@ pub struct RawClaim {
     pub verdict: Expected,
     /// The sweep's parameters (read by `read::parameters` before the rest).
     pub sweep: Option<serde_yaml::Value>,
+    /// How the claim's domain is searched (read by `read::search` before the rest).
+    pub search: Option<serde_yaml::Value>,
     /// Assertions across the sweep's points.
     #[serde(default)]
     pub across: Vec<RawAcross>,

@@ -352,7 +352,12 @@ impl ClaimReport {
     /// How the seeds were sampled and how far: `13 seeds drawn from 0, until decided`.
     pub fn seed_words(&self) -> String {
         match self.sampling {
-            Sampling::Fixed => format!("{} fixed seeds", self.seeds.len()),
+            Sampling::Fixed => match (self.seeds.first(), self.seeds.last()) {
+                (Some(first), Some(last)) if self.seeds.len() > 1 => {
+                    format!("{} fixed seeds ({first}–{last})", self.seeds.len())
+                }
+                _ => format!("{} fixed seeds", self.seeds.len()),
+            },
             Sampling::Sequential(_) => format!(
                 "{} seeds drawn from {}, {}",
                 self.seeds.len(),

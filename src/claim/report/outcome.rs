@@ -1,5 +1,6 @@
 //! What the CLI and tests read of a claim's outcome, whichever shape it has: a plain claim's
-//! `ClaimReport` or a `SweepReport` (verdict, text, snapshot, endpoints, figures).
+//! `ClaimReport`, a `SweepReport` or a `SearchReport` (verdict, text, snapshot, endpoints,
+//! figures).
 
 use crate::claim::decide::across::AcrossReport;
 use crate::claim::read::parameters::describe;
@@ -17,6 +18,7 @@ impl Report {
         match self {
             Report::Claim(r) => &r.id,
             Report::Sweep(r) => &r.id,
+            Report::Search(r) => &r.id,
         }
     }
 
@@ -25,6 +27,7 @@ impl Report {
         match self {
             Report::Claim(r) => r.verdict,
             Report::Sweep(r) => r.verdict,
+            Report::Search(r) => r.verdict,
         }
     }
 
@@ -33,6 +36,7 @@ impl Report {
         match self {
             Report::Claim(r) => r.expected,
             Report::Sweep(r) => r.expected,
+            Report::Search(r) => r.expected,
         }
     }
 
@@ -41,6 +45,7 @@ impl Report {
         match self {
             Report::Claim(r) => r.matches,
             Report::Sweep(r) => r.matches,
+            Report::Search(r) => r.matches,
         }
     }
 
@@ -49,6 +54,7 @@ impl Report {
         match self {
             Report::Claim(r) => r.interrupted,
             Report::Sweep(r) => r.interrupted,
+            Report::Search(r) => r.interrupted,
         }
     }
 
@@ -57,6 +63,7 @@ impl Report {
         match self {
             Report::Claim(r) => r.seconds,
             Report::Sweep(r) => r.seconds,
+            Report::Search(r) => r.seconds,
         }
     }
 
@@ -65,6 +72,7 @@ impl Report {
         match self {
             Report::Claim(r) => &r.title,
             Report::Sweep(r) => &r.title,
+            Report::Search(r) => &r.title,
         }
     }
 
@@ -73,6 +81,7 @@ impl Report {
         match self {
             Report::Claim(r) => &r.source,
             Report::Sweep(r) => &r.source,
+            Report::Search(r) => &r.source,
         }
     }
 
@@ -86,13 +95,14 @@ impl Report {
                 .iter()
                 .map(|p| (describe(&p.settings), &p.report))
                 .collect(),
+            Report::Search(s) => s.points(),
         }
     }
 
     /// The figures' data.
     pub fn figures(&self) -> &[FigureData] {
         match self {
-            Report::Claim(_) => &[],
+            Report::Claim(_) | Report::Search(_) => &[],
             Report::Sweep(r) => &r.figures,
         }
     }
@@ -102,6 +112,7 @@ impl Report {
     pub fn to_measurement_text(&self) -> String {
         match self {
             Report::Claim(r) => r.to_measurement_text(),
+            Report::Search(r) => r.to_text(),
             Report::Sweep(r) => {
                 let mut text = String::new();
                 for point in &r.points {
@@ -123,6 +134,7 @@ impl Report {
         match self {
             Report::Claim(r) => r.to_text(),
             Report::Sweep(r) => r.to_text(),
+            Report::Search(r) => r.to_text(),
         }
     }
 
@@ -130,6 +142,13 @@ impl Report {
     pub fn with_endpoints(self) -> Self {
         match self {
             Report::Claim(r) => Report::Claim(r.with_endpoints()),
+            Report::Search(mut r) => {
+                if let Some(c) = r.counterexample.as_mut() {
+                    c.decided = c.decided.clone().with_endpoints();
+                    c.confirmed = c.confirmed.clone().with_endpoints();
+                }
+                Report::Search(r)
+            }
             Report::Sweep(mut r) => {
                 r.points = r
                     .points
@@ -149,6 +168,20 @@ impl Report {
     pub fn snapshot(&self) -> serde_json::Value {
         match self {
             Report::Claim(r) => r.snapshot(),
+            Report::Search(r) => {
+                let mut value = serde_json::to_value(r).expect("reports serialise");
+                if let Some(object) = value.as_object_mut() {
+                    object.remove("file");
+                    if let (Some(c), Some(reported)) =
+                        (object.get_mut("counterexample"), &r.counterexample)
+                    {
+                        c["decided"] = reported.decided.snapshot();
+                        c["confirmed"] = reported.confirmed.snapshot();
+                    }
+                }
+                round_numbers(&mut value, 4);
+                value
+            }
             Report::Sweep(r) => {
                 let mut value = serde_json::to_value(r).expect("reports serialise");
                 if let Some(object) = value.as_object_mut() {

@@ -1,5 +1,5 @@
 //! What a sweep says: each point's report, the assertions across points and the figures' data;
-//! and `Report`, what any claim file gives (a plain claim's report, or a sweep's).
+//! and `Report`, what any claim file gives (a plain claim's report, a sweep's or a search's).
 
 use crate::claim::decide::across::{AcrossReport, PointValues};
 use crate::claim::decide::verdict;
@@ -8,6 +8,7 @@ use crate::claim::read::parameters::Setting;
 use crate::claim::read::spec::{Source, Verdict};
 use crate::claim::report::claim::ClaimReport;
 use crate::claim::report::figure::{FigureData, PointData};
+use crate::claim::report::search::SearchReport;
 use serde::Serialize;
 
 /// The outcome of a sweep: each point's report, the assertions across points, the figures.
@@ -68,8 +69,10 @@ pub struct PointReport {
 pub enum Report {
     /// A claim of one point with no figures or assertions across points.
     Claim(ClaimReport),
-    /// Anything else.
+    /// A grid of points, assertions across them or figures.
     Sweep(SweepReport),
+    /// A searched claim.
+    Search(SearchReport),
 }
 
 impl SweepReport {

@@ -1,8 +1,8 @@
 //! A claim's points evaluated in turn, each as an ordinary claim on its own seeds, then gathered
-//! into the claim's report.
+//! into the claim's report; a searched claim is handed to `run::search`.
 
 use super::context::Context;
-use super::point;
+use super::{point, search};
 use crate::claim::read::grid::Claim;
 use crate::claim::read::spec::{ClaimSpec, Seeds};
 use crate::claim::report::claim::ClaimReport;
@@ -19,13 +19,16 @@ pub fn evaluate(
     context: &Context,
     on_point: &dyn Fn(usize, usize),
 ) -> Report {
+    if let Some(searched) = &claim.search {
+        return Report::Search(search::evaluate(claim, searched, seeds, context, on_point));
+    }
     each_point(claim, context, on_point, |spec, context| {
         point::evaluate(spec, seeds(spec), context)
     })
 }
 
-/// Counts every assertion of every point over exactly the seeds of `block`, deciding nothing
-/// (`point::measure`), then judges the assertions across points and gathers the figures on
+/// Counts every assertion of every point (a searched claim's drawn points) over exactly the
+/// seeds of `block`, deciding nothing (`point::measure`), then judges the assertions across points and gathers the figures on
 /// those seeds: how a sweep's rates are measured before they are claimed.
 pub fn measure(
     claim: &Claim,

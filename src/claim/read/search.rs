@@ -1,0 +1,173 @@
+//! A claim's `search:` block, read on its own before the rest: the domain to search
+//! (`read::domain`), the search seed, its budgets (points, shrink decisions, wall time), the
+//! confirmation's level and the two parameters its figure draws. Every error is located in
+//! the file.
+
+use crate::claim::read::domain::{Constraint, Dimension, Domain, MAX_POINTS, RawDimension};
+use crate::claim::read::parameters::{Misuse, is_identifier, uses};
+use serde::Deserialize;
+
+/// How a claim's domain is searched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchSpec {
+    /// The parameters and constraints.
+    pub domain: Domain,
+    /// The seed the points are drawn from.
+    pub seed: u64,
+    /// The most points drawn and decided.
+    pub points: usize,
+    /// The most candidates one shrink decides.
+    pub shrink: usize,
+    /// The search's wall-time budget: past it, no new decision starts.
+    pub seconds: Option<f64>,
+    /// α_c, the level of the confirmation on disjoint seeds (by default the claim's α).
+    pub confirm: Option<f64>,
+    /// The two parameters the figure of the points tried draws as its axes.
+    pub axes: Vec<String>,
+}
+
+/// `search:` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSearch {
+    #[serde(default)]
+    seed: u64,
+    points: usize,
+    shrink: Option<usize>,
+    seconds: Option<f64>,
+    confirm: Option<f64>,
+    axes: Option<Vec<String>>,
+    domain: serde_yaml::Mapping,
+    #[serde(default)]
+    constraints: Vec<String>,
+}
+
+/// The claim's `search:` block alone; the rest of the document is skipped.
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    search: Option<RawSearch>,
+}
+
+/// The shrink budget when none is given: enough to bisect every parameter of a few dozen
+/// values twice over.
+fn default_shrink(dimensions: usize) -> usize {
+    (12 * dimensions).min(MAX_POINTS)
+}
+
+/// Reads the `search:` block of `text` (none when there is none). `at` locates a field path;
+/// yaml errors come back through the inner `Err`.
+pub fn declared(
+    text: &str,
+    at: &dyn Fn(&str) -> (usize, usize),
+) -> Result<Option<SearchSpec>, Result<Misuse, serde_yaml::Error>> {
+    let header: Header = serde_yaml::from_str(text).map_err(Err)?;
+    let Some(raw) = header.search else {
+        return Ok(None);
+    };
+    let misuse = |field: &str, expected: String| {
+        let (line, column) = at(field);
+        Err(Ok(Misuse {
+            line,
+            column,
+            field: field.to_string(),
+            expected,
+        }))
+    };
+    if !(1..=MAX_POINTS).contains(&raw.points) {
+        return misuse(
+            "search.points",
+            format!("between 1 and {MAX_POINTS} points; found {}", raw.points),
+        );
+    }
+    let shrink = raw.shrink.unwrap_or(default_shrink(raw.domain.len()));
+    if shrink > MAX_POINTS {
+        return misuse(
+            "search.shrink",
+            format!("at most {MAX_POINTS} shrink decisions; found {shrink}"),
+        );
+    }
+    if let Some(s) = raw.seconds.filter(|s| !(s.is_finite() && *s > 0.0 && *s <= 1e7)) {
+        return misuse(
+            "search.seconds",
+            format!("a wall-time budget in seconds, above 0 and at most 10⁷; found {s}"),
+        );
+    }
+    if let Some(c) = raw.confirm.filter(|c| !(*c > 0.0 && *c <= 0.5)) {
+        return misuse(
+            "search.confirm",
+            format!("the confirmation's level α_c in (0, 0.5]; found {c}"),
+        );
+    }
+    if raw.domain.is_empty() {
+        return misuse("search.domain", "at least one parameter".into());
+    }
+    let mut dimensions: Vec<Dimension> = Vec::new();
+    for (key, value) in raw.domain {
+        let Some(name) = key.as_str().map(str::to_string) else {
+            return misuse("search.domain", "parameter names that are texts".into());
+        };
+        let field = format!("search.domain.{name}");
+        if !is_identifier(&name) {
+            return misuse(
+                &field,
+                format!("a parameter name of letters, digits and `_`, not starting with a digit; found `{name}`"),
+            );
+        }
+        let dimension = serde_yaml::from_value::<RawDimension>(value)
+            .map_err(|e| e.to_string())
+            .and_then(|raw| Dimension::read(name, raw));
+        match dimension {
+            Ok(d) => dimensions.push(d),
+            Err(expected) => return misuse(&field, expected),
+        }
+    }
+    let names: Vec<String> = dimensions.iter().map(|d| d.name.clone()).collect();
+    let axes = raw
+        .axes
+        .unwrap_or_else(|| names.iter().take(2).cloned().collect());
+    if let Some(axis) = axes.iter().find(|a| !names.contains(a)) {
+        return misuse(
+            "search.axes",
+            format!("parameters of the domain ({}); found `{axis}`", names.join(", ")),
+        );
+    }
+    if axes.len() > 2 || (axes.len() < 2 && names.len() >= 2) {
+        return misuse("search.axes", "two parameters, the figure's x and y".into());
+    }
+    let domain = Domain {
+        constraints: raw
+            .constraints
+            .into_iter()
+            .map(|text| Constraint { text })
+            .collect(),
+        dimensions,
+    };
+    for (k, constraint) in domain.constraints.iter().enumerate() {
+        let field = format!("search.constraints[{k}]");
+        if let Some((_, _, name, _)) = uses(&constraint.text)
+            .into_iter()
+            .find(|u| !names.contains(&u.2))
+        {
+            return misuse(
+                &field,
+                format!("a parameter of the domain ({}); found `${name}`", names.join(", ")),
+            );
+        }
+        if let Err(e) = constraint.expression(&domain.simplest()) {
+            return misuse(
+                &field,
+                format!("{} (column {} of `{}` at the simplest point)", e.expected, e.column, constraint.text),
+            );
+        }
+    }
+    Ok(Some(SearchSpec {
+        domain,
+        seed: raw.seed,
+        points: raw.points,
+        shrink,
+        seconds: raw.seconds,
+        confirm: raw.confirm,
+        axes,
+    }))
+}
