@@ -1,10 +1,14 @@
 //! The reproduction report (`implreg check … --report DIR`): one HTML page with every figure
 //! inlined (it opens anywhere, alone) and the same content in Markdown beside the SVG files.
 //! Each claim shows its verdict, every assertion's decision with its seeds, interval and worst
-//! seed (per point for a sweep), the assertions across points, and its figures; the page
+//! seed (per point for a sweep), the assertions across points, a search's decisions and its
+//! points in the domain (its counterexample written as a claim of its own), and its figures; the page
 //! starts with the provenance of the run.
 
+use super::domain;
 use super::svg::svg;
+use crate::claim::read::parameters::describe;
+use crate::claim::report::search::SearchReport;
 use crate::claim::decide::across::AcrossReport;
 use crate::claim::report::claim::number;
 use crate::claim::{Report, Verdict};
@@ -51,13 +55,53 @@ pub fn write_figures(dir: &Path, reports: &[Report]) -> std::io::Result<Vec<Path
             std::fs::write(&path, svg(data))?;
             written.push(path);
         }
+        if let Some(drawn) = domain_svg(report) {
+            let path = dir.join(figure_file(report.id(), domain::NAME));
+            std::fs::write(&path, drawn)?;
+            written.push(path);
+        }
     }
     Ok(written)
+}
+
+/// A searched claim's points drawn in its domain.
+fn domain_svg(report: &Report) -> Option<String> {
+    match report {
+        Report::Search(search) => domain::svg(search, &search.search.axes),
+        _ => None,
+    }
+}
+
+/// Where a searched claim's counterexample is written as a claim of its own, in the report's
+/// folder: `counterexamples/claim-id.yaml`.
+pub fn counterexample_file(id: &str) -> String {
+    let name = figure_file(id, "x");
+    format!("counterexamples/{}.yaml", name.trim_end_matches(".x.svg"))
+}
+
+/// A searched claim's decisions as table rows: stage, point, verdict (a taken shrink
+/// candidate marked →).
+fn trial_rows(search: &SearchReport) -> Vec<[String; 3]> {
+    search
+        .trials
+        .iter()
+        .map(|t| {
+            let stage = format!("{}{:?}", if t.accepted { "→ " } else { "" }, t.stage).to_lowercase();
+            [stage, describe(&t.settings), t.verdict.to_string()]
+        })
+        .collect()
 }
 
 /// Writes `index.html`, `report.md` and `figures/*.svg` into `dir`.
 pub fn write_report(dir: &Path, contents: &Contents) -> std::io::Result<()> {
     write_figures(&dir.join("figures"), contents.reports)?;
+    for report in contents.reports {
+        if let Report::Search(SearchReport { id, counterexample: Some(c), .. }) = report {
+            let path = dir.join(counterexample_file(id));
+            std::fs::create_dir_all(dir.join("counterexamples"))?;
+            std::fs::write(path, &c.claim)?;
+        }
+    }
     std::fs::write(dir.join("index.html"), html(contents))?;
     std::fs::write(dir.join("report.md"), markdown(contents))
 }
@@ -208,8 +252,8 @@ pub fn html(contents: &Contents) -> String {
             location = escape(&source.location),
         );
         // A plain claim has no points to name.
-        let sweep =
-            matches!(report, Report::Sweep(s) if s.points.iter().any(|p| !p.settings.is_empty()));
+        let sweep = matches!(report, Report::Search(_))
+            || matches!(report, Report::Sweep(s) if s.points.iter().any(|p| !p.settings.is_empty()));
         page += "<table><tr>";
         if sweep {
             page += "<th>point</th>";
@@ -247,8 +291,10 @@ pub fn html(contents: &Contents) -> String {
             }
             page += "</table>\n";
         }
-        for data in report.figures() {
-            let drawn = svg(data);
+        if let Report::Search(search) = report {
+            page += &search_html(search);
+        }
+        for drawn in report.figures().iter().map(svg).chain(domain_svg(report)) {
             // The XML declaration, if any, cannot stand inside HTML.
             let inline = drawn.find("<svg").map_or(drawn.as_str(), |k| &drawn[k..]);
             let _ = writeln!(page, "<figure>{inline}</figure>");
@@ -257,6 +303,33 @@ pub fn html(contents: &Contents) -> String {
     }
     page += "</body></html>\n";
     page
+}
+
+/// A searched claim's counterexample (linked to its claim file) and every decision.
+fn search_html(search: &SearchReport) -> String {
+    let mut html = String::new();
+    if let Some(c) = &search.counterexample {
+        let _ = writeln!(
+            html,
+            "<p>Counterexample <b>{}</b>, shrunk from {}, confirmed {} on the disjoint {}: <a href=\"{}\">the claim at this point alone</a>.</p>",
+            escape(&describe(&c.settings)),
+            escape(&describe(&c.found)),
+            c.confirmed.verdict,
+            escape(&c.confirmed.seed_words()),
+            escape(&counterexample_file(&search.id))
+        );
+    }
+    html += "<table><tr><th>stage</th><th>point</th><th>verdict</th></tr>\n";
+    for [stage, point, verdict] in trial_rows(search) {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&stage),
+            escape(&point),
+            escape(&verdict)
+        );
+    }
+    html + "</table>\n"
 }
 
 /// The report as Markdown, its figures linked from `figures/`.
@@ -300,6 +373,31 @@ pub fn markdown(contents: &Contents) -> String {
             for row in across_rows(&sweep.across) {
                 let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
                 let _ = writeln!(page, "| {} |", cells.join(" | "));
+            }
+        }
+        if let Report::Search(search) = report {
+            if let Some(c) = &search.counterexample {
+                let _ = writeln!(
+                    page,
+                    "\nCounterexample **{}**, shrunk from {}, confirmed {} on the disjoint {}: [the claim at this point alone]({}).",
+                    cell(&describe(&c.settings)),
+                    cell(&describe(&c.found)),
+                    c.confirmed.verdict,
+                    cell(&c.confirmed.seed_words()),
+                    counterexample_file(&search.id)
+                );
+            }
+            page += "\n| stage | point | verdict |\n|---|---|---|\n";
+            for row in trial_rows(search) {
+                let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+                let _ = writeln!(page, "| {} |", cells.join(" | "));
+            }
+            if domain_svg(report).is_some() {
+                let _ = writeln!(
+                    page,
+                    "\n![points tried](figures/{})",
+                    figure_file(report.id(), domain::NAME)
+                );
             }
         }
         for data in report.figures() {

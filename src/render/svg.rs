@@ -11,7 +11,7 @@ use plotters::prelude::*;
 pub const SIZE: (u32, u32) = (760, 460);
 
 /// Distinct colours for series (Okabe–Ito, readable with colour-blindness), then greys.
-const PALETTE: [RGBColor; 8] = [
+pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),

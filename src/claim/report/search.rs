@@ -85,6 +85,8 @@ pub struct Budgets {
     /// α_c, the confirmation's level (a sequential claim).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirm: Option<f64>,
+    /// The two parameters the figure of the points tried draws.
+    pub axes: Vec<String>,
 }
 
 /// The counterexample reported.
@@ -98,6 +100,8 @@ pub struct Counterexample {
     pub decided: ClaimReport,
     /// The claim there on the disjoint seeds that follow them.
     pub confirmed: ClaimReport,
+    /// The claim at this point alone, ready to run (`implreg check` reproduces the refutation).
+    pub claim: String,
 }
 
 /// A kept counterexample replayed.
@@ -175,6 +179,12 @@ impl SearchReport {
                 found,
                 decided: report(at),
                 confirmed: report(confirmed),
+                claim: format!(
+                    "# The counterexample implreg's search of `{}` confirmed, at {}; checked alone,\n# this claim is refuted.\n{}",
+                    first.id,
+                    describe(&outcome.trials[at].settings),
+                    searched.template.standalone(&outcome.trials[at].settings, "refuted")
+                ),
             }
         });
         let trials: Vec<TrialReport> = outcome
@@ -224,6 +234,7 @@ impl SearchReport {
                 shrink: spec.shrink,
                 seconds: spec.seconds,
                 confirm,
+                axes: spec.axes.clone(),
             },
             verdict,
             expected: first.verdict,
