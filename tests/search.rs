@@ -70,7 +70,13 @@ fn domain() -> Domain {
 }
 
 fn int(point: &[Setting], name: &str) -> i64 {
-    point.iter().find(|s| s.name == name).unwrap().value.as_i64().unwrap()
+    point
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap()
+        .value
+        .as_i64()
+        .unwrap()
 }
 
 /// The refuted region n ≥ 17, k ≥ 3, c ≠ a; its simplest point is n = 17, k = 3, c = b.
@@ -127,7 +133,11 @@ fn shrink_decisions(outcome: &Outcome<()>) -> usize {
     let mut longest = 0;
     let mut run = 0;
     for trial in &outcome.trials {
-        run = if trial.stage == Stage::Shrink { run + 1 } else { 0 };
+        run = if trial.stage == Stage::Shrink {
+            run + 1
+        } else {
+            0
+        };
         longest = longest.max(run);
     }
     longest
@@ -152,9 +162,14 @@ fn finds_and_shrinks(setup: Setup) {
     }
     // Drawn uniformly, N points miss a region of share f with probability (1 − f)^N.
     let expected = 1.0 - (1.0 - share).powi(setup.points as i32);
-    eprintln!("region share {share:.3}: found in {found} of {searches} (expected {expected:.4}), shrunk to its simplest point in {simplest}");
+    eprintln!(
+        "region share {share:.3}: found in {found} of {searches} (expected {expected:.4}), shrunk to its simplest point in {simplest}"
+    );
     let (_, high) = clopper_pearson(found, searches, 0.99);
-    assert!(high >= expected, "found in {found} of {searches}; expected {expected:.4} (share {share:.3})");
+    assert!(
+        high >= expected,
+        "found in {found} of {searches}; expected {expected:.4} (share {share:.3})"
+    );
     assert!(found as f64 >= 0.99 * searches as f64, "found in {found}");
     assert!(
         simplest as f64 >= 0.99 * found as f64,
@@ -175,9 +190,14 @@ fn few_false_counterexamples(setup: Setup) {
         held += u64::from(outcome.verdict() == Verdict::Holds);
     }
     let bound = 2.0 * setup.points as f64 * setup.alpha * setup.alpha;
-    eprintln!("at the margin: {false_ones} false counterexamples in {searches} (bound {bound}), {held} held");
+    eprintln!(
+        "at the margin: {false_ones} false counterexamples in {searches} (bound {bound}), {held} held"
+    );
     let (low, _) = clopper_pearson(false_ones, searches, 0.99);
-    assert!(low <= bound, "{false_ones} false counterexamples in {searches}; bound {bound}");
+    assert!(
+        low <= bound,
+        "{false_ones} false counterexamples in {searches}; bound {bound}"
+    );
     assert!(held > searches / 2, "held in {held} of {searches}");
 }
 
@@ -222,7 +242,10 @@ fn the_same_seed_gives_the_same_search() {
     let a = run(DEFAULTS, 3, rate);
     let b = run(DEFAULTS, 3, rate);
     let path = |o: &Outcome<()>| -> Vec<String> {
-        o.trials.iter().map(|t| format!("{:?} {} {}", t.stage, describe(&t.settings), t.verdict)).collect()
+        o.trials
+            .iter()
+            .map(|t| format!("{:?} {} {}", t.stage, describe(&t.settings), t.verdict))
+            .collect()
     };
     assert_eq!(path(&a), path(&b));
     assert_eq!(a.counterexample, b.counterexample);
@@ -231,23 +254,29 @@ fn the_same_seed_gives_the_same_search() {
 #[test]
 fn a_kept_counterexample_is_replayed_first_and_its_fix_is_seen() {
     let domain = domain();
-    let kept = vec![domain
-        .simplest()
-        .into_iter()
-        .map(|mut s| {
-            s.value = match s.name.as_str() {
-                "n" => 17.into(),
-                "k" => 3.into(),
-                _ => "b".into(),
-            };
-            s
-        })
-        .collect::<Vec<_>>()];
+    let kept = vec![
+        domain
+            .simplest()
+            .into_iter()
+            .map(|mut s| {
+                s.value = match s.name.as_str() {
+                    "n" => 17.into(),
+                    "k" => 3.into(),
+                    _ => "b".into(),
+                };
+                s
+            })
+            .collect::<Vec<_>>(),
+    ];
     let (points, _) = domain.draw(0, 20).unwrap();
     let mut decide = decider(DEFAULTS, 0, |p| if in_region(p) { 0.3 } else { 0.995 });
     let outcome = search(&domain, &kept, &points, 40, &mut decide, &|| false);
     assert_eq!(outcome.trials[0].stage, Stage::Kept);
-    assert_eq!(outcome.trials.len(), 2, "replayed and confirmed, nothing else");
+    assert_eq!(
+        outcome.trials.len(),
+        2,
+        "replayed and confirmed, nothing else"
+    );
     assert_eq!(outcome.counterexample, Some((0, 1)));
     // The cause removed: the claim now holds everywhere, and the report says so.
     let mut decide = decider(DEFAULTS, 0, |_| 0.995);

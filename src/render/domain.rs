@@ -6,8 +6,8 @@
 use super::svg::{PALETTE, SIZE};
 use crate::claim::decide::search::Stage;
 use crate::claim::read::parameters::Setting;
-use crate::claim::report::search::SearchReport;
 use crate::claim::read::spec::Verdict;
+use crate::claim::report::search::SearchReport;
 use plotters::prelude::*;
 
 /// The figure's file name beside the others: `claim-id.domain.svg`.
@@ -54,7 +54,9 @@ fn choice_index(report: &SearchReport, name: &str, value: &serde_yaml::Value) ->
 fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (low, high) = values
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
     if !low.is_finite() {
         return (0.0, 1.0);
     }
@@ -76,7 +78,11 @@ fn draw<'a>(
     out: &'a mut String,
 ) -> Result<(), Box<dyn std::error::Error + 'a>> {
     let at = |s: &[Setting]| (coordinate(report, s, x), coordinate(report, s, y));
-    let tried: Vec<_> = report.trials.iter().filter(|t| t.stage != Stage::Confirm).collect();
+    let tried: Vec<_> = report
+        .trials
+        .iter()
+        .filter(|t| t.stage != Stage::Confirm)
+        .collect();
     let (x0, x1) = range(tried.iter().map(|t| at(&t.settings).0));
     let (y0, y1) = range(tried.iter().map(|t| at(&t.settings).1));
     let axis = |name: &str| {
@@ -84,13 +90,20 @@ fn draw<'a>(
             .domain
             .iter()
             .any(|d| d.name == name && d.kind.starts_with("log-uniform"));
-        if log { format!("log₁₀ {name}") } else { name.to_string() }
+        if log {
+            format!("log₁₀ {name}")
+        } else {
+            name.to_string()
+        }
     };
     let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            format!("{}: points tried (green held, orange refuted, grey open)", report.id),
+            format!(
+                "{}: points tried (green held, orange refuted, grey open)",
+                report.id
+            ),
             ("sans-serif", 18),
         )
         .margin(14)
@@ -109,7 +122,11 @@ fn draw<'a>(
         let size = if stage == Stage::Shrink { 3 } else { 5 };
         chart.draw_series(tried.iter().filter(|t| t.stage == stage).map(|t| {
             let c = colour(t.verdict);
-            let style = if stage == Stage::Shrink { c.stroke_width(1) } else { c.filled() };
+            let style = if stage == Stage::Shrink {
+                c.stroke_width(1)
+            } else {
+                c.filled()
+            };
             Circle::new(at(&t.settings), size, style)
         }))?;
     }

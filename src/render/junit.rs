@@ -128,7 +128,10 @@ fn search_properties(suite: &mut TestSuite, search: &SearchReport) {
     };
     add(
         "points",
-        format!("{} of {} drawn, {} held", search.coverage.points, search.search.points, search.coverage.held),
+        format!(
+            "{} of {} drawn, {} held",
+            search.coverage.points, search.search.points, search.coverage.held
+        ),
     );
     if let Some(c) = &search.counterexample {
         add("counterexample", describe(&c.settings));
@@ -144,7 +147,10 @@ fn search_properties(suite: &mut TestSuite, search: &SearchReport) {
             _ if search.expected != Verdict::Refuted => TestCaseStatus::success(),
             replay => failure(format!("{replay:?}"), "kept"),
         };
-        let mut case = TestCase::new(format!("kept counterexample at {}", describe(&kept.settings)), status);
+        let mut case = TestCase::new(
+            format!("kept counterexample at {}", describe(&kept.settings)),
+            status,
+        );
         case.set_classname(search.id.clone());
         suite.add_test_case(case);
     }

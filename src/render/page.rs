@@ -7,10 +7,10 @@
 
 use super::domain;
 use super::svg::svg;
-use crate::claim::read::parameters::describe;
-use crate::claim::report::search::SearchReport;
 use crate::claim::decide::across::AcrossReport;
+use crate::claim::read::parameters::describe;
 use crate::claim::report::claim::number;
+use crate::claim::report::search::SearchReport;
 use crate::claim::{Report, Verdict};
 use crate::provenance::Provenance;
 use std::fmt::Write;
@@ -86,7 +86,8 @@ fn trial_rows(search: &SearchReport) -> Vec<[String; 3]> {
         .trials
         .iter()
         .map(|t| {
-            let stage = format!("{}{:?}", if t.accepted { "→ " } else { "" }, t.stage).to_lowercase();
+            let stage =
+                format!("{}{:?}", if t.accepted { "→ " } else { "" }, t.stage).to_lowercase();
             [stage, describe(&t.settings), t.verdict.to_string()]
         })
         .collect()
@@ -96,8 +97,10 @@ fn trial_rows(search: &SearchReport) -> Vec<[String; 3]> {
 pub fn write_report(dir: &Path, contents: &Contents) -> std::io::Result<()> {
     write_figures(&dir.join("figures"), contents.reports)?;
     for report in contents.reports {
-        if let Report::Search(SearchReport { id, counterexample: Some(c), .. }) = report {
-            let path = dir.join(counterexample_file(id));
+        if let Report::Search(search) = report
+            && let Some(c) = &search.counterexample
+        {
+            let path = dir.join(counterexample_file(&search.id));
             std::fs::create_dir_all(dir.join("counterexamples"))?;
             std::fs::write(path, &c.claim)?;
         }

@@ -100,7 +100,9 @@ impl Dimension {
         };
         let kind = if let Some([lo, hi]) = raw.int {
             if lo > hi {
-                return Err(format!("bounds `[lo, hi]` with lo ≤ hi; found [{lo}, {hi}]"));
+                return Err(format!(
+                    "bounds `[lo, hi]` with lo ≤ hi; found [{lo}, {hi}]"
+                ));
             }
             Kind::Int { lo, hi }
         } else if let Some(bounds) = raw.uniform {
@@ -121,10 +123,15 @@ impl Dimension {
                     _ => false,
                 };
                 if !scalar {
-                    return Err(format!("choices that are numbers, one-line texts or true/false; choice {k} is not"));
+                    return Err(format!(
+                        "choices that are numbers, one-line texts or true/false; choice {k} is not"
+                    ));
                 }
                 if values[..k].contains(value) {
-                    return Err(format!("each choice once; `{}` is given twice", label(value)));
+                    return Err(format!(
+                        "each choice once; `{}` is given twice",
+                        label(value)
+                    ));
                 }
             }
             Kind::Choice(values)
@@ -213,7 +220,9 @@ impl Dimension {
             Kind::Int { lo, hi } => Value::from((at.round() as i64).clamp(*lo, *hi)),
             Kind::Uniform { lo, hi } => real(at, *lo, *hi),
             Kind::LogUniform { lo, hi } => real(at.exp(), *lo, *hi),
-            Kind::Choice(values) => values[(at.round().max(0.0) as usize).min(values.len() - 1)].clone(),
+            Kind::Choice(values) => {
+                values[(at.round().max(0.0) as usize).min(values.len() - 1)].clone()
+            }
         }
     }
 
@@ -383,14 +392,35 @@ mod tests {
     #[test]
     fn simplest_values_by_kind() {
         assert_eq!(dimension("n", "{int: [8, 30]}").simplest, Value::from(8));
-        assert_eq!(dimension("x", "{uniform: [-1, 2]}").simplest, Value::from(0.0));
-        assert_eq!(dimension("x", "{uniform: [-3, -1]}").simplest, Value::from(-1.0));
-        assert_eq!(dimension("a", "{log_uniform: [0.001, 0.1]}").simplest, Value::from(0.001));
-        assert_eq!(dimension("c", "{choice: [b, a]}").simplest, Value::from("b"));
-        assert_eq!(dimension("n", "{int: [8, 30], simplest: 30}").simplest, Value::from(30));
-        let wrong = Dimension::read("n".into(), serde_yaml::from_str("{int: [8, 30], simplest: 40}").unwrap());
+        assert_eq!(
+            dimension("x", "{uniform: [-1, 2]}").simplest,
+            Value::from(0.0)
+        );
+        assert_eq!(
+            dimension("x", "{uniform: [-3, -1]}").simplest,
+            Value::from(-1.0)
+        );
+        assert_eq!(
+            dimension("a", "{log_uniform: [0.001, 0.1]}").simplest,
+            Value::from(0.001)
+        );
+        assert_eq!(
+            dimension("c", "{choice: [b, a]}").simplest,
+            Value::from("b")
+        );
+        assert_eq!(
+            dimension("n", "{int: [8, 30], simplest: 30}").simplest,
+            Value::from(30)
+        );
+        let wrong = Dimension::read(
+            "n".into(),
+            serde_yaml::from_str("{int: [8, 30], simplest: 40}").unwrap(),
+        );
         assert!(wrong.unwrap_err().contains("inside the parameter's range"));
-        let two = Dimension::read("n".into(), serde_yaml::from_str("{int: [8, 30], choice: [1]}").unwrap());
+        let two = Dimension::read(
+            "n".into(),
+            serde_yaml::from_str("{int: [8, 30], choice: [1]}").unwrap(),
+        );
         assert!(two.unwrap_err().starts_with("exactly one of"));
     }
 
@@ -409,7 +439,10 @@ mod tests {
     #[test]
     fn draws_meet_the_constraints_and_repeat() {
         let domain = Domain {
-            dimensions: vec![dimension("n", "{int: [2, 10]}"), dimension("m", "{int: [1, 100]}")],
+            dimensions: vec![
+                dimension("n", "{int: [2, 10]}"),
+                dimension("m", "{int: [1, 100]}"),
+            ],
             constraints: vec![Constraint {
                 text: "$m >= 2 * $n".into(),
             }],
@@ -419,7 +452,9 @@ mod tests {
         assert_eq!(domain.draw(7, 50).unwrap().0, points);
         assert_ne!(domain.draw(8, 50).unwrap().0, points);
         let impossible = Domain {
-            constraints: vec![Constraint { text: "$m > 1000".into() }],
+            constraints: vec![Constraint {
+                text: "$m > 1000".into(),
+            }],
             ..domain
         };
         assert_eq!(impossible.draw(7, 3), Err(0));

@@ -7,10 +7,10 @@ use crate::claim::read::across::Across;
 use crate::claim::read::budget::Limits;
 use crate::claim::read::errors::yaml_error;
 use crate::claim::read::figure::Figure;
+use crate::claim::read::kept;
 use crate::claim::read::locate;
 use crate::claim::read::parameters::{self, Misuse, Parameter, Setting, Use};
 use crate::claim::read::search::{self, SearchSpec};
-use crate::claim::read::kept;
 use crate::claim::read::source;
 use crate::claim::read::spec::{ClaimSpec, Seeds, SpecError};
 use std::path::{Path, PathBuf};
@@ -68,8 +68,8 @@ impl Template {
         what: &str,
     ) -> Result<(ClaimSpec, Vec<Across>, Vec<Figure>), SpecError> {
         let file = &self.file;
-        let (substituted, map) =
-            parameters::substitute(&self.text, &self.uses, settings).map_err(|m| misuse(file, m))?;
+        let (substituted, map) = parameters::substitute(&self.text, &self.uses, settings)
+            .map_err(|m| misuse(file, m))?;
         ClaimSpec::parse_point(&substituted, file, self.limits, parameters).map_err(|error| {
             match error {
                 SpecError::Invalid {
@@ -83,7 +83,10 @@ impl Template {
                     expected: if field.starts_with("across") || field.starts_with("figures") {
                         expected
                     } else {
-                        format!("{expected} (at the {what} {})", parameters::describe(settings))
+                        format!(
+                            "{expected} (at the {what} {})",
+                            parameters::describe(settings)
+                        )
                     },
                     file,
                     line,
@@ -103,7 +106,10 @@ impl Template {
         let mut out = String::new();
         let mut skipping = false;
         for line in text.split_inclusive('\n') {
-            let top = line.chars().next().is_some_and(|c| !c.is_whitespace() && c != '#' && c != '-');
+            let top = line
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_whitespace() && c != '#' && c != '-');
             if top {
                 skipping = line.starts_with("search:");
             }
@@ -178,7 +184,12 @@ impl Searched {
         uses: Vec<Use>,
     ) -> Result<Claim, SpecError> {
         let at = |field: &str| locate::locate(text, &locate::parse_path(field));
-        let names: Vec<&str> = spec.domain.dimensions.iter().map(|d| d.name.as_str()).collect();
+        let names: Vec<&str> = spec
+            .domain
+            .dimensions
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
         parameters::check_uses(&uses, &names, "search.domain", &at).map_err(|m| misuse(file, m))?;
         bound_text(text, file, spec.points + spec.shrink, "search")?;
         let (drawn, rejected) = spec.domain.draw(spec.seed, spec.points).map_err(|k| {
@@ -201,10 +212,21 @@ impl Searched {
         for settings in drawn {
             let (spec, across, figures) = template.point(&settings, &[], "search point")?;
             if !across.is_empty() || !figures.is_empty() {
-                let field = if across.is_empty() { "figures" } else { "across" };
-                return Err(misuse(file, Misuse::at(&at, field, format!(
-                    "no `{field}` in a searched claim: its points are drawn, not a grid (its report draws the points tried)"
-                ))));
+                let field = if across.is_empty() {
+                    "figures"
+                } else {
+                    "across"
+                };
+                return Err(misuse(
+                    file,
+                    Misuse::at(
+                        &at,
+                        field,
+                        format!(
+                            "no `{field}` in a searched claim: its points are drawn, not a grid (its report draws the points tried)"
+                        ),
+                    ),
+                ));
             }
             points.push(Point { settings, spec });
         }
@@ -212,8 +234,20 @@ impl Searched {
             template.point(settings, &[], "kept counterexample")?;
         }
         let first = &points[0].spec;
-        if first.seeds.from.checked_add(first.seeds.count.saturating_mul(2)).is_none() {
-            return Err(misuse(file, Misuse::at(&at, "seeds", "seeds whose confirmation block (the next as many) fits in 64 bits".into())));
+        if first
+            .seeds
+            .from
+            .checked_add(first.seeds.count.saturating_mul(2))
+            .is_none()
+        {
+            return Err(misuse(
+                file,
+                Misuse::at(
+                    &at,
+                    "seeds",
+                    "seeds whose confirmation block (the next as many) fits in 64 bits".into(),
+                ),
+            ));
         }
         Ok(Claim {
             parameters: Vec::new(),
@@ -231,7 +265,9 @@ impl Searched {
 
     /// The claim at `settings` (a shrink candidate, a kept counterexample).
     pub fn at(&self, settings: &[Setting]) -> Result<ClaimSpec, SpecError> {
-        self.template.point(settings, &[], "search point").map(|(spec, _, _)| spec)
+        self.template
+            .point(settings, &[], "search point")
+            .map(|(spec, _, _)| spec)
     }
 }
 
@@ -281,7 +317,14 @@ impl Claim {
         let uses = parameters::uses(text);
         if let Some(search) = search {
             if !parameters.is_empty() {
-                return Err(misuse(file, Misuse::at(&at, "search", "a claim with `sweep` or `search`, not both".into())));
+                return Err(misuse(
+                    file,
+                    Misuse::at(
+                        &at,
+                        "search",
+                        "a claim with `sweep` or `search`, not both".into(),
+                    ),
+                ));
             }
             return Searched::read(text, file, limits, search, uses);
         }

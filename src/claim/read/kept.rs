@@ -49,13 +49,21 @@ pub fn read(spec: &Path, domain: &Domain) -> Result<Vec<Vec<Setting>>, SpecError
             let Some(value) = point.remove(dimension.name.as_str()) else {
                 return Err(invalid(
                     format!("[{k}]"),
-                    format!("a value for every parameter of the domain; `{}` is missing", dimension.name),
+                    format!(
+                        "a value for every parameter of the domain; `{}` is missing",
+                        dimension.name
+                    ),
                 ));
             };
             if !dimension.contains(&value) {
                 return Err(invalid(
                     format!("[{k}].{}", dimension.name),
-                    format!("a value of `{}` ({}); found `{}`", dimension.name, dimension.describe(), label(&value)),
+                    format!(
+                        "a value of `{}` ({}); found `{}`",
+                        dimension.name,
+                        dimension.describe(),
+                        label(&value)
+                    ),
                 ));
             }
             settings.push(Setting {
@@ -79,14 +87,23 @@ pub fn read(spec: &Path, domain: &Domain) -> Result<Vec<Vec<Setting>>, SpecError
 
 /// The file's text for `points`.
 pub fn render(spec: &Path, points: &[Vec<Setting>]) -> String {
-    let name = spec.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = spec
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let mut text = format!(
         "# Counterexamples implreg confirmed for the claim in {name}, replayed before any new point.\n# Commit this file; delete a line once its counterexample is understood and fixed.\n"
     );
     for point in points {
         let fields: Vec<String> = point
             .iter()
-            .map(|s| format!("{}: {}", s.name, serde_json::to_string(&s.value).unwrap_or_default()))
+            .map(|s| {
+                format!(
+                    "{}: {}",
+                    s.name,
+                    serde_json::to_string(&s.value).unwrap_or_default()
+                )
+            })
             .collect();
         text += &format!("- {{ {} }}\n", fields.join(", "));
     }

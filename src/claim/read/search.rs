@@ -87,7 +87,10 @@ pub fn declared(
             format!("at most {MAX_POINTS} shrink decisions; found {shrink}"),
         );
     }
-    if let Some(s) = raw.seconds.filter(|s| !(s.is_finite() && *s > 0.0 && *s <= 1e7)) {
+    if let Some(s) = raw
+        .seconds
+        .filter(|s| !(s.is_finite() && *s > 0.0 && *s <= 1e7))
+    {
         return misuse(
             "search.seconds",
             format!("a wall-time budget in seconds, above 0 and at most 10⁷; found {s}"),
@@ -111,7 +114,9 @@ pub fn declared(
         if !is_identifier(&name) {
             return misuse(
                 &field,
-                format!("a parameter name of letters, digits and `_`, not starting with a digit; found `{name}`"),
+                format!(
+                    "a parameter name of letters, digits and `_`, not starting with a digit; found `{name}`"
+                ),
             );
         }
         let dimension = serde_yaml::from_value::<RawDimension>(value)
@@ -129,7 +134,10 @@ pub fn declared(
     if let Some(axis) = axes.iter().find(|a| !names.contains(a)) {
         return misuse(
             "search.axes",
-            format!("parameters of the domain ({}); found `{axis}`", names.join(", ")),
+            format!(
+                "parameters of the domain ({}); found `{axis}`",
+                names.join(", ")
+            ),
         );
     }
     if axes.len() > 2 || (axes.len() < 2 && names.len() >= 2) {
@@ -151,13 +159,19 @@ pub fn declared(
         {
             return misuse(
                 &field,
-                format!("a parameter of the domain ({}); found `${name}`", names.join(", ")),
+                format!(
+                    "a parameter of the domain ({}); found `${name}`",
+                    names.join(", ")
+                ),
             );
         }
         if let Err(e) = constraint.expression(&domain.simplest()) {
             return misuse(
                 &field,
-                format!("{} (column {} of `{}` at the simplest point)", e.expected, e.column, constraint.text),
+                format!(
+                    "{} (column {} of `{}` at the simplest point)",
+                    e.expected, e.column, constraint.text
+                ),
             );
         }
     }

@@ -54,6 +54,8 @@ pub struct SearchReport {
     pub trials: Vec<TrialReport>,
     /// How the points tried covered the domain.
     pub coverage: Coverage,
+    /// What the search cost.
+    pub spent: Spent,
     /// Wall-clock time; left out of the JSON and of snapshots.
     #[serde(skip)]
     pub seconds: f64,
@@ -145,13 +147,30 @@ pub struct Coverage {
     pub ranges: Vec<(String, String)>,
 }
 
+/// What a search cost: decisions, the seeds they drew, the runs on those seeds (solved or
+/// reused from the store).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spent {
+    /// Points decided (drawn, kept, shrink candidates, confirmations).
+    pub decisions: usize,
+    /// Seeds drawn over all of them.
+    pub seeds: usize,
+    /// Runs on those seeds.
+    pub runs: usize,
+}
+
 /// What the run layer keeps of one decision: the point's report (its runs only when it
 /// refuted), or why the point could not be read.
 pub type Detail = Result<ClaimReport, String>;
 
 impl SearchReport {
     /// The report of `claim`'s search from its outcome.
-    pub fn gather(claim: &Claim, searched: &Searched, outcome: Outcome<Detail>, seconds: f64) -> Self {
+    pub fn gather(
+        claim: &Claim,
+        searched: &Searched,
+        outcome: Outcome<Detail>,
+        seconds: f64,
+    ) -> Self {
         let first = claim.first();
         let spec = &searched.spec;
         let confirm = match first.sampling {
@@ -202,15 +221,31 @@ impl SearchReport {
         let drawn: Vec<&TrialReport> = trials.iter().filter(|t| t.stage == Stage::Search).collect();
         let coverage = Coverage {
             points: outcome.points,
-            held: drawn.iter().filter(|t| last_verdict(&trials, &t.settings) == Verdict::Holds).count(),
+            held: drawn
+                .iter()
+                .filter(|t| last_verdict(&trials, &t.settings) == Verdict::Holds)
+                .count(),
             rejected_draws: searched.rejected,
+            // No points drawn (a kept counterexample refuted first) cover nothing.
             ranges: spec
                 .domain
                 .dimensions
                 .iter()
                 .enumerate()
-                .map(|(k, d)| (d.name.clone(), range(drawn.iter().map(|t| &t.settings[k].value))))
+                .filter(|_| !drawn.is_empty())
+                .map(|(k, d)| {
+                    (
+                        d.name.clone(),
+                        range(drawn.iter().map(|t| &t.settings[k].value)),
+                    )
+                })
                 .collect(),
+        };
+        let seeds: usize = trials.iter().map(|t| t.seeds).sum();
+        let spent = Spent {
+            decisions: trials.len(),
+            seeds,
+            runs: seeds * first.runs.len(),
         };
         SearchReport {
             id: first.id.clone(),
@@ -227,7 +262,12 @@ impl SearchReport {
                     simplest: d.simplest.clone(),
                 })
                 .collect(),
-            constraints: spec.domain.constraints.iter().map(|c| c.text.clone()).collect(),
+            constraints: spec
+                .domain
+                .constraints
+                .iter()
+                .map(|c| c.text.clone())
+                .collect(),
             search: Budgets {
                 seed: spec.seed,
                 points: spec.points,
@@ -252,6 +292,7 @@ impl SearchReport {
                 .collect(),
             trials,
             coverage,
+            spent,
             seconds,
         }
     }
@@ -264,7 +305,11 @@ impl SearchReport {
         } else {
             self.verdict.to_string()
         };
-        let shrunk = self.trials.iter().filter(|t| t.stage == Stage::Shrink).count();
+        let shrunk = self
+            .trials
+            .iter()
+            .filter(|t| t.stage == Stage::Shrink)
+            .count();
         let mut text = heading(
             mark(self.interrupted, self.matches, self.verdict),
             &self.id,
@@ -273,7 +318,10 @@ impl SearchReport {
                 self.expected,
                 match self.kept.len() {
                     0 => String::new(),
-                    n => format!(" replaying {n} kept counterexample{},", if n == 1 { "" } else { "s" }),
+                    n => format!(
+                        " replaying {n} kept counterexample{},",
+                        if n == 1 { "" } else { "s" }
+                    ),
                 },
                 self.coverage.points,
                 self.search.points
@@ -286,17 +334,36 @@ impl SearchReport {
             let what = match kept.replay {
                 Replay::Refutes => "still refutes",
                 Replay::Unconfirmed => "refuted, but not on the disjoint seeds",
-                Replay::NoLongerRefutes => "no longer refutes (fixed, or the claim now holds there)",
+                Replay::NoLongerRefutes => {
+                    "no longer refutes (fixed, or the claim now holds there)"
+                }
                 Replay::OutsideDomain => "outside the domain or its constraints now: not run",
             };
-            let _ = writeln!(text, "     kept counterexample {}: {what}", printable(&describe(&kept.settings)));
+            let _ = writeln!(
+                text,
+                "     kept counterexample {}: {what}",
+                printable(&describe(&kept.settings))
+            );
         }
         if let Some(c) = &self.counterexample {
-            let _ = writeln!(text, "     counterexample: {}", printable(&describe(&c.settings)));
+            let _ = writeln!(
+                text,
+                "     counterexample: {}",
+                printable(&describe(&c.settings))
+            );
             if c.found != c.settings {
-                let _ = writeln!(text, "       shrunk from {}", printable(&describe(&c.found)));
+                let _ = writeln!(
+                    text,
+                    "       shrunk from {}",
+                    printable(&describe(&c.found))
+                );
             }
-            let _ = writeln!(text, "       decided {} on {}", c.decided.verdict, c.decided.seed_words());
+            let _ = writeln!(
+                text,
+                "       decided {} on {}",
+                c.decided.verdict,
+                c.decided.seed_words()
+            );
             text += &c.decided.assertion_lines("         ");
             let _ = writeln!(
                 text,
@@ -312,7 +379,10 @@ impl SearchReport {
                 if trial.accepted { "→" } else { " " },
                 printable(&describe(&trial.settings)),
                 trial.verdict,
-                trial.error.as_ref().map_or(String::new(), |e| format!(" ({})", printable(e)))
+                trial
+                    .error
+                    .as_ref()
+                    .map_or(String::new(), |e| format!(" ({})", printable(e)))
             );
         }
         let covered: Vec<String> = self
@@ -335,6 +405,11 @@ impl SearchReport {
         if self.counterexample.is_none() && self.verdict == Verdict::Holds {
             text += "     no counterexample in these points: evidence at the points tried, not a proof over the domain\n";
         }
+        let _ = writeln!(
+            text,
+            "     spent {} decisions, {} seeds, {} runs",
+            self.spent.decisions, self.spent.seeds, self.spent.runs
+        );
         if let Some(bound) = self.false_counterexample_bound {
             let _ = writeln!(
                 text,

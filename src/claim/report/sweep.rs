@@ -72,7 +72,7 @@ pub enum Report {
     /// A grid of points, assertions across them or figures.
     Sweep(SweepReport),
     /// A searched claim.
-    Search(SearchReport),
+    Search(Box<SearchReport>),
 }
 
 impl SweepReport {

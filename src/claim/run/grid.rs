@@ -2,7 +2,8 @@
 //! into the claim's report; a searched claim is handed to `run::search`.
 
 use super::context::Context;
-use super::{point, search};
+use super::point;
+use super::search;
 use crate::claim::read::grid::Claim;
 use crate::claim::read::spec::{ClaimSpec, Seeds};
 use crate::claim::report::claim::ClaimReport;
@@ -20,7 +21,9 @@ pub fn evaluate(
     on_point: &dyn Fn(usize, usize),
 ) -> Report {
     if let Some(searched) = &claim.search {
-        return Report::Search(search::evaluate(claim, searched, seeds, context, on_point));
+        return Report::Search(Box::new(search::evaluate(
+            claim, searched, seeds, context, on_point,
+        )));
     }
     each_point(claim, context, on_point, |spec, context| {
         point::evaluate(spec, seeds(spec), context)
