@@ -3,7 +3,7 @@
 //! the point found to the counterexample as a line, the counterexample ringed. Log-uniform
 //! parameters are drawn on log₁₀ axes; choices at their index.
 
-use super::svg::{PALETTE, SIZE};
+use super::svg::{PALETTE, SIZE, least_covered_corner};
 use crate::claim::decide::search::Stage;
 use crate::claim::read::parameters::Setting;
 use crate::claim::read::spec::Verdict;
@@ -64,6 +64,56 @@ fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (low - pad, high + pad)
 }
 
+/// How a parameter's ticks read: integers and choices (by name) only at whole steps, reals as
+/// plotters writes them.
+fn ticks<'r>(report: &'r SearchReport, name: &str) -> impl Fn(&f64) -> String + 'r {
+    let kind = report
+        .domain
+        .iter()
+        .find(|d| d.name == name)
+        .map_or("", |d| d.kind.as_str());
+    let choices: Option<Vec<&str>> = kind
+        .strip_prefix("choice ")
+        .map(|c| c.split(", ").collect());
+    let whole = kind.starts_with("int ");
+    move |v: &f64| {
+        let step = v.round();
+        let at_step = (v - step).abs() < 1e-9;
+        match &choices {
+            Some(names) if at_step && step >= 0.0 => names
+                .get(step as usize)
+                .map_or(String::new(), |n| n.to_string()),
+            Some(_) => String::new(),
+            None if whole => {
+                if at_step {
+                    format!("{step}")
+                } else {
+                    String::new()
+                }
+            }
+            None => format!("{}", (v * 1e6).round() / 1e6),
+        }
+    }
+}
+
+/// The shrink that started at `found`: that point, then each simpler candidate still refuted.
+fn shrink_path<'r>(report: &'r SearchReport, found: &'r [Setting]) -> Vec<&'r [Setting]> {
+    let Some(start) = report.trials.iter().rposition(|t| {
+        t.stage != Stage::Shrink && t.stage != Stage::Confirm && t.settings == found
+    }) else {
+        return Vec::new();
+    };
+    let mut path = vec![found];
+    path.extend(
+        report.trials[start + 1..]
+            .iter()
+            .take_while(|t| t.stage == Stage::Shrink)
+            .filter(|t| t.accepted)
+            .map(|t| t.settings.as_slice()),
+    );
+    path
+}
+
 fn colour(verdict: Verdict) -> RGBColor {
     match verdict {
         Verdict::Holds => PALETTE[2],
@@ -101,19 +151,22 @@ fn draw<'a>(
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
-                "{}: points tried (green held, orange refuted, grey open)",
+                "{}: points tried (filled drawn, hollow shrink candidates; green held, orange refuted, grey open)",
                 report.id
             ),
-            ("sans-serif", 18),
+            ("sans-serif", 15),
         )
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(60)
         .build_cartesian_2d(x0..x1, y0..y1)?;
+    let (x_tick, y_tick) = (ticks(report, x), ticks(report, y));
     chart
         .configure_mesh()
         .x_desc(axis(x))
         .y_desc(axis(y))
+        .x_label_formatter(&x_tick)
+        .y_label_formatter(&y_tick)
         .bold_line_style(RGBColor(215, 215, 215))
         .light_line_style(RGBColor(240, 240, 240))
         .label_style(("sans-serif", 13))
@@ -131,25 +184,34 @@ fn draw<'a>(
         }))?;
     }
     if let Some(c) = &report.counterexample {
-        let mut path = vec![at(&c.found)];
-        path.extend(
-            tried
-                .iter()
-                .filter(|t| t.stage == Stage::Shrink && t.accepted)
-                .map(|t| at(&t.settings)),
-        );
         let style = ShapeStyle::from(&PALETTE[7]).stroke_width(1);
-        chart
-            .draw_series(std::iter::once(PathElement::new(path, style)))?
-            .label("shrink path")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        if c.found != c.settings {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    shrink_path(report, &c.found)
+                        .iter()
+                        .map(|s| at(s))
+                        .collect::<Vec<_>>(),
+                    style,
+                )))?
+                .label("its shrink path")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        }
         let ring = ShapeStyle::from(&PALETTE[7]).stroke_width(2);
         chart
             .draw_series(std::iter::once(Circle::new(at(&c.settings), 9, ring)))?
             .label("counterexample (confirmed)")
             .legend(move |(x, y)| Circle::new((x + 9, y), 5, ring));
+        // The legend may cover a few points tried, never the counterexample.
+        let place = |(px, py): (f64, f64)| ((px - x0) / (x1 - x0), (py - y0) / (y1 - y0));
+        let placed: Vec<(f64, f64)> = tried
+            .iter()
+            .map(|t| place(at(&t.settings)))
+            .chain(std::iter::repeat_n(place(at(&c.settings)), tried.len() + 1))
+            .collect();
         chart
             .configure_series_labels()
+            .position(least_covered_corner(&placed, 2))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))
             .label_font(("sans-serif", 13))

@@ -129,8 +129,11 @@ fn search_properties(suite: &mut TestSuite, search: &SearchReport) {
     add(
         "points",
         format!(
-            "{} of {} drawn, {} held",
-            search.coverage.points, search.search.points, search.coverage.held
+            "{} of {} drawn, {} held, {} refuted but unconfirmed",
+            search.coverage.points,
+            search.search.points,
+            search.coverage.held,
+            search.coverage.unconfirmed
         ),
     );
     if let Some(c) = &search.counterexample {

@@ -54,11 +54,8 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (low - pad, high + pad)
 }
 
-/// The corner the legend covers least data in: upper right unless another has fewer points
-/// (the legend spans about 30 % of the width and, a line per entry, of the height).
+/// The corner the legend covers least data in (see `least_covered_corner`).
 fn legend_corner(figure: &FigureData, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
-    let entries = (figure.series.len() + figure.lines.len()) as f64;
-    let height = (0.06 * entries + 0.04).min(0.9);
     let points: Vec<(f64, f64)> = figure
         .series
         .iter()
@@ -68,11 +65,19 @@ fn legend_corner(figure: &FigureData, x: (f64, f64), y: (f64, f64)) -> SeriesLab
             let py = (scaled(p[1], figure.log_y) - y.0) / (y.1 - y.0);
             (px, py)
         })
-        .filter(|(px, py)| px.is_finite() && py.is_finite())
         .collect();
+    least_covered_corner(&points, figure.series.len() + figure.lines.len())
+}
+
+/// The corner a legend of `entries` lines covers fewest of `points` (each in 0..1 across
+/// the plot from its lower left) in: upper right unless another has fewer (the legend spans
+/// about 30 % of the width and, a line per entry, of the height).
+pub(super) fn least_covered_corner(points: &[(f64, f64)], entries: usize) -> SeriesLabelPosition {
+    let height = (0.06 * entries as f64 + 0.04).min(0.9);
     let covered = |right: bool, upper: bool| {
         points
             .iter()
+            .filter(|(px, py)| px.is_finite() && py.is_finite())
             .filter(|(px, py)| {
                 let across = if right { *px >= 0.68 } else { *px <= 0.32 };
                 let down = if upper {
@@ -163,7 +168,7 @@ fn marks(low: f64, high: f64, log: bool) -> (Vec<f64>, Vec<f64>) {
 /// otherwise.
 /// A parameter's value as its tick's label: `0.3`, `2000`, `1e-4`.
 fn value_label(x: f64) -> String {
-    let x = crate::claim::report::snapshot::round_significant(x, 3);
+    let x = crate::digits::round_significant(x, 3);
     if x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
         format!("{x:e}")
     } else {

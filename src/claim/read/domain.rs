@@ -6,6 +6,7 @@
 
 use crate::claim::language::expr::{Expr, Scope};
 use crate::claim::read::parameters::{Misuse, Setting, label, substitute, uses};
+use crate::digits::round_significant;
 use crate::random::{Rng, search_stream};
 use rand::RngExt;
 use serde::Deserialize;
@@ -190,6 +191,19 @@ impl Dimension {
         }
     }
 
+    /// Whether `value` is of this parameter's kind (an integer, a number, a scalar for a
+    /// choice), in its range or not: a kept counterexample outside a narrowed range is
+    /// replayed as outside the domain, not refused.
+    pub fn of_kind(&self, value: &Value) -> bool {
+        match &self.kind {
+            Kind::Int { .. } => value.as_i64().is_some(),
+            Kind::Uniform { .. } | Kind::LogUniform { .. } => {
+                value.as_f64().is_some_and(f64::is_finite)
+            }
+            Kind::Choice(_) => !(value.is_mapping() || value.is_sequence()),
+        }
+    }
+
     /// Whether shrinking walks whole steps (integers, choices) rather than halving a real gap.
     pub fn is_discrete(&self) -> bool {
         matches!(self.kind, Kind::Int { .. } | Kind::Choice(_))
@@ -267,19 +281,6 @@ fn real(x: f64, lo: f64, hi: f64) -> Value {
     Value::from(round_significant(x, DRAWN_DIGITS).clamp(lo, hi))
 }
 
-/// `x` rounded to `digits` significant digits.
-pub fn round_significant(x: f64, digits: i32) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
-    let rounded = (x * scale).round() / scale;
-    // Printing the quotient as written (0.3, not 0.30000000000000004).
-    format!("{rounded:.*e}", (digits - 1).max(0) as usize)
-        .parse()
-        .unwrap_or(rounded)
-}
-
 /// A condition between parameters, written with `$name`s (`$observed >= 2 * $rank * $rows`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
@@ -297,10 +298,11 @@ impl Constraint {
     /// was expected.
     pub fn expression(&self, point: &[Setting]) -> Result<Expr, Misuse> {
         let found = uses(&self.text);
-        let (text, _) = substitute(&self.text, &found, point)?;
+        let (text, map) = substitute(&self.text, &found, point)?;
+        // Columns of the text as written, not of the values written in.
         let misuse = |column: usize, expected: String| Misuse {
             line: 1,
-            column,
+            column: map.column(1, column),
             field: String::new(),
             expected,
         };
@@ -433,7 +435,6 @@ mod tests {
         let halfway = a.toward(&Value::from(0.1), a.distance(&Value::from(0.1)) / 2.0);
         assert!((number(&halfway) - 0.01).abs() < 1e-12);
         assert_eq!(a.rounded(&Value::from(0.0123), 1), Some(Value::from(0.01)));
-        assert_eq!(round_significant(0.29999, 2), 0.3);
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub fn yaml_error(error: &serde_yaml::Error, file: &Path) -> SpecError {
 }
 
 /// Turns serde's "unknown field `x`, expected one of …" into "one of …; found unknown field `x`".
-fn readable(message: &str) -> String {
+pub fn readable(message: &str) -> String {
     let message = message
         .replace("expected usize", "expected a whole number ≥ 0")
         .replace("expected u64", "expected a whole number ≥ 0")

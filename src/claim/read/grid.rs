@@ -210,24 +210,8 @@ impl Searched {
         };
         let mut points = Vec::with_capacity(drawn.len());
         for settings in drawn {
-            let (spec, across, figures) = template.point(&settings, &[], "search point")?;
-            if !across.is_empty() || !figures.is_empty() {
-                let field = if across.is_empty() {
-                    "figures"
-                } else {
-                    "across"
-                };
-                return Err(misuse(
-                    file,
-                    Misuse::at(
-                        &at,
-                        field,
-                        format!(
-                            "no `{field}` in a searched claim: its points are drawn, not a grid (its report draws the points tried)"
-                        ),
-                    ),
-                ));
-            }
+            // `across` and `figures` were refused with the search block (`search::declared`).
+            let (spec, _, _) = template.point(&settings, &[], "search point")?;
             points.push(Point { settings, spec });
         }
         for settings in kept.iter().filter(|k| spec.domain.admits(k)) {

@@ -12,6 +12,15 @@ use crate::claim::read::source;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// What a YAML node is, in words.
+fn kind_of(value: &serde_yaml::Value) -> &'static str {
+    match value {
+        serde_yaml::Value::Mapping(_) => "a mapping",
+        serde_yaml::Value::Sequence(_) => "a list",
+        _ => "a single value",
+    }
+}
+
 /// The file where the counterexamples of the claim in `spec` are kept.
 pub fn path_for(spec: &Path) -> PathBuf {
     spec.with_extension("counterexamples")
@@ -22,15 +31,22 @@ pub fn path_for(spec: &Path) -> PathBuf {
 /// and reported as outside the domain when replayed).
 pub fn read(spec: &Path, domain: &Domain) -> Result<Vec<Vec<Setting>>, SpecError> {
     let file = path_for(spec);
-    if std::fs::symlink_metadata(&file).is_err() {
+    let Ok(metadata) = std::fs::symlink_metadata(&file) else {
         return Ok(Vec::new());
+    };
+    // Implied by the spec's name, not named by the user: never read through a link.
+    if metadata.file_type().is_symlink() {
+        return Err(SpecError::Unreadable {
+            file,
+            reason: "a link (kept counterexamples are read from a regular file beside the spec, never through a link)".into(),
+        });
     }
     let text = source::read(&file).map_err(|reason| SpecError::Unreadable {
         file: file.clone(),
         reason,
     })?;
     let text = crate::claim::read::spec::scanned(&text, &file)?;
-    let points: Option<Vec<serde_yaml::Mapping>> =
+    let document: serde_yaml::Value =
         serde_yaml::from_str(text).map_err(|e| yaml_error(&e, &file))?;
     let invalid = |field: String, expected: String| {
         let (line, column) = locate::locate(text, &locate::parse_path(&field));
@@ -42,8 +58,25 @@ pub fn read(spec: &Path, domain: &Domain) -> Result<Vec<Vec<Setting>>, SpecError
             expected,
         }
     };
+    const FORM: &str = "a list of counterexamples, each `- { parameter: value, … }`";
+    let points = match document {
+        serde_yaml::Value::Null => Vec::new(),
+        serde_yaml::Value::Sequence(points) => points,
+        other => {
+            return Err(invalid(
+                "(document)".into(),
+                format!("{FORM}; found {}", kind_of(&other)),
+            ));
+        }
+    };
     let mut kept = Vec::new();
-    for (k, mut point) in points.unwrap_or_default().into_iter().enumerate() {
+    for (k, point) in points.into_iter().enumerate() {
+        let serde_yaml::Value::Mapping(mut point) = point else {
+            return Err(invalid(
+                format!("[{k}]"),
+                format!("{FORM}; found {}", kind_of(&point)),
+            ));
+        };
         let mut settings = Vec::new();
         for dimension in &domain.dimensions {
             let Some(value) = point.remove(dimension.name.as_str()) else {
@@ -55,7 +88,7 @@ pub fn read(spec: &Path, domain: &Domain) -> Result<Vec<Vec<Setting>>, SpecError
                     ),
                 ));
             };
-            if !dimension.contains(&value) {
+            if !dimension.of_kind(&value) {
                 return Err(invalid(
                     format!("[{k}].{}", dimension.name),
                     format!(

@@ -4,6 +4,7 @@
 //! the file.
 
 use crate::claim::read::domain::{Constraint, Dimension, Domain, MAX_POINTS, RawDimension};
+use crate::claim::read::errors::readable;
 use crate::claim::read::parameters::{Misuse, is_identifier, uses};
 use serde::Deserialize;
 
@@ -42,11 +43,16 @@ struct RawSearch {
     constraints: Vec<String>,
 }
 
-/// The claim's `search:` block alone; the rest of the document is skipped.
+/// The claim's `search:` block, and whether the blocks that span a grid are there; the rest of
+/// the document is skipped.
 #[derive(Deserialize)]
 struct Header {
     #[serde(default)]
     search: Option<RawSearch>,
+    #[serde(default)]
+    across: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    figures: Option<serde::de::IgnoredAny>,
 }
 
 /// The shrink budget when none is given: enough to bisect every parameter of a few dozen
@@ -74,6 +80,19 @@ pub fn declared(
             expected,
         }))
     };
+    for (field, given) in [
+        ("across", header.across.is_some()),
+        ("figures", header.figures.is_some()),
+    ] {
+        if given {
+            return misuse(
+                field,
+                format!(
+                    "no `{field}` in a searched claim: its points are drawn, not a grid (its report draws the points tried)"
+                ),
+            );
+        }
+    }
     if !(1..=MAX_POINTS).contains(&raw.points) {
         return misuse(
             "search.points",
@@ -120,7 +139,7 @@ pub fn declared(
             );
         }
         let dimension = serde_yaml::from_value::<RawDimension>(value)
-            .map_err(|e| e.to_string())
+            .map_err(|e| readable(&e.to_string()))
             .and_then(|raw| Dimension::read(name, raw));
         match dimension {
             Ok(d) => dimensions.push(d),
@@ -169,7 +188,7 @@ pub fn declared(
             return misuse(
                 &field,
                 format!(
-                    "{} (column {} of `{}` at the simplest point)",
+                    "{} (column {} of `{}`)",
                     e.expected, e.column, constraint.text
                 ),
             );

@@ -8,6 +8,7 @@ use crate::claim::read::grid::{Claim, Searched};
 use crate::claim::read::parameters::{Setting, describe, label};
 use crate::claim::read::spec::{Sampling, Source, Verdict};
 use crate::claim::report::claim::{ClaimReport, heading, mark};
+use crate::digits::round_significant;
 use crate::printable::printable;
 use serde::Serialize;
 use std::fmt::Write;
@@ -139,8 +140,11 @@ pub struct TrialReport {
 pub struct Coverage {
     /// Drawn points decided.
     pub points: usize,
-    /// Among them, those that held (on their seeds, or on the confirmation's).
+    /// Among them, those that held on their own seeds.
     pub held: usize,
+    /// Those refuted on their own seeds whose confirmation (of the point, or of its shrunk
+    /// form) held on the disjoint seeds: not counterexamples, and not points that held.
+    pub unconfirmed: usize,
     /// Draws the constraints rejected before the points were found.
     pub rejected_draws: usize,
     /// Per parameter, the values the drawn points took: `min..max`, or the choices seen.
@@ -221,9 +225,13 @@ impl SearchReport {
         let drawn: Vec<&TrialReport> = trials.iter().filter(|t| t.stage == Stage::Search).collect();
         let coverage = Coverage {
             points: outcome.points,
-            held: drawn
+            held: drawn.iter().filter(|t| t.verdict == Verdict::Holds).count(),
+            unconfirmed: drawn
                 .iter()
-                .filter(|t| last_verdict(&trials, &t.settings) == Verdict::Holds)
+                .filter(|t| {
+                    t.verdict == Verdict::Refuted
+                        && last_verdict(&trials, &t.settings) == Verdict::Holds
+                })
                 .count(),
             rejected_draws: searched.rejected,
             // No points drawn (a kept counterexample refuted first) cover nothing.
@@ -295,6 +303,38 @@ impl SearchReport {
             spent,
             seconds,
         }
+    }
+
+    /// The search as it went, past the points that held (the coverage sums those up): each
+    /// point not held, the candidates its shrink decided (→ where one was simpler and still
+    /// refuted) and each confirmation on the disjoint seeds.
+    fn search_log(&self) -> String {
+        let mut text = String::new();
+        for trial in &self.trials {
+            let described = describe(&trial.settings);
+            let at = printable(&described);
+            let error = trial
+                .error
+                .as_ref()
+                .map_or(String::new(), |e| format!(" ({})", printable(e)));
+            let _ = match trial.stage {
+                Stage::Kept => Ok(()),
+                Stage::Search if trial.verdict == Verdict::Holds => Ok(()),
+                Stage::Search => writeln!(text, "     point {at}: {}{error}", trial.verdict),
+                Stage::Shrink => writeln!(
+                    text,
+                    "       {} shrink candidate {at}: {}{error}",
+                    if trial.accepted { "→" } else { " " },
+                    trial.verdict,
+                ),
+                Stage::Confirm => writeln!(
+                    text,
+                    "       confirming {at} on disjoint seeds: {}{error}",
+                    trial.verdict
+                ),
+            };
+        }
+        text
     }
 
     /// A verdict line, the counterexample and its confirmation, the shrink path, the kept
@@ -372,19 +412,7 @@ impl SearchReport {
                 c.confirmed.seed_words()
             );
         }
-        for trial in self.trials.iter().filter(|t| t.stage == Stage::Shrink) {
-            let _ = writeln!(
-                text,
-                "       {} shrink candidate {}: {}{}",
-                if trial.accepted { "→" } else { " " },
-                printable(&describe(&trial.settings)),
-                trial.verdict,
-                trial
-                    .error
-                    .as_ref()
-                    .map_or(String::new(), |e| format!(" ({})", printable(e)))
-            );
-        }
+        text += &self.search_log();
         let covered: Vec<String> = self
             .coverage
             .ranges
@@ -394,9 +422,13 @@ impl SearchReport {
         if self.coverage.points > 0 {
             let _ = writeln!(
                 text,
-                "     {} of {} points drawn held; they covered {}; drawing the {} points, the constraints rejected {} draws",
+                "     {} of {} points drawn held{}; they covered {}; drawing the {} points, the constraints rejected {} draws",
                 self.coverage.held,
                 self.coverage.points,
+                match self.coverage.unconfirmed {
+                    0 => String::new(),
+                    n => format!(", {n} more refuted on their seeds but not on the disjoint ones"),
+                },
                 printable(&covered.join(", ")),
                 self.search.points,
                 self.coverage.rejected_draws
@@ -413,7 +445,8 @@ impl SearchReport {
         if let Some(bound) = self.false_counterexample_bound {
             let _ = writeln!(
                 text,
-                "     P(a false counterexample) ≤ 2·N·α·α_c = {bound:.3} when the claim holds with margin everywhere"
+                "     P(a false counterexample) ≤ 2·N·α·α_c = {} when the claim holds with margin everywhere",
+                round_significant(bound, 2)
             );
         }
         text

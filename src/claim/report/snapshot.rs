@@ -3,6 +3,7 @@
 //! do not fail them.
 
 use crate::claim::report::claim::ClaimReport;
+use crate::digits::round_significant;
 
 impl ClaimReport {
     /// The report for an insta snapshot: no traces or timings, every number rounded to 4
@@ -84,26 +85,5 @@ pub fn round_numbers(value: &mut serde_json::Value, digits: i32) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(|v| round_numbers(v, digits)),
         serde_json::Value::Object(map) => map.values_mut().for_each(|v| round_numbers(v, digits)),
         _ => {}
-    }
-}
-
-/// `x` rounded to `digits` significant digits.
-pub fn round_significant(x: f64, digits: i32) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let text = format!("{:.*e}", (digits - 1) as usize, x);
-    text.parse().unwrap_or(x)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::round_significant;
-
-    #[test]
-    fn rounds_to_significant_digits() {
-        assert_eq!(round_significant(1.234567, 4), 1.235);
-        assert_eq!(round_significant(-1.23456e-7, 4), -1.235e-7);
-        assert_eq!(round_significant(0.0, 4), 0.0);
     }
 }
