@@ -19,8 +19,11 @@
 //! result: merging evaluates whatever the stores hold.
 
 use crate::claim::Context;
+use crate::claim::decide::search::Stage;
 use crate::claim::read::budget::seed_work;
+use crate::claim::read::parameters::describe;
 use crate::claim::run::point::{self, fewest_seeds};
+use crate::claim::run::search;
 use crate::claim::{Claim, ClaimSpec, Sampling, Seeds};
 use crate::provenance::Provenance;
 use crate::store::{self, Store, key::digest};
@@ -82,6 +85,22 @@ pub struct Work {
     pub shards: Vec<usize>,
     /// Estimated operations of one seed.
     pub seed_cost: f64,
+    /// A searched claim's point beyond those drawn (a kept counterexample, a shrink candidate,
+    /// a confirmation): where and why, in words; its claim is `spec`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// That point's claim, as its decision runs it.
+    #[serde(skip)]
+    pub spec: Option<Box<ClaimSpec>>,
+}
+
+impl Work {
+    /// The claim the work's seeds are solved for.
+    pub fn spec<'c>(&'c self, claim: &'c Claim) -> &'c ClaimSpec {
+        self.spec
+            .as_deref()
+            .unwrap_or(&claim.points[self.point].spec)
+    }
 }
 
 /// One round of work, dealt to shards.
@@ -148,7 +167,35 @@ pub fn plan(
     let mut done = Vec::new();
     for (index, claim) in claims.iter().enumerate() {
         let mut needed = Vec::new();
-        for (point, spec) in claim.points.iter().map(|p| &p.spec).enumerate() {
+        // A search past its drawn points needs one decision at a time; drawing, it needs
+        // every drawn point's seeds (dealt at once, as a sweep's points are); decided from
+        // the store, nothing more.
+        let mut drawing = true;
+        if let Some(searched) = &claim.search {
+            match search::next_needed(claim, searched, &seeds, &context) {
+                None => drawing = false,
+                Some(need) if need.stage == Stage::Search => {}
+                Some(need) => {
+                    drawing = false;
+                    needed.push((
+                        Work {
+                            claim: need.spec.id.clone(),
+                            index,
+                            point: 0,
+                            block: need.block,
+                            seeds: candidates(&need.spec, need.block, &need.missing),
+                            shards: Vec::new(),
+                            seed_cost: seed_work(&need.spec.problem, &need.spec.runs),
+                            search: Some(format!("{} {}", need.stage, describe(&need.settings))),
+                            spec: Some(Box::new(need.spec)),
+                        },
+                        need.missing,
+                    ));
+                }
+            }
+        }
+        let drawn = claim.points.iter().map(|p| &p.spec).enumerate();
+        for (point, spec) in drawn.filter(|_| drawing) {
             let block = seeds(spec).unwrap_or(spec.seeds);
             let report = point::evaluate(spec, seeds(spec), &context);
             let candidates = candidates(spec, block, &report.missing);
@@ -162,6 +209,8 @@ pub fn plan(
                         seeds: candidates,
                         shards: Vec::new(),
                         seed_cost: seed_work(&spec.problem, &spec.runs),
+                        search: None,
+                        spec: None,
                     },
                     report.missing,
                 ));
@@ -175,7 +224,7 @@ pub fn plan(
         deal(&claim.first().id, &mut items, shards);
         for (mut item, missing) in items.into_iter().zip(missing) {
             // A fixed block was dealt whole; its shards solve only what the store lacks.
-            if let Sampling::Fixed = claim.points[item.point].spec.sampling {
+            if let Sampling::Fixed = item.spec(claim).sampling {
                 let missing: BTreeSet<u64> = missing.into_iter().collect();
                 (item.seeds, item.shards) = item
                     .seeds

@@ -181,3 +181,64 @@ fn a_kept_file_with_a_mistake_is_a_located_error() {
         );
     }
 }
+
+/// Shards solve a search in rounds: the drawn points at once, then each decision the search
+/// makes after a refuted point (it is adaptive). Merged, the report is the single process's.
+#[test]
+fn shards_and_merge_finish_a_search_in_rounds_as_one_process_does() {
+    let (dir, spec) = searched("search-shards");
+    let store = dir.join("store");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_implreg"))
+            .args(args)
+            .output()
+            .expect("the binary runs")
+    };
+    let plan = stdout(&run(&[
+        "plan",
+        path(&spec),
+        "--shards",
+        "2",
+        "--store",
+        path(&store),
+    ]));
+    assert!(plan.contains("search point 19: seeds"), "{plan}");
+    let mut rounds = 0;
+    let merged = loop {
+        rounds += 1;
+        assert!(rounds <= 100, "no end to the rounds");
+        for k in ["1/2", "2/2"] {
+            let shard = run(&["check", path(&spec), "--shard", k, "--store", path(&store)]);
+            assert_eq!(shard.status.code(), Some(0), "{}", stderr(&shard));
+        }
+        if rounds == 2 {
+            let plan = stdout(&run(&[
+                "plan",
+                path(&spec),
+                "--shards",
+                "2",
+                "--store",
+                path(&store),
+            ]));
+            assert!(plan.contains("search shrink candidate features = "), "{plan}");
+        }
+        let merge = run(&["merge", path(&store), "--format", "json"]);
+        match merge.status.code() {
+            Some(4) => continue,
+            code => {
+                assert_eq!(code, Some(0), "{}", stderr(&merge));
+                break serde_json::from_str::<serde_json::Value>(&stdout(&merge)).unwrap();
+            }
+        }
+    };
+    assert!(rounds > 2, "the shrink took {rounds} rounds");
+    let (_, alone) = check_json(&["--no-keep", "--no-store", path(&spec)]);
+    assert_eq!(
+        support::timeless(merged[0].clone()),
+        support::timeless(alone)
+    );
+    assert!(
+        !dir.join("search.counterexamples").exists(),
+        "shards and merge keep nothing"
+    );
+}

@@ -73,7 +73,7 @@ pub fn run_shard(
         }
         let claim = &claims[work.index];
         let context = grid::per_point(claim, &context);
-        point::solve_seeds(&claim.points[work.point].spec, work.block, seeds, &context);
+        point::solve_seeds(work.spec(claim), work.block, seeds, &context);
         solved_seeds += seeds.len();
     }
     let manifest = Manifest {
@@ -155,10 +155,10 @@ pub fn plan(selection: &Selection, store: PathBuf, shards: usize, format: Format
             k + 1
         );
         for (work, seeds) in share {
-            let at = if claims[work.index].is_sweep() {
-                format!(" point {}", work.point)
-            } else {
-                String::new()
+            let at = match &work.search {
+                Some(at) => format!(" {}", printable(at)),
+                None if claims[work.index].is_sweep() => format!(" point {}", work.point),
+                None => String::new(),
             };
             emitln!(
                 "  {}{at}: seeds {}",
@@ -225,7 +225,7 @@ pub fn merge(
     tell_store(Some(&store), "merge: ");
     let pending: Vec<&str> = reports
         .iter()
-        .filter(|r| r.points().iter().any(|(_, c)| !c.missing.is_empty()))
+        .filter(|r| r.lacks_runs())
         .map(|r| r.id())
         .collect();
     if !pending.is_empty() {

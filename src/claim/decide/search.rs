@@ -27,6 +27,17 @@ pub enum Stage {
     Confirm,
 }
 
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Stage::Kept => "kept counterexample",
+            Stage::Search => "search point",
+            Stage::Shrink => "shrink candidate",
+            Stage::Confirm => "confirming",
+        })
+    }
+}
+
 /// One decision of the search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trial<T> {

@@ -99,6 +99,16 @@ impl Report {
         }
     }
 
+    /// Whether runs were missing from the store (`merge`: another round of shards is needed),
+    /// at any point or any decision of a search.
+    pub fn lacks_runs(&self) -> bool {
+        let search = match self {
+            Report::Search(s) => s.trials.iter().any(|t| t.missing > 0),
+            _ => false,
+        };
+        search || self.points().iter().any(|(_, c)| !c.missing.is_empty())
+    }
+
     /// The figures' data.
     pub fn figures(&self) -> &[FigureData] {
         match self {

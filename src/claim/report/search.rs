@@ -130,6 +130,9 @@ pub struct TrialReport {
     pub accepted: bool,
     /// The seeds its decision used.
     pub seeds: usize,
+    /// Seeds whose runs the store lacked (`merge`: another round of shards is needed).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub missing: usize,
     /// Why the point could not be read, when it could not (a shrink candidate).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -219,6 +222,7 @@ impl SearchReport {
                 verdict: t.verdict,
                 accepted: t.accepted,
                 seeds: t.detail.as_ref().map_or(0, |r| r.seeds.len()),
+                missing: t.detail.as_ref().map_or(0, |r| r.missing.len()),
                 error: t.detail.as_ref().err().cloned(),
             })
             .collect();
@@ -465,6 +469,10 @@ impl SearchReport {
             })
             .collect()
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The last verdict decided at `settings` outside shrinking (a confirmation's, if any).

@@ -41,17 +41,9 @@ pub fn evaluate(
     let mut decide = |settings: &[Setting], stage: Stage| -> (Verdict, Detail) {
         on_point(decided.get(), most);
         decided.set(decided.get() + 1);
-        let point = match claim.points.iter().find(|p| p.settings == settings) {
-            Some(p) => p.spec.clone(),
-            None => match searched.at(settings) {
-                Ok(spec) => spec,
-                Err(e) => return (Verdict::Inconclusive, Err(e.to_string())),
-            },
-        };
-        let block = seeds(&point).unwrap_or(point.seeds);
-        let (point, block) = match stage {
-            Stage::Confirm => (confirming(point, spec.confirm), confirmation_seeds(block)),
-            _ => (point, block),
+        let (point, block) = match decision(claim, searched, &seeds, settings, stage) {
+            Ok(decision) => decision,
+            Err(e) => return (Verdict::Inconclusive, Err(e)),
         };
         let mut report = point::evaluate(&point, Some(block), &share);
         let verdict = if report.interrupted {
@@ -82,6 +74,89 @@ pub fn evaluate(
         &stopped,
     );
     SearchReport::gather(claim, searched, outcome, started.elapsed().as_secs_f64())
+}
+
+/// What deciding `settings` at `stage` runs: the point's claim (at the confirmation's level
+/// for a confirmation) and its block of seeds (the disjoint one for a confirmation).
+fn decision(
+    claim: &Claim,
+    searched: &Searched,
+    seeds: &impl Fn(&ClaimSpec) -> Option<Seeds>,
+    settings: &[Setting],
+    stage: Stage,
+) -> Result<(ClaimSpec, Seeds), String> {
+    let point = match claim.points.iter().find(|p| p.settings == settings) {
+        Some(p) => p.spec.clone(),
+        None => searched.at(settings).map_err(|e| e.to_string())?,
+    };
+    let block = seeds(&point).unwrap_or(point.seeds);
+    Ok(match stage {
+        Stage::Confirm => (
+            confirming(point, searched.spec.confirm),
+            confirmation_seeds(block),
+        ),
+        _ => (point, block),
+    })
+}
+
+/// The first decision a search cannot make from the store (`context` reads it only):
+/// which stage, the point's claim and block, and the seeds it lacks. None when the store
+/// decides the whole search. A round of shards solves these (`shard::plan`): the search is
+/// adaptive, so the decisions after a refuted point are known only one at a time.
+pub fn next_needed(
+    claim: &Claim,
+    searched: &Searched,
+    seeds: impl Fn(&ClaimSpec) -> Option<Seeds>,
+    context: &Context,
+) -> Option<Needed> {
+    let spec = &searched.spec;
+    let most = searched.kept.len() * 2 + spec.points + spec.shrink + 2;
+    let share = context.shared(most as f64);
+    let needed: Cell<Option<Needed>> = Cell::new(None);
+    let found = Cell::new(false);
+    let mut decide = |settings: &[Setting], stage: Stage| -> (Verdict, ()) {
+        let Ok((point, block)) = decision(claim, searched, &seeds, settings, stage) else {
+            return (Verdict::Inconclusive, ());
+        };
+        let report = point::evaluate(&point, Some(block), &share);
+        if !report.missing.is_empty() {
+            found.set(true);
+            needed.set(Some(Needed {
+                stage,
+                settings: settings.to_vec(),
+                missing: report.missing,
+                spec: point,
+                block,
+            }));
+            return (Verdict::Inconclusive, ());
+        }
+        (report.verdict, ())
+    };
+    let points: Vec<Vec<Setting>> = claim.points.iter().map(|p| p.settings.clone()).collect();
+    search::search(
+        &spec.domain,
+        &searched.kept,
+        &points,
+        spec.shrink,
+        &mut decide,
+        &|| found.get(),
+    );
+    needed.into_inner()
+}
+
+/// A decision the store cannot make yet (`next_needed`).
+#[derive(Debug)]
+pub struct Needed {
+    /// Where the search is: replaying, drawing, shrinking or confirming.
+    pub stage: Stage,
+    /// The point.
+    pub settings: Vec<Setting>,
+    /// Its claim, as the decision runs it.
+    pub spec: ClaimSpec,
+    /// The block its seeds come from.
+    pub block: Seeds,
+    /// The seeds of the block the store lacks (as `point::evaluate` found them).
+    pub missing: Vec<u64>,
 }
 
 /// The claim as a confirmation decides it: at level `alpha` when one is given (a sequential
