@@ -437,6 +437,8 @@ mod tests {
             seeds: (0..n as u64).collect(),
             shards: Vec::new(),
             seed_cost: cost,
+            search: None,
+            spec: None,
         }
     }
 
