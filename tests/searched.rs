@@ -1,7 +1,7 @@
 //! Searched claims from the command line: a search finds, shrinks, confirms and keeps its
 //! counterexample beside the spec; the next check replays it first, and says when it no longer
 //! refutes; the report writes it as a claim of its own; a kept file with a mistake is a located
-//! error. The claim is `tests/fixtures/search.yaml`, cheap and false at large α.
+//! error. The claim is `tests/fixtures/search/search.yaml`, cheap and false at large α.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use support::{implreg, scratch, stderr, stdout};
 fn searched(name: &str) -> (PathBuf, PathBuf) {
     let dir = scratch(name);
     let spec = dir.join("search.yaml");
-    std::fs::copy("tests/fixtures/search.yaml", &spec).expect("the fixture");
+    std::fs::copy("tests/fixtures/search/search.yaml", &spec).expect("the fixture");
     (dir, spec)
 }
 
@@ -194,15 +194,19 @@ fn shards_and_merge_finish_a_search_in_rounds_as_one_process_does() {
             .output()
             .expect("the binary runs")
     };
-    let plan = stdout(&run(&[
-        "plan",
-        path(&spec),
-        "--shards",
-        "2",
-        "--store",
-        path(&store),
-    ]));
-    assert!(plan.contains("search point 19: seeds"), "{plan}");
+    let plan = || {
+        let args = [
+            "plan",
+            path(&spec),
+            "--shards",
+            "2",
+            "--store",
+            path(&store),
+        ];
+        stdout(&run(&args))
+    };
+    let first = plan();
+    assert!(first.contains("search point 19: seeds"), "{first}");
     let mut rounds = 0;
     let merged = loop {
         rounds += 1;
@@ -212,15 +216,11 @@ fn shards_and_merge_finish_a_search_in_rounds_as_one_process_does() {
             assert_eq!(shard.status.code(), Some(0), "{}", stderr(&shard));
         }
         if rounds == 2 {
-            let plan = stdout(&run(&[
-                "plan",
-                path(&spec),
-                "--shards",
-                "2",
-                "--store",
-                path(&store),
-            ]));
-            assert!(plan.contains("search shrink candidate features = "), "{plan}");
+            let second = plan();
+            assert!(
+                second.contains("search shrink candidate features = "),
+                "{second}"
+            );
         }
         let merge = run(&["merge", path(&store), "--format", "json"]);
         match merge.status.code() {

@@ -10,7 +10,7 @@ use super::svg::svg;
 use crate::claim::decide::across::AcrossReport;
 use crate::claim::read::parameters::describe;
 use crate::claim::report::claim::number;
-use crate::claim::report::search::SearchReport;
+use crate::claim::report::search::{Counterexample, SearchReport};
 use crate::claim::{Report, Verdict};
 use crate::provenance::Provenance;
 use std::fmt::Write;
@@ -308,15 +308,24 @@ pub fn html(contents: &Contents) -> String {
     page
 }
 
+/// ", shrunk from …" when the counterexample is not the point as found.
+fn shrunk_from(c: &Counterexample) -> String {
+    if c.found == c.settings {
+        String::new()
+    } else {
+        format!(", shrunk from {}", describe(&c.found))
+    }
+}
+
 /// A searched claim's counterexample (linked to its claim file) and every decision.
 fn search_html(search: &SearchReport) -> String {
     let mut html = String::new();
     if let Some(c) = &search.counterexample {
         let _ = writeln!(
             html,
-            "<p>Counterexample <b>{}</b>, shrunk from {}, confirmed {} on the disjoint {}: <a href=\"{}\">the claim at this point alone</a>.</p>",
+            "<p>Counterexample <b>{}</b>{}, confirmed {} on the disjoint {}: <a href=\"{}\">the claim at this point alone</a>.</p>",
             escape(&describe(&c.settings)),
-            escape(&describe(&c.found)),
+            escape(&shrunk_from(c)),
             c.confirmed.verdict,
             escape(&c.confirmed.seed_words()),
             escape(&counterexample_file(&search.id))
@@ -382,9 +391,9 @@ pub fn markdown(contents: &Contents) -> String {
             if let Some(c) = &search.counterexample {
                 let _ = writeln!(
                     page,
-                    "\nCounterexample **{}**, shrunk from {}, confirmed {} on the disjoint {}: [the claim at this point alone]({}).",
+                    "\nCounterexample **{}**{}, confirmed {} on the disjoint {}: [the claim at this point alone]({}).",
                     cell(&describe(&c.settings)),
-                    cell(&describe(&c.found)),
+                    cell(&shrunk_from(c)),
                     c.confirmed.verdict,
                     cell(&c.confirmed.seed_words()),
                     counterexample_file(&search.id)

@@ -61,6 +61,13 @@ fn default_shrink(dimensions: usize) -> usize {
     (12 * dimensions).min(MAX_POINTS)
 }
 
+/// A mistake in the block: the field, and what was expected there.
+type Mistake = (String, String);
+
+fn mistake<T>(field: &str, expected: String) -> Result<T, Mistake> {
+    Err((field.to_string(), expected))
+}
+
 /// Reads the `search:` block of `text` (none when there is none). `at` locates a field path;
 /// yaml errors come back through the inner `Err`.
 pub fn declared(
@@ -71,67 +78,100 @@ pub fn declared(
     let Some(raw) = header.search else {
         return Ok(None);
     };
-    let misuse = |field: &str, expected: String| {
-        let (line, column) = at(field);
-        Err(Ok(Misuse {
+    let located = |(field, expected): Mistake| {
+        let (line, column) = at(&field);
+        Ok(Misuse {
             line,
             column,
-            field: field.to_string(),
+            field,
             expected,
-        }))
+        })
     };
     for (field, given) in [
         ("across", header.across.is_some()),
         ("figures", header.figures.is_some()),
     ] {
         if given {
-            return misuse(
-                field,
+            return Err(located((
+                field.to_string(),
                 format!(
                     "no `{field}` in a searched claim: its points are drawn, not a grid (its report draws the points tried)"
                 ),
-            );
+            )));
         }
     }
+    read(raw).map(Some).map_err(located)
+}
+
+/// The block checked field by field.
+fn read(raw: RawSearch) -> Result<SearchSpec, Mistake> {
+    let shrink = budgets(&raw)?;
+    let dimensions = dimensions(raw.domain)?;
+    let names: Vec<String> = dimensions.iter().map(|d| d.name.clone()).collect();
+    let axes = axes(raw.axes, &names)?;
+    let domain = Domain {
+        constraints: raw
+            .constraints
+            .into_iter()
+            .map(|text| Constraint { text })
+            .collect(),
+        dimensions,
+    };
+    constraints(&domain, &names)?;
+    Ok(SearchSpec {
+        domain,
+        seed: raw.seed,
+        points: raw.points,
+        shrink,
+        seconds: raw.seconds,
+        confirm: raw.confirm,
+        axes,
+    })
+}
+
+/// The points, shrink, wall-time and confirmation budgets in range; the shrink budget.
+fn budgets(raw: &RawSearch) -> Result<usize, Mistake> {
     if !(1..=MAX_POINTS).contains(&raw.points) {
-        return misuse(
+        return mistake(
             "search.points",
             format!("between 1 and {MAX_POINTS} points; found {}", raw.points),
         );
     }
     let shrink = raw.shrink.unwrap_or(default_shrink(raw.domain.len()));
     if shrink > MAX_POINTS {
-        return misuse(
+        return mistake(
             "search.shrink",
             format!("at most {MAX_POINTS} shrink decisions; found {shrink}"),
         );
     }
-    if let Some(s) = raw
-        .seconds
-        .filter(|s| !(s.is_finite() && *s > 0.0 && *s <= 1e7))
-    {
-        return misuse(
+    if let Some(s) = raw.seconds.filter(|s| !(*s > 0.0 && *s <= 1e7)) {
+        return mistake(
             "search.seconds",
             format!("a wall-time budget in seconds, above 0 and at most 10⁷; found {s}"),
         );
     }
     if let Some(c) = raw.confirm.filter(|c| !(*c > 0.0 && *c <= 0.5)) {
-        return misuse(
+        return mistake(
             "search.confirm",
             format!("the confirmation's level α_c in (0, 0.5]; found {c}"),
         );
     }
-    if raw.domain.is_empty() {
-        return misuse("search.domain", "at least one parameter".into());
+    Ok(shrink)
+}
+
+/// The domain's parameters, each named and of one kind.
+fn dimensions(domain: serde_yaml::Mapping) -> Result<Vec<Dimension>, Mistake> {
+    if domain.is_empty() {
+        return mistake("search.domain", "at least one parameter".into());
     }
     let mut dimensions: Vec<Dimension> = Vec::new();
-    for (key, value) in raw.domain {
+    for (key, value) in domain {
         let Some(name) = key.as_str().map(str::to_string) else {
-            return misuse("search.domain", "parameter names that are texts".into());
+            return mistake("search.domain", "parameter names that are texts".into());
         };
         let field = format!("search.domain.{name}");
         if !is_identifier(&name) {
-            return misuse(
+            return mistake(
                 &field,
                 format!(
                     "a parameter name of letters, digits and `_`, not starting with a digit; found `{name}`"
@@ -143,15 +183,17 @@ pub fn declared(
             .and_then(|raw| Dimension::read(name, raw));
         match dimension {
             Ok(d) => dimensions.push(d),
-            Err(expected) => return misuse(&field, expected),
+            Err(expected) => return mistake(&field, expected),
         }
     }
-    let names: Vec<String> = dimensions.iter().map(|d| d.name.clone()).collect();
-    let axes = raw
-        .axes
-        .unwrap_or_else(|| names.iter().take(2).cloned().collect());
+    Ok(dimensions)
+}
+
+/// The figure's two axes: those named, or the first two parameters.
+fn axes(axes: Option<Vec<String>>, names: &[String]) -> Result<Vec<String>, Mistake> {
+    let axes = axes.unwrap_or_else(|| names.iter().take(2).cloned().collect());
     if let Some(axis) = axes.iter().find(|a| !names.contains(a)) {
-        return misuse(
+        return mistake(
             "search.axes",
             format!(
                 "parameters of the domain ({}); found `{axis}`",
@@ -160,23 +202,21 @@ pub fn declared(
         );
     }
     if axes.len() > 2 || (axes.len() < 2 && names.len() >= 2) {
-        return misuse("search.axes", "two parameters, the figure's x and y".into());
+        return mistake("search.axes", "two parameters, the figure's x and y".into());
     }
-    let domain = Domain {
-        constraints: raw
-            .constraints
-            .into_iter()
-            .map(|text| Constraint { text })
-            .collect(),
-        dimensions,
-    };
+    Ok(axes)
+}
+
+/// Every constraint names parameters of the domain and reads as a condition (checked at the
+/// simplest point).
+fn constraints(domain: &Domain, names: &[String]) -> Result<(), Mistake> {
     for (k, constraint) in domain.constraints.iter().enumerate() {
         let field = format!("search.constraints[{k}]");
         if let Some((_, _, name, _)) = uses(&constraint.text)
             .into_iter()
             .find(|u| !names.contains(&u.2))
         {
-            return misuse(
+            return mistake(
                 &field,
                 format!(
                     "a parameter of the domain ({}); found `${name}`",
@@ -185,7 +225,7 @@ pub fn declared(
             );
         }
         if let Err(e) = constraint.expression(&domain.simplest()) {
-            return misuse(
+            return mistake(
                 &field,
                 format!(
                     "{} (column {} of `{}`)",
@@ -194,13 +234,5 @@ pub fn declared(
             );
         }
     }
-    Ok(Some(SearchSpec {
-        domain,
-        seed: raw.seed,
-        points: raw.points,
-        shrink,
-        seconds: raw.seconds,
-        confirm: raw.confirm,
-        axes,
-    }))
+    Ok(())
 }

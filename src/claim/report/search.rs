@@ -4,9 +4,10 @@
 //! that held and how they covered the domain, and the bound on a false counterexample.
 
 use crate::claim::decide::search::{Ending, Outcome, Replay, Stage};
+use crate::claim::read::domain::Dimension;
 use crate::claim::read::grid::{Claim, Searched};
 use crate::claim::read::parameters::{Setting, describe, label};
-use crate::claim::read::spec::{Sampling, Source, Verdict};
+use crate::claim::read::spec::{ClaimSpec, Sampling, Source, Verdict};
 use crate::claim::report::claim::{ClaimReport, heading, mark};
 use crate::digits::round_significant;
 use crate::printable::printable;
@@ -193,26 +194,7 @@ impl SearchReport {
             .iter()
             .any(|t| t.detail.as_ref().is_ok_and(|r| r.interrupted));
         let verdict = outcome.verdict();
-        let counterexample = outcome.counterexample.map(|(at, confirmed)| {
-            let found = outcome.trials[..=at]
-                .iter()
-                .rev()
-                .find(|t| matches!(t.stage, Stage::Search | Stage::Kept))
-                .map_or_else(Vec::new, |t| t.settings.clone());
-            let report = |k: usize| outcome.trials[k].detail.clone().expect("a refuted point was read");
-            Counterexample {
-                settings: outcome.trials[at].settings.clone(),
-                found,
-                decided: report(at),
-                confirmed: report(confirmed),
-                claim: format!(
-                    "# The counterexample implreg's search of `{}` confirmed, at {}; checked alone,\n# this claim is refuted.\n{}",
-                    first.id,
-                    describe(&outcome.trials[at].settings),
-                    searched.template.standalone(&outcome.trials[at].settings, "refuted")
-                ),
-            }
-        });
+        let counterexample = found_counterexample(first, searched, &outcome);
         let trials: Vec<TrialReport> = outcome
             .trials
             .iter()
@@ -226,33 +208,7 @@ impl SearchReport {
                 error: t.detail.as_ref().err().cloned(),
             })
             .collect();
-        let drawn: Vec<&TrialReport> = trials.iter().filter(|t| t.stage == Stage::Search).collect();
-        let coverage = Coverage {
-            points: outcome.points,
-            held: drawn.iter().filter(|t| t.verdict == Verdict::Holds).count(),
-            unconfirmed: drawn
-                .iter()
-                .filter(|t| {
-                    t.verdict == Verdict::Refuted
-                        && last_verdict(&trials, &t.settings) == Verdict::Holds
-                })
-                .count(),
-            rejected_draws: searched.rejected,
-            // No points drawn (a kept counterexample refuted first) cover nothing.
-            ranges: spec
-                .domain
-                .dimensions
-                .iter()
-                .enumerate()
-                .filter(|_| !drawn.is_empty())
-                .map(|(k, d)| {
-                    (
-                        d.name.clone(),
-                        range(drawn.iter().map(|t| &t.settings[k].value)),
-                    )
-                })
-                .collect(),
-        };
+        let coverage = Coverage::of(&trials, outcome.points, searched);
         let seeds: usize = trials.iter().map(|t| t.seeds).sum();
         let spent = Spent {
             decisions: trials.len(),
@@ -268,11 +224,7 @@ impl SearchReport {
                 .domain
                 .dimensions
                 .iter()
-                .map(|d| DimensionReport {
-                    name: d.name.clone(),
-                    kind: d.describe(),
-                    simplest: d.simplest.clone(),
-                })
+                .map(DimensionReport::of)
                 .collect(),
             constraints: spec
                 .domain
@@ -307,6 +259,85 @@ impl SearchReport {
             spent,
             seconds,
         }
+    }
+
+    /// The kept counterexamples' replays, then the counterexample with its decision and
+    /// confirmation.
+    fn kept_and_found(&self) -> String {
+        let mut text = String::new();
+        for kept in &self.kept {
+            let what = match kept.replay {
+                Replay::Refutes => "still refutes",
+                Replay::Unconfirmed => "refuted, but not on the disjoint seeds",
+                Replay::NoLongerRefutes => {
+                    "no longer refutes (fixed, or the claim now holds there)"
+                }
+                Replay::OutsideDomain => "outside the domain or its constraints now: not run",
+            };
+            let _ = writeln!(
+                text,
+                "     kept counterexample {}: {what}",
+                printable(&describe(&kept.settings))
+            );
+        }
+        if let Some(c) = &self.counterexample {
+            let _ = writeln!(
+                text,
+                "     counterexample: {}",
+                printable(&describe(&c.settings))
+            );
+            if c.found != c.settings {
+                let _ = writeln!(
+                    text,
+                    "       shrunk from {}",
+                    printable(&describe(&c.found))
+                );
+            }
+            let _ = writeln!(
+                text,
+                "       decided {} on {}",
+                c.decided.verdict,
+                c.decided.seed_words()
+            );
+            text += &c.decided.assertion_lines("         ");
+            let _ = writeln!(
+                text,
+                "       confirmed {} on the disjoint {}",
+                c.confirmed.verdict,
+                c.confirmed.seed_words()
+            );
+        }
+        text
+    }
+
+    /// How many points held and what they covered; that holding is no proof.
+    fn coverage_lines(&self) -> String {
+        let mut text = String::new();
+        let covered: Vec<String> = self
+            .coverage
+            .ranges
+            .iter()
+            .map(|(name, range)| format!("{name} {range}"))
+            .collect();
+        if self.coverage.points > 0 {
+            let _ = writeln!(
+                text,
+                "     {} of {} points drawn held{}; they covered {}; drawing the {} points, the constraints rejected {} draws",
+                self.coverage.held,
+                self.coverage.points,
+                match self.coverage.unconfirmed {
+                    0 => String::new(),
+                    n => format!(", {n} more refuted on their seeds but not on the disjoint ones"),
+                },
+                printable(&covered.join(", ")),
+                self.search.points,
+                self.coverage.rejected_draws
+            );
+        }
+        if self.counterexample.is_none() && self.verdict == Verdict::Holds {
+            text += "     no counterexample in these points: evidence at the points tried, not a proof over the domain\n";
+        }
+        text
     }
 
     /// The search as it went, past the points that held (the coverage sums those up): each
@@ -374,73 +405,9 @@ impl SearchReport {
             &self.title,
             &self.source,
         );
-        for kept in &self.kept {
-            let what = match kept.replay {
-                Replay::Refutes => "still refutes",
-                Replay::Unconfirmed => "refuted, but not on the disjoint seeds",
-                Replay::NoLongerRefutes => {
-                    "no longer refutes (fixed, or the claim now holds there)"
-                }
-                Replay::OutsideDomain => "outside the domain or its constraints now: not run",
-            };
-            let _ = writeln!(
-                text,
-                "     kept counterexample {}: {what}",
-                printable(&describe(&kept.settings))
-            );
-        }
-        if let Some(c) = &self.counterexample {
-            let _ = writeln!(
-                text,
-                "     counterexample: {}",
-                printable(&describe(&c.settings))
-            );
-            if c.found != c.settings {
-                let _ = writeln!(
-                    text,
-                    "       shrunk from {}",
-                    printable(&describe(&c.found))
-                );
-            }
-            let _ = writeln!(
-                text,
-                "       decided {} on {}",
-                c.decided.verdict,
-                c.decided.seed_words()
-            );
-            text += &c.decided.assertion_lines("         ");
-            let _ = writeln!(
-                text,
-                "       confirmed {} on the disjoint {}",
-                c.confirmed.verdict,
-                c.confirmed.seed_words()
-            );
-        }
+        text += &self.kept_and_found();
         text += &self.search_log();
-        let covered: Vec<String> = self
-            .coverage
-            .ranges
-            .iter()
-            .map(|(name, range)| format!("{name} {range}"))
-            .collect();
-        if self.coverage.points > 0 {
-            let _ = writeln!(
-                text,
-                "     {} of {} points drawn held{}; they covered {}; drawing the {} points, the constraints rejected {} draws",
-                self.coverage.held,
-                self.coverage.points,
-                match self.coverage.unconfirmed {
-                    0 => String::new(),
-                    n => format!(", {n} more refuted on their seeds but not on the disjoint ones"),
-                },
-                printable(&covered.join(", ")),
-                self.search.points,
-                self.coverage.rejected_draws
-            );
-        }
-        if self.counterexample.is_none() && self.verdict == Verdict::Holds {
-            text += "     no counterexample in these points: evidence at the points tried, not a proof over the domain\n";
-        }
+        text += &self.coverage_lines();
         let _ = writeln!(
             text,
             "     spent {} decisions, {} seeds, {} runs",
@@ -468,6 +435,84 @@ impl SearchReport {
                 ]
             })
             .collect()
+    }
+}
+
+/// The confirmed counterexample of `outcome`, with the point it was shrunk from and its claim
+/// written alone.
+fn found_counterexample(
+    first: &ClaimSpec,
+    searched: &Searched,
+    outcome: &Outcome<Detail>,
+) -> Option<Counterexample> {
+    let (at, confirmed) = outcome.counterexample?;
+    let found = outcome.trials[..=at]
+        .iter()
+        .rev()
+        .find(|t| matches!(t.stage, Stage::Search | Stage::Kept))
+        .map_or_else(Vec::new, |t| t.settings.clone());
+    let report = |k: usize| {
+        outcome.trials[k]
+            .detail
+            .clone()
+            .expect("a refuted point was read")
+    };
+    let settings = &outcome.trials[at].settings;
+    Some(Counterexample {
+        settings: settings.clone(),
+        found,
+        decided: report(at),
+        confirmed: report(confirmed),
+        claim: format!(
+            "# The counterexample implreg's search of `{}` confirmed, at {}; checked alone,\n# this claim is refuted.\n{}",
+            first.id,
+            describe(settings),
+            searched.template.standalone(settings, "refuted")
+        ),
+    })
+}
+
+impl Coverage {
+    /// How the drawn points among `trials` (`points` of them decided) covered the domain.
+    fn of(trials: &[TrialReport], points: usize, searched: &Searched) -> Self {
+        let drawn: Vec<&TrialReport> = trials.iter().filter(|t| t.stage == Stage::Search).collect();
+        Coverage {
+            points,
+            held: drawn.iter().filter(|t| t.verdict == Verdict::Holds).count(),
+            unconfirmed: drawn
+                .iter()
+                .filter(|t| {
+                    t.verdict == Verdict::Refuted
+                        && last_verdict(trials, &t.settings) == Verdict::Holds
+                })
+                .count(),
+            rejected_draws: searched.rejected,
+            // No points drawn (a kept counterexample refuted first) cover nothing.
+            ranges: searched
+                .spec
+                .domain
+                .dimensions
+                .iter()
+                .enumerate()
+                .filter(|_| !drawn.is_empty())
+                .map(|(k, d)| {
+                    (
+                        d.name.clone(),
+                        range(drawn.iter().map(|t| &t.settings[k].value)),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+impl DimensionReport {
+    fn of(d: &Dimension) -> Self {
+        DimensionReport {
+            name: d.name.clone(),
+            kind: d.describe(),
+            simplest: d.simplest.clone(),
+        }
     }
 }
 
