@@ -41,7 +41,12 @@ fn bound_text(text: &str, file: &Path, points: usize, field: &str) -> Result<(),
         column,
         field: field.into(),
         expected: format!(
-            "points whose texts add up to at most {} MiB; {points} points of {} bytes",
+            "a {} whose points' texts add up to at most {} MiB; {points} points of {} bytes",
+            if field == "sweep" {
+                "grid"
+            } else {
+                "search (drawn points and shrink candidates)"
+            },
             MAX_GRID_TEXT >> 20,
             text.len()
         ),
