@@ -155,6 +155,7 @@ fn the_report_writes_the_counterexample_as_a_claim_that_refutes_alone() {
 fn a_kept_file_with_a_mistake_is_a_located_error() {
     let (dir, spec) = searched("search-bad-kept");
     let kept = dir.join("search.counterexamples");
+    let many = "- { features: 30, alpha: 0.01 }\n".repeat(1001);
     for (text, at, says) in [
         ("- { features: 30 }\n", ":1:3:", "`alpha` is missing"),
         (
@@ -168,6 +169,11 @@ fn a_kept_file_with_a_mistake_is_a_located_error() {
             "a value of `features` (int 20..40)",
         ),
         ("features: 30\n", ":1:1:", "a list"),
+        (
+            many.as_str(),
+            ":1001:3:",
+            "at most 1000 kept counterexamples",
+        ),
     ] {
         std::fs::write(&kept, text).unwrap();
         let output = implreg(&["check", path(&spec)]);

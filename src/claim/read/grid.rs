@@ -196,7 +196,8 @@ impl Searched {
             .map(|d| d.name.as_str())
             .collect();
         parameters::check_uses(&uses, &names, "search.domain", &at).map_err(|m| misuse(file, m))?;
-        bound_text(text, file, spec.points + spec.shrink, "search")?;
+        let kept = kept::read(file, &spec.domain)?;
+        bound_text(text, file, spec.points + spec.shrink + kept.len(), "search")?;
         let (drawn, rejected) = spec.domain.draw(spec.seed, spec.points).map_err(|k| {
             let field = if spec.domain.constraints.is_empty() { "search.domain" } else { "search.constraints" };
             misuse(file, Misuse::at(&at, field, format!(
@@ -204,7 +205,6 @@ impl Searched {
                 crate::claim::read::domain::MAX_DRAWS
             )))
         })?;
-        let kept = kept::read(file, &spec.domain)?;
         // Every decision shares the work: the points, the shrink candidates, the confirmations.
         let decisions = spec.points + spec.shrink + 2 * (kept.len() + 1);
         let template = Template {

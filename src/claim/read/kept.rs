@@ -12,6 +12,9 @@ use crate::claim::read::source;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The most counterexamples a file may keep: as many as a search may draw.
+pub const MAX_KEPT: usize = crate::claim::read::domain::MAX_POINTS;
+
 /// What a YAML node is, in words.
 fn kind_of(value: &serde_yaml::Value) -> &'static str {
     match value {
@@ -69,6 +72,15 @@ pub fn read(spec: &Path, domain: &Domain) -> Result<Vec<Vec<Setting>>, SpecError
             ));
         }
     };
+    if points.len() > MAX_KEPT {
+        return Err(invalid(
+            format!("[{MAX_KEPT}]"),
+            format!(
+                "at most {MAX_KEPT} kept counterexamples (each is replayed before any new point); found {}",
+                points.len()
+            ),
+        ));
+    }
     let mut kept = Vec::new();
     for (k, point) in points.into_iter().enumerate() {
         let serde_yaml::Value::Mapping(mut point) = point else {
