@@ -354,3 +354,31 @@ fn a_stopped_search_is_inconclusive() {
     assert!(outcome.points < 20);
     assert_eq!(outcome.verdict(), Verdict::Inconclusive);
 }
+
+#[test]
+fn shrinking_ends_on_integers_wider_than_a_float_resolves() {
+    // Past 2^53 neighbouring integers share a float: bisection must still end.
+    let domain = Domain {
+        dimensions: vec![dimension("x", "{int: [0, 9000000000000000000]}")],
+        constraints: vec![],
+    };
+    let edge = 4_611_686_018_427_388_000_i64;
+    let (points, _) = domain.draw(0, 20).unwrap();
+    let refuted = |p: &[Setting]| int(p, "x") >= edge;
+    let mut decide = |p: &[Setting], _: Stage| {
+        let verdict = if refuted(p) {
+            Verdict::Refuted
+        } else {
+            Verdict::Holds
+        };
+        (verdict, ())
+    };
+    let outcome = search(&domain, &[], &points, 200, &mut decide, &|| false);
+    let (at, _) = outcome.counterexample.expect("a counterexample");
+    let shrunk = int(&outcome.trials[at].settings, "x");
+    assert!(refuted(&outcome.trials[at].settings));
+    assert!(
+        shrunk - edge <= 1024,
+        "shrunk to {shrunk}, the edge is {edge}"
+    );
+}

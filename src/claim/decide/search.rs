@@ -304,10 +304,12 @@ impl Shrink<'_> {
         let mut halvings = 0;
         while self.spent < self.budget && !search.stopped_now() {
             let middle = if dimension.is_discrete() {
-                if refuted - held <= 1.0 {
+                let middle = ((held + refuted) / 2.0).floor();
+                // Whole steps apart, or (past 2^53) no float between: nothing left to bisect.
+                if refuted - held <= 1.0 || middle <= held || middle >= refuted {
                     break;
                 }
-                ((held + refuted) / 2.0).floor()
+                middle
             } else {
                 if halvings == REAL_HALVINGS {
                     break;

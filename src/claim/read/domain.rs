@@ -91,7 +91,13 @@ impl Dimension {
         }
         let finite = |[lo, hi]: [f64; 2], positive: bool| {
             if lo.is_finite() && hi.is_finite() && lo <= hi && (!positive || lo > 0.0) {
-                Ok((lo, hi))
+                // A width past f64's range would draw and bisect infinities.
+                if (hi - lo).is_finite() {
+                    return Ok((lo, hi));
+                }
+                Err(format!(
+                    "bounds `[lo, hi]` whose width hi − lo is a finite f64; found [{lo}, {hi}]"
+                ))
             } else {
                 Err(format!(
                     "finite bounds `[lo, hi]` with lo ≤ hi{}; found [{lo}, {hi}]",
@@ -424,6 +430,11 @@ mod tests {
             serde_yaml::from_str("{int: [8, 30], choice: [1]}").unwrap(),
         );
         assert!(two.unwrap_err().starts_with("exactly one of"));
+        let wide = Dimension::read(
+            "x".into(),
+            serde_yaml::from_str("{uniform: [-1.0e308, 1.0e308]}").unwrap(),
+        );
+        assert!(wide.unwrap_err().contains("width hi − lo is a finite f64"));
     }
 
     #[test]
