@@ -96,7 +96,9 @@ impl Dimension {
                     return Ok((lo, hi));
                 }
                 Err(format!(
-                    "bounds `[lo, hi]` whose width hi − lo is a finite f64; found [{lo}, {hi}]"
+                    "bounds `[lo, hi]` whose width hi − lo is a finite f64; found [{}, {}]",
+                    label(&Value::from(lo)),
+                    label(&Value::from(hi))
                 ))
             } else {
                 Err(format!(

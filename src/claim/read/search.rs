@@ -201,8 +201,14 @@ fn axes(axes: Option<Vec<String>>, names: &[String]) -> Result<Vec<String>, Mist
             ),
         );
     }
-    if axes.len() > 2 || (axes.len() < 2 && names.len() >= 2) {
-        return mistake("search.axes", "two parameters, the figure's x and y".into());
+    if axes.len() > 2
+        || (axes.len() < 2 && names.len() >= 2)
+        || (axes.len() == 2 && axes[0] == axes[1])
+    {
+        return mistake(
+            "search.axes",
+            "two different parameters, the figure's x and y".into(),
+        );
     }
     Ok(axes)
 }
