@@ -5,7 +5,9 @@
 //! disjoint sequence of seeds before it is reported. When the claim holds with margin at every
 //! point, each decision refutes with probability at most α and each confirmation with at most
 //! α_c, independently (disjoint seeds), and at most two confirmations follow a refutation, so a
-//! search of N points reports a false counterexample with probability at most 2·N·α·α_c.
+//! search of N points reports a false counterexample with probability at most 2·N·α·α_c
+//! (`false_counterexample_bound`; each kept counterexample replayed, confirmed at most once,
+//! adds α·α_c).
 
 use crate::claim::read::domain::Domain;
 use crate::claim::read::parameters::{Setting, describe};
@@ -95,6 +97,14 @@ pub struct Outcome<T> {
 }
 
 impl<T> Outcome<T> {
+    /// The kept counterexamples decided again (those outside the domain are not).
+    pub fn replayed(&self) -> usize {
+        self.kept
+            .iter()
+            .filter(|(_, r)| *r != Replay::OutsideDomain)
+            .count()
+    }
+
     /// `refuted` with a confirmed counterexample; `holds` when every point decided held (a
     /// refuted one held on its disjoint seeds) and every drawn point was decided; else
     /// `inconclusive`.
@@ -112,6 +122,13 @@ impl<T> Outcome<T> {
             Verdict::Inconclusive
         }
     }
+}
+
+/// P(a confirmed counterexample) when the claim holds with margin at every point, for a search
+/// of `points` drawn points after `kept` replays, at level `alpha` and confirmation level
+/// `confirm`: at most (2·N + K)·α·α_c, capped at 1.
+pub fn false_counterexample_bound(points: usize, kept: usize, alpha: f64, confirm: f64) -> f64 {
+    ((2 * points + kept) as f64 * alpha * confirm).min(1.0)
 }
 
 /// Decides a point at a stage: the claim's verdict there, and what the caller keeps of it.

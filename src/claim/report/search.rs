@@ -3,7 +3,7 @@
 //! candidate with its decision, the kept counterexamples and what became of them, the points
 //! that held and how they covered the domain, and the bound on a false counterexample.
 
-use crate::claim::decide::search::{Ending, Outcome, Replay, Stage};
+use crate::claim::decide::search::{self, Ending, Outcome, Replay, Stage};
 use crate::claim::read::domain::Dimension;
 use crate::claim::read::grid::{Claim, Searched};
 use crate::claim::read::parameters::{Setting, describe, label};
@@ -44,7 +44,8 @@ pub struct SearchReport {
     /// How the search ended.
     pub ending: Ending,
     /// P(a confirmed counterexample) when the claim holds with margin at every point, at most
-    /// 2·N·α·α_c (a sequential claim; a fixed block's error is its quantifier's).
+    /// (2·N + K)·α·α_c with K kept counterexamples replayed (a sequential claim; a fixed
+    /// block's error is its quantifier's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub false_counterexample_bound: Option<f64>,
     /// The minimal counterexample, confirmed.
@@ -194,6 +195,7 @@ impl SearchReport {
             .iter()
             .any(|t| t.detail.as_ref().is_ok_and(|r| r.interrupted));
         let verdict = outcome.verdict();
+        let replayed = outcome.replayed();
         let counterexample = found_counterexample(first, searched, &outcome);
         let trials: Vec<TrialReport> = outcome
             .trials
@@ -247,7 +249,7 @@ impl SearchReport {
             ending: outcome.ending,
             false_counterexample_bound: alpha
                 .zip(confirm)
-                .map(|(a, c)| (2.0 * spec.points as f64 * a * c).min(1.0)),
+                .map(|(a, c)| search::false_counterexample_bound(spec.points, replayed, a, c)),
             counterexample,
             kept: outcome
                 .kept
@@ -414,9 +416,15 @@ impl SearchReport {
             self.spent.decisions, self.spent.seeds, self.spent.runs
         );
         if let Some(bound) = self.false_counterexample_bound {
+            let replayed = self.kept.iter().any(|k| k.replay != Replay::OutsideDomain);
+            let formula = if replayed {
+                "(2·N + K)·α·α_c"
+            } else {
+                "2·N·α·α_c"
+            };
             let _ = writeln!(
                 text,
-                "     P(a false counterexample) ≤ 2·N·α·α_c = {} when the claim holds with margin everywhere",
+                "     P(a false counterexample) ≤ {formula} = {} when the claim holds with margin everywhere",
                 round_significant(bound, 2)
             );
         }
