@@ -15,6 +15,7 @@
 pub mod cancel;
 pub mod claim;
 pub mod compare;
+pub mod confined;
 pub mod digits;
 pub mod export;
 pub mod invalid;

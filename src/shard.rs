@@ -25,6 +25,8 @@ use crate::claim::read::parameters::describe;
 use crate::claim::run::point::{self, fewest_seeds};
 use crate::claim::run::search;
 use crate::claim::{Claim, ClaimSpec, Sampling, Seeds};
+use crate::confined::{Folder, Unread};
+use crate::printable::printable;
 use crate::provenance::Provenance;
 use crate::store::{self, Store, key::digest};
 use serde::{Deserialize, Serialize};
@@ -65,6 +67,9 @@ impl fmt::Display for ShardId {
 
 /// The most shards a plan deals to.
 pub const MAX_SHARDS: usize = 100_000;
+
+/// The most bytes a manifest may have when read (one lists its claim files and their digests).
+pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
 
 /// A claim point's seeds still to solve this round.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -303,44 +308,84 @@ pub struct Manifest {
 impl Manifest {
     /// Where a shard's manifest lives in its store (the last round's replaces the earlier).
     pub fn path(root: &Path, shard: ShardId) -> PathBuf {
-        root.join("shards")
-            .join(format!("{}-of-{}.json", shard.index, shard.count))
+        root.join(Self::relative(shard))
+    }
+
+    /// Where a shard's manifest lives inside a store.
+    fn relative(shard: ShardId) -> PathBuf {
+        Path::new("shards").join(format!("{}-of-{}.json", shard.index, shard.count))
     }
 
     /// Writes it into the store at `root` (whole, then renamed into place).
     pub fn write(&self, root: &Path) -> std::io::Result<()> {
-        let path = Self::path(root, self.shard);
         let text = serde_json::to_string_pretty(self).expect("manifests serialise");
-        store::write_whole(root, &path, text.as_bytes())
+        store::write_whole(root, &Self::relative(self.shard), text.as_bytes())
     }
 
     /// Every manifest in the stores at `roots`, with the file each came from; an unreadable
-    /// one is an error naming it.
+    /// one is an error naming it. Manifests are read from inside each store (no link leads
+    /// out), only from regular files of at most `MAX_MANIFEST_BYTES`, and their shard must be
+    /// one `--shard` accepts.
     pub fn read_all(roots: &[PathBuf]) -> Result<Vec<(PathBuf, Manifest)>, String> {
         let mut found = Vec::new();
         for root in roots {
-            let Ok(entries) = std::fs::read_dir(root.join("shards")) else {
+            let Ok(folder) = Folder::open(root) else {
                 continue;
             };
-            let mut files: Vec<PathBuf> = entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect();
-            files.sort();
-            for file in files {
-                let text = std::fs::read_to_string(&file)
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
-                let manifest = serde_json::from_str(&text).map_err(|e| {
-                    format!(
-                        "{}: not a shard manifest implreg wrote ({e})",
-                        file.display()
-                    )
+            let shards = Path::new("shards");
+            let names = folder.names(shards).map_err(|e| {
+                format!(
+                    "{}: {e}",
+                    printable(&root.join(shards).display().to_string())
+                )
+            })?;
+            for name in names.iter().filter(|n| n.ends_with(".json")) {
+                let file = root.join(shards).join(name);
+                let named = || printable(&file.display().to_string()).into_owned();
+                let bytes = match folder.read(&shards.join(name), MAX_MANIFEST_BYTES) {
+                    Ok(bytes) => bytes,
+                    Err(Unread::Missing) => continue,
+                    Err(Unread::Refused(why)) => return Err(format!("{}: {why}", named())),
+                };
+                let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+                    format!("{}: not a shard manifest implreg wrote ({e})", named())
                 })?;
+                ShardId::parse(&manifest.shard.to_string())
+                    .map_err(|e| format!("{}: its shard: expected {e}", named()))?;
                 found.push((file, manifest));
             }
         }
         Ok(found)
+    }
+}
+
+impl Manifest {
+    /// Whether the claim files its paths name now are the ones the shards ran, byte for byte:
+    /// checked before any is parsed, so that a manifest naming other files never has them
+    /// read as claims (nor their text quoted in an error). Each is read as a claim is (a
+    /// regular file of bounded size).
+    pub fn same_claim_files(&self) -> Result<(), String> {
+        let paths: Vec<PathBuf> = self.paths.iter().map(PathBuf::from).collect();
+        let files = crate::claim::claim_files(&paths).map_err(|e| e.to_string())?;
+        let named: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let ran: Vec<&String> = self.files.iter().map(|(file, _)| file).collect();
+        if named.iter().collect::<Vec<_>>() != ran {
+            return Err(format!(
+                "the shards' paths ({}) now name other claim files than the {} they ran; merge from the folder the shards ran in",
+                self.paths.join(", "),
+                ran.len()
+            ));
+        }
+        for (file, digest) in &self.files {
+            let now = crate::claim::read::source::read(Path::new(file))
+                .map(|t| store::key::digest(t.as_bytes()));
+            if now.as_ref().ok() != Some(digest) {
+                return Err(format!(
+                    "{file}: not the claim file the shards ran (changed or gone since); merge from the folder the shards ran in"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -384,7 +429,10 @@ pub fn agreed(manifests: &[(PathBuf, Manifest)]) -> Result<&Manifest, String> {
 pub fn fingerprints(files: &[PathBuf]) -> std::io::Result<Vec<(String, String)>> {
     files
         .iter()
-        .map(|f| Ok((f.display().to_string(), digest(&std::fs::read(f)?))))
+        .map(|f| {
+            let text = crate::claim::read::source::read(f).map_err(std::io::Error::other)?;
+            Ok((f.display().to_string(), digest(text.as_bytes())))
+        })
         .collect()
 }
 

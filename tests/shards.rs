@@ -145,3 +145,51 @@ fn merging_incomplete_or_foreign_shards_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(support::stderr(&output).contains("no shard manifests"));
 }
+
+/// A manifest is read only from a regular file of bounded size inside the store, for a shard
+/// `--shard` accepts, and the claim files it names are checked byte for byte before any is
+/// parsed: a manifest naming another file never has that file's text printed.
+#[test]
+fn hostile_manifests_are_refused_without_reading_what_they_name() {
+    let dir = scratch("shards-hostile");
+    let store = dir.join("store");
+    finished(shard(1, 1, &store));
+    let manifest = store.join("shards/1-of-1.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let refused = |why: &str| {
+        let output = merge(std::slice::from_ref(&store), None);
+        let err = support::stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{err}");
+        assert!(err.contains(why), "expected `{why}` in {err}");
+        err
+    };
+
+    // 10^18 shards: refused as `--shard` would refuse it, not counted to.
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["shard"]["count"] = serde_json::json!(1_000_000_000_000_000_000u64);
+    std::fs::write(&manifest, json.to_string()).unwrap();
+    refused("its shard: expected K/N with 1 ≤ K ≤ N ≤ 100000");
+
+    // Paths naming a file with a secret in it: refused before it is read as a claim.
+    let secret = dir.join("secret.yaml");
+    std::fs::write(&secret, "token: hunter2-SECRET\n").unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["paths"] = serde_json::json!([secret.display().to_string()]);
+    std::fs::write(&manifest, json.to_string()).unwrap();
+    let err = refused("now name other claim files than the 2 they ran");
+    assert!(!err.contains("hunter2"), "{err}");
+
+    // A FIFO where a manifest should be: refused, never waited on.
+    std::fs::remove_file(&manifest).unwrap();
+    let made = Command::new("mkfifo").arg(&manifest).status();
+    assert!(made.is_ok_and(|s| s.success()));
+    refused("not a regular file");
+
+    // A link out of the store where its shards/ folder should be: not followed.
+    std::fs::remove_dir_all(store.join("shards")).unwrap();
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("1-of-1.json"), &text).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, store.join("shards")).unwrap();
+    refused("a link inside leads out of the folder: never followed");
+}

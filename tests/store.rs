@@ -288,6 +288,90 @@ fn a_record_round_trips_exactly_and_every_damaged_byte_is_caught() {
     }
     let other = RunKey::new(&build, &spec, &run, 4, &"what it watched");
     assert!(file::decode(&bytes, &other, &build).is_err());
+
+    // Another run's body under this key's header, its length and checksum made to agree: the
+    // body names the key it was solved under, so the record is refused.
+    let theirs = file::encode(&other, &record, &Provenance::here(), 0.25);
+    let body_of = |bytes: &[u8]| -> Vec<u8> {
+        let second = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(1)
+            .unwrap()
+            .0;
+        bytes[second + 1..].to_vec()
+    };
+    let body = body_of(&theirs);
+    let header = format!(
+        "{{\"settings\":{},\"body_bytes\":{},\"body_sha256\":\"{}\"}}",
+        serde_json::to_string(&key.settings).unwrap(),
+        body.len(),
+        implreg::store::key::digest(&body)
+    );
+    let first_line = bytes.split(|b| *b == b'\n').next().unwrap();
+    let mut moved = [first_line, b"\n", header.as_bytes(), b"\n"].concat();
+    moved.extend_from_slice(&body);
+    let refused = file::decode(&moved, &key, &build).err().expect("refused");
+    assert!(refused.contains("another run's record"), "{refused}");
+}
+
+/// Links planted in a store never lead a write out of it: a `runs/` that points elsewhere
+/// leaves the folder it points to untouched (the runs are reported not written, and still
+/// count), and a FIFO or an oversized file where a record should be is refused unread, then
+/// replaced by the record solved.
+#[test]
+fn links_fifos_and_oversized_files_in_a_store_are_never_followed_or_read() {
+    let dir = scratch("store-hostile");
+    let claim = dir.join("two-runs.yaml");
+    std::fs::write(&claim, TWO_RUNS).unwrap();
+    let clean = dir.join("clean");
+    let (expected, _) = check(&claim, &clean);
+    let kept = records(&clean);
+
+    let (store, outside) = (dir.join("store"), dir.join("outside"));
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, store.join("runs")).unwrap();
+    let (report, err) = check(&claim, &store);
+    assert_eq!(report, expected);
+    assert!(err.contains("not written"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "written through the link"
+    );
+
+    // Every record's place taken by a FIFO or a 3 GiB sparse file.
+    let store = dir.join("store-kinds");
+    for (k, record) in kept.iter().enumerate() {
+        let place = store.join(record.strip_prefix(&clean).unwrap());
+        std::fs::create_dir_all(place.parent().unwrap()).unwrap();
+        if k % 2 == 0 {
+            let made = std::process::Command::new("mkfifo").arg(&place).status();
+            assert!(made.is_ok_and(|s| s.success()));
+        } else {
+            std::fs::File::create(&place)
+                .unwrap()
+                .set_len(3 << 30)
+                .unwrap();
+        }
+    }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let (claim_path, store_path) = (claim.clone(), store.clone());
+    std::thread::spawn(move || sender.send(check(&claim_path, &store_path)));
+    let (report, err) = receiver
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("a check that does not block on a FIFO");
+    assert_eq!(report, expected);
+    assert!(err.contains("damaged files not trusted"), "{err}");
+    let (again, err) = check(&claim, &store);
+    assert_eq!(again, expected);
+    assert_eq!(
+        tally(&err).1,
+        0,
+        "the solved records replaced the FIFOs and big files: {err}"
+    );
 }
 
 /// A run held to its work at run time is reused from the store only where a fresh run under

@@ -14,7 +14,7 @@ use implreg::printable::printable;
 use implreg::provenance::Provenance;
 use implreg::shard::{self, Manifest, ShardId};
 use implreg::solver::Bounds;
-use implreg::store::{self, Store};
+use implreg::store::Store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -186,15 +186,9 @@ pub fn merge(
             return ExitCode::from(2);
         }
     };
-    for (file, digest) in &manifest.files {
-        let now = std::fs::read(file).map(|bytes| store::key::digest(&bytes));
-        if now.as_ref().ok() != Some(digest) {
-            eprintln!(
-                "error: {}: not the claim file the shards ran (changed or gone since); merge from the folder the shards ran in",
-                printable(file)
-            );
-            return ExitCode::from(2);
-        }
+    if let Err(e) = manifest.same_claim_files() {
+        eprintln!("error: {}", printable(&e));
+        return ExitCode::from(2);
     }
     let seeds = match manifest.seeds.as_deref().map(super::args::parse_seeds) {
         None => None,

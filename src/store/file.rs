@@ -1,8 +1,11 @@
 //! One stored run as a file: a first line naming the format, a line of JSON (the key's
-//! settings, the body's length and SHA-256), then the body — the provenance, the run's wall time
-//! and the record with its matrices in CBOR, which keeps every f64 exactly (NaN and ±∞ included;
-//! JSON cannot). Every byte is checked on reading: the settings against the key, the body
-//! against its length and checksum; what is wrong is said.
+//! settings, the body's length and SHA-256), then the body — the key it was solved under, the
+//! provenance, the run's wall time and the record with its matrices in CBOR, which keeps every
+//! f64 exactly (NaN and ±∞ included; JSON cannot). Every byte is checked on reading: the
+//! settings against the key, the body against its length and checksum, and the body's own key
+//! against the key (a body moved under another run's header, its checksum recomputed, is
+//! refused); what is wrong is said. A co-user who can write the store can still plant a record
+//! consistent in every part: the checks catch damage and mix-ups, not forgery.
 
 use super::key::{self, Build, RunKey};
 use crate::provenance::Provenance;
@@ -11,8 +14,12 @@ use crate::solver::watch::{MatrixAt, When};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-/// The first line of every record.
-const MAGIC: &str = "implreg run record, format 1";
+/// The first line of every record (format 2: the body names its key).
+const MAGIC: &str = "implreg run record, format 2";
+
+/// The most bytes a record may have when read: far above any run within the default memory
+/// limit, far below what would exhaust memory.
+pub const MAX_BYTES: u64 = 1 << 30;
 
 /// What the second line says.
 #[derive(Serialize, Deserialize)]
@@ -28,6 +35,7 @@ struct Header {
 /// form leaves out.
 #[derive(Serialize)]
 struct Body<'a> {
+    key: &'a str,
     provenance: &'a Provenance,
     seconds: f64,
     record: &'a RunRecord,
@@ -39,6 +47,7 @@ struct Body<'a> {
 
 #[derive(Deserialize)]
 struct OwnedBody {
+    key: String,
     provenance: Provenance,
     seconds: f64,
     record: RunRecord,
@@ -63,6 +72,7 @@ pub struct Read {
 pub fn encode(key: &RunKey, record: &RunRecord, provenance: &Provenance, seconds: f64) -> Vec<u8> {
     let mut body = Vec::new();
     let parts = Body {
+        key: &key.digest,
         provenance,
         seconds,
         record,
@@ -122,6 +132,11 @@ pub fn decode(bytes: &[u8], key: &RunKey, build: &Build) -> Result<Read, String>
     }
     let body: OwnedBody =
         ciborium::from_reader(body).map_err(|e| format!("its body does not decode ({e})"))?;
+    if body.key != key.digest {
+        return Err(
+            "the body of another run's record under this key's header (moved or altered)".into(),
+        );
+    }
     let mut record = body.record;
     record.matrix = body.matrix;
     record.factors = body.factors;

@@ -3,6 +3,8 @@
 //! resumes, and shards on many machines pool their runs. A damaged, truncated or foreign file
 //! is reported and recomputed, never trusted. Writers put a whole file in `tmp/` and rename it
 //! into place, so a reader (or a second writer of the same run) never sees half a record.
+//! Every path is opened from inside the store (`crate::confined`): a link planted in it never
+//! leads a read or a write out of it, and only regular files of bounded size are read.
 //!
 //! Layout under the root: `runs/ab/cdef….run` (the key's 64 hex digits, split after two),
 //! `tmp/` (files being written), `shards/` (what each shard ran: `crate::shard`).
@@ -12,6 +14,7 @@ pub mod key;
 
 pub use key::{Build, RunKey};
 
+use crate::confined::{Folder, Unread};
 use crate::provenance::Provenance;
 use crate::solver::{RunRecord, Stop};
 use std::path::{Path, PathBuf};
@@ -124,8 +127,13 @@ impl Store {
 
     /// Where the record of `key` lives under `root`.
     pub fn path(root: &Path, key: &RunKey) -> PathBuf {
+        root.join(Self::relative(key))
+    }
+
+    /// Where the record of `key` lives inside a store: `runs/ab/cdef….run`.
+    fn relative(key: &RunKey) -> PathBuf {
         let (dir, name) = key.digest.split_at(2);
-        root.join("runs").join(dir).join(format!("{name}.run"))
+        Path::new("runs").join(dir).join(format!("{name}.run"))
     }
 
     /// The record of `key`: read from a store that has it intact, else solved by `solve` and
@@ -161,8 +169,16 @@ impl Store {
     pub fn fetch(&self, key: &RunKey) -> Option<RunRecord> {
         for (k, root) in self.roots().enumerate() {
             let path = Self::path(root, key);
-            let Ok(bytes) = std::fs::read(&path) else {
+            let Ok(folder) = Folder::open(root) else {
                 continue;
+            };
+            let bytes = match folder.read(&Self::relative(key), file::MAX_BYTES) {
+                Ok(bytes) => bytes,
+                Err(Unread::Missing) => continue,
+                Err(Unread::Refused(reason)) => {
+                    self.tally().damaged.push((path, reason));
+                    continue;
+                }
             };
             match file::decode(&bytes, key, &self.build) {
                 Ok(read) => {
@@ -189,11 +205,12 @@ impl Store {
     }
 
     fn write(&self, root: &Path, key: &RunKey, bytes: &[u8]) {
-        let path = Self::path(root, key);
         let n = self.written.fetch_add(1, Ordering::Relaxed);
-        let tmp = format!("{}.{}.{n}", key.digest, std::process::id());
-        if let Err(e) = write_whole_as(root, &path, &tmp, bytes) {
-            self.tally().unwritten.push((path, e.to_string()));
+        let stem = format!("{}.{}.{n}", key.digest, std::process::id());
+        if let Err(e) = write_whole_as(root, &Self::relative(key), &stem, bytes) {
+            self.tally()
+                .unwritten
+                .push((Self::path(root, key), e.to_string()));
         }
     }
 
@@ -210,28 +227,19 @@ impl Store {
     }
 }
 
-/// Writes `bytes` to `path` inside the store at `root` whole: into `tmp/` first, then renamed
-/// into place, so that no reader sees part of it.
+/// Writes `bytes` to `path` (relative to the store at `root`) whole: into `tmp/` first, under a
+/// name created exclusively, then renamed into place, so that no reader sees part of it and no
+/// link planted in the store is followed.
 pub fn write_whole(root: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static N: AtomicU64 = AtomicU64::new(0);
-    let name = format!(
+    let stem = format!(
         "file.{}.{}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     );
-    write_whole_as(root, path, &name, bytes)
+    write_whole_as(root, path, &stem, bytes)
 }
 
-fn write_whole_as(root: &Path, path: &Path, tmp: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = root.join("tmp").join(tmp);
-    let written = (|| {
-        std::fs::create_dir_all(root.join("tmp"))?;
-        std::fs::create_dir_all(path.parent().unwrap_or(root))?;
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+fn write_whole_as(root: &Path, path: &Path, stem: &str, bytes: &[u8]) -> std::io::Result<()> {
+    Folder::create(root)?.write_whole(path, Path::new("tmp"), stem, bytes)
 }
