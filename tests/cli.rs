@@ -72,6 +72,34 @@ fn bad_input_exits_2_with_a_located_error() {
     );
 }
 
+/// Options past their representable range are refused with exit 2, never a panic: a time
+/// budget of 10^19 seconds once overflowed the clock.
+#[test]
+fn options_out_of_range_are_refused_never_a_panic() {
+    for (option, value) in [
+        ("--max-claim-seconds", "1e19"),
+        ("--max-claim-seconds", "1e300"),
+        ("--max-run-seconds", "1e19"),
+        ("--max-run-seconds", "inf"),
+        ("--max-claim-seconds", "0"),
+        ("--max-work", "1e400"),
+        ("--threads", "0"),
+        ("--seeds", "18446744073709551615:2"),
+    ] {
+        let output = implreg(&[
+            "check",
+            "--no-store",
+            option,
+            value,
+            "tests/fixtures/holds.yaml",
+        ]);
+        let stderr = support::stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{option} {value}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{option} {value}: {stderr}");
+        assert!(stderr.contains(option), "{option} {value}: {stderr}");
+    }
+}
+
 #[test]
 fn folders_are_read_in_name_order_and_json_carries_the_full_report() {
     let output = implreg(&[

@@ -110,9 +110,19 @@ pub fn parse_shards(text: &str) -> Result<usize, String> {
     }
 }
 
-/// A positive number of seconds.
+/// The most seconds a time budget may give: about 32 years, far inside what a clock's
+/// instant can be moved by (`Instant + Duration` panics past its range).
+pub const MAX_SECONDS: f64 = 1e9;
+
+/// A positive number of seconds, at most `MAX_SECONDS`.
 pub fn parse_seconds(text: &str) -> Result<f64, String> {
-    positive_number(text, "a number of seconds")
+    let seconds = positive_number(text, "a number of seconds")?;
+    if seconds > MAX_SECONDS {
+        return Err(format!(
+            "at most {MAX_SECONDS:e} seconds (about 32 years), found `{text}`"
+        ));
+    }
+    Ok(seconds)
 }
 
 /// `text` as a positive, finite number; `what` says what was expected.
