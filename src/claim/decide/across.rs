@@ -118,11 +118,14 @@ impl Across {
                     .map(|p| quartiles(recorded::values(p.recorded, quantity))[1])
                     .collect();
                 let against = medians.windows(2).position(|w| {
+                    // Equal medians are monotone either way, ±∞ included (whose slack is
+                    // ∞ − ∞ or 0·∞, NaN, which would refute a constant line).
                     let slack = tolerance * w[0].abs();
-                    let ok = match direction {
-                        Direction::Decreasing => w[1] <= w[0] + slack,
-                        Direction::Increasing => w[1] >= w[0] - slack,
-                    };
+                    let ok = w[1] == w[0]
+                        || match direction {
+                            Direction::Decreasing => w[1] <= w[0] + slack,
+                            Direction::Increasing => w[1] >= w[0] - slack,
+                        };
                     !ok
                 });
                 let found = match against {
@@ -313,6 +316,13 @@ mod tests {
         let strict = |direction, from, to| judged(0.0, direction, from, to);
         let up = |x: f64| f64::from_bits(x.to_bits() + 1);
         let down = |x: f64| f64::from_bits(x.to_bits() - 1);
+        // A constant line is monotone both ways, at ±∞ too, with or without a tolerance.
+        for x in [f64::INFINITY, f64::NEG_INFINITY, 0.0] {
+            for direction in [Direction::Decreasing, Direction::Increasing] {
+                assert_eq!(decide(direction, x, x), Decision::Holds, "{x}");
+                assert_eq!(strict(direction, x, x), Decision::Holds, "{x}");
+            }
+        }
         // From 4 the slack is 1: decreasing may rise to 5, increasing may fall to 3.
         assert_eq!(decide(Direction::Decreasing, 4.0, 5.0), Decision::Holds);
         assert_eq!(

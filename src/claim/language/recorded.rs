@@ -105,7 +105,16 @@ pub fn quartiles(values: &[f64]) -> [f64; 3] {
     let at = |q: f64| {
         let position = q * (sorted.len() - 1) as f64;
         let (low, high) = (position.floor() as usize, position.ceil() as usize);
-        sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64)
+        let (a, b, t) = (sorted[low], sorted[high], position - low as f64);
+        if t == 0.0 || a == b {
+            return a;
+        }
+        if a.is_infinite() || b.is_infinite() {
+            // The limit of the interpolation: the infinite end (∞ − ∞ would give NaN), and
+            // NaN only between −∞ and +∞.
+            return a + b;
+        }
+        a + (b - a) * t
     };
     [at(0.25), at(0.5), at(0.75)]
 }
@@ -119,5 +128,11 @@ mod tests {
         assert_eq!(quartiles(&[4.0, 1.0, 3.0, 2.0]), [1.75, 2.5, 3.25]);
         assert_eq!(quartiles(&[7.0]), [7.0; 3]);
         assert!(quartiles(&[]).iter().all(|q| q.is_nan()));
+        let inf = f64::INFINITY;
+        assert_eq!(quartiles(&[inf, inf, inf]), [inf; 3]);
+        assert_eq!(quartiles(&[1.0, inf, inf, inf, inf]), [inf; 3]);
+        assert_eq!(quartiles(&[-inf, -inf, 0.0]), [-inf; 3]);
+        assert_eq!(quartiles(&[0.0, 1.0, inf]), [0.5, 1.0, inf]);
+        assert!(quartiles(&[-inf, inf])[1].is_nan());
     }
 }
