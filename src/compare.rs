@@ -44,9 +44,35 @@ fn claims(report: &Value) -> Result<BTreeMap<String, &Value>, String> {
         let id = claim["id"]
             .as_str()
             .ok_or_else(|| format!("a claim report with an `id` at [{k}]"))?;
-        claims.insert(id.to_string(), claim);
+        // `check` refuses two claims of one id, so a report holding one twice was not written
+        // by it; compared by id, one of the two would go unseen.
+        if claims.insert(id.to_string(), claim).is_some() {
+            return Err(format!(
+                "each claim id once (as `check` writes them); `{}` again at [{k}]",
+                printable(id)
+            ));
+        }
     }
     Ok(claims)
+}
+
+/// The most bytes a report may have when read.
+pub const MAX_REPORT_BYTES: u64 = 1 << 30;
+
+/// The JSON report in `file`, read to at most `MAX_REPORT_BYTES` (the file is the user's own
+/// to name: a pipe is read too, a device only to the cap).
+pub fn read_report(file: &std::path::Path) -> Result<Value, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_REPORT_BYTES {
+        return Err(format!(
+            "more than the {MAX_REPORT_BYTES} bytes a report may have"
+        ));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| format!("not JSON: {e}"))
 }
 
 /// Compares `old` with `new`; the error says which is not a report.

@@ -364,10 +364,7 @@ fn diff(old: &Path, new: &Path, relative: f64, absolute: f64, most: usize) -> Ex
         eprintln!("error: --rel and --abs: expected finite tolerances ≥ 0");
         return ExitCode::from(2);
     }
-    let read = |file: &Path| -> Result<serde_json::Value, String> {
-        let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
-        serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))
-    };
+    let read = implreg::compare::read_report;
     let reports = read(old)
         .map_err(|e| (old, e))
         .and_then(|a| read(new).map(|b| (a, b)).map_err(|e| (new, e)));

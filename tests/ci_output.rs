@@ -50,5 +50,18 @@ fn diff_finds_nothing_in_a_report_and_names_a_flip() {
     );
     let bad = implreg(&["diff", old.to_str().unwrap(), "tests/fixtures/holds.yaml"]);
     assert_eq!(bad.status.code(), Some(2));
+    // A report holding a claim twice, its second copy flipped: refused, never "0 flipped".
+    let mut twice: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut copy = twice[0].clone();
+    copy["verdict"] = "refuted".into();
+    twice.as_array_mut().unwrap().push(copy);
+    let doubled = dir.join("twice.json");
+    std::fs::write(&doubled, twice.to_string()).unwrap();
+    let diff = implreg(&["diff", old.to_str().unwrap(), doubled.to_str().unwrap()]);
+    assert_eq!(diff.status.code(), Some(2), "{}", stdout(&diff));
+    assert!(support::stderr(&diff).contains("each claim id once"));
+    // A device is read only to the cap, never whole.
+    let zero = implreg(&["diff", old.to_str().unwrap(), "/dev/zero"]);
+    assert_eq!(zero.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
