@@ -10,16 +10,26 @@ pub const MAX_SHOWN: usize = 500;
 
 /// `text` safe to print: escaped and at most `MAX_SHOWN` characters (plus the note).
 pub fn printable(text: &str) -> Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= MAX_SHOWN {
+        return escaped(text);
+    }
+    let cut: String = text.chars().take(MAX_SHOWN).collect();
+    Cow::Owned(format!("{}… ({count} characters)", escaped(&cut)))
+}
+
+/// `text` with its control characters and bidirectional overrides written as escapes, whole
+/// (reports keep every character; a terminal line is shortened by `printable`).
+pub fn escaped(text: &str) -> Cow<'_, str> {
     let unsafe_char = |c: char| {
         c.is_control()
             || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
-    let count = text.chars().count();
-    if count <= MAX_SHOWN && !text.chars().any(unsafe_char) {
+    if !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::new();
-    for c in text.chars().take(MAX_SHOWN) {
+    for c in text.chars() {
         if unsafe_char(c) {
             // `escape_debug` leaves some of these as they are; `escape_unicode` never does.
             let escaped: String = c.escape_debug().collect();
@@ -31,9 +41,6 @@ pub fn printable(text: &str) -> Cow<'_, str> {
         } else {
             shown.push(c);
         }
-    }
-    if count > MAX_SHOWN {
-        shown.push_str(&format!("… ({count} characters)"));
     }
     Cow::Owned(shown)
 }

@@ -261,6 +261,39 @@ fn user_text_is_escaped_in_reports_and_errors() {
     assert_eq!(output.status.code(), Some(0));
     let shown = stdout(&output);
     assert!(shown.contains("x\\nok   other: holds\\u{1b}[2J"), "{shown}");
+    // In the report's Markdown an id or a title carries no live HTML (HTML escapes it too).
+    let scripted = dir.join("scripted.yaml");
+    std::fs::write(
+        &scripted,
+        text.replace("id: tiny-holds", "id: \"<script>alert(1)</script>\"")
+            .replace("title: ", "title: <img src=x onerror=alert(2)> | "),
+    )
+    .unwrap();
+    let report = dir.join("report");
+    let output = implreg(&[
+        "check",
+        scripted.to_str().unwrap(),
+        "--no-store",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        support::stderr(&output)
+    );
+    for page in ["report.md", "index.html"] {
+        let page = std::fs::read_to_string(report.join(page)).unwrap();
+        assert!(
+            !page.contains("<script>") && !page.contains("<img"),
+            "{page}"
+        );
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page}"
+        );
+    }
     assert!(
         !shown.contains('\u{1b}') && shown.lines().filter(|l| l.starts_with("ok")).count() == 1
     );

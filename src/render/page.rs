@@ -116,9 +116,15 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Markdown table cells: `|` escaped, lines joined.
+/// `text` as one Markdown table cell and as inert text: control characters escaped, `&`, `<`
+/// and `>` as entities (a renderer passes raw HTML through: an id must not carry a script),
+/// `|` escaped.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    crate::printable::escaped(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
 }
 
 /// `as expected`, `NOT as expected`, `inconclusive` or `interrupted`.
