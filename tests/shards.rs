@@ -153,7 +153,13 @@ fn merging_incomplete_or_foreign_shards_is_refused() {
 fn hostile_manifests_are_refused_without_reading_what_they_name() {
     let dir = scratch("shards-hostile");
     let store = dir.join("store");
-    finished(shard(1, 1, &store));
+    // Rounds of one shard until merging needs no more.
+    for _ in 0..20 {
+        finished(shard(1, 1, &store));
+        if merge(std::slice::from_ref(&store), None).status.code() == Some(0) {
+            break;
+        }
+    }
     let manifest = store.join("shards/1-of-1.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
     let refused = |why: &str| {
@@ -163,6 +169,23 @@ fn hostile_manifests_are_refused_without_reading_what_they_name() {
         assert!(err.contains(why), "expected `{why}` in {err}");
         err
     };
+
+    // Provenance with an escape sequence reaches the terminal escaped.
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["provenance"]["cpu"] = serde_json::json!("\u{1b}[2Jforged");
+    std::fs::write(&manifest, json.to_string()).unwrap();
+    let output = implreg(&["merge", store.to_str().unwrap()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        support::stderr(&output)
+    );
+    let shown = stdout(&output);
+    assert!(
+        shown.contains("\\u{1b}[2Jforged") && !shown.contains('\u{1b}'),
+        "{shown}"
+    );
 
     // 10^18 shards: refused as `--shard` would refuse it, not counted to.
     let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();

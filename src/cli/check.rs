@@ -163,7 +163,7 @@ pub(crate) fn finish(
             "{}{}\n{} claims: {} as expected, {} not, {} inconclusive",
             notes
                 .iter()
-                .map(|(key, value)| format!("{key}: {value}\n"))
+                .map(|(key, value)| format!("{}: {}\n", printable(key), printable(value)))
                 .collect::<String>(),
             provenance.line(seconds),
             reports.len(),
