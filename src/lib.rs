@@ -29,3 +29,4 @@ pub mod render;
 pub mod shard;
 pub mod solver;
 pub mod store;
+pub mod suggest;

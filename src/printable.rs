@@ -8,13 +8,23 @@ use std::borrow::Cow;
 /// was.
 pub const MAX_SHOWN: usize = 500;
 
+/// The longest message of implreg's own shown whole (what a field expected, with the
+/// vocabulary it lists): far above the longest list, so only user text quoted at length in it
+/// is ever cut.
+pub const MAX_MESSAGE: usize = 4000;
+
 /// `text` safe to print: escaped and at most `MAX_SHOWN` characters (plus the note).
 pub fn printable(text: &str) -> Cow<'_, str> {
+    shortened(text, MAX_SHOWN)
+}
+
+/// `text` escaped and at most `most` characters (plus a note of its length).
+pub fn shortened(text: &str, most: usize) -> Cow<'_, str> {
     let count = text.chars().count();
-    if count <= MAX_SHOWN {
+    if count <= most {
         return escaped(text);
     }
-    let cut: String = text.chars().take(MAX_SHOWN).collect();
+    let cut: String = text.chars().take(most).collect();
     Cow::Owned(format!("{}… ({count} characters)", escaped(&cut)))
 }
 

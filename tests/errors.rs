@@ -68,6 +68,40 @@ fn errors_point_into_the_expression() {
     );
 }
 
+/// The commonest mistake, a misspelt name, gets the nearest known name, and implreg's own
+/// message (the whole vocabulary) is never cut.
+#[test]
+fn a_misspelt_name_gets_the_nearest_and_the_message_is_whole() {
+    let text = std::fs::read_to_string("tests/bad-specs/unknown-metric.yaml").unwrap();
+    let dir = std::env::temp_dir().join(format!("implreg-misspelt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (from, to, says) in [
+        (
+            "deep3.test_mes < 1",
+            "deep3.efective_rank < 2",
+            "did you mean `effective_rank`?",
+        ),
+        (
+            "deep3.test_mes < 1",
+            "deep4.test_mse < 1",
+            "did you mean `deep3`?",
+        ),
+        (
+            "deep3.test_mes < 1",
+            "sqr(deep3.rank) < 1",
+            "did you mean `sqrt`?",
+        ),
+        ("    depth: 3", "    depht: 3", "did you mean `depth`?"),
+    ] {
+        let file = dir.join("misspelt.yaml");
+        std::fs::write(&file, text.replace(from, to)).unwrap();
+        let message = Claim::load(&file).unwrap_err().to_string();
+        assert!(message.contains(says), "{message}");
+        assert!(!message.contains("characters)"), "cut: {message}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn no_truncation_of_a_valid_claim_panics() {
     let text = std::fs::read_to_string("specs/low-rank-bias.yaml").unwrap();

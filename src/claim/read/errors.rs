@@ -4,7 +4,7 @@
 
 use crate::claim::language::expr::ExprError;
 use crate::claim::read::locate;
-use crate::printable::printable;
+use crate::printable::{MAX_MESSAGE, printable, shortened};
 use std::path::{Path, PathBuf};
 
 /// Why a claim file cannot be used.
@@ -23,7 +23,7 @@ pub enum SpecError {
         "{}:{line}:{column}: {}: expected {}",
         printable(&file.display().to_string()),
         printable(field),
-        printable(expected)
+        shortened(expected, MAX_MESSAGE)
     )]
     Invalid {
         /// The file.
@@ -94,7 +94,10 @@ pub fn readable(message: &str) -> String {
             .strip_prefix(prefix)
             .and_then(|rest| rest.split_once(", expected "))
         {
-            return format!("{expected}; found {shown}{found}");
+            // serde names the known fields and variants in backticks: suggest the nearest.
+            let known = expected.split('`').skip(1).step_by(2);
+            let suggestion = crate::suggest::did_you_mean(found.trim_matches('`'), known);
+            return format!("{expected}; found {shown}{found}{suggestion}");
         }
     }
     if let Some(field) = message.strip_prefix("missing field ") {

@@ -370,7 +370,11 @@ pub fn check_uses(
             line: *line,
             column: *column,
             field: format!("${name}"),
-            expected: format!("a parameter declared in `{block}` ({declared}); found `${name}`"),
+            expected: format!(
+                "a parameter declared in `{block}` ({declared}); found `${name}`{}",
+                crate::suggest::nearest(name, names.iter().copied())
+                    .map_or_else(String::new, |n| format!(": did you mean `${n}`?"))
+            ),
         });
     }
     if let Some(unused) = names.iter().find(|n| !uses.iter().any(|u| u.2 == **n)) {

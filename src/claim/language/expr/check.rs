@@ -269,8 +269,9 @@ impl Expr {
 fn check_subject(subject: &Subject, scope: &Scope) -> Result<(), String> {
     match subject {
         Subject::Run(name) if scope.kind(name).is_none() => Err(format!(
-            "a run of this claim ({}) or `truth`; found `{name}`",
-            scope.names().join(", ")
+            "a run of this claim ({}) or `truth`; found `{name}`{}",
+            scope.names().join(", "),
+            crate::suggest::did_you_mean(name, scope.names().into_iter().chain(["truth"]))
         )),
         Subject::Truth if !scope.has_truth => {
             Err("a problem with a ground truth for `truth`".into())

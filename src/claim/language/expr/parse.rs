@@ -353,9 +353,16 @@ impl Parser {
             return Err(ExprError::at(
                 offset,
                 format!(
-                    "a reference `run.metric` or `truth.metric`, a function {} or a pairwise {}; found `{subject}` alone",
+                    "a reference `run.metric` or `truth.metric`, a function {} or a pairwise {}; found `{subject}` alone{}",
                     functions.join("/"),
-                    pairwise.join(", ")
+                    pairwise.join(", "),
+                    crate::suggest::did_you_mean(
+                        &subject,
+                        functions
+                            .iter()
+                            .copied()
+                            .chain(registry::PAIRWISE.iter().map(|p| p.name))
+                    )
                 ),
             ));
         }
@@ -450,8 +457,15 @@ impl Parser {
             ExprError::at(
                 at,
                 format!(
-                    "a metric name, one of: {}; found `{name}`",
-                    registry::metric_forms().join(", ")
+                    "a metric name, one of: {}; found `{name}`{}",
+                    registry::metric_forms().join(", "),
+                    crate::suggest::did_you_mean(
+                        &name,
+                        registry::METRICS
+                            .iter()
+                            .map(|m| m.name)
+                            .chain(registry::MOMENTS.iter().map(|m| m.name))
+                    )
                 ),
             )
         })?;
