@@ -54,6 +54,9 @@ pub fn scan(text: &str) -> Result<(), Refusal> {
     let mut depth = 0usize;
     // Lines indented more than this belong to a block scalar (`|`, `>`).
     let mut block: Option<usize> = None;
+    // Lines indented more than this continue a plain scalar begun above (`that: a\n  * b` is
+    // `a * b`, as YAML reads it): text, where no node starts.
+    let mut plain: Option<usize> = None;
     for (number, line) in text.lines().enumerate() {
         let indent = line.len() - line.trim_start_matches(' ').len();
         if let Some(block_indent) = block {
@@ -62,6 +65,21 @@ pub fn scan(text: &str) -> Result<(), Refusal> {
             }
             block = None;
         }
+        if let Some(parent) = plain {
+            if line.trim().is_empty() {
+                continue;
+            }
+            if indent > parent && quote.is_none() && depth == 0 {
+                // A comment ends the scalar: nothing after it continues it.
+                if line.trim_start().starts_with('#') || line.contains(" #") {
+                    plain = None;
+                }
+                continue;
+            }
+            plain = None;
+        }
+        // Whether the line ends inside a plain scalar that the next lines may continue.
+        let mut plain_here = false;
         // A node may start here: at the line's start, after `- `, `: `, `? `, `[`, `{`, `,`.
         let mut node_start = quote.is_none();
         let mut previous = ' ';
@@ -92,7 +110,12 @@ pub fn scan(text: &str) -> Result<(), Refusal> {
                 continue;
             }
             if c == '#' && previous.is_whitespace() {
+                plain_here = false;
                 break;
+            }
+            if node_start && depth == 0 && !c.is_whitespace() {
+                plain_here = !matches!(c, '"' | '\'' | '|' | '>' | '[' | '{' | '-' | '?' | ':')
+                    || (matches!(c, '-' | '?' | ':') && !next.is_whitespace());
             }
             if node_start {
                 match c {
@@ -135,12 +158,19 @@ pub fn scan(text: &str) -> Result<(), Refusal> {
                 ',' => node_start = true,
                 '-' | '?' | ':' if node_start || c == ':' => {
                     node_start = next.is_whitespace() || (c == ':' && depth > 0);
+                    if node_start && depth == 0 {
+                        // A key or an entry's indicator: its value comes after.
+                        plain_here = false;
+                    }
                 }
                 c if c.is_whitespace() => {}
                 _ => node_start = false,
             }
             previous = c;
             i += 1;
+        }
+        if plain_here && quote.is_none() && block.is_none() {
+            plain = Some(indent);
         }
     }
     Ok(())
@@ -180,5 +210,26 @@ mod tests {
             "]".repeat(MAX_FLOW_DEPTH)
         );
         assert_eq!(at(&fine), (0, 0));
+        // Aliases where a continuation line is not one: after a comment, at the key's indent,
+        // after a key with no value, in a sequence entry's own line.
+        assert_eq!(at("a: b # c\n  *x\n"), (2, 3));
+        assert_eq!(at("a: b\nc: *x\n"), (2, 4));
+        assert_eq!(at("a:\n  *x\n"), (2, 3));
+        assert_eq!(at("- a\n- *x\n"), (2, 3));
+        assert_eq!(at("a: [b,\n  *x]\n"), (2, 3));
+    }
+
+    /// A plain scalar folded over lines, its continuation starting with `*` or `&` (as YAML
+    /// emitters fold long assertions), is the text YAML reads, not an alias.
+    #[test]
+    fn a_folded_plain_scalar_continues_with_any_character() {
+        let text = "expect:\n  - that: deep3.test_mse\n      * 10 <= depth2.test_mse\n    why: a\n      & b\n      ! c\n";
+        assert_eq!(scan(text), Ok(()));
+        let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+        assert_eq!(
+            value["expect"][0]["that"].as_str(),
+            Some("deep3.test_mse * 10 <= depth2.test_mse")
+        );
+        assert_eq!(value["expect"][0]["why"].as_str(), Some("a & b ! c"));
     }
 }
