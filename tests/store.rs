@@ -212,6 +212,15 @@ fn a_claim_past_its_wall_time_is_inconclusive() {
         text.contains("left open: the claim's wall-time budget ran out"),
         "{text}"
     );
+    // A sweep's assertions across points are not judged on runs its deadline stopped (they
+    // refuted the sweep, whose every point holds).
+    let output = implreg(&["check", SWEEP, "--no-store", "--max-claim-seconds", "1e-9"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("? across:") && !text.contains("- across:"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -196,6 +196,7 @@ impl Searched {
             .map(|d| d.name.as_str())
             .collect();
         parameters::check_uses(&uses, &names, "search.domain", &at).map_err(|m| misuse(file, m))?;
+        parameters::check_claim_wide(text, &uses).map_err(|m| misuse(file, m))?;
         let kept = kept::read(file, &spec.domain)?;
         bound_text(text, file, spec.points + spec.shrink + kept.len(), "search")?;
         let (drawn, rejected) = spec.domain.draw(spec.seed, spec.points).map_err(|k| {
@@ -319,6 +320,7 @@ impl Claim {
         }
         let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
         parameters::check_uses(&uses, &names, "sweep", &at).map_err(|m| misuse(file, m))?;
+        parameters::check_claim_wide(text, &uses).map_err(|m| misuse(file, m))?;
         let grid = parameters::grid(&parameters);
         bound_text(text, file, grid.len(), "sweep")?;
         let template = Template {
@@ -336,6 +338,16 @@ impl Claim {
             spanning.get_or_insert((across, figures));
         }
         let (across, figures) = spanning.expect("a grid has at least one point");
+        if across.is_empty() && points.iter().all(|p| p.spec.assertions.is_empty()) {
+            return Err(misuse(
+                file,
+                Misuse::at(
+                    &at,
+                    "expect",
+                    "at least one assertion made at some point of the grid (or one `across` it): every `at` is false at every point, and a claim that asserts nothing would hold having said nothing".into(),
+                ),
+            ));
+        }
         Ok(Claim {
             parameters,
             points,

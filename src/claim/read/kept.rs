@@ -146,7 +146,7 @@ pub fn render(spec: &Path, points: &[Vec<Setting>]) -> String {
                 format!(
                     "{}: {}",
                     s.name,
-                    serde_json::to_string(&s.value).unwrap_or_default()
+                    crate::claim::read::parameters::flow(&s.value)
                 )
             })
             .collect();

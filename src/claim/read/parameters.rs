@@ -68,29 +68,86 @@ pub fn lines_along<'p, T>(
     settings: impl Fn(&T) -> &[Setting],
     along: &str,
 ) -> Vec<(String, Vec<&'p T>)> {
-    let mut lines: Vec<(String, Vec<&T>)> = Vec::new();
+    // Lines are told apart by their values (a number and a text that print alike are two).
+    let mut lines: Vec<(Vec<Setting>, Vec<&T>)> = Vec::new();
     for point in points {
         let others: Vec<Setting> = settings(point)
             .iter()
             .filter(|s| s.name != along)
             .cloned()
             .collect();
-        let key = describe(&others);
-        match lines.iter_mut().find(|(k, _)| *k == key) {
+        match lines.iter_mut().find(|(k, _)| *k == others) {
             Some((_, line)) => line.push(point),
-            None => lines.push((key, vec![point])),
+            None => lines.push((others, vec![point])),
         }
     }
     lines
+        .into_iter()
+        .map(|(others, line)| (describe(&others), line))
+        .collect()
 }
 
-/// A value as text: numbers and strings as written, anything else as compact JSON.
+/// A value as people read it: numbers as YAML writes them (`.nan`, `-.inf`), texts as they
+/// are unless they would read as another value (`"1"`, `"true"` quoted, so that a text and a
+/// number that print alike stay apart), anything else in YAML's flow form.
 pub fn label(value: &serde_yaml::Value) -> String {
     match value {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Number(n) => n.to_string(),
-        serde_yaml::Value::Bool(b) => b.to_string(),
-        other => serde_json::to_string(other).unwrap_or_default(),
+        serde_yaml::Value::String(s) if reads_as_itself(s) => s.clone(),
+        other => flow(other),
+    }
+}
+
+/// Whether YAML reads `text`, written plainly, back as the same text.
+fn reads_as_itself(text: &str) -> bool {
+    !text.is_empty()
+        && text.trim() == text
+        && serde_yaml::from_str::<serde_yaml::Value>(text).is_ok_and(|v| v.as_str() == Some(text))
+}
+
+/// `value` as YAML flow text that reads back as the same value with its type: numbers as
+/// YAML writes them (NaN and ±∞ included; JSON would make them `null`), texts double-quoted,
+/// lists and mappings in brackets and braces.
+pub fn flow(value: &serde_yaml::Value) -> String {
+    use serde_yaml::Value;
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        Value::Sequence(items) => {
+            let items: Vec<String> = items.iter().map(flow).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Mapping(map) => {
+            let pairs: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", flow(k), flow(v)))
+                .collect();
+            format!("{{{}}}", pairs.join(", "))
+        }
+        Value::Tagged(tagged) => flow(&tagged.value),
+    }
+}
+
+/// `value` written inside other text (an assertion, a title, an id): a number, true/false, or
+/// a word of letters, digits, `_` and `-` starting with a letter or `_` (a run's name), which
+/// cannot change the structure of the text around it; otherwise what was expected.
+fn inline(value: &serde_yaml::Value) -> Result<String, String> {
+    use serde_yaml::Value;
+    let word = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    };
+    match value {
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::String(s) if word(s) && reads_as_itself(s) => Ok(s.clone()),
+        _ => Err(
+            "a number, true/false or a word of letters, digits, `_` and `-` (a value inside other text is pasted there, and must not change what the text says); other values only alone as a field's value".into(),
+        ),
     }
 }
 
@@ -336,10 +393,9 @@ pub fn uses(text: &str) -> Vec<Use> {
                     .find(|&j| !(chars[j].is_alphanumeric() || chars[j] == '_'))
                     .unwrap_or(chars.len());
                 let name: String = chars[i + 1..end].iter().collect();
-                let before = chars[..i].iter().rev().find(|c| !c.is_whitespace());
                 let after = chars[end..].iter().find(|c| !c.is_whitespace());
                 let alone = quote.is_none()
-                    && matches!(before, None | Some(':' | '-' | '[' | '{' | ','))
+                    && node_starts_before(&chars[..i])
                     && matches!(after, None | Some('#' | ',' | ']' | '}'));
                 found.push((number + 1, i + 1, name, alone));
                 i = end;
@@ -349,6 +405,64 @@ pub fn uses(text: &str) -> Vec<Use> {
         }
     }
     found
+}
+
+/// Whether a YAML node starts after `before` (the line up to a `$name`): at the line's start,
+/// after an indicator `- `, `: ` or `? `, or after `[`, `{` or `,`; not after a `-` or `:`
+/// inside a word (`id: per-point-$v` is text).
+fn node_starts_before(before: &[char]) -> bool {
+    let end = before.iter().rposition(|c| !c.is_whitespace());
+    let Some(end) = end else {
+        return true;
+    };
+    match before[end] {
+        '[' | '{' | ',' => true,
+        '-' | ':' | '?' => {
+            let spaced_after = end + 1 < before.len();
+            let spaced_before = end == 0 || before[end - 1].is_whitespace() || before[end] == ':';
+            spaced_after && spaced_before
+        }
+        _ => false,
+    }
+}
+
+/// The fields a claim has once for all its points: a parameter there would be read at the
+/// first point only (`verdict: $v` expected the first point's verdict of every point).
+const CLAIM_WIDE: [&str; 4] = ["id", "title", "source", "verdict"];
+
+/// The top-level key each line of `text` belongs to (a top-level `- item` continues the one
+/// above).
+fn blocks(text: &str) -> Vec<String> {
+    let mut current = String::new();
+    text.lines()
+        .map(|line| {
+            let first = line.chars().next();
+            if first.is_some_and(|c| !c.is_whitespace() && !['#', '-'].contains(&c)) {
+                current = line.chars().take_while(|c| *c != ':').collect::<String>();
+                current = current.trim().to_string();
+            }
+            current.clone()
+        })
+        .collect()
+}
+
+/// Refuses a parameter in a field the claim has once for all its points, where it is used.
+pub fn check_claim_wide(text: &str, uses: &[Use]) -> Result<(), Misuse> {
+    let blocks = blocks(text);
+    for (line, column, name, _) in uses {
+        let block = blocks.get(line - 1).map(String::as_str).unwrap_or("");
+        if CLAIM_WIDE.contains(&block) {
+            return Err(Misuse {
+                line: *line,
+                column: *column,
+                field: block.to_string(),
+                expected: format!(
+                    "no parameter in `{block}`: a claim has one id, title, source and expected verdict for all its points; found `${name}`"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Checks every use against the parameters `names` declared in `block` (`sweep` or
@@ -414,21 +528,14 @@ pub fn substitute(
                 .expect("uses are checked before substitution")
                 .value;
             let written = if *alone {
-                serde_json::to_string(value).unwrap_or_default()
-            } else if matches!(
-                value,
-                serde_yaml::Value::Mapping(_) | serde_yaml::Value::Sequence(_)
-            ) {
-                return Err(Misuse {
+                flow(value)
+            } else {
+                inline(value).map_err(|expected| Misuse {
                     line: number + 1,
                     column: *column,
                     field: format!("${name}"),
-                    expected: format!(
-                        "`${name}` alone as a field's value: its values are mappings or lists, which cannot stand inside other text"
-                    ),
-                });
-            } else {
-                label(value)
+                    expected: format!("`${name}` here to be {expected}; found `{}`", label(value)),
+                })?
             };
             out.extend(&chars[next..start]);
             out.push_str(&written);
@@ -486,6 +593,70 @@ mod tests {
         assert_eq!(map.column(2, 27), 26);
         assert_eq!(map.column(2, 33), 32);
         assert_eq!(map.column(1, 5), 5);
+    }
+
+    fn at(name: &str, yaml: &str) -> Vec<Setting> {
+        vec![Setting {
+            name: name.into(),
+            value: serde_yaml::from_str(yaml).unwrap(),
+        }]
+    }
+
+    /// A value keeps its type alone (NaN and ±∞ were written as JSON's `null`), inside other
+    /// text is a number, true/false or a word (a text that would change what the text says is
+    /// refused), and a `-` or `:` inside a word does not make a value stand alone.
+    #[test]
+    fn values_are_values_and_never_change_the_text_around_them() {
+        let substituted = |text: &str, point: &[Setting]| {
+            substitute(text, &uses(text), point).map(|(out, _)| out)
+        };
+        for (yaml, written) in [(".nan", ".nan"), ("-.inf", "-.inf"), ("'1'", "\"1\"")] {
+            let out = substituted("x: $v\n", &at("v", yaml)).unwrap();
+            assert_eq!(out, format!("x: {written}\n"));
+            let read: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+            let expected: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+            assert!(
+                read["x"] == expected || read["x"].as_f64().is_some_and(f64::is_nan),
+                "{out}"
+            );
+        }
+        for (text, yaml) in [
+            ("that: \"x <= $v\"\n", "'1 or true'"),
+            ("that: x <= $v\n", "'1 # comment'"),
+            ("that: \"x <= $v\"\n", "'1\" , y: \"2'"),
+            ("that: x <= $v\n", "'1'"),
+            ("title: per $v\n", "[1, 2]"),
+        ] {
+            let error = substituted(text, &at("v", yaml)).unwrap_err();
+            assert!(
+                error
+                    .expected
+                    .contains("must not change what the text says"),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            substituted("id: per-point-$v\n", &at("v", "a")).unwrap(),
+            "id: per-point-a\n"
+        );
+        assert_eq!(
+            substituted("that: $v.rank < 2\n", &at("v", "d3")).unwrap(),
+            "that: d3.rank < 2\n"
+        );
+        assert_eq!(
+            substituted("- $v\ny: [$v]\nz: {a: $v}\n", &at("v", "'a b'")).unwrap(),
+            "- \"a b\"\ny: [\"a b\"]\nz: {a: \"a b\"}\n"
+        );
+    }
+
+    /// A number and a text that print alike are two values, shown apart.
+    #[test]
+    fn a_number_and_a_text_that_print_alike_are_shown_apart() {
+        assert_ne!(describe(&at("v", "1")), describe(&at("v", "'1'")));
+        assert_eq!(describe(&at("v", "'1'")), "v = \"1\"");
+        assert_eq!(describe(&at("v", "small")), "v = small");
+        assert_eq!(describe(&at("v", "'true'")), "v = \"true\"");
+        assert_eq!(describe(&at("v", ".nan")), "v = .nan");
     }
 
     #[test]

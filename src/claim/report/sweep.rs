@@ -2,6 +2,7 @@
 //! and `Report`, what any claim file gives (a plain claim's report, a sweep's or a search's).
 
 use crate::claim::decide::across::{AcrossReport, PointValues};
+use crate::claim::decide::sequential::Ending;
 use crate::claim::decide::verdict;
 use crate::claim::read::grid::Claim;
 use crate::claim::read::parameters::Setting;
@@ -86,7 +87,10 @@ impl SweepReport {
             .map(|p| PointValues {
                 settings: &p.settings,
                 recorded: &p.report.recorded,
-                usable: !p.report.interrupted && !p.report.seeds.is_empty(),
+                // Runs stopped by the claim's deadline say nothing of their settings.
+                usable: !p.report.interrupted
+                    && p.report.ending != Ending::Time
+                    && !p.report.seeds.is_empty(),
             })
             .collect();
         let across: Vec<AcrossReport> = if interrupted {
