@@ -193,6 +193,27 @@ fn a_grid_too_large_to_read_is_refused_at_sweep() {
         "{stderr}"
     );
     assert!(started.elapsed().as_secs() < 10);
+
+    // Two points of a small file, but a long value written 700 times: bounded by what the
+    // points' texts expand to, not by the file's size.
+    let long = "a".repeat(100_000);
+    let text = std::fs::read_to_string(SWEEP)
+        .unwrap()
+        .replace(
+            "observed: [14, 30]",
+            &format!("observed: [14, 30]\n  word: [b, {long}]"),
+        )
+        .replace(
+            "why: a loose bound, true everywhere",
+            &format!("why: {}", "$word ".repeat(700)),
+        );
+    std::fs::write(&file, text).unwrap();
+    let started = std::time::Instant::now();
+    let output = implreg(&["check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = support::stderr(&output);
+    assert!(stderr.contains("add up to at most 64 MiB"), "{stderr}");
+    assert!(started.elapsed().as_secs() < 10);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

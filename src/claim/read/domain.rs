@@ -212,6 +212,20 @@ impl Dimension {
         }
     }
 
+    /// The most bytes one of its values takes written into a point's text (a drawn real keeps
+    /// 3 significant digits; shrinking's are no longer).
+    pub fn longest_written(&self) -> usize {
+        match &self.kind {
+            Kind::Int { .. } => 20,
+            Kind::Uniform { .. } | Kind::LogUniform { .. } => 32,
+            Kind::Choice(values) => values
+                .iter()
+                .map(crate::claim::read::parameters::written_len)
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
     /// Whether shrinking walks whole steps (integers, choices) rather than halving a real gap.
     pub fn is_discrete(&self) -> bool {
         matches!(self.kind, Kind::Int { .. } | Kind::Choice(_))

@@ -29,9 +29,20 @@ fn misuse(file: &Path, m: Misuse) -> SpecError {
     }
 }
 
-/// Every point's text is read in full: the total is bounded so that reading stays quick.
-fn bound_text(text: &str, file: &Path, points: usize, field: &str) -> Result<(), SpecError> {
-    if points.saturating_mul(text.len()) <= MAX_GRID_TEXT {
+/// Every point's text is read in full: the total is bounded so that reading stays quick. A
+/// point's text is bounded by the text with each `$name` written as its parameter's longest
+/// value (`longest`), so that long values used many times cannot expand past the bound.
+fn bound_text(
+    text: &str,
+    file: &Path,
+    points: usize,
+    field: &str,
+    (uses, longest): (&[Use], &dyn Fn(&str) -> usize),
+) -> Result<(), SpecError> {
+    let point = uses
+        .iter()
+        .fold(text.len(), |sum, u| sum.saturating_add(longest(&u.2)));
+    if points.saturating_mul(point) <= MAX_GRID_TEXT {
         return Ok(());
     }
     let (line, column) = locate::locate(text, &locate::parse_path(field));
@@ -48,7 +59,7 @@ fn bound_text(text: &str, file: &Path, points: usize, field: &str) -> Result<(),
                 "search (drawn points and shrink candidates)"
             },
             MAX_GRID_TEXT >> 20,
-            text.len()
+            point
         ),
     })
 }
@@ -198,7 +209,15 @@ impl Searched {
         parameters::check_uses(&uses, &names, "search.domain", &at).map_err(|m| misuse(file, m))?;
         parameters::check_claim_wide(text, &uses).map_err(|m| misuse(file, m))?;
         let kept = kept::read(file, &spec.domain)?;
-        bound_text(text, file, spec.points + spec.shrink + kept.len(), "search")?;
+        let longest = |name: &str| {
+            spec.domain
+                .dimensions
+                .iter()
+                .find(|d| d.name == name)
+                .map_or(0, |d| d.longest_written())
+        };
+        let decisions = spec.points + spec.shrink + kept.len();
+        bound_text(text, file, decisions, "search", (&uses, &longest))?;
         let (drawn, rejected) = spec.domain.draw(spec.seed, spec.points).map_err(|k| {
             let field = if spec.domain.constraints.is_empty() { "search.domain" } else { "search.constraints" };
             misuse(file, Misuse::at(&at, field, format!(
@@ -322,7 +341,13 @@ impl Claim {
         parameters::check_uses(&uses, &names, "sweep", &at).map_err(|m| misuse(file, m))?;
         parameters::check_claim_wide(text, &uses).map_err(|m| misuse(file, m))?;
         let grid = parameters::grid(&parameters);
-        bound_text(text, file, grid.len(), "sweep")?;
+        let longest = |name: &str| {
+            parameters
+                .iter()
+                .find(|p| p.name == name)
+                .map_or(0, Parameter::longest_written)
+        };
+        bound_text(text, file, grid.len(), "sweep", (&uses, &longest))?;
         let template = Template {
             text: text.to_string(),
             uses,

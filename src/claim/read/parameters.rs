@@ -31,6 +31,16 @@ impl Parameter {
     pub fn numbers(&self) -> Option<Vec<f64>> {
         self.values.iter().map(serde_yaml::Value::as_f64).collect()
     }
+
+    /// The most bytes one of its values takes written into a point's text.
+    pub fn longest_written(&self) -> usize {
+        self.values.iter().map(written_len).max().unwrap_or(0)
+    }
+}
+
+/// The most bytes `value` takes written into a point's text, alone or inside other text.
+pub fn written_len(value: &serde_yaml::Value) -> usize {
+    flow(value).len().max(label(value).len())
 }
 
 /// A parameter's value at a grid point, as reports show it.
