@@ -267,6 +267,16 @@ impl RawFigure {
                 "at least one quantity",
             ));
         }
+        let too_many = |count: usize| {
+            FieldError::field(
+                format!("figures[{k}].y"),
+                format!("at most {MAX_SERIES} series (runs × quantities); these give {count}"),
+            )
+        };
+        // Counted before any is read or built: each quantity is at least one series.
+        if self.y.len() > MAX_SERIES {
+            return Err(too_many(self.y.len()));
+        }
         let mut own = Vec::new();
         let mut each_run = Vec::new();
         for (i, y) in self.y.iter().enumerate() {
@@ -278,6 +288,10 @@ impl RawFigure {
                 },
                 Kind::Trajectory(_) => each_run.push((at, y)),
             }
+        }
+        let count = runs.len().saturating_mul(each_run.len()) + own.len();
+        if count > MAX_SERIES {
+            return Err(too_many(count));
         }
         let mut series = Vec::new();
         for run in runs {
@@ -315,15 +329,6 @@ impl RawFigure {
                 quantity: quantity.text.clone(),
             });
             recorded::add(record, quantity);
-        }
-        if series.len() > MAX_SERIES {
-            return Err(FieldError::field(
-                format!("figures[{k}].y"),
-                format!(
-                    "at most {MAX_SERIES} series (runs × quantities); these give {}",
-                    series.len()
-                ),
-            ));
         }
         Ok(series)
     }
