@@ -63,9 +63,30 @@ impl Folder {
         &self.root
     }
 
+    /// The first `most` bytes (or fewer) of the regular file at `path`, however long it is.
+    pub fn read_start(&self, path: &Path, most: u64) -> Result<Vec<u8>, Unread> {
+        self.read_within(path, most, false)
+    }
+
     /// The bytes of the regular file at `path` (relative to the folder), at most `cap` of
     /// them.
     pub fn read(&self, path: &Path, cap: u64) -> Result<Vec<u8>, Unread> {
+        self.read_within(path, cap, true)
+    }
+
+    /// The size and the last change of the file at `path`, not following a link.
+    pub fn file(&self, path: &Path) -> io::Result<(u64, std::time::SystemTime)> {
+        let metadata = self.dir.symlink_metadata(path).map_err(explained)?;
+        Ok((metadata.len(), metadata.modified()?.into_std()))
+    }
+
+    /// Removes the file at `path` (a link is removed, not what it points to).
+    pub fn remove(&self, path: &Path) -> io::Result<()> {
+        self.dir.remove_file(path).map_err(explained)
+    }
+
+    /// The regular file at `path`: whole (refused past `cap`), or its first `cap` bytes.
+    fn read_within(&self, path: &Path, cap: u64, whole: bool) -> Result<Vec<u8>, Unread> {
         let refused = |e: io::Error| Unread::Refused(explained(e).to_string());
         let mut options = OpenOptions::new();
         options.read(true).custom_flags(libc::O_NONBLOCK);
@@ -78,7 +99,7 @@ impl Folder {
         if !metadata.is_file() {
             return Err(Unread::Refused("not a regular file".into()));
         }
-        if metadata.len() > cap {
+        if whole && metadata.len() > cap {
             return Err(Unread::Refused(format!(
                 "{} bytes, more than the {cap} such a file may have",
                 metadata.len()
@@ -89,6 +110,10 @@ impl Folder {
             .read_to_end(&mut bytes)
             .map_err(refused)?;
         if bytes.len() as u64 > cap {
+            if !whole {
+                bytes.truncate(cap as usize);
+                return Ok(bytes);
+            }
             return Err(Unread::Refused(format!(
                 "more than the {cap} bytes such a file may have"
             )));

@@ -145,6 +145,10 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         most: usize,
     },
+    /// Look after a result store: what it holds, and removing what no check of this build can
+    /// reach.
+    #[command(subcommand)]
+    Store(cli::store::StoreCommand),
     /// Print the assertion language's vocabulary (metrics, pairwise quantities, moments,
     /// functions) as the Markdown tables the README carries.
     Vocabulary,
@@ -351,6 +355,7 @@ fn main() -> ExitCode {
             abs,
             most,
         } => diff(&old, &new, rel, abs, most),
+        Command::Store(command) => cli::store::run(command),
         Command::Vocabulary => {
             emit!("{}", claim::language::registry::markdown());
             ExitCode::SUCCESS
@@ -427,10 +432,19 @@ fn export(file: &Path, run: &str, seed: u64, point: usize) -> ExitCode {
         return ExitCode::from(2);
     };
     let problem = claim.problem.generate(seed);
-    let instance = implreg::export::instance(&problem, spec, seed);
-    emitln!(
-        "{}",
-        serde_json::to_string(&instance).expect("instances serialise")
-    );
-    ExitCode::SUCCESS
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = implreg::export::write_instance(&problem, spec, seed, &mut out)
+        .map_err(std::io::Error::from)
+        .and_then(|()| {
+            use std::io::Write;
+            out.write_all(b"\n").and_then(|()| out.flush())
+        });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(141),
+        Err(e) => {
+            eprintln!("implreg: cannot write the instance: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

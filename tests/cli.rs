@@ -188,6 +188,16 @@ fn export_gives_the_instance_a_run_starts_from() {
             assert!((factor(j, i, k) - expected).abs() <= 1e-15);
         }
     }
+    // Written as serialised (no JSON value of the instance is built), byte for byte what a
+    // JSON value of it gives, for completion and sensing, with and without a truth.
+    let spec: implreg::solver::DeepSpec = serde_json::from_value(instance["run"].clone()).unwrap();
+    for (k, sensing) in [(0, false), (1, true), (2, false), (3, true)] {
+        let problem = support::problem(4 + k, 3 + k, sensing, k as u64);
+        let mut streamed = Vec::new();
+        implreg::export::write_instance(&problem, &spec, 7, &mut streamed).unwrap();
+        let value = implreg::export::instance(&problem, &spec, 7);
+        assert_eq!(String::from_utf8(streamed).unwrap(), value.to_string());
+    }
     let unknown = implreg(&[
         "export",
         "specs/commuting-measurements.yaml",

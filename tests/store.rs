@@ -434,3 +434,108 @@ verdict: holds
     assert_eq!(records(&dir).len(), 1, "the stopped run is not stored");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `store stats` counts what a store holds by build; `store prune` removes what this build
+/// cannot reach (another build's records, files of unknown format, temporary files an hour
+/// old), and this build's records only when asked by age; a check afterwards reuses every run
+/// that was kept.
+#[test]
+fn stats_and_prune_look_after_a_store() {
+    use implreg::problem::ProblemSpec;
+    use implreg::provenance::Provenance;
+    use implreg::solver::{self, RunSpec};
+    use implreg::store::{Build, RunKey, file};
+    let dir = scratch("store-care");
+    let claim = dir.join("two-runs.yaml");
+    std::fs::write(&claim, TWO_RUNS).unwrap();
+    let store = dir.join("store");
+    let (report, _) = check(&claim, &store);
+    let ours = records(&store).len();
+    assert_eq!(ours, 6);
+
+    // Another build's record, a file of unknown format, a stale and a fresh temporary file.
+    let spec: ProblemSpec = serde_json::from_str(
+        r#"{ "completion": { "rows": 5, "cols": 4, "rank": 1, "observed": 9 } }"#,
+    )
+    .unwrap();
+    let run: RunSpec = serde_json::from_str(
+        r#"{ "deep": { "depth": 2, "init": { "gaussian": { "scale": 0.1 } },
+             "optimizer": { "gd": { "lr": 0.1 } }, "loss": "sum", "steps": 5 } }"#,
+    )
+    .unwrap();
+    let other = Build {
+        source: "another source".into(),
+        ..Build::here()
+    };
+    let key = RunKey::new(&other, &spec, &run, 1, &"nothing");
+    let bytes = file::encode(
+        &key,
+        &solver::solve(&run, &spec.generate(1), 1),
+        &Provenance::here(),
+        0.1,
+    );
+    let (a, b) = key.digest.split_at(2);
+    std::fs::create_dir_all(store.join("runs").join(a)).unwrap();
+    std::fs::write(store.join("runs").join(a).join(format!("{b}.run")), bytes).unwrap();
+    std::fs::create_dir_all(store.join("runs/00")).unwrap();
+    std::fs::write(store.join("runs/00/junk.run"), "not a record").unwrap();
+    std::fs::create_dir_all(store.join("tmp")).unwrap();
+    let stale = store.join("tmp/left.1.0");
+    std::fs::write(&stale, "half").unwrap();
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(day_ago)
+        .unwrap();
+    std::fs::write(store.join("tmp/writing.2.0"), "in flight").unwrap();
+
+    let text = |args: &[&str]| {
+        let output = implreg(args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            support::stderr(&output)
+        );
+        stdout(&output)
+    };
+    let root = store.to_str().unwrap();
+    let stats = text(&["store", "stats", "--store", root]);
+    assert!(stats.contains(": 6 files"), "{stats}");
+    assert!(
+        stats.contains("1 files") && stats.contains("of other builds"),
+        "{stats}"
+    );
+    assert!(
+        stats.contains("2 files") && stats.contains("temporary"),
+        "{stats}"
+    );
+    let dry = text(&["store", "prune", "--store", root, "--dry-run"]);
+    assert!(dry.contains("would remove 2 files"), "{dry}");
+    assert_eq!(records(&store).len(), ours + 2);
+    let pruned = text(&["store", "prune", "--store", root]);
+    assert!(
+        pruned.contains("removed 2 files") && pruned.contains("1 files"),
+        "{pruned}"
+    );
+    assert_eq!(records(&store).len(), ours);
+    assert!(!stale.exists() && store.join("tmp/writing.2.0").exists());
+    let (again, err) = check(&claim, &store);
+    assert_eq!((again, tally(&err)), (report.clone(), (6, 0)));
+
+    // By age: this build's records untouched for a day go too, and are solved again.
+    for record in records(&store) {
+        std::fs::File::options()
+            .write(true)
+            .open(&record)
+            .unwrap()
+            .set_modified(day_ago)
+            .unwrap();
+    }
+    let pruned = text(&["store", "prune", "--store", root, "--older-than", "0.5"]);
+    assert!(pruned.contains("removed 6 files"), "{pruned}");
+    let (again, err) = check(&claim, &store);
+    assert_eq!((again, tally(&err)), (report, (0, 6)));
+}

@@ -125,6 +125,15 @@ pub fn parse_seconds(text: &str) -> Result<f64, String> {
     Ok(seconds)
 }
 
+/// A positive number of days, at most 100 years.
+pub fn parse_days(text: &str) -> Result<f64, String> {
+    let days = positive_number(text, "a number of days")?;
+    if days > 36_500.0 {
+        return Err(format!("at most 36500 days, found `{text}`"));
+    }
+    Ok(days)
+}
+
 /// `text` as a positive, finite number; `what` says what was expected.
 fn positive_number(text: &str, what: &str) -> Result<f64, String> {
     let number: f64 = text

@@ -149,6 +149,18 @@ pub fn decode(bytes: &[u8], key: &RunKey, build: &Build) -> Result<Read, String>
     })
 }
 
+/// The build that made the record starting with `start` (its first two lines are enough),
+/// if it is a record of this format.
+pub fn build_of(start: &[u8]) -> Option<Build> {
+    let (magic, rest) = split_line(start)?;
+    if magic != MAGIC.as_bytes() {
+        return None;
+    }
+    let (header, _) = split_line(rest)?;
+    let header: Header = serde_json::from_slice(header).ok()?;
+    key::build_of(&header.settings)
+}
+
 /// The bytes before the first newline and those after it.
 fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     let end = bytes.iter().position(|&b| b == b'\n')?;

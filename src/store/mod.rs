@@ -9,6 +9,7 @@
 //! Layout under the root: `runs/ab/cdef….run` (the key's 64 hex digits, split after two),
 //! `tmp/` (files being written), `shards/` (what each shard ran: `crate::shard`).
 
+pub mod care;
 pub mod file;
 pub mod key;
 

@@ -37,7 +37,8 @@ fn bound_text(
     file: &Path,
     points: usize,
     field: &str,
-    (uses, longest): (&[Use], &dyn Fn(&str) -> usize),
+    uses: &[Use],
+    longest: &dyn Fn(&str) -> usize,
 ) -> Result<(), SpecError> {
     let point = uses
         .iter()
@@ -217,7 +218,7 @@ impl Searched {
                 .map_or(0, |d| d.longest_written())
         };
         let decisions = spec.points + spec.shrink + kept.len();
-        bound_text(text, file, decisions, "search", (&uses, &longest))?;
+        bound_text(text, file, decisions, "search", &uses, &longest)?;
         let (drawn, rejected) = spec.domain.draw(spec.seed, spec.points).map_err(|k| {
             let field = if spec.domain.constraints.is_empty() { "search.domain" } else { "search.constraints" };
             misuse(file, Misuse::at(&at, field, format!(
@@ -347,7 +348,7 @@ impl Claim {
                 .find(|p| p.name == name)
                 .map_or(0, Parameter::longest_written)
         };
-        bound_text(text, file, grid.len(), "sweep", (&uses, &longest))?;
+        bound_text(text, file, grid.len(), "sweep", &uses, &longest)?;
         let template = Template {
             text: text.to_string(),
             uses,
