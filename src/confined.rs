@@ -130,17 +130,6 @@ impl Folder {
         stem: &str,
         bytes: &[u8],
     ) -> io::Result<()> {
-        self.write_whole_in(path, temporary, stem, bytes)
-            .map_err(explained)
-    }
-
-    fn write_whole_in(
-        &self,
-        path: &Path,
-        temporary: &Path,
-        stem: &str,
-        bytes: &[u8],
-    ) -> io::Result<()> {
         self.folders(temporary)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             self.folders(parent)?;
@@ -156,7 +145,7 @@ impl Folder {
                     last = Some(e);
                     continue;
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(explained(e)),
             };
             let written = file
                 .write_all(bytes)
@@ -164,7 +153,7 @@ impl Folder {
             if written.is_err() {
                 let _ = self.dir.remove_file(&tmp);
             }
-            return written;
+            return written.map_err(explained);
         }
         Err(last.unwrap_or_else(|| io::Error::other("no temporary name could be made")))
     }

@@ -248,24 +248,29 @@ fn two_processes_writing_the_same_runs_at_once_leave_an_intact_store() {
     assert_eq!(leftovers, 0, "temporary files left behind");
 }
 
+/// A small completion problem and a deep run on it, for records made by hand.
+fn small_run(steps: u32) -> (implreg::problem::ProblemSpec, implreg::solver::RunSpec) {
+    let spec = serde_json::from_str(
+        r#"{ "completion": { "rows": 5, "cols": 4, "rank": 1, "observed": 9 } }"#,
+    )
+    .unwrap();
+    let run = serde_json::from_str(&format!(
+        r#"{{ "deep": {{ "depth": 2, "init": {{ "gaussian": {{ "scale": 0.1 }} }},
+             "optimizer": {{ "gd": {{ "lr": 0.1 }} }}, "loss": "sum", "steps": {steps} }} }}"#
+    ))
+    .unwrap();
+    (spec, run)
+}
+
 /// A record read back is bit for bit the record written (NaN and ±∞ included: encoding it again
 /// gives the same bytes), and no truncation, no flipped bit anywhere in the file and no other
 /// key is ever read as a record.
 #[test]
 fn a_record_round_trips_exactly_and_every_damaged_byte_is_caught() {
-    use implreg::problem::ProblemSpec;
     use implreg::provenance::Provenance;
-    use implreg::solver::{self, RunSpec};
+    use implreg::solver;
     use implreg::store::{Build, RunKey, file};
-    let spec: ProblemSpec = serde_json::from_str(
-        r#"{ "completion": { "rows": 5, "cols": 4, "rank": 1, "observed": 9 } }"#,
-    )
-    .unwrap();
-    let run: RunSpec = serde_json::from_str(
-        r#"{ "deep": { "depth": 2, "init": { "gaussian": { "scale": 0.1 } },
-             "optimizer": { "gd": { "lr": 0.1 } }, "loss": "sum", "steps": 50 } }"#,
-    )
-    .unwrap();
+    let (spec, run) = small_run(50);
     let mut record = solver::solve(&run, &spec.generate(3), 3);
     record.extremes.max_loss = f64::NAN;
     record.extremes.min_loss = f64::NEG_INFINITY;
@@ -441,9 +446,8 @@ verdict: holds
 /// that was kept.
 #[test]
 fn stats_and_prune_look_after_a_store() {
-    use implreg::problem::ProblemSpec;
     use implreg::provenance::Provenance;
-    use implreg::solver::{self, RunSpec};
+    use implreg::solver;
     use implreg::store::{Build, RunKey, file};
     let dir = scratch("store-care");
     let claim = dir.join("two-runs.yaml");
@@ -454,15 +458,7 @@ fn stats_and_prune_look_after_a_store() {
     assert_eq!(ours, 6);
 
     // Another build's record, a file of unknown format, a stale and a fresh temporary file.
-    let spec: ProblemSpec = serde_json::from_str(
-        r#"{ "completion": { "rows": 5, "cols": 4, "rank": 1, "observed": 9 } }"#,
-    )
-    .unwrap();
-    let run: RunSpec = serde_json::from_str(
-        r#"{ "deep": { "depth": 2, "init": { "gaussian": { "scale": 0.1 } },
-             "optimizer": { "gd": { "lr": 0.1 } }, "loss": "sum", "steps": 5 } }"#,
-    )
-    .unwrap();
+    let (spec, run) = small_run(5);
     let other = Build {
         source: "another source".into(),
         ..Build::here()
