@@ -284,3 +284,30 @@ fn cancelling_one_evaluation_leaves_another_running() {
     );
     assert_eq!(going.points().len(), 2);
 }
+
+/// A decided point keeps no matrices (a sweep held every point's to its end, while the memory
+/// budget counts one point's), and keeps its runs' endpoints as JSON only when asked
+/// (`check --final`).
+#[test]
+fn a_decided_point_keeps_its_endpoints_only_when_asked_and_never_its_matrices() {
+    use implreg::claim::{self, Claim, Context};
+    let claim = Claim::load(Path::new(SWEEP)).unwrap();
+    for endpoints in [false, true] {
+        let context = Context {
+            endpoints,
+            ..Context::default()
+        };
+        let report = claim::evaluate(&claim, |_| None, &context, &|_, _| {});
+        assert!(report.matches(), "{}", report.to_text());
+        let points = report.points();
+        assert_eq!(points.len(), 2);
+        for (_, point) in points {
+            assert!(!point.runs.is_empty());
+            for run in &point.runs {
+                assert_eq!(run.record.matrix.len(), 0);
+                assert!(run.record.factors.is_empty() && run.record.moments.is_empty());
+                assert_eq!(run.endpoint.is_some(), endpoints);
+            }
+        }
+    }
+}

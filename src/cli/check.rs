@@ -104,7 +104,7 @@ pub(crate) fn evaluate_all(
         let deadline = running
             .claim_seconds
             .map(|s| Instant::now() + Duration::from_secs_f64(s));
-        let mut report = progress.sweep(claim, |on_point, on_run| {
+        let report = progress.sweep(claim, |on_point, on_run| {
             let context = Context {
                 bounds: Bounds {
                     run_seconds: running.run_seconds,
@@ -114,12 +114,10 @@ pub(crate) fn evaluate_all(
                 },
                 store,
                 on_run,
+                endpoints: running.endpoints,
             };
             claim::evaluate(claim, |s| selection.seeds_for(s), &context, on_point)
         });
-        if running.endpoints {
-            report = report.with_endpoints();
-        }
         if let (Format::Text, true) = (running.format, print) {
             progress.suspend(|| emit!("{}", report.to_text()));
         }
@@ -311,6 +309,7 @@ pub fn measure(
                     cancel: cancel.clone(),
                     ..Bounds::default()
                 },
+                endpoints: false,
             };
             claim::measure(claim, seeds, &context, on_point)
         });

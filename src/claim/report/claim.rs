@@ -413,9 +413,24 @@ impl ClaimReport {
         text
     }
 
+    /// What a decided point keeps of its runs: their endpoints as JSON when asked (`check
+    /// --final`), never their matrices, so that a sweep or a search holds one point's matrices
+    /// at a time, as the memory budget counts them (every point's were kept to the end).
+    pub fn settle(mut self, endpoints: bool) -> Self {
+        if endpoints {
+            self = self.with_endpoints();
+        }
+        for run in &mut self.runs {
+            run.record.matrix = nalgebra::DMatrix::zeros(0, 0);
+            run.record.factors = Vec::new();
+            run.record.moments = Vec::new();
+        }
+        self
+    }
+
     /// Adds every run's final matrix and factors to the report (`check --final`), so that
     /// another implementation can compare endpoints, not only starts (`implreg export`).
-    pub fn with_endpoints(mut self) -> Self {
+    fn with_endpoints(mut self) -> Self {
         for run in &mut self.runs {
             run.endpoint = Some(crate::export::endpoint(
                 &run.record.matrix,

@@ -1,6 +1,5 @@
 //! What the CLI and tests read of a claim's outcome, whichever shape it has: a plain claim's
-//! `ClaimReport`, a `SweepReport` or a `SearchReport` (verdict, text, snapshot, endpoints,
-//! figures).
+//! `ClaimReport`, a `SweepReport` or a `SearchReport` (verdict, text, snapshot, figures).
 
 use crate::claim::decide::across::AcrossReport;
 use crate::claim::read::parameters::describe;
@@ -145,31 +144,6 @@ impl Report {
             Report::Claim(r) => r.to_text(),
             Report::Sweep(r) => r.to_text(),
             Report::Search(r) => r.to_text(),
-        }
-    }
-
-    /// Adds every run's final matrix and factors (`check --final`).
-    pub fn with_endpoints(self) -> Self {
-        match self {
-            Report::Claim(r) => Report::Claim(r.with_endpoints()),
-            Report::Search(mut r) => {
-                if let Some(c) = r.counterexample.as_mut() {
-                    c.decided = c.decided.clone().with_endpoints();
-                    c.confirmed = c.confirmed.clone().with_endpoints();
-                }
-                Report::Search(r)
-            }
-            Report::Sweep(mut r) => {
-                r.points = r
-                    .points
-                    .into_iter()
-                    .map(|mut p| {
-                        p.report = p.report.with_endpoints();
-                        p
-                    })
-                    .collect();
-                Report::Sweep(r)
-            }
         }
     }
 

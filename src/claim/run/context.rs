@@ -19,6 +19,9 @@ pub struct Context<'a> {
     pub store: Option<&'a Store>,
     /// Called as each run finishes.
     pub on_run: &'a (dyn Fn() + Sync),
+    /// Whether each point's report keeps its runs' endpoints (`check --final`): a point's
+    /// matrices are dropped once it is decided.
+    pub endpoints: bool,
 }
 
 fn nothing() {}
@@ -40,6 +43,7 @@ impl Default for Context<'_> {
             bounds: Bounds::default(),
             store: None,
             on_run: &nothing,
+            endpoints: false,
         }
     }
 }

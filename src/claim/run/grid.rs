@@ -62,7 +62,7 @@ fn each_point(
         on_point(k, claim.points.len());
         points.push(PointReport {
             settings: spec.settings.clone(),
-            report: point(&spec.spec, &share),
+            report: point(&spec.spec, &share).settle(context.endpoints),
         });
     }
     if !claim.is_sweep() {

@@ -45,7 +45,7 @@ pub fn evaluate(
             Ok(decision) => decision,
             Err(e) => return (Verdict::Inconclusive, Err(e)),
         };
-        let mut report = point::evaluate(&point, Some(block), &share);
+        let mut report = point::evaluate(&point, Some(block), &share).settle(context.endpoints);
         let verdict = if report.interrupted {
             Verdict::Inconclusive
         } else {
