@@ -293,6 +293,19 @@ fn user_text_is_escaped_in_reports_and_errors() {
         "{}",
         support::stderr(&output)
     );
+    // A report folder that cannot be made is named escaped.
+    let output = implreg(&[
+        "check",
+        scripted.to_str().unwrap(),
+        "--no-store",
+        "--report",
+        "/dev/null/\u{1b}[2Jreport",
+    ]);
+    let message = support::stderr(&output);
+    assert!(
+        message.contains("\\u{1b}[2Jreport") && !message.contains('\u{1b}'),
+        "{message}"
+    );
     for page in ["report.md", "index.html"] {
         let page = std::fs::read_to_string(report.join(page)).unwrap();
         assert!(

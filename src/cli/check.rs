@@ -391,8 +391,9 @@ impl Outputs {
             && let Err(e) = implreg::render::page::write_figures(dir, reports)
         {
             eprintln!(
-                "implreg: cannot write the figures into {}: {e}",
-                dir.display()
+                "implreg: cannot write the figures into {}: {}",
+                printable(&dir.display().to_string()),
+                printable(&e.to_string())
             );
             ok = false;
         }
@@ -407,8 +408,9 @@ impl Outputs {
                 .and_then(|()| implreg::render::page::write_report(dir, &contents));
             if let Err(e) = written {
                 eprintln!(
-                    "implreg: cannot write the report into {}: {e}",
-                    dir.display()
+                    "implreg: cannot write the report into {}: {}",
+                    printable(&dir.display().to_string()),
+                    printable(&e.to_string())
                 );
                 ok = false;
             }
