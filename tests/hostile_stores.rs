@@ -1,0 +1,220 @@
+//! Hostile input on the newer surfaces, generated: records and shard manifests damaged at
+//! random inside a store, and the command line's options given hostile values. A damaged record
+//! is refused or read back exactly as it was written, never trusted otherwise; a damaged
+//! manifest gives the manifests or an error naming it; an option gives a check or exit 2 with
+//! an error naming the option. Never a panic, an abort or a hang. `PROPTEST_CASES` sets the
+//! number of cases (CI: the defaults below).
+
+use implreg::problem::ProblemSpec;
+use implreg::provenance::Provenance;
+use implreg::shard::Manifest;
+use implreg::solver::{self, RunSpec};
+use implreg::store::{Build, RunKey, Store, file};
+use proptest::prelude::*;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+mod support;
+
+/// A record of a small run, its key, and its bytes as the store writes them.
+fn record() -> &'static (RunKey, Vec<u8>) {
+    static RECORD: OnceLock<(RunKey, Vec<u8>)> = OnceLock::new();
+    RECORD.get_or_init(|| {
+        let spec: ProblemSpec = serde_json::from_str(
+            r#"{ "completion": { "rows": 4, "cols": 3, "rank": 1, "observed": 6 } }"#,
+        )
+        .unwrap();
+        let run: RunSpec = serde_json::from_str(
+            r#"{ "deep": { "depth": 2, "init": { "gaussian": { "scale": 0.1 } },
+                 "optimizer": { "gd": { "lr": 0.1 } }, "loss": "sum", "steps": 20 } }"#,
+        )
+        .unwrap();
+        let key = RunKey::new(&Build::here(), &spec, &run, 1, &"hostile");
+        let solved = solver::solve(&run, &spec.generate(1), 1);
+        let bytes = file::encode(&key, &solved, &Provenance::here(), 0.5);
+        (key, bytes)
+    })
+}
+
+/// A folder of this process's for case `name`, emptied.
+fn folder(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("implreg-hostile-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One damage to a file's bytes.
+#[derive(Debug, Clone)]
+enum Damage {
+    Flip(usize, u8),
+    Cut(usize),
+    Insert(usize, Vec<u8>),
+    Replace(Vec<u8>),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        (any::<usize>(), 1..=255u8).prop_map(|(at, bits)| Damage::Flip(at, bits)),
+        any::<usize>().prop_map(Damage::Cut),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..64))
+            .prop_map(|(at, bytes)| Damage::Insert(at, bytes)),
+        prop::collection::vec(any::<u8>(), 0..256).prop_map(Damage::Replace),
+    ]
+}
+
+fn apply(bytes: &[u8], damage: &Damage) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    match damage {
+        Damage::Flip(at, bits) if !out.is_empty() => {
+            let at = at % out.len();
+            out[at] ^= bits;
+        }
+        Damage::Flip(..) => {}
+        Damage::Cut(at) => out.truncate(at % (bytes.len() + 1)),
+        Damage::Insert(at, inserted) => {
+            let at = at % (out.len() + 1);
+            out.splice(at..at, inserted.iter().copied());
+        }
+        Damage::Replace(replaced) => out = replaced.clone(),
+    }
+    out
+}
+
+/// A manifest as a shard writes it, as JSON text.
+fn manifest_text() -> String {
+    serde_json::json!({
+        "shard": { "index": 1, "count": 2 },
+        "paths": ["tests/fixtures/holds.yaml"],
+        "files": [["tests/fixtures/holds.yaml", "0".repeat(64)]],
+        "seeds": null,
+        "solved_seeds": 3,
+        "provenance": Provenance::here(),
+    })
+    .to_string()
+}
+
+/// Hostile values for the command line's options.
+const OPTION_VALUES: &[&str] = &[
+    "0",
+    "-1",
+    "1",
+    "1e19",
+    "1e300",
+    "inf",
+    "-inf",
+    "nan",
+    "NaN",
+    "1e-400",
+    "18446744073709551615",
+    "18446744073709551616:1",
+    "0:0",
+    "5:",
+    ":5",
+    "a",
+    "",
+    " ",
+    "1GiB",
+    "99999999TiB",
+    "1e15",
+    "0.0000001",
+    "2/1",
+    "1/0",
+    "0/1",
+    "100001/100001",
+    "\u{1b}[2J",
+    "1\n2",
+];
+
+const OPTIONS: &[&str] = &[
+    "--seeds",
+    "--threads",
+    "--max-memory",
+    "--max-work",
+    "--max-run-seconds",
+    "--max-claim-seconds",
+    "--format",
+    "--shard",
+];
+
+proptest! {
+    #![proptest_config(support::config(300))]
+
+    /// A record damaged any way is refused (and solved again), or read back as written.
+    #[test]
+    fn damaged_records_are_never_trusted(damages in prop::collection::vec(damage(), 1..4)) {
+        let (key, bytes) = record();
+        let mut damaged = bytes.clone();
+        for d in &damages {
+            damaged = apply(&damaged, d);
+        }
+        let root = folder("record");
+        let path = Store::path(&root, key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &damaged).unwrap();
+        let store = Store::reading(vec![root.clone()]);
+        match store.fetch(key) {
+            Some(_) => {
+                // Trusted only as written: what it decodes to encodes to the original bytes.
+                let read = file::decode(&damaged, key, &Build::here()).unwrap();
+                let again = file::encode(key, &read.record, &read.provenance, read.seconds);
+                prop_assert_eq!(&again, bytes);
+            }
+            None => prop_assert!(damaged != *bytes),
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A manifest damaged any way gives the manifests or an error that names it.
+    #[test]
+    fn damaged_manifests_are_refused_by_name(damages in prop::collection::vec(damage(), 1..4)) {
+        let mut text = manifest_text().into_bytes();
+        for d in &damages {
+            text = apply(&text, d);
+        }
+        let root = folder("manifest");
+        std::fs::create_dir_all(root.join("shards")).unwrap();
+        std::fs::write(root.join("shards/1-of-2.json"), &text).unwrap();
+        match Manifest::read_all(std::slice::from_ref(&root)) {
+            Ok(found) => {
+                for (_, manifest) in &found {
+                    prop_assert!((1..=manifest.shard.count).contains(&manifest.shard.index));
+                    prop_assert!(manifest.shard.count <= implreg::shard::MAX_SHARDS);
+                }
+                let _ = implreg::shard::agreed(&found);
+            }
+            Err(e) => prop_assert!(e.contains("1-of-2.json"), "{}", e),
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
+proptest! {
+    #![proptest_config(support::config(60))]
+
+    /// An option with a hostile value runs the check or exits 2 naming the option.
+    #[test]
+    fn hostile_options_are_refused_by_name(
+        option in 0..OPTIONS.len(),
+        value in 0..OPTION_VALUES.len(),
+    ) {
+        let (option, value) = (OPTIONS[option], OPTION_VALUES[value]);
+        let store = folder("options");
+        let argument = format!("{option}={value}");
+        let output = support::implreg(&[
+            "check",
+            &argument,
+            "--store",
+            store.to_str().unwrap(),
+            "tests/fixtures/holds.yaml",
+        ]);
+        let stderr = support::stderr(&output);
+        prop_assert!(!stderr.contains("panicked"), "{} {:?}: {}", option, value, stderr);
+        let code = output.status.code();
+        prop_assert!(matches!(code, Some(0..=3)), "{} {:?}: {:?} {}", option, value, code, stderr);
+        if code == Some(2) {
+            prop_assert!(stderr.contains(option) || stderr.contains("error"), "{} {:?}: {}", option, value, stderr);
+        }
+        let _ = std::fs::remove_dir_all(&store);
+    }
+}
