@@ -17,3 +17,4 @@ pub mod sampling;
 pub mod search;
 pub mod source;
 pub mod spec;
+pub mod values;

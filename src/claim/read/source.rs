@@ -47,6 +47,37 @@ pub fn read(file: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))
 }
 
+/// What a node starting with `c` would need to be, when `c` starts one implreg refuses: a
+/// tag, an anchor or an alias.
+fn refused_at_node_start(c: char) -> Option<&'static str> {
+    match c {
+        '!' => Some("no YAML tags (`!…`): a claim's values are plain, and a tag would be ignored"),
+        '&' | '*' => Some("no YAML anchors or aliases (`&name`, `*name`): write each value out"),
+        _ => None,
+    }
+}
+
+/// Whether `line` (indented `indent`) continues the plain scalar opened at indent `plain`
+/// (then it is text, where no node starts); `plain` is closed by a comment in it, or by a line
+/// that does not continue it (outside quotes and flow, `open`). Blank lines continue it.
+fn continues_plain(line: &str, indent: usize, open: bool, plain: &mut Option<usize>) -> bool {
+    let Some(parent) = *plain else {
+        return false;
+    };
+    if line.trim().is_empty() {
+        return true;
+    }
+    if indent > parent && open {
+        // A comment ends the scalar: nothing after it continues it.
+        if line.trim_start().starts_with('#') || line.contains(" #") {
+            *plain = None;
+        }
+        return true;
+    }
+    *plain = None;
+    false
+}
+
 /// Refuses tags, anchors, aliases and deep flow nesting, outside quotes, comments and block
 /// scalars.
 pub fn scan(text: &str) -> Result<(), Refusal> {
@@ -65,18 +96,8 @@ pub fn scan(text: &str) -> Result<(), Refusal> {
             }
             block = None;
         }
-        if let Some(parent) = plain {
-            if line.trim().is_empty() {
-                continue;
-            }
-            if indent > parent && quote.is_none() && depth == 0 {
-                // A comment ends the scalar: nothing after it continues it.
-                if line.trim_start().starts_with('#') || line.contains(" #") {
-                    plain = None;
-                }
-                continue;
-            }
-            plain = None;
+        if continues_plain(line, indent, quote.is_none() && depth == 0, &mut plain) {
+            continue;
         }
         // Whether the line ends inside a plain scalar that the next lines may continue.
         let mut plain_here = false;
@@ -118,20 +139,10 @@ pub fn scan(text: &str) -> Result<(), Refusal> {
                     || (matches!(c, '-' | '?' | ':') && !next.is_whitespace());
             }
             if node_start {
+                if let Some(expected) = refused_at_node_start(c) {
+                    return refuse(i, expected.into());
+                }
                 match c {
-                    '!' => {
-                        return refuse(
-                            i,
-                            "no YAML tags (`!…`): a claim's values are plain, and a tag would be ignored".into(),
-                        );
-                    }
-                    '&' | '*' => {
-                        return refuse(
-                            i,
-                            "no YAML anchors or aliases (`&name`, `*name`): write each value out"
-                                .into(),
-                        );
-                    }
                     '"' | '\'' => quote = Some(c),
                     '|' | '>' => {
                         block = Some(indent);
