@@ -389,13 +389,11 @@ impl Manifest {
     }
 }
 
-/// The claim files, paths and seeds every manifest agrees on, once every shard of each split
-/// (N) found is present; otherwise what is missing or inconsistent.
+/// The claim files, paths and seeds every manifest agrees on; otherwise which disagrees.
 pub fn agreed(manifests: &[(PathBuf, Manifest)]) -> Result<&Manifest, String> {
     let Some((_, first)) = manifests.first() else {
         return Err("no shard manifests (shards/K-of-N.json) in the folders given: were they written by `implreg check --shard K/N --store DIR`?".into());
     };
-    let mut splits: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for (file, m) in manifests {
         if (&m.paths, &m.files, &m.seeds) != (&first.paths, &first.files, &first.seeds) {
             return Err(format!(
@@ -406,23 +404,28 @@ pub fn agreed(manifests: &[(PathBuf, Manifest)]) -> Result<&Manifest, String> {
                 m.seeds
             ));
         }
+    }
+    Ok(first)
+}
+
+/// The shards (`K/N`) of every split found that left no manifest: stopped before they
+/// finished (killed, cancelled, out of time), or their store was not given.
+pub fn lacking(manifests: &[(PathBuf, Manifest)]) -> Vec<String> {
+    let mut splits: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (_, m) in manifests {
         splits.entry(m.shard.count).or_default().push(m.shard.index);
     }
+    let mut lacking = Vec::new();
     for (count, mut have) in splits {
         have.sort_unstable();
         have.dedup();
-        let lacking: Vec<String> = (1..=count)
-            .filter(|k| have.binary_search(k).is_err())
-            .map(|k| format!("{k}/{count}"))
-            .collect();
-        if !lacking.is_empty() {
-            return Err(format!(
-                "the split into {count} shards is incomplete: no manifest of shard {} in the folders given",
-                lacking.join(", ")
-            ));
-        }
+        lacking.extend(
+            (1..=count)
+                .filter(|k| have.binary_search(k).is_err())
+                .map(|k| format!("{k}/{count}")),
+        );
     }
-    Ok(first)
+    lacking
 }
 
 /// Every claim file under `paths` with the SHA-256 of its text, as a manifest records them.

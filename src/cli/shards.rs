@@ -170,7 +170,20 @@ pub fn plan(selection: &Selection, store: PathBuf, shards: usize, format: Format
     ExitCode::SUCCESS
 }
 
+/// "shard 2/4", or the first of many and how many more.
+fn shards_named(shards: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let mut named = shards[..shards.len().min(SHOWN)].join(", ");
+    if shards.len() > SHOWN {
+        named.push_str(&format!(" and {} more", shards.len() - SHOWN));
+    }
+    let noun = if shards.len() == 1 { "shard" } else { "shards" };
+    format!("{noun} {named}")
+}
+
 /// `implreg merge DIR…`: the report of the claims the shards ran, from their stores alone.
+/// A round is finished when every shard left its manifest and no claim needs more seeds;
+/// otherwise the exit code asks for another round (a killed shard is made good by the next).
 pub fn merge(
     dirs: Vec<PathBuf>,
     threads: Option<usize>,
@@ -222,11 +235,23 @@ pub fn merge(
         .filter(|r| r.lacks_runs())
         .map(|r| r.id())
         .collect();
+    let stopped = shard::lacking(&all);
+    if !stopped.is_empty() {
+        eprintln!(
+            "implreg: {} left no manifest: stopped before it finished (killed, cancelled, out of time), or its store was not given.",
+            shards_named(&stopped)
+        );
+    }
     if !pending.is_empty() {
         eprintln!(
-            "implreg: {} claims need another round of shards: {}. Run the shards again over one store holding these records (merge --into DIR pools them), then merge; or finish here with `implreg check` over that store.",
+            "implreg: {} claims need another round of shards: {}.",
             pending.len(),
             printable(&pending.join(", "))
+        );
+    }
+    if !(stopped.is_empty() && pending.is_empty()) {
+        eprintln!(
+            "implreg: run the shards again over one store holding these records (merge --into DIR pools them), then merge; or finish here with `implreg check` over that store."
         );
         return ExitCode::from(ANOTHER_ROUND);
     }
