@@ -89,7 +89,14 @@ const VALUES: &[&str] = &[
     "{ fraction: 0 }",
     "{ fraction: 1.5 }",
     "{ rate: 0.9 }",
+    "\"<script>alert(1)</script>\"",
+    "<img src=x onerror=alert(1)>",
+    "\"a | b\\n| --- |\"",
+    "\"</svg><script>x</script>\"",
 ];
+
+/// What no output may carry raw: markup that would run in a browser.
+const ACTIVE: &[&str] = &["<script", "onerror=", "<img"];
 
 /// Plausible numbers, for settings that stay valid but unusual.
 const NUMBERS: &[&str] = &[
@@ -306,7 +313,7 @@ fn exercise(text: &str) {
                 ..Default::default()
             };
             let report = claim::evaluate(&claim, one, &context, &|_, _| {});
-            assert!(!report.to_text().is_empty());
+            every_output(std::slice::from_ref(&report));
             RAN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         Err(SpecError::Invalid {
@@ -331,6 +338,41 @@ fn exercise(text: &str) {
         started.elapsed().as_secs_f64() < 10.0,
         "a case took {:?}: {text:?}",
         started.elapsed()
+    );
+}
+
+/// Every output of `reports`: text, JSON, JUnit, the HTML page (its figures inlined) and the
+/// Markdown report, none carrying active markup raw; the JSON read back by `diff` equals itself.
+fn every_output(reports: &[claim::Report]) {
+    let provenance = implreg::provenance::Provenance::here();
+    let contents = implreg::render::page::Contents {
+        reports,
+        provenance: &provenance,
+        seconds: 1.0,
+        notes: &[],
+    };
+    for report in reports {
+        assert!(!report.to_text().is_empty());
+    }
+    let page = implreg::render::page::html(&contents);
+    let markdown = implreg::render::page::markdown(&contents);
+    let junit = implreg::render::junit::junit(reports, 1.0, &provenance);
+    for (what, text) in [("HTML", &page), ("Markdown", &markdown), ("JUnit", &junit)] {
+        let lower = text.to_lowercase();
+        for active in ACTIVE {
+            assert!(!lower.contains(active), "{what} carries {active} raw");
+        }
+    }
+    let json = serde_json::to_value(reports).expect("reports serialise");
+    let exact = implreg::compare::Tolerance {
+        relative: 0.0,
+        absolute: 0.0,
+    };
+    let changes = implreg::compare::compare(&json, &json, exact).expect("a report diffs");
+    assert!(
+        changes == implreg::compare::Changes::default(),
+        "a report differs from itself: {}",
+        changes.to_text(10)
     );
 }
 
