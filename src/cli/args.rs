@@ -134,6 +134,15 @@ pub fn parse_days(text: &str) -> Result<f64, String> {
     Ok(days)
 }
 
+/// A fraction in (0, 1]: how many of a store's records `store verify` solves again.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    let fraction = positive_number(text, "a fraction in (0, 1]")?;
+    if fraction > 1.0 {
+        return Err(format!("a fraction in (0, 1], found `{text}`"));
+    }
+    Ok(fraction)
+}
+
 /// `text` as a positive, finite number; `what` says what was expected.
 fn positive_number(text: &str, what: &str) -> Result<f64, String> {
     let number: f64 = text

@@ -67,6 +67,22 @@ pub struct Running {
     pub outputs: Outputs,
 }
 
+impl Running {
+    /// Text, no budgets, no outputs: for commands that use the claims' runs, not their report.
+    pub fn quiet() -> Self {
+        Self {
+            format: Format::Text,
+            run_seconds: None,
+            claim_seconds: None,
+            endpoints: false,
+            outputs: Outputs {
+                report: None,
+                figures: None,
+            },
+        }
+    }
+}
+
 /// `implreg check`: every claim, its runs reused from `store` or solved (and kept there).
 pub fn check(selection: &Selection, running: &Running, store: Option<PathBuf>) -> ExitCode {
     let claims = match selection.load() {
@@ -257,6 +273,7 @@ pub(crate) fn tell_store(store: Option<&Store>, prefix: &str) {
     };
     let files = [
         (&tally.damaged, format!("; {what}"), ""),
+        (&tally.differs, String::new(), ""),
         (&tally.unwritten, String::new(), "cannot write "),
     ];
     for (list, after, before) in files {

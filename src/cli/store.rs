@@ -1,11 +1,14 @@
-//! `implreg store stats` and `implreg store prune`: what a result store holds, and removing what
-//! no check of this build can reach (`implreg::store::care`).
+//! `implreg store stats`, `prune` and `verify`: what a result store holds, removing what no
+//! check of this build can reach (`implreg::store::care`), and trusting a store only after a
+//! fresh run of the records the claims use gives them bit for bit.
 
-use super::args::parse_days;
+use super::args::{parse_days, parse_fraction};
+use super::check::{Running, Selection, catch_ctrl_c, evaluate_all, tell_store};
 use clap::Subcommand;
+use implreg::claim::read::budget::Limits;
 use implreg::printable::printable;
 use implreg::store::care::{self, Tally};
-use implreg::store::{self, Build};
+use implreg::store::{self, Build, Store};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -32,6 +35,24 @@ pub enum StoreCommand {
         /// Say what would be removed, and remove nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Solve again the runs of PATHS' claims that the store holds and compare them bit for bit:
+    /// what a store filled by others (a shared disk, shards) gives can be trusted once it
+    /// passes. Damaged or differing records are named; nothing is written.
+    Verify {
+        /// Claim files or folders whose runs are verified.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The store (by default `.implreg/store`, or `$IMPLREG_STORE`).
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Solve again this fraction of the records read (chosen by their keys, the same
+        /// ones every time), not all of them.
+        #[arg(long, value_parser = parse_fraction, default_value = "1")]
+        fraction: f64,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
     },
 }
 
@@ -91,6 +112,46 @@ pub fn run(command: StoreCommand) -> ExitCode {
                 Err(e) => failed(&root, &e),
             }
         }
+        StoreCommand::Verify {
+            paths,
+            store,
+            fraction,
+            threads,
+        } => verify(
+            paths,
+            store.unwrap_or_else(store::default_root),
+            fraction,
+            threads,
+        ),
+    }
+}
+
+/// `implreg store verify`: the claims evaluated over a verifying store, the report dropped;
+/// exit 1 if a record read was damaged or differs from its fresh run.
+fn verify(paths: Vec<PathBuf>, root: PathBuf, fraction: f64, threads: Option<usize>) -> ExitCode {
+    let selection = Selection {
+        paths,
+        seeds: None,
+        threads,
+        limits: Limits::default(),
+        keep: false,
+    };
+    let claims = match selection.load() {
+        Ok(claims) => claims,
+        Err(code) => return code,
+    };
+    let cancel = catch_ctrl_c();
+    let store = Store::verifying(root, fraction);
+    let running = Running::quiet();
+    evaluate_all(&claims, &selection, &running, Some(&store), &cancel, false);
+    tell_store(Some(&store), "verify: ");
+    let tally = store.tally();
+    if cancel.is_cancelled() {
+        ExitCode::from(130)
+    } else if tally.damaged.is_empty() && tally.differs.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

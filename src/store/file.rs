@@ -38,11 +38,8 @@ struct Body<'a> {
     key: &'a str,
     provenance: &'a Provenance,
     seconds: f64,
-    record: &'a RunRecord,
-    matrix: &'a DMatrix<f64>,
-    factors: &'a [DMatrix<f64>],
-    moments: &'a [(When, Option<MatrixAt>)],
-    work: Option<f64>,
+    #[serde(flatten)]
+    outcome: Outcome<'a>,
 }
 
 #[derive(Deserialize)]
@@ -75,11 +72,7 @@ pub fn encode(key: &RunKey, record: &RunRecord, provenance: &Provenance, seconds
         key: &key.digest,
         provenance,
         seconds,
-        record,
-        matrix: &record.matrix,
-        factors: &record.factors,
-        moments: &record.moments,
-        work: record.work,
+        outcome: Outcome::of(record),
     };
     ciborium::into_writer(&parts, &mut body).expect("a record encodes into memory");
     let header = Header {
@@ -94,6 +87,40 @@ pub fn encode(key: &RunKey, record: &RunRecord, provenance: &Provenance, seconds
     .into_bytes();
     bytes.extend_from_slice(&body);
     bytes
+}
+
+/// What a run gave, as the store keeps it: the record with its matrices, without who made it
+/// or how long it took.
+#[derive(Serialize)]
+struct Outcome<'a> {
+    record: &'a RunRecord,
+    matrix: &'a DMatrix<f64>,
+    factors: &'a [DMatrix<f64>],
+    moments: &'a [(When, Option<MatrixAt>)],
+    work: Option<f64>,
+}
+
+impl<'a> Outcome<'a> {
+    fn of(record: &'a RunRecord) -> Self {
+        Self {
+            record,
+            matrix: &record.matrix,
+            factors: &record.factors,
+            moments: &record.moments,
+            work: record.work,
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        ciborium::into_writer(self, &mut bytes).expect("a record encodes into memory");
+        bytes
+    }
+}
+
+/// Whether two runs gave the same result bit for bit (every f64 as stored, NaN's bits too).
+pub fn same_result(a: &RunRecord, b: &RunRecord) -> bool {
+    Outcome::of(a).bytes() == Outcome::of(b).bytes()
 }
 
 /// The record in `bytes` if it is an intact record of `key` made by `build`; otherwise what is

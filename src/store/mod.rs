@@ -47,6 +47,12 @@ pub struct Tally {
     pub unwritten: Vec<(PathBuf, String)>,
     /// Seconds the solved runs took, summed over threads.
     pub solver_seconds: f64,
+    /// Records solved again (`Store::verifying`) and found identical, bit for bit.
+    pub verified: u64,
+    /// Records solved again whose fresh run was stopped (a time budget, Ctrl-C): not compared.
+    pub unverified: u64,
+    /// Records solved again that differ from their fresh run: not trusted, the fresh run used.
+    pub differs: Vec<(PathBuf, String)>,
 }
 
 impl Tally {
@@ -61,6 +67,15 @@ impl Tally {
         }
         if !self.unwritten.is_empty() {
             parts.push(format!("{} not written", self.unwritten.len()));
+        }
+        if self.verified + self.unverified > 0 || !self.differs.is_empty() {
+            parts.push(format!(
+                "{} solved again: {} identical, {} differ, {} stopped before the end",
+                self.verified + self.unverified + self.differs.len() as u64,
+                self.verified,
+                self.differs.len(),
+                self.unverified
+            ));
         }
         parts.join(", ")
     }
@@ -79,6 +94,8 @@ pub struct Store {
     tally: Mutex<Tally>,
     /// Distinguishes this process's temporary files.
     written: AtomicU64,
+    /// The fraction of the records read that are solved again and compared (`verifying`).
+    verify: f64,
 }
 
 impl Store {
@@ -99,6 +116,16 @@ impl Store {
         Self::new(into, roots, false)
     }
 
+    /// The store at `root`, only read: every record found is trusted only after a fresh run of
+    /// its settings gives it bit for bit, for a `fraction` of the records (chosen by their keys,
+    /// so the same ones on every run); a run it lacks is solved, nothing is written.
+    pub fn verifying(root: PathBuf, fraction: f64) -> Self {
+        Self {
+            verify: fraction,
+            ..Self::new(None, vec![root], true)
+        }
+    }
+
     fn new(root: Option<PathBuf>, others: Vec<PathBuf>, solves: bool) -> Self {
         Self {
             root,
@@ -108,6 +135,7 @@ impl Store {
             provenance: Provenance::here(),
             tally: Mutex::new(Tally::default()),
             written: AtomicU64::new(0),
+            verify: 0.0,
         }
     }
 
@@ -146,7 +174,12 @@ impl Store {
         solve: impl FnOnce() -> RunRecord,
     ) -> Option<RunRecord> {
         if let Some(record) = self.fetch(key) {
-            return Some(record);
+            if !self.sampled(key) {
+                return Some(record);
+            }
+            let fresh = solve();
+            self.compare(key, &record, &fresh);
+            return Some(fresh);
         }
         if !self.solves {
             return None;
@@ -195,6 +228,29 @@ impl Store {
             }
         }
         None
+    }
+
+    /// Whether the record of `key` is among the fraction solved again: its key's first 32 bits
+    /// below that fraction of 2^32.
+    fn sampled(&self, key: &RunKey) -> bool {
+        let head = u32::from_str_radix(&key.digest[..8], 16).unwrap_or(0);
+        f64::from(head) < self.verify * f64::from(u32::MAX) + 1.0 && self.verify > 0.0
+    }
+
+    /// Tallies whether `stored` is what `fresh`, a new run of its settings, gave.
+    fn compare(&self, key: &RunKey, stored: &RunRecord, fresh: &RunRecord) {
+        let mut tally = self.tally();
+        if matches!(fresh.stop, Stop::Interrupted | Stop::Time | Stop::Work) {
+            tally.unverified += 1;
+        } else if file::same_result(stored, fresh) {
+            tally.verified += 1;
+        } else {
+            let path = self.roots().next().map(|root| Self::path(root, key));
+            tally.differs.push((
+                path.unwrap_or_default(),
+                "differs from a fresh run of its settings: not trusted".into(),
+            ));
+        }
     }
 
     /// Keeps the record of `key` in the written store, if there is one.
