@@ -376,7 +376,12 @@ fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // Ctrl-C once the quick claim's 2 runs are stored and the long one is under way.
+        let waited = std::time::Instant::now();
+        while support::records(&store).len() < 2 && waited.elapsed().as_secs() < 120 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
         let signal = Command::new("kill")
             .args(["-INT", &child.id().to_string()])
             .status()

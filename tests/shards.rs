@@ -145,7 +145,7 @@ fn a_killed_shard_is_made_good_by_the_next_round() {
         .find(|store| {
             let mut killed = shard(2, 2, store);
             let started = std::time::Instant::now();
-            while store_records(store) == 0 && started.elapsed().as_secs() < 60 {
+            while support::records(store).is_empty() && started.elapsed().as_secs() < 60 {
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
             killed.kill().expect("the shard is killed");
@@ -179,18 +179,6 @@ fn a_killed_shard_is_made_good_by_the_next_round() {
     let output = merge(&[dir.join("nothing")], None);
     assert_eq!(output.status.code(), Some(2));
     assert!(support::stderr(&output).contains("no shard manifests"));
-}
-
-/// How many records a store holds.
-fn store_records(store: &Path) -> usize {
-    let Ok(folders) = std::fs::read_dir(store.join("runs")) else {
-        return 0;
-    };
-    folders
-        .flatten()
-        .filter_map(|f| std::fs::read_dir(f.path()).ok())
-        .map(|files| files.count())
-        .sum()
 }
 
 /// A manifest is read only from a regular file of bounded size inside the store, for a shard

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 mod support;
-use support::{implreg, scratch, stdout};
+use support::{implreg, records, scratch, stdout};
 
 const SWEEP: &str = "tests/fixtures/sweep.yaml";
 
@@ -40,17 +40,6 @@ fn tally(stderr: &str) -> (u64, u64) {
         before.split_whitespace().last().unwrap().parse().unwrap()
     };
     (number(" runs reused"), number(" solved"))
-}
-
-fn records(store: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for dir in std::fs::read_dir(store.join("runs")).unwrap().flatten() {
-        for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
-            found.push(file.path());
-        }
-    }
-    found.sort();
-    found
 }
 
 #[test]

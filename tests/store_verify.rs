@@ -3,10 +3,10 @@
 //! trusts the forgery; `verify` names it and exits 1; a store nobody touched passes.
 
 use implreg::store::{Build, RunKey, file, key};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod support;
-use support::{implreg, scratch};
+use support::{implreg, records, scratch};
 
 const CLAIMS: [&str; 2] = ["tests/fixtures/holds.yaml", "tests/fixtures/sweep.yaml"];
 
@@ -18,17 +18,6 @@ fn verify(store: &Path, fraction: Option<&str>) -> std::process::Output {
         args.extend(["--fraction", fraction]);
     }
     implreg(&args)
-}
-
-/// Every record file under the store, in name order.
-fn records(store: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(store.join("runs"))
-        .unwrap()
-        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
-        .map(|f| f.unwrap().path())
-        .collect();
-    found.sort();
-    found
 }
 
 /// The record at `path` with its end-to-end matrix's first entry moved by one ulp, written

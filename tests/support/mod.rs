@@ -136,3 +136,18 @@ pub fn design(problem: &Problem) -> DMatrix<f64> {
         Observations::Entries { .. } => unreachable!("regression observes measurements"),
     }
 }
+
+/// Every record file in the store at `store` (`runs/ab/….run`), in name order; none if the
+/// store is not there yet.
+pub fn records(store: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(folders) = std::fs::read_dir(store.join("runs")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<std::path::PathBuf> = folders
+        .flatten()
+        .filter_map(|folder| std::fs::read_dir(folder.path()).ok())
+        .flat_map(|files| files.flatten().map(|f| f.path()))
+        .collect();
+    found.sort();
+    found
+}
