@@ -92,12 +92,15 @@ pub fn parse_work(text: &str) -> Result<f64, String> {
 /// A number of worker threads from 1 to 1024.
 pub fn parse_threads(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
-        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
         _ => Err(format!(
-            "a number of threads from 1 to 1024, found `{text}`"
+            "a number of threads from 1 to {MAX_THREADS}, found `{text}`"
         )),
     }
 }
+
+/// The most worker threads a command starts.
+pub const MAX_THREADS: usize = 1024;
 
 /// A number of shards from 1 to `shard::MAX_SHARDS`.
 pub fn parse_shards(text: &str) -> Result<usize, String> {

@@ -2,7 +2,7 @@
 //! (`cli/shards.rs`) share with them: loading claims, the result store, evaluating in turn, the
 //! outputs and the exit code.
 
-use super::args::SeedsArg;
+use super::args::{MAX_THREADS, SeedsArg};
 use super::progress::Progress;
 use crate::Format;
 use implreg::cancel::Cancel;
@@ -378,12 +378,17 @@ pub fn prepare(
     })
 }
 
-/// One worker thread per core, or `threads`.
-fn start_threads(threads: Option<usize>) -> Result<(), rayon::ThreadPoolBuildError> {
+/// One worker thread per core, or `threads` (every command parses it with `parse_threads`;
+/// refused here too, so that an option declared without it cannot start 2^64 threads).
+fn start_threads(threads: Option<usize>) -> Result<(), String> {
     match threads {
+        Some(n) if !(1..=MAX_THREADS).contains(&n) => {
+            Err(format!("{n} threads asked for, at most {MAX_THREADS}"))
+        }
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
-            .build_global(),
+            .build_global()
+            .map_err(|e| e.to_string()),
         None => Ok(()),
     }
 }

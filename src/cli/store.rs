@@ -2,7 +2,7 @@
 //! check of this build can reach (`implreg::store::care`), and trusting a store only after a
 //! fresh run of the records the claims use gives them bit for bit.
 
-use super::args::{parse_days, parse_fraction};
+use super::args::{parse_days, parse_fraction, parse_threads};
 use super::check::{Running, Selection, catch_ctrl_c, evaluate_all, tell_store};
 use clap::Subcommand;
 use implreg::claim::read::budget::Limits;
@@ -50,8 +50,8 @@ pub enum StoreCommand {
         /// ones every time), not all of them.
         #[arg(long, value_parser = parse_fraction, default_value = "1")]
         fraction: f64,
-        /// Worker threads (default: every core).
-        #[arg(long)]
+        /// Worker threads, 1 to 1024; by default one per core.
+        #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
     },
 }
