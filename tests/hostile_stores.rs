@@ -249,7 +249,33 @@ proptest! {
             "REPORT" => report,
             other => other,
         }));
-        let output = support::implreg(&args);
+        // Run from an empty folder, fixtures named from the crate's root: whatever the option,
+        // nothing is written beside the command nor anywhere in the store but its folders.
+        let cwd = folder("options-cwd");
+        let fixture = |a: &str| {
+            if a.starts_with("tests/") {
+                format!("{}/{a}", env!("CARGO_MANIFEST_DIR"))
+            } else {
+                a.to_string()
+            }
+        };
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_implreg"))
+            .args(args.iter().map(|a| fixture(a)))
+            .current_dir(&cwd)
+            .output()
+            .unwrap();
+        let names = |dir: &std::path::Path| -> Vec<String> {
+            std::fs::read_dir(dir).map_or_else(
+                |_| Vec::new(),
+                |entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+            )
+        };
+        prop_assert!(names(&cwd).is_empty(), "{:?} wrote {:?} beside it", args, names(&cwd));
+        let stray: Vec<String> = names(&store)
+            .into_iter()
+            .filter(|n| !["runs", "tmp", "shards"].contains(&n.as_str()))
+            .collect();
+        prop_assert!(stray.is_empty(), "{:?} wrote {:?} into the store", args, stray);
         let stderr = support::stderr(&output);
         prop_assert!(!stderr.contains("panicked"), "{:?}: {}", args, stderr);
         let code = output.status.code();
