@@ -18,6 +18,7 @@
 mod completion;
 mod explicit;
 mod instance;
+pub mod margin_loss;
 mod measurements;
 mod regression;
 mod sensing;
