@@ -1,7 +1,7 @@
 //! Matrix completion: a random low-rank ground truth seen at entries drawn uniformly without
 //! replacement (Arora et al. 2019; docs/science.md).
 
-use super::instance::{Family, Observations, Problem};
+use super::instance::{Family, Fit, Observations, Problem};
 use super::truth;
 use crate::invalid::{Invalid, require};
 use crate::random::Rng;
@@ -66,6 +66,7 @@ pub(super) fn observe_entries(truth: DMatrix<f64>, observed: usize, rng: &mut Rn
         cols,
         observations: Observations::Entries { at, values },
         truth: Some(truth),
+        fit: Fit::Squared,
     }
 }
 

@@ -1,6 +1,7 @@
 //! One problem instance: the observation operator 𝒜 with the observed values y, the ground
 //! truth when known, the loss and its gradient; and what a family implements to draw one.
 
+use super::margin_loss::{MarginLoss, ln_sum_exp};
 use super::measurements;
 use crate::invalid::Invalid;
 use crate::random::Rng;
@@ -31,6 +32,17 @@ impl Reduction {
     pub fn loss(self, residuals: &DVector<f64>) -> f64 {
         0.5 * self.weight(residuals.len()) * residuals.norm_squared()
     }
+}
+
+/// What the observations are fitted with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fit {
+    /// The squared residuals, ℓ = c/2 · Σ (⟨Aᵢ, W⟩ − yᵢ)² (regression, sensing, completion).
+    #[default]
+    Squared,
+    /// A margin loss of labels yᵢ = ±1, ℓ = c · Σ ℓₘ(yᵢ⟨Aᵢ, W⟩) (classification). Since
+    /// yᵢ² = 1 the margin is 1 + yᵢrᵢ in terms of the residual rᵢ = ⟨Aᵢ, W⟩ − yᵢ.
+    Margin(MarginLoss),
 }
 
 /// The observation operator 𝒜.
@@ -64,6 +76,8 @@ pub struct Problem {
     pub observations: Observations,
     /// The ground truth, when known.
     pub truth: Option<DMatrix<f64>>,
+    /// What the observations are fitted with.
+    pub fit: Fit,
 }
 
 /// A problem family: what a claim's `problem:` entry says, and how instances are drawn.
@@ -136,7 +150,9 @@ impl Problem {
         }
     }
 
-    /// ℓ(W) and ∇ℓ(W) = c · Σᵢ rᵢ Aᵢ, into preallocated buffers (`residuals` of length k,
+    /// ℓ(W) and ∇ℓ(W) = Σᵢ ∂ℓ/∂⟨Aᵢ, W⟩ · Aᵢ — for squared residuals c · Σᵢ rᵢ Aᵢ, for a
+    /// margin loss c · Σᵢ yᵢ ℓₘ'(mᵢ) Aᵢ — into preallocated buffers (`residuals` of length k,
+    /// scratch: it ends holding the residuals, or the slopes ∂ℓ/∂⟨Aᵢ, W⟩ of a margin loss;
     /// `gradient` of the problem's shape). Returns the loss.
     pub fn loss_gradient_into(
         &self,
@@ -146,14 +162,50 @@ impl Problem {
         gradient: &mut DMatrix<f64>,
     ) -> f64 {
         self.residuals_into(w, residuals);
+        let loss = self.loss_of_residuals(residuals, reduction);
         gradient.as_mut_slice().fill(0.0);
-        self.add_adjoint(reduction.weight(residuals.len()), residuals, gradient);
-        reduction.loss(residuals)
+        let c = reduction.weight(residuals.len());
+        match self.fit {
+            Fit::Squared => self.add_adjoint(c, residuals, gradient),
+            Fit::Margin(margin) => {
+                for (r, y) in residuals.iter_mut().zip(self.targets()) {
+                    *r = y * margin.slope(1.0 + y * *r);
+                }
+                self.add_adjoint(c, residuals, gradient);
+            }
+        }
+        loss
+    }
+
+    /// ℓ from the residuals rᵢ = ⟨Aᵢ, W⟩ − yᵢ under `reduction`: c/2 · Σ rᵢ², or for a margin
+    /// loss c · Σ ℓₘ(1 + yᵢrᵢ) (0 where every term underflows: `ln_loss_of_residuals`).
+    pub fn loss_of_residuals(&self, residuals: &DVector<f64>, reduction: Reduction) -> f64 {
+        match self.fit {
+            Fit::Squared => reduction.loss(residuals),
+            Fit::Margin(margin) => {
+                let c = reduction.weight(residuals.len());
+                let terms = residuals.iter().zip(self.targets());
+                c * terms.map(|(r, y)| margin.value(1.0 + y * r)).sum::<f64>()
+            }
+        }
+    }
+
+    /// ln ℓ from the residuals: finite for a margin loss at any finite margins, however far
+    /// below the smallest f64 the loss itself has fallen.
+    pub fn ln_loss_of_residuals(&self, residuals: &DVector<f64>, reduction: Reduction) -> f64 {
+        match self.fit {
+            Fit::Squared => reduction.loss(residuals).ln(),
+            Fit::Margin(margin) => {
+                let c = reduction.weight(residuals.len());
+                let terms = residuals.iter().zip(self.targets());
+                c.ln() + ln_sum_exp(terms.map(|(r, y)| margin.ln_value(1.0 + y * r)))
+            }
+        }
     }
 
     /// ℓ(W) under `reduction` (allocating convenience form).
     pub fn loss(&self, w: &DMatrix<f64>, reduction: Reduction) -> f64 {
-        reduction.loss(&self.residuals(w))
+        self.loss_of_residuals(&self.residuals(w), reduction)
     }
 
     /// The residuals rᵢ = ⟨Aᵢ, W⟩ − yᵢ (allocating convenience form of `residuals_into`).
@@ -168,6 +220,72 @@ impl Problem {
 mod tests {
     use super::*;
 
+    /// Four labelled points in R³ as a 3×1 problem fitted with `margin`.
+    fn labelled(margin: MarginLoss) -> Problem {
+        let points = DMatrix::from_column_slice(
+            3,
+            4,
+            &[
+                1.0, 0.5, -0.2, -0.3, 1.2, 0.4, 0.9, -1.1, 0.3, -0.5, 0.1, 2.0,
+            ],
+        );
+        Problem {
+            rows: 3,
+            cols: 1,
+            observations: Observations::Measurements {
+                matrices: points,
+                targets: DVector::from_column_slice(&[1.0, -1.0, 1.0, -1.0]),
+            },
+            truth: None,
+            fit: Fit::Margin(margin),
+        }
+    }
+
+    #[test]
+    fn a_margin_fit_has_the_gradient_of_its_loss() {
+        for margin in [MarginLoss::Logistic, MarginLoss::Exponential] {
+            let problem = labelled(margin);
+            for scale in [0.1, 3.0, 40.0] {
+                let w = DMatrix::from_column_slice(3, 1, &[0.7, -0.4, 0.2]) * scale;
+                let mut scratch = DVector::zeros(4);
+                let mut gradient = DMatrix::zeros(3, 1);
+                let loss =
+                    problem.loss_gradient_into(&w, Reduction::Mean, &mut scratch, &mut gradient);
+                // The loss by its definition: ¼ Σ ℓ(yᵢ⟨xᵢ, w⟩).
+                let expected: f64 = (0..4)
+                    .map(|i| {
+                        let Observations::Measurements { matrices, targets } =
+                            &problem.observations
+                        else {
+                            unreachable!()
+                        };
+                        margin.value(targets[i] * matrices.column(i).dot(&w.column(0)))
+                    })
+                    .sum::<f64>()
+                    / 4.0;
+                approx::assert_relative_eq!(loss, expected, max_relative = 1e-12);
+                let ln = problem.ln_loss_of_residuals(&problem.residuals(&w), Reduction::Mean);
+                approx::assert_relative_eq!(ln, loss.ln(), max_relative = 1e-9);
+                for k in 0..3 {
+                    let h = 1e-6 * scale;
+                    let mut up = w.clone();
+                    up[k] += h;
+                    let mut down = w.clone();
+                    down[k] -= h;
+                    let numeric = (problem.loss(&up, Reduction::Mean)
+                        - problem.loss(&down, Reduction::Mean))
+                        / (2.0 * h);
+                    approx::assert_relative_eq!(
+                        gradient[k],
+                        numeric,
+                        max_relative = 1e-5,
+                        epsilon = 1e-12 * loss.max(1e-300)
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn completion_gradient_is_the_masked_residual() {
         let problem = Problem {
@@ -178,6 +296,7 @@ mod tests {
                 values: vec![1.0, 2.0],
             },
             truth: None,
+            fit: Fit::Squared,
         };
         let w = DMatrix::from_row_slice(2, 2, &[5.0, 3.0, 4.0, 7.0]);
         let mut residuals = DVector::zeros(2);

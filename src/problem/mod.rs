@@ -31,7 +31,7 @@ pub use regression::RegressionSpec;
 pub use sensing::SensingSpec;
 pub use spectrum::SpectrumSpec;
 
-pub use instance::{Family, Observations, Problem, Reduction};
+pub use instance::{Family, Fit, Observations, Problem, Reduction};
 
 use crate::invalid::Invalid;
 use crate::random;

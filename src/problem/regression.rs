@@ -5,7 +5,7 @@
 //! problem is underdetermined and the interpolant a method finds is its implicit bias
 //! (docs/science.md, "Regression and diagonal networks").
 
-use super::instance::{Family, Observations, Problem};
+use super::instance::{Family, Fit, Observations, Problem};
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
 use nalgebra::DMatrix;
@@ -108,6 +108,7 @@ impl Family for RegressionSpec {
                 targets: targets.column(0).into_owned(),
             },
             truth: Some(truth),
+            fit: Fit::Squared,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! matrix observing the same entries, run for run.
 
 use implreg::measure::Potential;
-use implreg::problem::{Observations, Problem, Reduction};
+use implreg::problem::{Fit, Observations, Problem, Reduction};
 use implreg::solver::{
     self, DeepSpec, DiagonalNetwork, DiagonalSpec, InitSpec, MinNormSpec, Model, OptimizerSpec,
     PotentialSpec, RunSpec, min_norm::Norm,
@@ -110,6 +110,7 @@ fn coordinates_as_both(features: usize, observed: &[usize], values: &[f64]) -> (
             targets: DVector::from_column_slice(values),
         },
         truth: None,
+        fit: Fit::Squared,
     };
     let completion = Problem {
         rows: features,
@@ -119,6 +120,7 @@ fn coordinates_as_both(features: usize, observed: &[usize], values: &[f64]) -> (
             values: values.to_vec(),
         },
         truth: None,
+        fit: Fit::Squared,
     };
     (sensing, completion)
 }

@@ -81,9 +81,10 @@ impl<'a> Measured<'a> {
             .get_or_init(|| self.problem.residuals(self.matrix))
     }
 
-    /// The run's own loss, under its reduction.
+    /// The run's own loss (squared or the problem's margin loss), under its reduction.
     pub fn train_loss(&self) -> f64 {
-        self.reduction.loss(self.residuals())
+        self.problem
+            .loss_of_residuals(self.residuals(), self.reduction)
     }
 
     /// Arora et al.'s "train MSE": the mean squared residual, whatever the run's reduction.
