@@ -49,6 +49,19 @@ pub fn gaussian_matrix(rows: usize, cols: usize, std: f64, rng: &mut Rng) -> DMa
     })
 }
 
+/// A uniformly random k-subset of 0..n, in the order drawn: the first k of a partial
+/// Fisher–Yates shuffle.
+pub fn subset(n: usize, k: usize, rng: &mut Rng) -> Vec<usize> {
+    use rand::RngExt;
+    let mut indices: Vec<usize> = (0..n).collect();
+    for i in 0..k.min(n) {
+        let j = rng.random_range(i..n);
+        indices.swap(i, j);
+    }
+    indices.truncate(k.min(n));
+    indices
+}
+
 /// A Haar-distributed random orthogonal n×n matrix: QR of a Gaussian matrix with the signs of R's
 /// diagonal moved into Q (Mezzadri 2007), so the distribution does not depend on QR's conventions.
 pub fn orthogonal_matrix(n: usize, rng: &mut Rng) -> DMatrix<f64> {

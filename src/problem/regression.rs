@@ -9,7 +9,6 @@ use super::instance::{Family, Fit, Observations, Problem};
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
 use nalgebra::DMatrix;
-use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
@@ -80,13 +79,7 @@ impl Family for RegressionSpec {
         match self.sparsity {
             None => truth = random::gaussian_matrix(d, 1, 1.0, rng),
             Some(k) => {
-                // A uniformly random k-subset: the first k of a partial Fisher–Yates shuffle.
-                let mut indices: Vec<usize> = (0..d).collect();
-                for i in 0..k {
-                    let j = rng.random_range(i..d);
-                    indices.swap(i, j);
-                }
-                for &i in &indices[..k] {
+                for i in random::subset(d, k, rng) {
                     truth[i] = StandardNormal.sample(rng);
                 }
             }
