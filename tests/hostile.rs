@@ -15,7 +15,13 @@ mod support;
 /// Valid claims to start from: every spec, fixture and reproduction.
 fn bases() -> Vec<String> {
     let mut texts = Vec::new();
-    for folder in ["specs", "tests/fixtures", "reproductions"] {
+    let folders = [
+        "specs",
+        "tests/fixtures",
+        "tests/fixtures/classification",
+        "reproductions",
+    ];
+    for folder in folders {
         let mut files: Vec<_> = std::fs::read_dir(folder)
             .unwrap()
             .map(|e| e.unwrap().path())

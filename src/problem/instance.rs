@@ -95,6 +95,10 @@ pub trait Family {
     fn observes_entries(&self) -> bool;
     /// The instance drawn from `rng`, the seed's problem stream. Expects validated settings.
     fn draw(&self, rng: &mut Rng) -> Problem;
+    /// What every instance's observations are fitted with (squared residuals unless said).
+    fn fit(&self) -> Fit {
+        Fit::Squared
+    }
 }
 
 impl Problem {

@@ -15,6 +15,7 @@
 //! problem whose measurements are the rows of X; metrics of its own (‖w‖₁) are registry
 //! entries (`claim::language::registry`).
 
+mod classification;
 mod completion;
 mod explicit;
 mod instance;
@@ -25,6 +26,7 @@ mod sensing;
 mod spectrum;
 mod truth;
 
+pub use classification::{ClassificationSpec, Separator};
 pub use completion::CompletionSpec;
 pub use explicit::{ExplicitEntry, ExplicitMeasurement, ExplicitSpec};
 pub use regression::RegressionSpec;
@@ -51,6 +53,8 @@ pub enum ProblemSpec {
     Spectrum(SpectrumSpec),
     /// Linear regression y = Xw* as a d×1 problem (`regression`).
     Regression(RegressionSpec),
+    /// Separable binary classification as a d×1 problem (`classification`).
+    Classification(ClassificationSpec),
 }
 
 impl ProblemSpec {
@@ -62,12 +66,18 @@ impl ProblemSpec {
             ProblemSpec::Explicit(s) => ("explicit", s),
             ProblemSpec::Spectrum(s) => ("spectrum", s),
             ProblemSpec::Regression(s) => ("regression", s),
+            ProblemSpec::Classification(s) => ("classification", s),
         }
     }
 
     /// The shape of every instance.
     pub fn shape(&self) -> (usize, usize) {
         self.family().1.shape()
+    }
+
+    /// What every instance's observations are fitted with.
+    pub fn fit(&self) -> Fit {
+        self.family().1.fit()
     }
 
     /// Whether instances carry a ground truth.

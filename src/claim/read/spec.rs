@@ -16,7 +16,7 @@ use crate::claim::read::sampling::check_quantifier;
 pub use crate::claim::read::sampling::{Quantifier, RawSeeds, Sampling, Seeds};
 use crate::claim::read::source;
 use crate::invalid::Invalid;
-use crate::problem::ProblemSpec;
+use crate::problem::{Fit, ProblemSpec};
 use crate::solver::{RunKind, RunSpec};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -348,6 +348,14 @@ impl Reading<'_> {
             }
             run.validate(rows, cols)
                 .map_err(|e| self.located(e.within(&field)))?;
+            // The convex baselines fit squared residuals: on labels they would answer another
+            // question than the training runs beside them.
+            if matches!(raw.problem.fit(), Fit::Margin(_)) && run.kind() == RunKind::Convex {
+                return Err(self.invalid(
+                    &field,
+                    "a gradient run (`deep` or `diagonal`) for a classification problem: the convex baselines fit squared residuals, not margins".into(),
+                ));
+            }
         }
         Ok(())
     }
