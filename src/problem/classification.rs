@@ -11,6 +11,7 @@
 
 use super::instance::{Family, Fit, Observations, Problem};
 use super::margin_loss::MarginLoss;
+use super::regression::{is_zero, validate_sizes};
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
 use nalgebra::{DMatrix, DVector};
@@ -50,10 +51,6 @@ pub enum Separator {
     Sparse(usize),
     /// A sum of k real sinusoids at distinct frequencies.
     Fourier(usize),
-}
-
-fn is_zero(x: &f64) -> bool {
-    *x == 0.0
 }
 
 fn logistic() -> MarginLoss {
@@ -148,11 +145,7 @@ impl Family for ClassificationSpec {
 
     fn validate(&self) -> Result<(), Invalid> {
         let d = self.features;
-        require(self.samples >= 1, "samples", || "at least 1 sample".into())?;
-        require(d >= 1, "features", || "at least 1 feature".into())?;
-        require(self.samples.checked_mul(d).is_some(), "features", || {
-            "samples × features that a machine can count".into()
-        })?;
+        validate_sizes(self.samples, d)?;
         match self.separator {
             Separator::Dense => {}
             Separator::Sparse(k) => require((1..=d).contains(&k), "separator", || {

@@ -29,8 +29,18 @@ pub struct RegressionSpec {
     pub noise: f64,
 }
 
-fn is_zero(x: &f64) -> bool {
+pub(super) fn is_zero(x: &f64) -> bool {
     *x == 0.0
+}
+
+/// Shared by the vector families: at least one sample and one feature, samples × features
+/// within `usize`.
+pub(super) fn validate_sizes(samples: usize, features: usize) -> Result<(), Invalid> {
+    require(samples >= 1, "samples", || "at least 1 sample".into())?;
+    require(features >= 1, "features", || "at least 1 feature".into())?;
+    require(samples.checked_mul(features).is_some(), "features", || {
+        "samples × features that a machine can count".into()
+    })
 }
 
 impl Family for RegressionSpec {
@@ -51,15 +61,7 @@ impl Family for RegressionSpec {
     }
 
     fn validate(&self) -> Result<(), Invalid> {
-        require(self.samples >= 1, "samples", || "at least 1 sample".into())?;
-        require(self.features >= 1, "features", || {
-            "at least 1 feature".into()
-        })?;
-        require(
-            self.samples.checked_mul(self.features).is_some(),
-            "features",
-            || "samples × features that a machine can count".into(),
-        )?;
+        validate_sizes(self.samples, self.features)?;
         if let Some(k) = self.sparsity {
             require((1..=self.features).contains(&k), "sparsity", || {
                 format!(
