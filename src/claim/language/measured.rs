@@ -87,6 +87,26 @@ impl<'a> Measured<'a> {
             .loss_of_residuals(self.residuals(), self.reduction)
     }
 
+    /// The training margins yᵢ⟨Aᵢ, W⟩ = 1 + yᵢrᵢ of labels ±1.
+    fn margins(&self) -> impl Iterator<Item = f64> + '_ {
+        let labels = self.problem.targets();
+        self.residuals()
+            .iter()
+            .zip(labels)
+            .map(|(r, y)| 1.0 + y * r)
+    }
+
+    /// minᵢ yᵢ⟨Aᵢ, W⟩ / ‖W‖_F: the direction's least margin (NaN at W = 0).
+    pub fn least_margin(&self) -> f64 {
+        self.margins().fold(f64::INFINITY, f64::min) / self.matrix.norm()
+    }
+
+    /// The fraction of training points on the wrong side: yᵢ⟨Aᵢ, W⟩ ≤ 0.
+    pub fn train_error(&self) -> f64 {
+        let wrong = self.margins().filter(|m| *m <= 0.0).count();
+        wrong as f64 / self.problem.observation_count() as f64
+    }
+
     /// Arora et al.'s "train MSE": the mean squared residual, whatever the run's reduction.
     pub fn train_mse(&self) -> f64 {
         let residuals = self.residuals();

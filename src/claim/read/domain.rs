@@ -334,6 +334,7 @@ impl Constraint {
             rows: 0,
             cols: 0,
             has_truth: false,
+            labels: false,
         };
         expr.check_assertion(&scope)
             .map_err(|e| misuse(e.column, e.expected))?;

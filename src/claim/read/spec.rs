@@ -262,6 +262,7 @@ impl ClaimSpec {
             rows,
             cols,
             has_truth: raw.problem.has_truth(),
+            labels: matches!(raw.problem.fit(), Fit::Margin(_)),
         };
         let assertions = reading.assertions(&raw, &scope, seeds, sampling)?;
         // After the assertions: a misspelt word is reported before what the claim would cost.
@@ -544,6 +545,7 @@ fn at_point(condition: &str) -> Result<bool, crate::claim::language::expr::ExprE
         rows: 0,
         cols: 0,
         has_truth: false,
+        labels: false,
     };
     if let Some(reference) = expr.references().first() {
         return Err(crate::claim::language::expr::ExprError {

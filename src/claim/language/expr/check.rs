@@ -15,6 +15,8 @@ pub struct Scope<'a> {
     pub cols: usize,
     /// Whether instances carry a ground truth.
     pub has_truth: bool,
+    /// Whether the problem is a classification (labels fitted with a margin loss).
+    pub labels: bool,
 }
 
 impl Scope<'_> {
@@ -252,6 +254,12 @@ impl Expr {
             return Err(ExprError::at(
                 metric_at,
                 "a problem with a ground truth for this metric",
+            ));
+        }
+        if metric.needs_labels && !scope.labels {
+            return Err(ExprError::at(
+                metric_at,
+                "a classification problem (labels fitted with a margin loss) for this metric",
             ));
         }
         metric

@@ -102,6 +102,7 @@ mod tests {
             rows: 3,
             cols: 3,
             has_truth: true,
+            labels: false,
         }
     }
 

@@ -107,6 +107,8 @@ pub struct Metric {
     pub boolean: bool,
     /// Whether it compares with the ground truth.
     pub needs_truth: bool,
+    /// Whether it reads labels: a classification problem (a margin fit).
+    pub needs_labels: bool,
     /// Whether it needs a square problem.
     pub square: bool,
     /// Whether computing it takes the spectrum (an SVD).

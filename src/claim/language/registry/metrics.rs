@@ -21,6 +21,7 @@ const fn plain(
         applies,
         boolean: false,
         needs_truth: false,
+        needs_labels: false,
         square: false,
         spectral: false,
         watch: Needs::Nothing,
@@ -51,6 +52,18 @@ const fn against_truth(
     Metric {
         needs_truth: true,
         ..plain(name, &[], meaning, applies, value)
+    }
+}
+
+/// A metric of a classification problem's training points.
+const fn on_labels(
+    name: &'static str,
+    meaning: &'static str,
+    value: fn(&Measured, &[f64]) -> f64,
+) -> Metric {
+    Metric {
+        needs_labels: true,
+        ..plain(name, &[], meaning, Applies::STEP, value)
     }
 }
 
@@ -242,6 +255,16 @@ pub static METRICS: &[Metric] = &[
         "the run's own loss under its `loss` reduction",
         Applies::STEP,
         |m, _| m.train_loss(),
+    ),
+    on_labels(
+        "margin",
+        "minᵢ yᵢ⟨xᵢ, w⟩ / ‖w‖₂, the least training margin of the direction (classification)",
+        |m, _| m.least_margin(),
+    ),
+    on_labels(
+        "train_error",
+        "the fraction of training points with yᵢ⟨xᵢ, w⟩ ≤ 0 (classification)",
+        |m, _| m.train_error(),
     ),
     plain(
         "train_mse",
