@@ -3,6 +3,7 @@
 //! loss down for a linear model, a deep linear factorisation and a diagonal network, on every
 //! kind of planted separator; a claim checks the same through the language.
 
+use implreg::claim::language::measured::Measured;
 use implreg::claim::{self, Claim, Verdict};
 use implreg::problem::margin_loss::MarginLoss;
 use implreg::problem::{ClassificationSpec, Observations, ProblemSpec, Separator};
@@ -58,6 +59,15 @@ fn gradient_descent_separates_the_training_points() {
                         margin > 0.0,
                         "{loss:?} {separator:?} seed {seed} {text}: least margin {margin}"
                     );
+                    // The language's words agree with the margins computed here.
+                    let measured = Measured::end_of(&record, &problem, Default::default());
+                    let norm = record.matrix.norm();
+                    approx::assert_relative_eq!(
+                        measured.least_margin(),
+                        margin / norm,
+                        max_relative = 1e-9
+                    );
+                    assert_eq!(measured.train_error(), 0.0);
                     let initial = problem.loss(&(&record.matrix * 0.0), Default::default());
                     let last = problem.loss(&record.matrix, Default::default());
                     assert!(
