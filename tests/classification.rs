@@ -68,6 +68,21 @@ fn gradient_descent_separates_the_training_points() {
                         max_relative = 1e-9
                     );
                     assert_eq!(measured.train_error(), 0.0);
+                    approx::assert_relative_eq!(
+                        measured.ln_train_loss(),
+                        measured.train_loss().ln(),
+                        max_relative = 1e-9
+                    );
+                    // Far out along the direction the loss underflows; its logarithm does not:
+                    // ln ℓ ≈ ln(c·Σ e^{−mᵢ}) ≈ −(least margin), the largest term's.
+                    let far = &record.matrix * (2000.0 / margin);
+                    let residuals = problem.residuals(&far);
+                    assert_eq!(problem.loss(&far, Default::default()), 0.0);
+                    let ln = problem.ln_loss_of_residuals(&residuals, Default::default());
+                    assert!(
+                        ln.is_finite() && (-2000.0 - 10.0..=-2000.0 + 1e-9).contains(&ln),
+                        "{ln}"
+                    );
                     let initial = problem.loss(&(&record.matrix * 0.0), Default::default());
                     let last = problem.loss(&record.matrix, Default::default());
                     assert!(

@@ -87,6 +87,13 @@ impl<'a> Measured<'a> {
             .loss_of_residuals(self.residuals(), self.reduction)
     }
 
+    /// ln of the run's own loss: finite for a margin loss however far below the smallest f64
+    /// the loss has fallen (on separable data the margins grow without bound).
+    pub fn ln_train_loss(&self) -> f64 {
+        self.problem
+            .ln_loss_of_residuals(self.residuals(), self.reduction)
+    }
+
     /// The training margins yᵢ⟨Aᵢ, W⟩ = 1 + yᵢrᵢ of labels ±1.
     fn margins(&self) -> impl Iterator<Item = f64> + '_ {
         let labels = self.problem.targets();

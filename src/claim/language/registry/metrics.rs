@@ -256,6 +256,13 @@ pub static METRICS: &[Metric] = &[
         Applies::STEP,
         |m, _| m.train_loss(),
     ),
+    plain(
+        "ln_train_loss",
+        &[],
+        "ln of `train_loss`, finite where a margin loss underflows to 0 (margins beyond ~745)",
+        Applies::STEP,
+        |m, _| m.ln_train_loss(),
+    ),
     on_labels(
         "margin",
         "minᵢ yᵢ⟨xᵢ, w⟩ / ‖w‖₂, the least training margin of the direction (classification)",
