@@ -95,12 +95,18 @@ fn gradient_descent_separates_the_training_points() {
     }
 }
 
-/// A claim on a Fourier-sparse separator (also a base of the hostile campaign).
-const FIXTURE: &str = "tests/fixtures/classification/trains.yaml";
+/// Claims on a Fourier-sparse separator and on four written-out points (also bases of the
+/// hostile campaign).
+const FIXTURES: [&str; 2] = [
+    "tests/fixtures/classification/trains.yaml",
+    "tests/fixtures/classification/labelled.yaml",
+];
 
 #[test]
-fn a_claim_on_classification_holds_through_the_language() {
-    let claim = Claim::load(Path::new(FIXTURE)).expect("a valid claim");
-    let report = claim::evaluate(&claim, |_| None, &claim::Context::default(), &|_, _| {});
-    assert_eq!(report.verdict(), Verdict::Holds, "{}", report.to_text());
+fn claims_on_classification_hold_through_the_language() {
+    for fixture in FIXTURES {
+        let claim = Claim::load(Path::new(fixture)).expect("a valid claim");
+        let report = claim::evaluate(&claim, |_| None, &claim::Context::default(), &|_, _| {});
+        assert_eq!(report.verdict(), Verdict::Holds, "{}", report.to_text());
+    }
 }

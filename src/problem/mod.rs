@@ -19,6 +19,7 @@ mod classification;
 mod completion;
 mod explicit;
 mod instance;
+mod labelled;
 pub mod margin_loss;
 mod measurements;
 mod regression;
@@ -29,6 +30,7 @@ mod truth;
 pub use classification::{ClassificationSpec, Separator};
 pub use completion::CompletionSpec;
 pub use explicit::{ExplicitEntry, ExplicitMeasurement, ExplicitSpec};
+pub use labelled::LabelledSpec;
 pub use regression::RegressionSpec;
 pub use sensing::SensingSpec;
 pub use spectrum::SpectrumSpec;
@@ -55,6 +57,8 @@ pub enum ProblemSpec {
     Regression(RegressionSpec),
     /// Separable binary classification as a d×1 problem (`classification`).
     Classification(ClassificationSpec),
+    /// A classification instance written out in the claim (`labelled`).
+    Labelled(LabelledSpec),
 }
 
 impl ProblemSpec {
@@ -67,6 +71,7 @@ impl ProblemSpec {
             ProblemSpec::Spectrum(s) => ("spectrum", s),
             ProblemSpec::Regression(s) => ("regression", s),
             ProblemSpec::Classification(s) => ("classification", s),
+            ProblemSpec::Labelled(s) => ("labelled", s),
         }
     }
 
