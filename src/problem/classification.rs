@@ -4,8 +4,8 @@
 //! is dense (every entry N(0, 1)), k-sparse in the standard basis (a uniformly random support,
 //! entries N(0, 1)), or k-sparse in the Fourier basis — a sum of k real sinusoids
 //! aⱼ cos(2π fⱼ t/d + φⱼ) at distinct frequencies fⱼ ∈ {0, …, ⌊d/2⌋}, aⱼ ~ N(0, 1),
-//! φⱼ ~ U[0, 2π) — the data's sparsity that convolutional networks are said to align with
-//! (Gunasekar, Lee, Soudry, Srebro 2018, NeurIPS). w* is scaled to ‖w*‖ = 1. A minimum margin
+//! φⱼ ~ U[0, 2π) — Fourier-sparse data, for the question whether convolutional networks' bias
+//! follows the data's sparsity (Gunasekar, Lee, Soudry, Srebro 2018, NeurIPS, arXiv 1806.00468). w* is scaled to ‖w*‖ = 1. A minimum margin
 //! γ keeps only points with |⟨xᵢ, w*⟩| ≥ γ (rejection; validated so that a point clears it with
 //! probability at least 1 %, and bounded).
 

@@ -1,7 +1,7 @@
-//! Classification losses of the margin m = y·⟨x, β⟩ with an exponential tail — the losses
-//! under which gradient descent on separable data converges in direction to a maximum margin
-//! (Soudry, Hoffer, Nacson, Gunasekar, Srebro 2018, §2 and Assumption 3): logistic
-//! ℓ(m) = ln(1 + e^{−m}) and exponential ℓ(m) = e^{−m}.
+//! Classification losses of the margin m = y·⟨x, β⟩ with an exponential tail — losses under
+//! which gradient descent on separable data converges in direction to the hard-margin SVM
+//! (Soudry, Hoffer, Nacson, Gunasekar, Srebro 2018, arXiv 1710.10345; docs/science.md §7b):
+//! logistic ℓ(m) = ln(1 + e^{−m}) and exponential ℓ(m) = e^{−m}.
 //!
 //! On separable data the margins grow like log t without bound, so the loss reaches 1e-300 and
 //! underflows while the run is still moving; and a wrong start has margins far below zero,
