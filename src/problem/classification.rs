@@ -36,7 +36,7 @@ pub struct ClassificationSpec {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub margin: f64,
     /// The loss the points are fitted with.
-    #[serde(default = "logistic")]
+    #[serde(default)]
     pub loss: MarginLoss,
 }
 
@@ -51,10 +51,6 @@ pub enum Separator {
     Sparse(usize),
     /// A sum of k real sinusoids at distinct frequencies.
     Fourier(usize),
-}
-
-fn logistic() -> MarginLoss {
-    MarginLoss::Logistic
 }
 
 /// z with P(|N(0, 1)| ≥ z) = 1 %: a margin γ·√d beyond it would reject more than 99 % of

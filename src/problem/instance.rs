@@ -181,6 +181,18 @@ impl Problem {
         loss
     }
 
+    /// The margins yᵢ⟨Aᵢ, W⟩ = 1 + yᵢrᵢ of labels ±1, from the residuals rᵢ (meaningful for a
+    /// margin fit only).
+    pub fn margins<'r>(
+        &'r self,
+        residuals: &'r DVector<f64>,
+    ) -> impl Iterator<Item = f64> + Clone + 'r {
+        residuals
+            .iter()
+            .zip(self.targets())
+            .map(|(r, y)| 1.0 + y * r)
+    }
+
     /// ℓ from the residuals rᵢ = ⟨Aᵢ, W⟩ − yᵢ under `reduction`: c/2 · Σ rᵢ², or for a margin
     /// loss c · Σ ℓₘ(1 + yᵢrᵢ) (0 where every term underflows: `ln_loss_of_residuals`).
     pub fn loss_of_residuals(&self, residuals: &DVector<f64>, reduction: Reduction) -> f64 {
@@ -188,8 +200,10 @@ impl Problem {
             Fit::Squared => reduction.loss(residuals),
             Fit::Margin(margin) => {
                 let c = reduction.weight(residuals.len());
-                let terms = residuals.iter().zip(self.targets());
-                c * terms.map(|(r, y)| margin.value(1.0 + y * r)).sum::<f64>()
+                c * self
+                    .margins(residuals)
+                    .map(|m| margin.value(m))
+                    .sum::<f64>()
             }
         }
     }
@@ -201,8 +215,7 @@ impl Problem {
             Fit::Squared => reduction.loss(residuals).ln(),
             Fit::Margin(margin) => {
                 let c = reduction.weight(residuals.len());
-                let terms = residuals.iter().zip(self.targets());
-                c.ln() + ln_sum_exp(terms.map(|(r, y)| margin.ln_value(1.0 + y * r)))
+                c.ln() + ln_sum_exp(self.margins(residuals).map(|m| margin.ln_value(m)))
             }
         }
     }

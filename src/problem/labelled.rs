@@ -20,12 +20,8 @@ pub struct LabelledSpec {
     /// Each point's label, 1 or −1.
     pub labels: Vec<f64>,
     /// The loss the points are fitted with.
-    #[serde(default = "logistic")]
+    #[serde(default)]
     pub loss: MarginLoss,
-}
-
-fn logistic() -> MarginLoss {
-    MarginLoss::Logistic
 }
 
 impl LabelledSpec {

@@ -11,11 +11,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A loss of the margin with an exponential tail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A loss of the margin with an exponential tail (logistic unless a claim says otherwise).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MarginLoss {
     /// ℓ(m) = ln(1 + e^{−m}).
+    #[default]
     Logistic,
     /// ℓ(m) = e^{−m}.
     Exponential,
@@ -134,12 +135,13 @@ mod tests {
             max_relative = 1e-15
         );
         assert_relative_eq!(l.slope(0.0), -0.5);
-        // The tail: ℓ(m) = e^{−m} − e^{−2m}/2 + …, so ln ℓ(m) + m → 0 from below.
-        assert_relative_eq!(
-            l.ln_value(40.0),
-            -40.0 - 0.5 * (-40f64).exp(),
-            epsilon = 1e-30
-        );
+        // The tail: with u = e^{−m}, ln ℓ(m) + m = ln(ln(1 + u)/u) = −u/2 + 5u²/24 − …, on both
+        // sides of the switch to the series at u = 1e-8 (m = 5 and m = 20).
+        for m in [5.0f64, 20.0] {
+            let u = (-m).exp();
+            let series = -u / 2.0 + 5.0 * u * u / 24.0;
+            assert_relative_eq!(l.ln_value(m) + m, series, max_relative = 1e-4);
+        }
     }
 
     #[test]

@@ -230,11 +230,11 @@ impl Store {
         None
     }
 
-    /// Whether the record of `key` is among the fraction solved again: its key's first 32 bits
-    /// below that fraction of 2^32.
+    /// Whether the record of `key` is among the fraction solved again: its key's first 32 bits,
+    /// read as a point of (0, 1), below that fraction (every record at 1, none at 0).
     fn sampled(&self, key: &RunKey) -> bool {
         let head = u32::from_str_radix(&key.digest[..8], 16).unwrap_or(0);
-        f64::from(head) < self.verify * f64::from(u32::MAX) + 1.0 && self.verify > 0.0
+        (f64::from(head) + 0.5) / 2f64.powi(32) < self.verify
     }
 
     /// Tallies whether `stored` is what `fresh`, a new run of its settings, gave.

@@ -94,13 +94,9 @@ impl<'a> Measured<'a> {
             .ln_loss_of_residuals(self.residuals(), self.reduction)
     }
 
-    /// The training margins yᵢ⟨Aᵢ, W⟩ = 1 + yᵢrᵢ of labels ±1.
+    /// The training margins yᵢ⟨Aᵢ, W⟩ of labels ±1.
     fn margins(&self) -> impl Iterator<Item = f64> + '_ {
-        let labels = self.problem.targets();
-        self.residuals()
-            .iter()
-            .zip(labels)
-            .map(|(r, y)| 1.0 + y * r)
+        self.problem.margins(self.residuals())
     }
 
     /// minᵢ yᵢ⟨Aᵢ, W⟩ / ‖W‖_F: the direction's least margin (NaN at W = 0).
