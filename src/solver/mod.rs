@@ -77,9 +77,9 @@ pub enum RunKind {
     Deep,
     /// A convex solver: has an optimality certificate.
     Convex,
-    /// A gradient method on a diagonal network: has a time and rejected steps; its parameters
-    /// u, v are no chain of factors.
-    Diagonal,
+    /// A gradient method on a network whose parameters are no chain of factors (a diagonal
+    /// network's u, v; a convolutional network's filters): has a time and rejected steps.
+    Network,
 }
 
 impl RunSpec {
@@ -101,7 +101,7 @@ impl RunSpec {
     pub fn kind(&self) -> RunKind {
         match self {
             RunSpec::Deep(_) => RunKind::Deep,
-            RunSpec::Diagonal(_) => RunKind::Diagonal,
+            RunSpec::Diagonal(_) => RunKind::Network,
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)

@@ -234,10 +234,10 @@ impl Expr {
                 let kind = scope.kind(name).expect("checked above");
                 if !applies.to_run(kind) {
                     let expected = match kind {
-                        RunKind::Diagonal if applies.deep => format!(
-                            "a run whose factors form a chain for this metric; `{name}` is a diagonal network"
+                        RunKind::Network if applies.deep => format!(
+                            "a run whose factors form a chain for this metric; `{name}` is a network without one"
                         ),
-                        RunKind::Deep | RunKind::Diagonal => format!(
+                        RunKind::Deep | RunKind::Network => format!(
                             "a convex run with a certificate for this metric ({}); `{name}` has none",
                             scope.convex()
                         ),

@@ -16,8 +16,9 @@ pub struct Applies {
     pub deep: bool,
     /// A convex run's end.
     pub convex: bool,
-    /// A diagonal network's end (a gradient run whose parameters are no chain of factors).
-    pub diagonal: bool,
+    /// A network's end: a gradient run whose parameters are no chain of factors (diagonal and
+    /// convolutional networks).
+    pub network: bool,
 }
 
 impl Applies {
@@ -27,20 +28,20 @@ impl Applies {
     pub const STEP: Applies = Applies::new(false, true, true, true, true);
     /// Defined on a run's end (it reads the run's record).
     pub const RUN: Applies = Applies::new(false, false, true, true, true);
-    /// Gradient runs only (deep factorisations and diagonal networks).
+    /// Gradient runs only (deep factorisations and networks).
     pub const DEEP: Applies = Applies::new(false, false, true, false, true);
     /// Convex runs only (their certificate).
     pub const CONVEX: Applies = Applies::new(false, false, false, true, false);
     /// Runs whose factors form a chain W_N ⋯ W_1 (a convex run's one factor is W).
     pub const CHAIN: Applies = Applies::new(false, false, true, true, false);
 
-    const fn new(truth: bool, moment: bool, deep: bool, convex: bool, diagonal: bool) -> Self {
+    const fn new(truth: bool, moment: bool, deep: bool, convex: bool, network: bool) -> Self {
         Self {
             truth,
             moment,
             deep,
             convex,
-            diagonal,
+            network,
         }
     }
 
@@ -49,7 +50,7 @@ impl Applies {
         match kind {
             RunKind::Deep => self.deep,
             RunKind::Convex => self.convex,
-            RunKind::Diagonal => self.diagonal,
+            RunKind::Network => self.network,
         }
     }
 
@@ -59,8 +60,8 @@ impl Applies {
             Applies::MATRIX => "any matrix, `truth` too",
             Applies::STEP => "runs, moments",
             Applies::RUN => "runs",
-            Applies::DEEP => "deep and diagonal runs",
-            Applies::CHAIN => "runs but diagonal networks",
+            Applies::DEEP => "gradient runs",
+            Applies::CHAIN => "runs with a chain of factors (not networks)",
             Applies::CONVEX => "convex runs",
             _ => "(see the checker)",
         }
