@@ -235,7 +235,7 @@ impl Expr {
                 if !applies.to_run(kind) {
                     let expected = match kind {
                         RunKind::Network if applies.deep => format!(
-                            "a run whose factors form a chain for this metric; `{name}` is a network without one"
+                            "a run whose factors form a chain for this metric; `{name}` is a network whose parameters form no chain"
                         ),
                         RunKind::Deep | RunKind::Network => format!(
                             "a convex run with a certificate for this metric ({}); `{name}` has none",
