@@ -1,14 +1,16 @@
 //! What is measured on matrices: spectra, norms, errors against a ground truth, the balancedness
-//! of a factorisation, entrywise norms and supports (a vector's, for a d×1 matrix). This layer sits below everything else: it never knows which solver made
+//! of a factorisation, entrywise norms and supports (a vector's, for a d×1 matrix), a vector's Fourier spectrum. This layer sits below everything else: it never knows which solver made
 //! a matrix, nor that a claim asks about it. Solvers (thresholding, penalties, certificates), the
 //! trace and the claim vocabulary all measure through it.
 
 mod entrywise;
+pub mod fourier;
 mod potential;
 mod spectrum;
 mod svd;
 
 pub use entrywise::{l1_norm, l1_over_l2, max_abs, support_errors, support_size};
+pub use fourier::{Dft, fourier_l1, fourier_l1_dual, fourier_l1_over_l2, fourier_support};
 pub use potential::Potential;
 pub use spectrum::{Spectrum, effective_rank, singular_values};
 pub use svd::ThinSvd;

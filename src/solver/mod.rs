@@ -8,6 +8,7 @@
 
 pub mod anderson;
 pub mod certificate;
+pub mod convolutional;
 pub mod cost;
 pub mod curve;
 pub mod deep;
@@ -30,6 +31,7 @@ pub mod trace;
 pub mod watch;
 
 pub use certificate::Certificate;
+pub use convolutional::{ConvolutionalNetwork, ConvolutionalSpec};
 pub use cost::{Cost, Shape};
 pub use curve::{Curve, CurveSample};
 pub use deep::{DeepFactorisation, DeepSpec, DetSign};
@@ -59,6 +61,8 @@ pub enum RunSpec {
     Deep(DeepSpec),
     /// Gradient-based training of a diagonal network w = u^{⊙D} − v^{⊙D}.
     Diagonal(DiagonalSpec),
+    /// Gradient-based training of a linear circular convolutional network β = w_L ⊛ ⋯ ⊛ w_1.
+    Convolutional(ConvolutionalSpec),
     /// Minimum nuclear norm subject to the observations, with an optimality certificate.
     NuclearNorm(NuclearNormSpec),
     /// The minimum-norm interpolant in closed form, with its certificate.
@@ -88,6 +92,9 @@ impl RunSpec {
         match self {
             RunSpec::Deep(deep) => deep.validate(rows, cols).map_err(|e| e.within("deep")),
             RunSpec::Diagonal(spec) => spec.validate().map_err(|e| e.within("diagonal")),
+            RunSpec::Convolutional(spec) => spec
+                .validate(rows, cols)
+                .map_err(|e| e.within("convolutional")),
             RunSpec::NuclearNorm(spec) => spec.validate().map_err(|e| e.within("nuclear_norm")),
             RunSpec::MinNorm(spec) => spec.validate().map_err(|e| e.within("min_norm")),
             RunSpec::BasisPursuit(spec) => spec.validate().map_err(|e| e.within("basis_pursuit")),
@@ -101,7 +108,7 @@ impl RunSpec {
     pub fn kind(&self) -> RunKind {
         match self {
             RunSpec::Deep(_) => RunKind::Deep,
-            RunSpec::Diagonal(_) => RunKind::Network,
+            RunSpec::Diagonal(_) | RunSpec::Convolutional(_) => RunKind::Network,
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
@@ -114,6 +121,7 @@ impl RunSpec {
         match self {
             RunSpec::Deep(spec) => spec.cost(shape),
             RunSpec::Diagonal(spec) => spec.cost(shape),
+            RunSpec::Convolutional(spec) => spec.cost(shape),
             RunSpec::NuclearNorm(spec) => spec.cost(shape, Objective::Nuclear),
             RunSpec::BasisPursuit(spec) => spec.cost(shape, Objective::L1),
             RunSpec::MinNorm(spec) => spec.cost(shape),
@@ -126,6 +134,7 @@ impl RunSpec {
         match self {
             RunSpec::Deep(deep) => deep.loss,
             RunSpec::Diagonal(spec) => spec.loss,
+            RunSpec::Convolutional(spec) => spec.loss,
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
@@ -189,6 +198,17 @@ pub fn solve_within(
                 bounds,
             };
             let model = DiagonalNetwork::new(problem, spec);
+            train(model, &spec.optimizer, stopping, truth, watch)
+        }
+        RunSpec::Convolutional(spec) => {
+            let stopping = Stopping {
+                max_steps: spec.step_budget(),
+                target_loss: spec.target_loss,
+                bounds,
+            };
+            let filters = spec.start(problem.rows, seed);
+            let model =
+                ConvolutionalNetwork::new(problem, spec.loss, filters).with_penalty(spec.penalty);
             train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) => {
