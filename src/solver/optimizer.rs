@@ -1,5 +1,7 @@
-//! How a trained model moves (a deep factorisation or a diagonal network). `gd` and `normalised_gd` keep the gradient's direction and choose one
-//! global step size per iteration; `adam` rescales every coordinate: these are step rules, each
+//! How a trained model moves (a deep factorisation, a diagonal or convolutional network). `gd`
+//! and `normalised_gd` keep the gradient's direction and choose one global step size per
+//! iteration; `steepest` takes steps of one length in a norm (ℓ2: the literature's normalised
+//! GD; ℓ∞: sign descent); `adam` rescales every coordinate: these are step rules, each
 //! holding its hyper-parameters and its own running state, and they update any list of
 //! parameter matrices. `gradient_flow` is not a step rule but the continuous limit, integrated by
 //! `flow` with its own settings (`FlowSpec`).
@@ -29,6 +31,17 @@ pub enum OptimizerSpec {
         #[serde(default = "default_eps")]
         eps: f64,
     },
+    /// Normalised steepest descent: every step has length `lr` in `norm`, Δ = −lr·argmax
+    /// {⟨g, u⟩ : ‖u‖ ≤ 1} over all parameters at once. In ℓ2 it is gradient descent with the
+    /// step lr/‖g‖₂ (Nacson et al. 2019's normalised GD); in ℓ∞ it is sign descent, −lr·sign(g),
+    /// whose limit on separable data is the ℓ∞ maximum margin (Gunasekar, Lee, Soudry, Srebro
+    /// 2018, ICML, arXiv 1802.08246: steepest descent in a norm → that norm's margin).
+    Steepest {
+        /// The length of every step.
+        lr: f64,
+        /// The norm the step is steepest in.
+        norm: StepNorm,
+    },
     /// Adam (Kingma & Ba 2015): per coordinate, lr·m̂/(√v̂ + eps) with m̂, v̂ the bias-corrected
     /// EMAs (rates β₁, β₂) of the gradient and its square.
     Adam {
@@ -40,12 +53,24 @@ pub enum OptimizerSpec {
         /// The second moment's rate β₂.
         #[serde(default = "default_beta2")]
         beta2: f64,
-        /// Added to √v̂.
+        /// Added to √v̂; 0 is allowed (full-batch Adam without ε, whose limit on separable data
+        /// is the ℓ∞ maximum margin: Zhang, Zou, Cao 2024), and a coordinate whose gradients
+        /// have all been 0 then does not move.
         #[serde(default = "default_adam_eps")]
         eps: f64,
     },
     /// Gradient flow, integrated by Dormand–Prince 5(4) (see `flow`).
     GradientFlow(FlowSpec),
+}
+
+/// The norms a steepest step is taken in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepNorm {
+    /// ‖·‖₂: the step lr·g/‖g‖₂.
+    L2,
+    /// ‖·‖∞: the step lr·sign(g).
+    Linf,
 }
 
 fn default_beta1() -> f64 {
@@ -151,8 +176,11 @@ impl OptimizerSpec {
                 positive(lr, "adam.lr", "step")?;
                 rate(beta1, "adam.beta1", "a β₁")?;
                 rate(beta2, "adam.beta2", "a β₂")?;
-                positive(eps, "adam.eps", "eps")
+                require(eps >= 0.0 && eps.is_finite(), "adam.eps", || {
+                    "a finite eps ≥ 0".into()
+                })
             }
+            OptimizerSpec::Steepest { lr, .. } => positive(lr, "steepest.lr", "step"),
             OptimizerSpec::GradientFlow(flow) => {
                 flow.validate().map_err(|e| e.within("gradient_flow"))
             }
@@ -183,6 +211,7 @@ impl OptimizerSpec {
                 powers: (1.0, 1.0),
                 moments: Vec::new(),
             },
+            OptimizerSpec::Steepest { lr, norm } => Rule::Steepest { lr, norm },
             OptimizerSpec::GradientFlow(flow) => return Integrator::Flow(flow),
         };
         Integrator::Steps(StepRule { rule, elapsed: 0.0 })
@@ -231,6 +260,10 @@ enum Rule {
         /// decay^t, for the bias correction.
         decay_power: f64,
     },
+    Steepest {
+        lr: f64,
+        norm: StepNorm,
+    },
     Adam {
         lr: f64,
         beta1: f64,
@@ -261,6 +294,29 @@ impl StepRule {
                 let corrected = *average / (1.0 - *decay_power);
                 *lr / (corrected.sqrt() + *eps)
             }
+            Rule::Steepest {
+                lr,
+                norm: StepNorm::L2,
+            } => {
+                let norm: f64 = gradients
+                    .iter()
+                    .map(|g| sum_of_squares(g.as_slice()))
+                    .sum::<f64>()
+                    .sqrt();
+                // A zero gradient has no direction: the step is 0.
+                if norm > 0.0 { *lr / norm } else { 0.0 }
+            }
+            Rule::Steepest {
+                lr,
+                norm: StepNorm::Linf,
+            } => {
+                let lr = *lr;
+                for (w, g) in parameters.iter_mut().zip(gradients) {
+                    w.zip_apply(g, |x, dx| *x -= lr * sign(dx));
+                }
+                self.elapsed += lr;
+                return;
+            }
             Rule::Adam {
                 lr,
                 beta1,
@@ -281,7 +337,11 @@ impl StepRule {
                     m.zip_apply(g, |m, g| *m = beta1 * *m + (1.0 - beta1) * g);
                     v.zip_apply(g, |v, g| *v = beta2 * *v + (1.0 - beta2) * g * g);
                     w.zip_zip_apply(m, v, |x, m, v| {
-                        *x -= lr * (m / first_correction) / ((v / second_correction).sqrt() + eps)
+                        let scale = (v / second_correction).sqrt() + eps;
+                        // 0 only when eps = 0 and every gradient so far was 0 (so m = 0 too).
+                        if scale > 0.0 {
+                            *x -= lr * (m / first_correction) / scale
+                        }
                     });
                 }
                 self.elapsed += lr;
@@ -297,6 +357,17 @@ impl StepRule {
     /// Σ of the steps taken so far (Adam: lr per step).
     pub fn elapsed(&self) -> f64 {
         self.elapsed
+    }
+}
+
+/// sign(x), 0 at 0.
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
     }
 }
 
@@ -359,6 +430,55 @@ mod tests {
         };
         let expected = -step(m1, v1, 1) - step(m2, v2, 2);
         approx::assert_relative_eq!(w[0][(0, 0)], expected, max_relative = 1e-12);
+    }
+
+    /// Steepest steps have length lr in their norm, over all parameters at once.
+    #[test]
+    fn steepest_steps_by_hand() {
+        let gradients = [
+            DMatrix::from_row_slice(1, 2, &[3.0, 0.0]),
+            DMatrix::from_row_slice(1, 1, &[-4.0]),
+        ];
+        let start = || {
+            vec![
+                DMatrix::from_element(1, 2, 1.0),
+                DMatrix::from_element(1, 1, 1.0),
+            ]
+        };
+        let mut l2 = spec("steepest: { lr: 0.5, norm: l2 }")
+            .integrator()
+            .step_rule()
+            .unwrap();
+        let mut w = start();
+        l2.apply(&mut w, &gradients);
+        assert_eq!(w[0].as_slice(), &[1.0 - 0.5 * 3.0 / 5.0, 1.0]);
+        assert_eq!(w[1].as_slice(), &[1.0 + 0.5 * 4.0 / 5.0]);
+        assert_eq!(l2.elapsed(), 0.5 / 5.0);
+        let mut linf = spec("steepest: { lr: 0.5, norm: linf }")
+            .integrator()
+            .step_rule()
+            .unwrap();
+        let mut w = start();
+        linf.apply(&mut w, &gradients);
+        assert_eq!(w[0].as_slice(), &[0.5, 1.0]);
+        assert_eq!(w[1].as_slice(), &[1.5]);
+        // A zero gradient leaves ℓ2's parameters where they are.
+        l2.apply(&mut w, &[DMatrix::zeros(1, 2), DMatrix::zeros(1, 1)]);
+        assert_eq!(w[1].as_slice(), &[1.5]);
+    }
+
+    /// Adam with eps = 0 is sign descent at its first step and leaves a coordinate whose
+    /// gradients were all 0 where it is (no 0/0).
+    #[test]
+    fn adam_without_eps() {
+        let mut rule = spec("adam: { lr: 0.1, eps: 0.0 }")
+            .integrator()
+            .step_rule()
+            .unwrap();
+        let mut w = vec![DMatrix::from_element(1, 2, 0.0)];
+        rule.apply(&mut w, &[DMatrix::from_row_slice(1, 2, &[-3e-9, 0.0])]);
+        approx::assert_relative_eq!(w[0][(0, 0)], 0.1, max_relative = 1e-12);
+        assert_eq!(w[0][(0, 1)], 0.0);
     }
 
     #[test]
