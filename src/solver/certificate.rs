@@ -18,6 +18,10 @@ pub enum Certified {
     L1Norm,
     /// ‖X‖_F.
     FrobeniusNorm,
+    /// max |Xᵢⱼ|.
+    LinfNorm,
+    /// Σ_k |x̂_k| of a vector's unnormalised DFT.
+    FourierL1Norm,
     /// A diagonal network's implicit regulariser Q^D_α (`measure::Potential`).
     Potential(Potential),
 }
@@ -29,6 +33,8 @@ impl Certified {
             Certified::NuclearNorm => measure::singular_values(x).iter().sum(),
             Certified::L1Norm => measure::l1_norm(x),
             Certified::FrobeniusNorm => x.norm(),
+            Certified::LinfNorm => measure::max_abs(x),
+            Certified::FourierL1Norm => measure::fourier_l1(x),
             Certified::Potential(potential) => potential.value(x),
         }
     }

@@ -59,7 +59,7 @@ pub const MAX_DEPTH: usize = 64;
 
 impl ConvolutionalSpec {
     pub(super) fn validate(&self, rows: usize, cols: usize) -> Result<(), Invalid> {
-        require(cols == 1, "convolutional", || {
+        require(cols == 1, "", || {
             format!("a vector problem (d×1) for a convolutional network; this one is {rows}×{cols}")
         })?;
         require((1..=MAX_DEPTH).contains(&self.depth), "depth", || {

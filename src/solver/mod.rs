@@ -17,6 +17,7 @@ pub mod driver;
 pub mod flow;
 pub mod gemm;
 pub mod init;
+pub mod max_margin;
 pub mod min_norm;
 pub mod model;
 pub mod nuclear;
@@ -39,6 +40,7 @@ pub use diagonal::{DiagonalNetwork, DiagonalSpec};
 pub use driver::{Bounds, Stopping};
 pub use flow::Flow;
 pub use init::InitSpec;
+pub use max_margin::{MarginNorm, MaxMargin, MaxMarginSpec};
 pub use min_norm::{MinNorm, MinNormSpec};
 pub use model::{Descent, Model};
 pub use nuclear::{Admm, NuclearNormSpec, Objective};
@@ -49,7 +51,7 @@ pub use record::{RunRecord, Status, Stop};
 pub use watch::{Condition, Watch, When};
 
 use crate::invalid::Invalid;
-use crate::problem::{Problem, Reduction};
+use crate::problem::{Fit, Problem, Reduction};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +73,8 @@ pub enum RunSpec {
     BasisPursuit(NuclearNormSpec),
     /// argmin Q^D_α subject to the observations: a diagonal network's flow limit, certified.
     DiagonalPotential(PotentialSpec),
+    /// The maximum-margin separator in a norm (classification), certified.
+    MaxMargin(MaxMarginSpec),
 }
 
 /// The kinds of run, as far as the claim vocabulary cares: what a kind's record holds decides
@@ -101,6 +105,24 @@ impl RunSpec {
             RunSpec::DiagonalPotential(spec) => {
                 spec.validate().map_err(|e| e.within("diagonal_potential"))
             }
+            RunSpec::MaxMargin(spec) => spec.validate(cols).map_err(|e| e.within("max_margin")),
+        }
+    }
+
+    /// Rejects a run that answers another question than the problem's fit asks: the convex
+    /// baselines but `max_margin` fit squared residuals, and `max_margin` needs labels.
+    pub fn validate_fit(&self, fit: Fit) -> Result<(), Invalid> {
+        match (self, fit) {
+            (RunSpec::MaxMargin(_), Fit::Squared) => Err(Invalid::new(
+                "max_margin",
+                "a classification problem (labels ±1 and a margin loss): this one fits squared residuals",
+            )),
+            (RunSpec::MaxMargin(_), Fit::Margin(_)) => Ok(()),
+            (_, Fit::Margin(_)) if self.kind() == RunKind::Convex => Err(Invalid::new(
+                "",
+                "a gradient run or `max_margin` for a classification problem: the other convex baselines fit squared residuals, not margins",
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -112,7 +134,8 @@ impl RunSpec {
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
-            | RunSpec::DiagonalPotential(_) => RunKind::Convex,
+            | RunSpec::DiagonalPotential(_)
+            | RunSpec::MaxMargin(_) => RunKind::Convex,
         }
     }
 
@@ -126,6 +149,7 @@ impl RunSpec {
             RunSpec::BasisPursuit(spec) => spec.cost(shape, Objective::L1),
             RunSpec::MinNorm(spec) => spec.cost(shape),
             RunSpec::DiagonalPotential(spec) => spec.cost(shape),
+            RunSpec::MaxMargin(spec) => spec.cost(shape),
         }
     }
 
@@ -138,7 +162,8 @@ impl RunSpec {
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
-            | RunSpec::DiagonalPotential(_) => Reduction::Mean,
+            | RunSpec::DiagonalPotential(_)
+            | RunSpec::MaxMargin(_) => Reduction::Mean,
         }
     }
 }
@@ -240,6 +265,19 @@ pub fn solve_within(
             };
             let minimiser = PotentialMinimiser::new(problem, spec.clone());
             driver::drive(minimiser, stopping, truth, watch)
+        }
+        RunSpec::MaxMargin(spec) => {
+            let stopping = Stopping {
+                max_steps: 0,
+                target_loss: None,
+                bounds,
+            };
+            driver::drive(
+                MaxMargin::new(problem, spec.clone()),
+                stopping,
+                truth,
+                watch,
+            )
         }
     }
 }

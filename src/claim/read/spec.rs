@@ -349,14 +349,8 @@ impl Reading<'_> {
             }
             run.validate(rows, cols)
                 .map_err(|e| self.located(e.within(&field)))?;
-            // The convex baselines fit squared residuals: on labels they would answer another
-            // question than the training runs beside them.
-            if matches!(raw.problem.fit(), Fit::Margin(_)) && run.kind() == RunKind::Convex {
-                return Err(self.invalid(
-                    &field,
-                    "a gradient run (`deep` or `diagonal`) for a classification problem: the convex baselines fit squared residuals, not margins".into(),
-                ));
-            }
+            run.validate_fit(raw.problem.fit())
+                .map_err(|e| self.located(e.within(&field)))?;
         }
         Ok(())
     }
