@@ -48,6 +48,7 @@ fn gradient_descent_separates_the_training_points() {
                 separator,
                 margin: 0.05,
                 loss,
+                test_samples: 100,
             });
             spec.validate().unwrap();
             for seed in 0..3 {
@@ -63,11 +64,12 @@ fn gradient_descent_separates_the_training_points() {
                     let measured = Measured::end_of(&record, &problem, Default::default());
                     let norm = record.matrix.norm();
                     approx::assert_relative_eq!(
-                        measured.least_margin(),
+                        measured.least_margin(implreg::solver::MarginNorm::L2),
                         margin / norm,
                         max_relative = 1e-9
                     );
                     assert_eq!(measured.train_error(), 0.0);
+                    check_other_margins_and_test_error(&measured, &problem, margin);
                     approx::assert_relative_eq!(
                         measured.ln_train_loss(),
                         measured.train_loss().ln(),
@@ -93,6 +95,56 @@ fn gradient_descent_separates_the_training_points() {
             }
         }
     }
+}
+
+/// The ℓ1, ℓ∞ and Fourier-ℓ1 margins and the test error agree with this test's own sums (the
+/// DFT by its definition).
+fn check_other_margins_and_test_error(
+    measured: &Measured,
+    problem: &implreg::problem::Problem,
+    least: f64,
+) {
+    use implreg::solver::MarginNorm;
+    let w = measured.matrix;
+    let d = w.len();
+    let fourier_l1: f64 = (0..d)
+        .map(|k| {
+            let (mut re, mut im) = (0.0, 0.0);
+            for (t, x) in w.iter().enumerate() {
+                let angle = std::f64::consts::TAU * (k * t) as f64 / d as f64;
+                re += x * angle.cos();
+                im -= x * angle.sin();
+            }
+            re.hypot(im)
+        })
+        .sum();
+    let l1: f64 = w.iter().map(|x| x.abs()).sum();
+    let linf = w.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
+    for (norm, value) in [
+        (MarginNorm::L1, l1),
+        (MarginNorm::Linf, linf),
+        (MarginNorm::FourierL1, fourier_l1),
+    ] {
+        approx::assert_relative_eq!(
+            measured.least_margin(norm),
+            least / value,
+            max_relative = 1e-9
+        );
+    }
+    let held_out = problem
+        .held_out
+        .as_ref()
+        .expect("classification draws a test set");
+    let wrong = held_out
+        .points
+        .column_iter()
+        .zip(held_out.labels.iter())
+        .filter(|(x, y)| *y * x.dot(&w.column(0)) <= 0.0)
+        .count();
+    assert_eq!(
+        measured.test_error(),
+        wrong as f64 / held_out.labels.len() as f64
+    );
 }
 
 /// Claims on a Fourier-sparse separator and on four written-out points (also bases of the

@@ -19,6 +19,7 @@ fn classification(samples: usize, features: usize, seed: u64) -> Problem {
         separator: Separator::Fourier(2.min(features / 2 + 1)),
         margin: 0.0,
         loss: MarginLoss::Logistic,
+        test_samples: 100,
     })
     .generate(seed)
 }

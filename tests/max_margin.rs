@@ -35,6 +35,7 @@ fn labelled(points: DMatrix<f64>, labels: DVector<f64>) -> Problem {
         },
         truth: None,
         fit: Fit::Margin(MarginLoss::Logistic),
+        held_out: None,
     }
 }
 
@@ -149,6 +150,7 @@ fn classification(samples: usize, features: usize, separator: Separator, seed: u
         separator,
         margin: 0.0,
         loss: MarginLoss::Logistic,
+        test_samples: 100,
     })
     .generate(seed)
 }

@@ -32,6 +32,11 @@ pub fn relative_distance(a: &DMatrix<f64>, b: &DMatrix<f64>, truth: &DMatrix<f64
     (a - b).norm() / truth.norm()
 }
 
+/// ⟨A, B⟩/(‖A‖_F‖B‖_F): 1 when two matrices point the same way (NaN when either is 0).
+pub fn cosine(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
+    a.dot(b) / (a.norm() * b.norm())
+}
+
 /// max_j ‖W_{j+1}ᵀW_{j+1} − W_jW_jᵀ‖_F over consecutive factors (0 for one factor): zero exactly
 /// when the factorisation is balanced (Arora, Cohen, Hazan 2018).
 pub fn balancedness(factors: &[DMatrix<f64>]) -> f64 {

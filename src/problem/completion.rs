@@ -67,6 +67,7 @@ pub(super) fn observe_entries(truth: DMatrix<f64>, observed: usize, rng: &mut Rn
         observations: Observations::Entries { at, values },
         truth: Some(truth),
         fit: Fit::Squared,
+        held_out: None,
     }
 }
 

@@ -171,6 +171,7 @@ impl ExplicitSpec {
             observations,
             truth: self.truth.as_deref().map(|t| to_matrix(t, self.cols)),
             fit: Fit::Squared,
+            held_out: None,
         }
     }
 }

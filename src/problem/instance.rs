@@ -78,6 +78,32 @@ pub struct Problem {
     pub truth: Option<DMatrix<f64>>,
     /// What the observations are fitted with.
     pub fit: Fit,
+    /// Fresh points of the training distribution, for a test error (classification).
+    pub held_out: Option<HeldOut>,
+}
+
+/// Labelled points drawn apart from the training set: a classifier's test error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldOut {
+    /// The points, one column each.
+    pub points: DMatrix<f64>,
+    /// Their labels ±1.
+    pub labels: DVector<f64>,
+}
+
+impl HeldOut {
+    /// The fraction of points on the wrong side of w: yᵢ⟨xᵢ, w⟩ ≤ 0 (a point on the boundary
+    /// counts as an error, as in `train_error`).
+    pub fn error_of(&self, w: &DMatrix<f64>) -> f64 {
+        let w = w.as_slice();
+        let wrong = self
+            .points
+            .column_iter()
+            .zip(self.labels.iter())
+            .filter(|(x, y)| *y * x.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() <= 0.0)
+            .count();
+        wrong as f64 / self.labels.len().max(1) as f64
+    }
 }
 
 /// A problem family: what a claim's `problem:` entry says, and how instances are drawn.
@@ -98,6 +124,10 @@ pub trait Family {
     /// What every instance's observations are fitted with (squared residuals unless said).
     fn fit(&self) -> Fit {
         Fit::Squared
+    }
+    /// How many held-out points every instance carries (`Problem::held_out`; none unless said).
+    fn held_out(&self) -> usize {
+        0
     }
 }
 
@@ -255,6 +285,7 @@ mod tests {
             },
             truth: None,
             fit: Fit::Margin(margin),
+            held_out: None,
         }
     }
 
@@ -314,6 +345,7 @@ mod tests {
             },
             truth: None,
             fit: Fit::Squared,
+            held_out: None,
         };
         let w = DMatrix::from_row_slice(2, 2, &[5.0, 3.0, 4.0, 7.0]);
         let mut residuals = DVector::zeros(2);

@@ -100,6 +100,7 @@ impl Family for LabelledSpec {
             },
             truth: None,
             fit: self.fit(),
+            held_out: None,
         }
     }
 }

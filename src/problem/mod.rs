@@ -35,7 +35,7 @@ pub use regression::RegressionSpec;
 pub use sensing::SensingSpec;
 pub use spectrum::SpectrumSpec;
 
-pub use instance::{Family, Fit, Observations, Problem, Reduction};
+pub use instance::{Family, Fit, HeldOut, Observations, Problem, Reduction};
 
 use crate::invalid::Invalid;
 use crate::random;
@@ -97,7 +97,7 @@ impl ProblemSpec {
     }
 
     /// Bytes an instance holds: the truth, the operator (three numbers an observed entry, or k
-    /// dense measurements) and, for completion, the index of every entry sampled from while
+    /// dense measurements), held-out points and, for completion, the index of every entry sampled from while
     /// drawing (as f64: no product of sizes overflows).
     pub fn instance_bytes(&self) -> f64 {
         let (rows, cols) = self.shape();
@@ -112,7 +112,13 @@ impl ProblemSpec {
             ProblemSpec::Completion(_) => size,
             _ => 0.0,
         };
-        (size + operator + drawing) * 8.0
+        let held_out = family.held_out() as f64 * (size + 1.0);
+        (size + operator + drawing + held_out) * 8.0
+    }
+
+    /// Whether every instance carries held-out points (`test_error`).
+    pub fn has_held_out(&self) -> bool {
+        self.family().1.held_out() > 0
     }
 
     /// The instance for `seed`, drawn from the seed's problem stream. Expects a validated spec.

@@ -62,6 +62,7 @@ impl Family for SensingSpec {
             },
             truth: Some(truth),
             fit: Fit::Squared,
+            held_out: None,
         }
     }
 }

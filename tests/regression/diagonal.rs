@@ -111,6 +111,7 @@ fn coordinates_as_both(features: usize, observed: &[usize], values: &[f64]) -> (
         },
         truth: None,
         fit: Fit::Squared,
+        held_out: None,
     };
     let completion = Problem {
         rows: features,
@@ -121,6 +122,7 @@ fn coordinates_as_both(features: usize, observed: &[usize], values: &[f64]) -> (
         },
         truth: None,
         fit: Fit::Squared,
+        held_out: None,
     };
     (sensing, completion)
 }

@@ -5,7 +5,7 @@
 
 use crate::measure::{self, Spectrum};
 use crate::problem::{Problem, Reduction};
-use crate::solver::RunRecord;
+use crate::solver::{MarginNorm, RunRecord};
 use nalgebra::{DMatrix, DVector};
 use std::sync::OnceLock;
 
@@ -99,9 +99,18 @@ impl<'a> Measured<'a> {
         self.problem.margins(self.residuals())
     }
 
-    /// minᵢ yᵢ⟨Aᵢ, W⟩ / ‖W‖_F: the direction's least margin (NaN at W = 0).
-    pub fn least_margin(&self) -> f64 {
-        self.margins().fold(f64::INFINITY, f64::min) / self.matrix.norm()
+    /// minᵢ yᵢ⟨xᵢ, w⟩ / ‖w‖ in `norm`: the direction's least margin (NaN at w = 0).
+    pub fn least_margin(&self, norm: MarginNorm) -> f64 {
+        self.margins().fold(f64::INFINITY, f64::min) / norm.of(self.matrix)
+    }
+
+    /// The fraction of the held-out points on the wrong side; NaN without them (claims are
+    /// checked for them before anything runs).
+    pub fn test_error(&self) -> f64 {
+        self.problem
+            .held_out
+            .as_ref()
+            .map_or(f64::NAN, |h| h.error_of(self.matrix))
     }
 
     /// The fraction of training points on the wrong side: yᵢ⟨Aᵢ, W⟩ ≤ 0.

@@ -335,6 +335,7 @@ impl Constraint {
             cols: 0,
             has_truth: false,
             labels: false,
+            held_out: false,
         };
         expr.check_assertion(&scope)
             .map_err(|e| misuse(e.column, e.expected))?;

@@ -263,6 +263,7 @@ impl ClaimSpec {
             cols,
             has_truth: raw.problem.has_truth(),
             labels: matches!(raw.problem.fit(), Fit::Margin(_)),
+            held_out: raw.problem.has_held_out(),
         };
         let assertions = reading.assertions(&raw, &scope, seeds, sampling)?;
         // After the assertions: a misspelt word is reported before what the claim would cost.
@@ -540,6 +541,7 @@ fn at_point(condition: &str) -> Result<bool, crate::claim::language::expr::ExprE
         cols: 0,
         has_truth: false,
         labels: false,
+        held_out: false,
     };
     if let Some(reference) = expr.references().first() {
         return Err(crate::claim::language::expr::ExprError {

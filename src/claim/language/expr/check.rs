@@ -17,6 +17,8 @@ pub struct Scope<'a> {
     pub has_truth: bool,
     /// Whether the problem is a classification (labels fitted with a margin loss).
     pub labels: bool,
+    /// Whether instances carry held-out points (`classification`'s test set).
+    pub held_out: bool,
 }
 
 impl Scope<'_> {
@@ -260,6 +262,12 @@ impl Expr {
             return Err(ExprError::at(
                 metric_at,
                 "a classification problem (labels fitted with a margin loss) for this metric",
+            ));
+        }
+        if metric.needs_held_out && !scope.held_out {
+            return Err(ExprError::at(
+                metric_at,
+                "a problem drawn with held-out points (`classification`) for this metric",
             ));
         }
         metric

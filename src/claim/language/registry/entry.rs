@@ -110,6 +110,8 @@ pub struct Metric {
     pub needs_truth: bool,
     /// Whether it reads labels: a classification problem (a margin fit).
     pub needs_labels: bool,
+    /// Whether it reads held-out points drawn with the instance (a test error).
+    pub needs_held_out: bool,
     /// Whether it needs a square problem.
     pub square: bool,
     /// Whether computing it takes the spectrum (an SVD).

@@ -3,7 +3,7 @@
 use super::entry::{Applies, Args, Metric, Needs};
 use crate::claim::language::measured::Measured;
 use crate::measure;
-use crate::solver::{Certificate, RunRecord, Status};
+use crate::solver::{Certificate, MarginNorm, RunRecord, Status};
 
 /// A metric with no arguments.
 const fn plain(
@@ -22,6 +22,7 @@ const fn plain(
         boolean: false,
         needs_truth: false,
         needs_labels: false,
+        needs_held_out: false,
         square: false,
         spectral: false,
         watch: Needs::Nothing,
@@ -212,6 +213,37 @@ pub static METRICS: &[Metric] = &[
         |m, _| measure::max_abs(m.matrix),
     ),
     plain(
+        "fourier_l1",
+        &[],
+        "Σ_k \\|ŵ_k\\| over the unnormalised DFT of the entries read as one vector: a vector's Fourier-ℓ1 norm",
+        Applies::MATRIX,
+        |m, _| measure::fourier_l1(m.matrix),
+    ),
+    plain(
+        "fourier_l1_over_l2",
+        &[],
+        "‖ŵ‖₁/‖ŵ‖₂ ∈ [1, √entries]: the spectrum's scale-invariant sparsity (√2 for one real sinusoid)",
+        Applies::MATRIX,
+        |m, _| measure::fourier_l1_over_l2(m.matrix),
+    ),
+    Metric {
+        args: Args::Tolerance,
+        ..plain(
+            "fourier_support",
+            &["fourier_support", "fourier_support(tol)"],
+            "frequencies k with \\|ŵ_k\\| > tol (default 1e-6·max \\|ŵ_k\\|); a real sinusoid occupies k and d − k",
+            Applies::MATRIX,
+            |m, a| {
+                let tol = a.first().copied().unwrap_or_else(|| {
+                    1e-6 * measure::fourier::magnitudes(m.matrix)
+                        .into_iter()
+                        .fold(0.0, f64::max)
+                });
+                measure::fourier_support(m.matrix, tol) as f64
+            },
+        )
+    },
+    plain(
         "l1_over_l2",
         &[],
         "‖W‖₁/‖W‖_F entrywise ∈ [1, √entries]: a vector's scale-invariant sparsity ‖w‖₁/‖w‖₂",
@@ -266,8 +298,31 @@ pub static METRICS: &[Metric] = &[
     on_labels(
         "margin",
         "minᵢ yᵢ⟨xᵢ, w⟩ / ‖w‖₂, the least training margin of the direction (classification)",
-        |m, _| m.least_margin(),
+        |m, _| m.least_margin(MarginNorm::L2),
     ),
+    on_labels(
+        "l1_margin",
+        "minᵢ yᵢ⟨xᵢ, w⟩ / ‖w‖₁: the margin a diagonal network's rich regime maximises",
+        |m, _| m.least_margin(MarginNorm::L1),
+    ),
+    on_labels(
+        "linf_margin",
+        "minᵢ yᵢ⟨xᵢ, w⟩ / ‖w‖∞: the margin sign descent maximises",
+        |m, _| m.least_margin(MarginNorm::Linf),
+    ),
+    on_labels(
+        "fourier_margin",
+        "minᵢ yᵢ⟨xᵢ, w⟩ / ‖ŵ‖₁ (ŵ the unnormalised DFT): the margin a depth-2 convolutional network maximises",
+        |m, _| m.least_margin(MarginNorm::FourierL1),
+    ),
+    Metric {
+        needs_held_out: true,
+        ..on_labels(
+            "test_error",
+            "the fraction of the instance's held-out points (`classification`'s `test_samples`, drawn after the training set) with yᵢ⟨xᵢ, w⟩ ≤ 0",
+            |m, _| m.test_error(),
+        )
+    },
     on_labels(
         "train_error",
         "the fraction of training points with yᵢ⟨xᵢ, w⟩ ≤ 0 (classification)",

@@ -29,6 +29,14 @@ pub static PAIRWISE: &[Pairwise] = &[
         },
     },
     Pairwise {
+        name: "cosine",
+        form: "cosine(a, b)",
+        meaning: "⟨W_a, W_b⟩ / (‖W_a‖_F‖W_b‖_F) for runs (or `truth`) a and b of the same seed: 1 when their directions agree (a classifier's direction, whatever its scale)",
+        second_is_convex: false,
+        needs_truth: false,
+        value: |a, b| measure::cosine(a.matrix, b.matrix),
+    },
+    Pairwise {
         name: "rel_distance",
         form: "rel_distance(a, b)",
         meaning: "‖W_a − W_b‖_F / ‖W\\*‖_F for runs (or `truth`) a and b of the same seed",
