@@ -162,3 +162,31 @@ fn claims_on_classification_hold_through_the_language() {
         assert_eq!(report.verdict(), Verdict::Holds, "{}", report.to_text());
     }
 }
+
+/// Normalised steps grow the margins linearly, so the logistic loss underflows within a few
+/// thousand steps: the run says so (`Underflow`) instead of spending its budget on gradients
+/// that have lost their digits, and its loss in log space stays finite.
+#[test]
+fn a_loss_that_underflows_is_reported() {
+    let problem = ProblemSpec::Classification(ClassificationSpec {
+        samples: 10,
+        features: 8,
+        separator: Separator::Dense,
+        margin: 0.05,
+        loss: MarginLoss::Logistic,
+        test_samples: 10,
+    })
+    .generate(3);
+    let record = solver::solve(
+        &run(r#"{ "deep": { "depth": 1, "init": "zero",
+             "optimizer": { "steepest": { "lr": 1.0, "norm": "l2" } }, "steps": 100000 } }"#),
+        &problem,
+        3,
+    );
+    assert_eq!(record.stop, solver::Stop::Underflow);
+    assert!(record.steps < 100_000, "{} steps", record.steps);
+    let measured = Measured::end_of(&record, &problem, Default::default());
+    assert!(measured.train_loss() < f64::MIN_POSITIVE);
+    let ln = measured.ln_train_loss();
+    assert!(ln.is_finite() && ln < -708.0, "{ln}");
+}

@@ -136,6 +136,8 @@ impl Stopping {
             Some(Stop::Target)
         } else if let Some(stop) = method.stop() {
             Some(stop)
+        } else if loss < f64::MIN_POSITIVE {
+            Some(Stop::Underflow)
         } else if step >= self.max_steps {
             Some(Stop::Budget)
         } else {

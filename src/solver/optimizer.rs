@@ -298,13 +298,32 @@ impl StepRule {
                 lr,
                 norm: StepNorm::L2,
             } => {
-                let norm: f64 = gradients
+                // Scaled by the largest entry: on separable data the gradients reach 1e-200
+                // and below, whose squares underflow to 0 long before the gradients do.
+                let largest = gradients
                     .iter()
-                    .map(|g| sum_of_squares(g.as_slice()))
-                    .sum::<f64>()
-                    .sqrt();
-                // A zero gradient has no direction: the step is 0.
-                if norm > 0.0 { *lr / norm } else { 0.0 }
+                    .flat_map(|g| g.iter())
+                    .fold(0.0_f64, |m, x| m.max(x.abs()));
+                let norm = if largest > 0.0 {
+                    let scaled: f64 = gradients
+                        .iter()
+                        .flat_map(|g| g.iter())
+                        .map(|x| (x / largest) * (x / largest))
+                        .sum();
+                    largest * scaled.sqrt()
+                } else {
+                    0.0
+                };
+                // Divided entry by entry: 1/norm itself overflows once the gradients are
+                // subnormal. A zero gradient has no direction, and the step is 0.
+                if norm > 0.0 {
+                    let lr = *lr;
+                    for (w, g) in parameters.iter_mut().zip(gradients) {
+                        w.zip_apply(g, |x, dx| *x -= lr * (dx / norm));
+                    }
+                }
+                self.elapsed += *lr;
+                return;
             }
             Rule::Steepest {
                 lr,
@@ -354,7 +373,8 @@ impl StepRule {
         self.elapsed += step;
     }
 
-    /// Σ of the steps taken so far (Adam: lr per step).
+    /// Σ of the steps taken so far (Adam and the steepest rules: lr per step, their path's
+    /// length in parameter space for `steepest`).
     pub fn elapsed(&self) -> f64 {
         self.elapsed
     }
@@ -453,7 +473,7 @@ mod tests {
         l2.apply(&mut w, &gradients);
         assert_eq!(w[0].as_slice(), &[1.0 - 0.5 * 3.0 / 5.0, 1.0]);
         assert_eq!(w[1].as_slice(), &[1.0 + 0.5 * 4.0 / 5.0]);
-        assert_eq!(l2.elapsed(), 0.5 / 5.0);
+        assert_eq!(l2.elapsed(), 0.5);
         let mut linf = spec("steepest: { lr: 0.5, norm: linf }")
             .integrator()
             .step_rule()

@@ -20,6 +20,11 @@ pub enum Stop {
     Horizon,
     /// The step budget ran out.
     Budget,
+    /// The loss fell below the smallest normal f64 (2.2e-308), where the gradients, as small,
+    /// have lost their digits (and at 0 vanish): no step can be trusted to move the run. On
+    /// separable data a margin loss gets there (least margin beyond ~708) while the direction
+    /// may still be far from its limit; `ln_train_loss` stays finite.
+    Underflow,
     /// The loss became NaN/Inf or blew up (see `BLOW_UP`).
     Diverged,
     /// The run's wall-time budget (`--max-run-seconds`) ran out: exhausted, on this machine.
@@ -49,7 +54,9 @@ impl Stop {
     pub fn status(self) -> Status {
         match self {
             Stop::Target | Stop::Certified => Status::Converged,
-            Stop::Horizon | Stop::Budget | Stop::Time | Stop::Work => Status::Exhausted,
+            Stop::Horizon | Stop::Budget | Stop::Underflow | Stop::Time | Stop::Work => {
+                Status::Exhausted
+            }
             Stop::Diverged => Status::Diverged,
             Stop::Interrupted => Status::Interrupted,
         }
