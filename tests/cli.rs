@@ -343,9 +343,11 @@ fn user_text_is_escaped_in_reports_and_errors() {
 fn interrupted_runs_decide_nothing_and_keep_what_was_decided() {
     let (dir, text) = claim_scratch("interrupt");
     std::fs::write(dir.join("a-quick.yaml"), &text).unwrap();
-    // Far within the work limit, far beyond a second: 2×2 depth-1 steps, 10⁸ of them, no target.
+    // Far within the work limit, far beyond a second: 2×2 depth-1 steps, 10⁸ of them, no target,
+    // and a step so small that the loss never underflows (which would end the run early).
     let long = text
         .replace("id: tiny-holds", "id: tiny-long")
+        .replace("lr: 0.5", "lr: 1.0e-9")
         .replace("target_loss: 1.0e-8, steps: 1000", "steps: 100000000");
     std::fs::write(dir.join("b-long.yaml"), &long).unwrap();
     let folder = dir.to_str().unwrap();

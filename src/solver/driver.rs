@@ -24,6 +24,12 @@ pub trait Iterate {
     fn stop(&self) -> Option<Stop> {
         None
     }
+    /// Whether the method moves along the loss's gradient, so that a loss below the smallest
+    /// normal f64 leaves it nothing to move by (`Stop::Underflow`); a convex method's loss
+    /// is its iterate's fit and may well be 0 before it is optimal.
+    fn follows_the_loss(&self) -> bool {
+        false
+    }
     /// The time reached: Σ of the step sizes for gradient descent, t for gradient flow.
     fn time(&self) -> f64 {
         f64::NAN
@@ -136,7 +142,7 @@ impl Stopping {
             Some(Stop::Target)
         } else if let Some(stop) = method.stop() {
             Some(stop)
-        } else if loss < f64::MIN_POSITIVE {
+        } else if method.follows_the_loss() && loss < f64::MIN_POSITIVE {
             Some(Stop::Underflow)
         } else if step >= self.max_steps {
             Some(Stop::Budget)

@@ -157,6 +157,10 @@ impl<M: Model> Flow<M> {
 }
 
 impl<M: Model> Iterate for Flow<M> {
+    fn follows_the_loss(&self) -> bool {
+        true
+    }
+
     /// The loss at the accepted point (computed by the last stage of the step that reached it).
     fn evaluate(&mut self) -> f64 {
         self.loss

@@ -37,6 +37,10 @@ pub struct Descent<M> {
 }
 
 impl<M: Model> Iterate for Descent<M> {
+    fn follows_the_loss(&self) -> bool {
+        true
+    }
+
     fn evaluate(&mut self) -> f64 {
         self.model.loss_and_gradients()
     }
