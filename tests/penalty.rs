@@ -116,7 +116,7 @@ proptest! {
         let gradient = random::gaussian_matrix(rows, cols, scale, &mut rng);
         let start = random::gaussian_matrix(rows, cols, 1.0, &mut rng);
         let mut parameters = vec![start.clone()];
-        let mut rule = OptimizerSpec::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 }.integrator().step_rule().unwrap();
+        let mut rule = OptimizerSpec::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, decay_power: 0.0 }.integrator().step_rule().unwrap();
         rule.apply(&mut parameters, std::slice::from_ref(&gradient));
         for k in 0..start.len() {
             let moved = start[k] - parameters[0][k];
@@ -133,7 +133,7 @@ proptest! {
         let curvature = random::gaussian_matrix(n, 1, 1.0, &mut rng).map(|x| 10f64.powf(x.clamp(-1.0, 1.0)));
         let centre = random::gaussian_matrix(n, 1, 3.0, &mut rng);
         let lr = 1e-3;
-        let mut rule = OptimizerSpec::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 }.integrator().step_rule().unwrap();
+        let mut rule = OptimizerSpec::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, decay_power: 0.0 }.integrator().step_rule().unwrap();
         let mut x = vec![DMatrix::zeros(n, 1)];
         for _ in 0..30_000 {
             let gradient = curvature.component_mul(&(&x[0] - &centre));

@@ -58,6 +58,10 @@ pub enum OptimizerSpec {
         /// have all been 0 then does not move.
         #[serde(default = "default_adam_eps")]
         eps: f64,
+        /// a ≥ 0 in the step lr·t^{−a} at step t = 1, 2, …: 0 (the default) keeps it constant;
+        /// Zhang, Zou, Cao 2024 prove the ℓ∞ limit for diminishing rates, a ∈ (0, 1].
+        #[serde(default, skip_serializing_if = "is_zero")]
+        decay_power: f64,
     },
     /// Gradient flow, integrated by Dormand–Prince 5(4) (see `flow`).
     GradientFlow(FlowSpec),
@@ -71,6 +75,10 @@ pub enum StepNorm {
     L2,
     /// ‖·‖∞: the step lr·sign(g).
     Linf,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 fn default_beta1() -> f64 {
@@ -172,7 +180,13 @@ impl OptimizerSpec {
                 beta1,
                 beta2,
                 eps,
+                decay_power,
             } => {
+                require(
+                    (0.0..=1.0).contains(&decay_power),
+                    "adam.decay_power",
+                    || "a decay power in [0, 1]".into(),
+                )?;
                 positive(lr, "adam.lr", "step")?;
                 rate(beta1, "adam.beta1", "a β₁")?;
                 rate(beta2, "adam.beta2", "a β₂")?;
@@ -203,11 +217,14 @@ impl OptimizerSpec {
                 beta1,
                 beta2,
                 eps,
+                decay_power,
             } => Rule::Adam {
                 lr,
                 beta1,
                 beta2,
                 eps,
+                decay_power,
+                steps: 0.0,
                 powers: (1.0, 1.0),
                 moments: Vec::new(),
             },
@@ -269,6 +286,9 @@ enum Rule {
         beta1: f64,
         beta2: f64,
         eps: f64,
+        decay_power: f64,
+        /// t, the steps taken.
+        steps: f64,
         /// β₁^t and β₂^t, for the bias corrections.
         powers: (f64, f64),
         /// The first and second moments of every parameter (allocated at the first step).
@@ -341,6 +361,8 @@ impl StepRule {
                 beta1,
                 beta2,
                 eps,
+                decay_power,
+                steps,
                 powers,
                 moments,
             } => {
@@ -348,7 +370,13 @@ impl StepRule {
                     let zeros = |g: &DMatrix<f64>| g.map(|_| 0.0);
                     *moments = gradients.iter().map(|g| (zeros(g), zeros(g))).collect();
                 }
-                let (beta1, beta2, lr, eps) = (*beta1, *beta2, *lr, *eps);
+                *steps += 1.0;
+                let lr = if *decay_power == 0.0 {
+                    *lr
+                } else {
+                    *lr * steps.powf(-*decay_power)
+                };
+                let (beta1, beta2, eps) = (*beta1, *beta2, *eps);
                 powers.0 *= beta1;
                 powers.1 *= beta2;
                 let (first_correction, second_correction) = (1.0 - powers.0, 1.0 - powers.1);
