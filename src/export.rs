@@ -3,7 +3,8 @@
 //! operator's row k is vec(A_k), column-major). A reference implementation started from it runs
 //! the same trajectory up to rounding (`benches/reference.py` does, against numpy).
 
-use crate::problem::{Observations, Problem};
+use crate::problem::margin_loss::MarginLoss;
+use crate::problem::{Fit, Observations, Problem};
 use crate::solver::DeepSpec;
 use nalgebra::DMatrix;
 use serde::Serialize;
@@ -37,6 +38,7 @@ pub fn instance(problem: &Problem, spec: &DeepSpec, seed: u64) -> Value {
 pub fn problem(problem: &Problem) -> Value {
     serde_json::to_value(Shape {
         cols: problem.cols,
+        fit: fit_name(problem.fit),
         observations: Observed(&problem.observations),
         rows: problem.rows,
         truth: problem.truth.as_ref().map(Rows),
@@ -48,6 +50,7 @@ pub fn problem(problem: &Problem) -> Value {
 #[derive(Serialize)]
 struct Shape<'a> {
     cols: usize,
+    fit: &'static str,
     observations: Observed<'a>,
     rows: usize,
     truth: Option<Rows<'a>>,
@@ -63,6 +66,7 @@ impl<'a> Instance<'a> {
         Ok(Instance {
             cols: problem.cols,
             factors: factors.iter().map(Rows).collect(),
+            fit: fit_name(problem.fit),
             observations: Observed(&problem.observations),
             rows: problem.rows,
             run: serde_json::to_value(spec)?,
@@ -77,11 +81,22 @@ impl<'a> Instance<'a> {
 struct Instance<'a> {
     cols: usize,
     factors: Vec<Rows<'a>>,
+    fit: &'static str,
     observations: Observed<'a>,
     rows: usize,
     run: Value,
     seed: u64,
     truth: Option<Rows<'a>>,
+}
+
+/// What the observations are fitted with: `squared` residuals, or the `logistic` or
+/// `exponential` loss of the margins yᵢ⟨Aᵢ, W⟩ (the targets are then the labels ±1).
+fn fit_name(fit: Fit) -> &'static str {
+    match fit {
+        Fit::Squared => "squared",
+        Fit::Margin(MarginLoss::Logistic) => "logistic",
+        Fit::Margin(MarginLoss::Exponential) => "exponential",
+    }
 }
 
 /// A matrix as a list of its rows, serialised as it is read.
