@@ -1,9 +1,10 @@
 //! C ← op(A)·op(B) for column-major matrices, where op is the identity or the transpose, read in
 //! place through strides: the gradient products (W_N⋯W_{j+1})ᵀ … need transposes at every step,
 //! and copying them costs as much as a small product. Large products go to matrixmultiply (the
-//! GEMM nalgebra itself uses, with its AVX2/FMA kernels where the CPU has them); products with a
-//! dimension of at most `SMALL` are plain loops, which beat its packing at that size (Razin &
-//! Cohen's 2×2 problem).
+//! GEMM nalgebra itself uses, with its AVX2/FMA kernels where the CPU has them); products of at
+//! most `SMALL` multiply-adds are plain loops, which beat its packing at that size (Razin &
+//! Cohen's 2×2 problem). A thin product of large matrices (a d×d layer times a d×1 vector) is
+//! not small: its loops ran one dependent sum per entry, twice numpy's time at d = 256.
 
 use nalgebra::DMatrix;
 
@@ -105,8 +106,8 @@ impl<'a> Block<'a> {
     }
 }
 
-/// Products with a dimension at most this go through plain loops.
-const SMALL: usize = 4;
+/// Products of at most this many multiply-adds (m·k·n) go through plain loops.
+const SMALL: usize = 512;
 
 /// `out` ← op(A)·op(B).
 pub fn gemm(out: &mut DMatrix<f64>, a: Op, b: Op) {
@@ -130,7 +131,7 @@ pub fn gemm_blocks(out: &mut [f64], out_rows: usize, a: Block, b: Block) {
     );
     let ((rsa, csa), (rsb, csb)) = ((a.row_stride, a.col_stride), (b.row_stride, b.col_stride));
     let (a_data, b_data) = (a.data, b.data);
-    if m.min(n).min(k) <= SMALL {
+    if m.saturating_mul(k).saturating_mul(n) <= SMALL {
         for j in 0..n {
             for i in 0..m {
                 out[i + j * out_rows] = (0..k)
