@@ -3,27 +3,17 @@
 //! loss down for a linear model, a deep linear factorisation and a diagonal network, on every
 //! kind of planted separator; a claim checks the same through the language.
 
+mod support;
+
 use implreg::claim::language::measured::Measured;
 use implreg::claim::{self, Claim, Verdict};
 use implreg::problem::margin_loss::MarginLoss;
-use implreg::problem::{ClassificationSpec, Observations, ProblemSpec, Separator};
+use implreg::problem::{ClassificationSpec, ProblemSpec, Separator};
 use implreg::solver::{self, RunSpec};
 use std::path::Path;
 
 fn run(text: &str) -> RunSpec {
     serde_json::from_str(text).expect("a run spec")
-}
-
-/// The least yᵢ⟨xᵢ, w⟩ over the training points.
-fn least_margin(problem: &implreg::problem::Problem, w: &nalgebra::DMatrix<f64>) -> f64 {
-    let Observations::Measurements { matrices, targets } = &problem.observations else {
-        panic!("measurements")
-    };
-    matrices
-        .column_iter()
-        .zip(targets.iter())
-        .map(|(x, y)| y * x.dot(&w.column(0)))
-        .fold(f64::INFINITY, f64::min)
 }
 
 #[test]
@@ -55,7 +45,7 @@ fn gradient_descent_separates_the_training_points() {
                 let problem = spec.generate(seed);
                 for text in runs {
                     let record = solver::solve(&run(text), &problem, seed);
-                    let margin = least_margin(&problem, &record.matrix);
+                    let margin = support::least_margin(&problem, &record.matrix);
                     assert!(
                         margin > 0.0,
                         "{loss:?} {separator:?} seed {seed} {text}: least margin {margin}"

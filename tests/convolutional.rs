@@ -137,24 +137,11 @@ fn gradient_descent_separates_the_training_points() {
             let run = network(depth, lr, 2000);
             run.validate(32, 1).unwrap();
             let record = solver::solve(&run, &problem, seed);
-            let margin = least_margin(&problem, &record.matrix);
+            let margin = support::least_margin(&problem, &record.matrix);
             assert!(
                 margin > 0.0,
                 "depth {depth} seed {seed}: least margin {margin}"
             );
         }
     }
-}
-
-/// The least yᵢ⟨xᵢ, β⟩ over the training points.
-fn least_margin(problem: &Problem, beta: &DMatrix<f64>) -> f64 {
-    let implreg::problem::Observations::Measurements { matrices, targets } = &problem.observations
-    else {
-        panic!("measurements")
-    };
-    matrices
-        .column_iter()
-        .zip(targets.iter())
-        .map(|(x, y)| y * x.dot(&beta.column(0)))
-        .fold(f64::INFINITY, f64::min)
 }

@@ -39,18 +39,6 @@ fn labelled(points: DMatrix<f64>, labels: DVector<f64>) -> Problem {
     }
 }
 
-/// minᵢ yᵢ⟨xᵢ, β⟩.
-fn least_margin(problem: &Problem, beta: &DMatrix<f64>) -> f64 {
-    let Observations::Measurements { matrices, targets } = &problem.observations else {
-        unreachable!()
-    };
-    matrices
-        .column_iter()
-        .zip(targets.iter())
-        .map(|(x, y)| y * x.dot(&beta.column(0)))
-        .fold(f64::INFINITY, f64::min)
-}
-
 proptest! {
     #![proptest_config(support::config(48))]
 
@@ -131,12 +119,12 @@ proptest! {
         let records: Vec<_> = NORMS.iter().map(|&n| solver::solve(&run(n), &problem, seed)).collect();
         let mut separators: Vec<DMatrix<f64>> = records.iter().map(|r| r.matrix.clone()).collect();
         let planted = problem.truth.clone().unwrap();
-        separators.push(&planted / least_margin(&problem, &planted));
+        separators.push(&planted / support::least_margin(&problem, &planted));
         for (norm, record) in NORMS.iter().zip(&records) {
             prop_assert_eq!(record.stop, Stop::Certified, "{:?}", norm);
             let certificate = record.certificate.as_ref().unwrap();
             for beta in &separators {
-                prop_assert!(least_margin(&problem, beta) >= 1.0 - 1e-9);
+                prop_assert!(support::least_margin(&problem, beta) >= 1.0 - 1e-9);
                 prop_assert!(norm.of(beta) >= certificate.lower_bound * (1.0 - 1e-9), "{:?}: {} below the bound {}", norm, norm.of(beta), certificate.lower_bound);
             }
         }
@@ -167,7 +155,7 @@ fn two_dimensions_against_a_search_over_directions() {
             let certified = 1.0 / norm.of(&record.matrix);
             let margin_at = |angle: f64| {
                 let u = DMatrix::from_column_slice(2, 1, &[angle.cos(), angle.sin()]);
-                least_margin(&problem, &u) / norm.of(&u)
+                support::least_margin(&problem, &u) / norm.of(&u)
             };
             let step = std::f64::consts::TAU / 100_000.0;
             let best = (0..100_000)

@@ -129,6 +129,18 @@ pub fn regression(samples: usize, features: usize, sparsity: Option<usize>, seed
     .generate(seed)
 }
 
+/// minᵢ yᵢ⟨xᵢ, β⟩ over a classification instance's training points (β d×1).
+pub fn least_margin(problem: &Problem, beta: &DMatrix<f64>) -> f64 {
+    let Observations::Measurements { matrices, targets } = &problem.observations else {
+        panic!("a classification instance observes measurements")
+    };
+    matrices
+        .column_iter()
+        .zip(targets.iter())
+        .map(|(x, y)| y * x.dot(&beta.column(0)))
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// X (n×d) of a regression instance.
 pub fn design(problem: &Problem) -> DMatrix<f64> {
     match &problem.observations {
