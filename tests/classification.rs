@@ -180,3 +180,58 @@ fn a_loss_that_underflows_is_reported() {
     let ln = measured.ln_train_loss();
     assert!(ln.is_finite() && ln < -708.0, "{ln}");
 }
+
+/// `kkt_residual` is 1 − cos(w, Σᵢ e^{−(mᵢ − m_min)} yᵢxᵢ) for a linear model on the
+/// exponential loss (its slopes' ratios, as the test computes them here), and stays finite and
+/// the same where the loss has underflowed (the run stops `Underflow`).
+#[test]
+fn the_kkt_residual_is_the_alignment_with_the_losss_weights() {
+    let problem = ProblemSpec::Classification(ClassificationSpec {
+        samples: 12,
+        features: 6,
+        separator: Separator::Dense,
+        margin: 0.05,
+        loss: MarginLoss::Exponential,
+        test_samples: 10,
+    })
+    .generate(2);
+    let own = |w: &nalgebra::DMatrix<f64>| {
+        let implreg::problem::Observations::Measurements { matrices, targets } =
+            &problem.observations
+        else {
+            unreachable!()
+        };
+        let margins: Vec<f64> = matrices
+            .column_iter()
+            .zip(targets.iter())
+            .map(|(x, y)| y * x.dot(&w.column(0)))
+            .collect();
+        let least = margins.iter().copied().fold(f64::INFINITY, f64::min);
+        let mut z = nalgebra::DVector::zeros(w.nrows());
+        for ((x, y), m) in matrices.column_iter().zip(targets.iter()).zip(&margins) {
+            z += x * (y * (-(m - least)).exp());
+        }
+        1.0 - w.column(0).dot(&z) / (w.norm() * z.norm())
+    };
+    for (steps, lr) in [(2000, 0.5), (100_000, 5.0)] {
+        let record = solver::solve(
+            &run(&format!(
+                r#"{{ "deep": {{ "depth": 1, "init": "zero",
+                   "optimizer": {{ "steepest": {{ "lr": {lr}, "norm": "l2" }} }}, "steps": {steps} }} }}"#
+            )),
+            &problem,
+            2,
+        );
+        let residual = record.kkt_residual.expect("a classification run has one");
+        approx::assert_relative_eq!(
+            residual,
+            own(&record.matrix),
+            max_relative = 1e-6,
+            epsilon = 1e-14
+        );
+        if steps == 100_000 {
+            assert_eq!(record.stop, solver::Stop::Underflow);
+            assert!(residual.is_finite());
+        }
+    }
+}

@@ -145,3 +145,42 @@ fn gradient_descent_separates_the_training_points() {
         }
     }
 }
+
+/// Where nothing underflows, the gradients of the loss's direction (`direction_gradients`) are
+/// the loss's gradients up to a positive factor, for every gradient model.
+#[test]
+fn direction_gradients_are_the_gradients_up_to_scale() {
+    use implreg::solver::{DeepFactorisation, DiagonalNetwork};
+    let problem = classification(9, 12, 4);
+    let entries: Vec<f64> = (0..200)
+        .map(|i| ((i * 37 % 101) as f64 / 50.0 - 1.0) * 0.7)
+        .collect();
+    let filters = filters(3, 12, &entries);
+    let factors = vec![
+        DMatrix::from_fn(12, 1, |i, _| entries[i]),
+        DMatrix::from_fn(12, 12, |i, j| entries[(i * 12 + j) % 200]),
+    ];
+    let halves = [
+        DMatrix::from_fn(12, 1, |i, _| 0.5 + entries[i].abs()),
+        DMatrix::from_fn(12, 1, |i, _| 0.5 + entries[i + 20].abs()),
+    ];
+    let mut conv = ConvolutionalNetwork::new(&problem, Reduction::Mean, filters);
+    let mut deep = DeepFactorisation::new(&problem, Reduction::Mean, factors);
+    let mut diagonal = DiagonalNetwork::from_halves(&problem, Reduction::Mean, 2, halves);
+    fn parallel(model: &mut impl Model) {
+        model.loss_and_gradients();
+        let gradients = model.gradients().to_vec();
+        assert!(model.direction_gradients());
+        let (mut dot, mut a, mut b) = (0.0, 0.0, 0.0);
+        for (g, h) in gradients.iter().zip(model.gradients()) {
+            dot += g.dot(h);
+            a += g.norm_squared();
+            b += h.norm_squared();
+        }
+        let cos = dot / (a * b).sqrt();
+        assert!((1.0 - cos).abs() < 1e-12, "cos {cos}");
+    }
+    parallel(&mut conv);
+    parallel(&mut deep);
+    parallel(&mut diagonal);
+}

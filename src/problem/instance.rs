@@ -211,6 +211,32 @@ impl Problem {
         loss
     }
 
+    /// The direction of a margin fit's ∇ℓ(W): Σᵢ yᵢ·(ℓₘ'(mᵢ)/|ℓₘ'(m_min)|)·Aᵢ, the gradient
+    /// divided by its largest slope, each ratio formed in log space (`MarginLoss::ln_slope`), so
+    /// it stays exact where the slopes themselves underflow (margins beyond ~745). Into the
+    /// same buffers as `loss_gradient_into`; `false`, and nothing written, for a squared fit.
+    pub fn direction_into(
+        &self,
+        w: &DMatrix<f64>,
+        residuals: &mut DVector<f64>,
+        gradient: &mut DMatrix<f64>,
+    ) -> bool {
+        let Fit::Margin(margin) = self.fit else {
+            return false;
+        };
+        self.residuals_into(w, residuals);
+        let steepest = self
+            .margins(residuals)
+            .map(|m| margin.ln_slope(m))
+            .fold(f64::NEG_INFINITY, f64::max);
+        for (r, y) in residuals.iter_mut().zip(self.targets()) {
+            *r = -y * (margin.ln_slope(1.0 + y * *r) - steepest).exp();
+        }
+        gradient.as_mut_slice().fill(0.0);
+        self.add_adjoint(1.0, residuals, gradient);
+        true
+    }
+
     /// The margins yᵢ⟨Aᵢ, W⟩ = 1 + yᵢrᵢ of labels ±1, from the residuals rᵢ (meaningful for a
     /// margin fit only).
     pub fn margins<'r>(

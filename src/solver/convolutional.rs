@@ -235,20 +235,16 @@ impl<'p> ConvolutionalNetwork<'p> {
     }
 }
 
-impl Model for ConvolutionalNetwork<'_> {
-    fn loss_and_gradients(&mut self) -> f64 {
+impl ConvolutionalNetwork<'_> {
+    /// β from the filters (`transform_filters`, then the inverse transform).
+    fn form_product(&mut self) {
         self.transform_filters();
         self.dft
             .inverse_real(&mut self.work, self.product.as_mut_slice());
-        let loss = self.problem.loss_gradient_into(
-            &self.product,
-            self.reduction,
-            &mut self.residuals,
-            &mut self.outer,
-        );
-        if let Some(penalty) = &self.penalty {
-            penalty.add_gradient(&self.product, &mut self.outer);
-        }
+    }
+
+    /// ∂/∂w_l = (1/d)·Re F⁻¹(ĝ ⊙ conj(∏_{m≠l} ŵ_m)) from g = `outer`.
+    fn backward(&mut self) {
         self.dft
             .forward_real(self.outer.as_slice(), &mut self.outer_spectrum);
         self.prefix.fill(Complex64::new(1.0, 0.0));
@@ -268,7 +264,34 @@ impl Model for ConvolutionalNetwork<'_> {
                 *p *= w;
             }
         }
+    }
+}
+
+impl Model for ConvolutionalNetwork<'_> {
+    fn loss_and_gradients(&mut self) -> f64 {
+        self.form_product();
+        let loss = self.problem.loss_gradient_into(
+            &self.product,
+            self.reduction,
+            &mut self.residuals,
+            &mut self.outer,
+        );
+        if let Some(penalty) = &self.penalty {
+            penalty.add_gradient(&self.product, &mut self.outer);
+        }
+        self.backward();
         loss
+    }
+
+    fn direction_gradients(&mut self) -> bool {
+        self.form_product();
+        let margins =
+            self.problem
+                .direction_into(&self.product, &mut self.residuals, &mut self.outer);
+        if margins {
+            self.backward();
+        }
+        margins
     }
 
     fn parameters(&self) -> &[DMatrix<f64>] {

@@ -422,6 +422,25 @@ impl Model for DeepFactorisation<'_> {
         }
     }
 
+    fn direction_gradients(&mut self) -> bool {
+        // A margin fit observes dense measurements: never the sampled path.
+        if self.sampled.is_some() {
+            return false;
+        }
+        let top = self.factors.len() - 1;
+        prefix_products(&self.factors, &mut self.prefixes, top + 1);
+        self.product_current = true;
+        let margins = self.problem.direction_into(
+            &self.prefixes[top],
+            &mut self.residuals,
+            &mut self.backward[top],
+        );
+        if margins {
+            self.backward_from(top);
+        }
+        margins
+    }
+
     fn parameters(&self) -> &[DMatrix<f64>] {
         &self.factors
     }

@@ -168,23 +168,20 @@ impl<'p> DiagonalNetwork<'p> {
     }
 }
 
-impl Model for DiagonalNetwork<'_> {
-    fn loss_and_gradients(&mut self) -> f64 {
+impl DiagonalNetwork<'_> {
+    /// w = u^{⊙D} − v^{⊙D}.
+    fn form_product(&mut self) {
         let d = self.depth as i32;
         let [u, v] = &self.halves;
         self.product
             .iter_mut()
             .zip(u.iter().zip(v.iter()))
             .for_each(|(w, (u, v))| *w = u.powi(d) - v.powi(d));
-        let loss = self.problem.loss_gradient_into(
-            &self.product,
-            self.reduction,
-            &mut self.residuals,
-            &mut self.outer,
-        );
-        if let Some(penalty) = &self.penalty {
-            penalty.add_gradient(&self.product, &mut self.outer);
-        }
+    }
+
+    /// ∂/∂u = D·u^{D−1} ⊙ ∇, ∂/∂v = −D·v^{D−1} ⊙ ∇ from ∇ = `outer`.
+    fn backward(&mut self) {
+        let d = self.depth as i32;
         let depth = f64::from(self.depth);
         for (sign, (gradient, half)) in [1.0, -1.0]
             .into_iter()
@@ -195,7 +192,34 @@ impl Model for DiagonalNetwork<'_> {
                 .zip(half.iter().zip(self.outer.iter()))
                 .for_each(|(g, (x, o))| *g = sign * depth * x.powi(d - 1) * o);
         }
+    }
+}
+
+impl Model for DiagonalNetwork<'_> {
+    fn loss_and_gradients(&mut self) -> f64 {
+        self.form_product();
+        let loss = self.problem.loss_gradient_into(
+            &self.product,
+            self.reduction,
+            &mut self.residuals,
+            &mut self.outer,
+        );
+        if let Some(penalty) = &self.penalty {
+            penalty.add_gradient(&self.product, &mut self.outer);
+        }
+        self.backward();
         loss
+    }
+
+    fn direction_gradients(&mut self) -> bool {
+        self.form_product();
+        let margins =
+            self.problem
+                .direction_into(&self.product, &mut self.residuals, &mut self.outer);
+        if margins {
+            self.backward();
+        }
+        margins
     }
 
     fn parameters(&self) -> &[DMatrix<f64>] {

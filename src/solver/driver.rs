@@ -30,6 +30,11 @@ pub trait Iterate {
     fn follows_the_loss(&self) -> bool {
         false
     }
+    /// A trained model's KKT residual at its current parameters (`model::kkt_residual`), asked
+    /// once before `finish`; `None` for other methods and for squared fits.
+    fn kkt_residual(&mut self) -> Option<f64> {
+        None
+    }
     /// The time reached: Σ of the step sizes for gradient descent, t for gradient flow.
     fn time(&self) -> f64 {
         f64::NAN
@@ -187,6 +192,7 @@ pub fn drive<M: Iterate>(
     let (time, rejected, work) = (method.time(), method.rejected(), method.work());
     let time = Some(time).filter(|t| !t.is_nan());
     let (extremes, moments) = watched.finish();
+    let kkt_residual = method.kkt_residual();
     let Endpoint {
         matrix,
         factors,
@@ -198,6 +204,7 @@ pub fn drive<M: Iterate>(
         time,
         rejected_steps: rejected,
         extremes,
+        kkt_residual,
         certificate,
         trace: trace.finish(),
         curve: curve.finish(),

@@ -216,6 +216,10 @@ impl<M: Model> Iterate for Flow<M> {
         self.rejected
     }
 
+    fn kkt_residual(&mut self) -> Option<f64> {
+        super::model::kkt_residual(&mut self.model)
+    }
+
     fn finish(self) -> Endpoint {
         self.model.finish()
     }

@@ -26,6 +26,31 @@ pub trait Model {
     fn product(&mut self) -> &DMatrix<f64>;
     /// The end-to-end matrix and the parameters, for the run's record.
     fn finish(self) -> Endpoint;
+    /// Into `gradients()`: the parameters' gradients of the loss's direction alone
+    /// (`Problem::direction_into`, finite where the loss underflows; no penalty) at the current
+    /// parameters; `false`, and nothing computed, on a squared fit.
+    fn direction_gradients(&mut self) -> bool;
+}
+
+/// 1 − cos(θ, −g) with g the direction of ∇_θ ℓ (`Model::direction_gradients`): 0 exactly when
+/// θ = Σᵢ λᵢ∇_θ(yᵢ f(xᵢ; θ)) with the loss's own multipliers λᵢ ∝ −ℓ'(mᵢ) ≥ 0, the KKT
+/// conditions of min ‖θ‖² s.t. yᵢ f(xᵢ; θ) ≥ 1 (up to scale) with complementary slackness
+/// holding as the far points' weights vanish: the stationarity of homogeneous models trained on
+/// separable data (Lyu & Li 2020), which for a convolutional network is the first-order
+/// stationarity of Gunasekar et al.'s ℓ_{2/L} problem. Not optimality. `None` on squared fits
+/// or at θ = 0 or g = 0.
+pub fn kkt_residual<M: Model>(model: &mut M) -> Option<f64> {
+    if !model.direction_gradients() {
+        return None;
+    }
+    let (mut along, mut parameters, mut gradients) = (0.0, 0.0, 0.0);
+    for (theta, g) in model.parameters().iter().zip(model.gradients()) {
+        along += theta.dot(g);
+        parameters += theta.norm_squared();
+        gradients += g.norm_squared();
+    }
+    let scale = (parameters * gradients).sqrt();
+    (scale > 0.0 && scale.is_finite()).then(|| 1.0 + along / scale)
 }
 
 /// Gradient descent on a model's parameters: the model and the rule that sizes its steps.
@@ -56,6 +81,10 @@ impl<M: Model> Iterate for Descent<M> {
 
     fn time(&self) -> f64 {
         self.rule.elapsed()
+    }
+
+    fn kkt_residual(&mut self) -> Option<f64> {
+        kkt_residual(&mut self.model)
     }
 
     fn finish(self) -> Endpoint {

@@ -80,6 +80,11 @@ pub struct RunRecord {
     pub rejected_steps: usize,
     /// Extremes over every step.
     pub extremes: Extremes,
+    /// 1 − cos(θ, −∇_θ ℓ) at a gradient run's last parameters on a classification problem: the
+    /// residual of the KKT conditions of min ‖θ‖² s.t. margins ≥ 1 with the loss's own
+    /// multipliers (`model::kkt_residual`); a stationarity measure, not optimality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kkt_residual: Option<f64>,
     /// A convex run's optimality certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,

@@ -316,6 +316,14 @@ pub static METRICS: &[Metric] = &[
         |m, _| m.least_margin(MarginNorm::FourierL1),
     ),
     Metric {
+        applies: Applies::DEEP,
+        ..on_labels(
+            "kkt_residual",
+            "1 − cos(θ, −∇_θ ℓ) at a gradient run's last parameters θ (classification): 0 exactly at a KKT point of min ‖θ‖² s.t. margins ≥ 1 with the loss's own multipliers (Lyu & Li 2020; for a convolutional network, the first-order stationarity of the ℓ_{2/L} Fourier problem), computed where the loss underflows too; a stationarity measure, never optimality",
+            |m, _| m.of_run(|r| r.kkt_residual),
+        )
+    },
+    Metric {
         needs_held_out: true,
         ..on_labels(
             "test_error",
