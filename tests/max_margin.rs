@@ -185,3 +185,28 @@ fn inseparable_points_are_reported() {
         assert!(record.certificate.is_none());
     }
 }
+
+/// A solve past its run's time, or cancelled, is halted between two of the solver's iterations
+/// and says so (`Time`, `Interrupted`), without a certificate.
+#[test]
+fn a_solve_is_halted_by_its_bounds() {
+    use implreg::solver::{Bounds, Watch};
+    let problem = classification(40, 30, Separator::Dense, 1);
+    let timed = Bounds {
+        run_seconds: Some(0.0),
+        ..Default::default()
+    };
+    let cancelled = Bounds::default();
+    cancelled.cancel.cancel();
+    for (bounds, stop) in [(timed, Stop::Time), (cancelled, Stop::Interrupted)] {
+        let record = solver::solve_within(
+            &run(MarginNorm::FourierL1),
+            &problem,
+            1,
+            &Watch::default(),
+            bounds,
+        );
+        assert_eq!(record.stop, stop);
+        assert!(record.certificate.is_none());
+    }
+}

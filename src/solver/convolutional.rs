@@ -11,14 +11,14 @@
 use super::cost::{Cost, FLOAT, MATRIX, STEP_OVERHEAD, Shape};
 use super::driver::Endpoint;
 use super::init::InitSpec;
-use super::model::{self, Model};
+use super::model::{self, Model, Output};
 use super::optimizer::OptimizerSpec;
 use super::penalty::PenaltySpec;
 use crate::invalid::{Invalid, require};
 use crate::measure::Dft;
 use crate::problem::{Problem, Reduction};
 use crate::random::{self, Rng};
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use rustfft::num_complex::Complex64;
 use serde::{Deserialize, Serialize};
 
@@ -157,18 +157,12 @@ impl ConvolutionalSpec {
 /// once).
 #[derive(Debug, Clone)]
 pub struct ConvolutionalNetwork<'p> {
-    problem: &'p Problem,
-    reduction: Reduction,
-    penalty: Option<PenaltySpec>,
     /// w_1, …, w_L, each d×1.
     filters: Vec<DMatrix<f64>>,
     /// ∂(ℓ + λR)/∂w_l.
     gradients: Vec<DMatrix<f64>>,
-    /// β.
-    product: DMatrix<f64>,
-    /// ∇(ℓ + λR)(β).
-    outer: DMatrix<f64>,
-    residuals: DVector<f64>,
+    /// β and the loss there.
+    output: Output<'p>,
     dft: Dft,
     /// ŵ_l.
     spectra: Vec<Vec<Complex64>>,
@@ -189,16 +183,11 @@ impl<'p> ConvolutionalNetwork<'p> {
         let spectrum = vec![Complex64::default(); d];
         let zeros = DMatrix::zeros(d, 1);
         Self {
-            problem,
-            reduction,
-            penalty: None,
-            gradients: vec![zeros.clone(); filters.len()],
+            gradients: vec![zeros; filters.len()],
             spectra: vec![spectrum.clone(); filters.len()],
             suffixes: vec![spectrum.clone(); filters.len()],
             filters,
-            product: zeros.clone(),
-            outer: zeros,
-            residuals: DVector::zeros(problem.observation_count()),
+            output: Output::new(problem, reduction),
             dft: Dft::new(d),
             prefix: spectrum.clone(),
             outer_spectrum: spectrum.clone(),
@@ -208,7 +197,10 @@ impl<'p> ConvolutionalNetwork<'p> {
 
     /// Adds λ·R(β) to the objective the gradients descend (the returned loss stays ℓ(β)).
     pub fn with_penalty(self, penalty: Option<PenaltySpec>) -> Self {
-        Self { penalty, ..self }
+        Self {
+            output: self.output.with_penalty(penalty),
+            ..self
+        }
     }
 
     /// β̂ = ∏ ŵ_l into `work`, the spectra and the suffix products on the way.
@@ -240,13 +232,13 @@ impl ConvolutionalNetwork<'_> {
     fn form_product(&mut self) {
         self.transform_filters();
         self.dft
-            .inverse_real(&mut self.work, self.product.as_mut_slice());
+            .inverse_real(&mut self.work, self.output.product.as_mut_slice());
     }
 
     /// ∂/∂w_l = (1/d)·Re F⁻¹(ĝ ⊙ conj(∏_{m≠l} ŵ_m)) from g = `outer`.
     fn backward(&mut self) {
         self.dft
-            .forward_real(self.outer.as_slice(), &mut self.outer_spectrum);
+            .forward_real(self.output.outer.as_slice(), &mut self.outer_spectrum);
         self.prefix.fill(Complex64::new(1.0, 0.0));
         for l in 0..self.filters.len() {
             for (((out, g), p), s) in self
@@ -270,24 +262,14 @@ impl ConvolutionalNetwork<'_> {
 impl Model for ConvolutionalNetwork<'_> {
     fn loss_and_gradients(&mut self) -> f64 {
         self.form_product();
-        let loss = self.problem.loss_gradient_into(
-            &self.product,
-            self.reduction,
-            &mut self.residuals,
-            &mut self.outer,
-        );
-        if let Some(penalty) = &self.penalty {
-            penalty.add_gradient(&self.product, &mut self.outer);
-        }
+        let loss = self.output.loss();
         self.backward();
         loss
     }
 
     fn direction_gradients(&mut self) -> bool {
         self.form_product();
-        let margins =
-            self.problem
-                .direction_into(&self.product, &mut self.residuals, &mut self.outer);
+        let margins = self.output.direction();
         if margins {
             self.backward();
         }
@@ -307,13 +289,13 @@ impl Model for ConvolutionalNetwork<'_> {
     }
 
     fn product(&mut self) -> &DMatrix<f64> {
-        &self.product
+        &self.output.product
     }
 
     /// β and the filters w_1, …, w_L.
     fn finish(self) -> Endpoint {
         Endpoint {
-            matrix: self.product,
+            matrix: self.output.product,
             factors: self.filters,
             certificate: None,
         }

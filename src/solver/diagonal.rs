@@ -8,12 +8,12 @@
 
 use super::cost::{Cost, FLOAT, MATRIX, STEP_OVERHEAD, Shape};
 use super::driver::Endpoint;
-use super::model::{self, Model};
+use super::model::{self, Model, Output};
 use super::optimizer::OptimizerSpec;
 use super::penalty::PenaltySpec;
 use crate::invalid::{Invalid, require};
 use crate::problem::{Problem, Reduction};
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 /// A diagonal-network run as a claim describes it. The training settings repeat `DeepSpec`'s
@@ -118,19 +118,13 @@ pub(super) fn validate_scale(depth: u32, alpha: f64) -> Result<(), Invalid> {
 /// A diagonal network on a problem, with the buffers its gradients need (allocated once).
 #[derive(Debug, Clone)]
 pub struct DiagonalNetwork<'p> {
-    problem: &'p Problem,
-    reduction: Reduction,
-    penalty: Option<PenaltySpec>,
     depth: u32,
     /// u and v.
     halves: [DMatrix<f64>; 2],
     /// ∂/∂u and ∂/∂v.
     gradients: [DMatrix<f64>; 2],
-    /// w = u^{⊙D} − v^{⊙D}.
-    product: DMatrix<f64>,
-    /// ∇(ℓ + λR)(w).
-    outer: DMatrix<f64>,
-    residuals: DVector<f64>,
+    /// w = u^{⊙D} − v^{⊙D} and the loss there.
+    output: Output<'p>,
 }
 
 impl<'p> DiagonalNetwork<'p> {
@@ -150,21 +144,19 @@ impl<'p> DiagonalNetwork<'p> {
     ) -> Self {
         let zeros = DMatrix::zeros(problem.rows, problem.cols);
         Self {
-            problem,
-            reduction,
-            penalty: None,
             depth,
-            gradients: [zeros.clone(), zeros.clone()],
-            product: zeros.clone(),
-            outer: zeros,
+            gradients: [zeros.clone(), zeros],
             halves,
-            residuals: DVector::zeros(problem.observation_count()),
+            output: Output::new(problem, reduction),
         }
     }
 
     /// Adds λ·R(w) to the objective the gradients descend (the returned loss stays ℓ(w)).
     pub fn with_penalty(self, penalty: Option<PenaltySpec>) -> Self {
-        Self { penalty, ..self }
+        Self {
+            output: self.output.with_penalty(penalty),
+            ..self
+        }
     }
 }
 
@@ -173,7 +165,8 @@ impl DiagonalNetwork<'_> {
     fn form_product(&mut self) {
         let d = self.depth as i32;
         let [u, v] = &self.halves;
-        self.product
+        self.output
+            .product
             .iter_mut()
             .zip(u.iter().zip(v.iter()))
             .for_each(|(w, (u, v))| *w = u.powi(d) - v.powi(d));
@@ -189,7 +182,7 @@ impl DiagonalNetwork<'_> {
         {
             gradient
                 .iter_mut()
-                .zip(half.iter().zip(self.outer.iter()))
+                .zip(half.iter().zip(self.output.outer.iter()))
                 .for_each(|(g, (x, o))| *g = sign * depth * x.powi(d - 1) * o);
         }
     }
@@ -198,24 +191,14 @@ impl DiagonalNetwork<'_> {
 impl Model for DiagonalNetwork<'_> {
     fn loss_and_gradients(&mut self) -> f64 {
         self.form_product();
-        let loss = self.problem.loss_gradient_into(
-            &self.product,
-            self.reduction,
-            &mut self.residuals,
-            &mut self.outer,
-        );
-        if let Some(penalty) = &self.penalty {
-            penalty.add_gradient(&self.product, &mut self.outer);
-        }
+        let loss = self.output.loss();
         self.backward();
         loss
     }
 
     fn direction_gradients(&mut self) -> bool {
         self.form_product();
-        let margins =
-            self.problem
-                .direction_into(&self.product, &mut self.residuals, &mut self.outer);
+        let margins = self.output.direction();
         if margins {
             self.backward();
         }
@@ -235,14 +218,14 @@ impl Model for DiagonalNetwork<'_> {
     }
 
     fn product(&mut self) -> &DMatrix<f64> {
-        &self.product
+        &self.output.product
     }
 
     /// w and its halves u, v.
     fn finish(self) -> Endpoint {
         let [u, v] = self.halves;
         Endpoint {
-            matrix: self.product,
+            matrix: self.output.product,
             factors: vec![u, v],
             certificate: None,
         }

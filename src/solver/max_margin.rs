@@ -17,14 +17,14 @@
 
 use super::certificate::{Certificate, Certified};
 use super::cost::{Cost, FLOAT, Shape};
-use super::driver::{Endpoint, Iterate};
+use super::driver::{Bounds, Endpoint, Iterate};
 use super::record::Stop;
 use crate::invalid::{Invalid, require};
 use crate::measure;
 use crate::problem::{Observations, Problem, Reduction};
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
-    DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
+    DefaultInfo, DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
 };
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
@@ -125,13 +125,18 @@ pub struct MaxMargin<'p> {
     spec: MaxMarginSpec,
     solution: DMatrix<f64>,
     certificate: Option<Certificate>,
+    /// Why the solve was halted between iterations, if it was (`Time` or `Interrupted`).
+    halted: Option<Stop>,
 }
 
 impl<'p> MaxMargin<'p> {
-    /// Solves on `problem` (a d×1 margin problem of dense measurements).
-    pub fn new(problem: &'p Problem, spec: MaxMarginSpec) -> Self {
+    /// Solves on `problem` (a d×1 margin problem of dense measurements), within `bounds`: the
+    /// solver is asked after every iteration whether the run's time, the claim's deadline or
+    /// the cancel token has ended it.
+    pub fn new(problem: &'p Problem, spec: MaxMarginSpec, bounds: &Bounds) -> Self {
         let d = problem.rows;
-        let solved = signed_points(problem).and_then(|z| solve(&z, spec.norm));
+        let halt = Halt::new(bounds);
+        let solved = signed_points(problem).and_then(|z| solve(&z, spec.norm, halt.clone()));
         let (solution, certificate) = match solved {
             Some((beta, lambda)) => certify(problem, spec.norm, beta, &lambda),
             // No separator: β = 0, a finite loss, and no certificate (the run is exhausted).
@@ -142,6 +147,40 @@ impl<'p> MaxMargin<'p> {
             spec,
             solution,
             certificate,
+            halted: halt.reason(),
+        }
+    }
+}
+
+/// What may end a solve between two of its iterations: the run's wall time, the claim's
+/// deadline, the cancel token.
+#[derive(Clone)]
+struct Halt {
+    started: std::time::Instant,
+    bounds: Bounds,
+}
+
+impl Halt {
+    fn new(bounds: &Bounds) -> Self {
+        Self {
+            started: std::time::Instant::now(),
+            bounds: bounds.clone(),
+        }
+    }
+
+    /// The stop it calls for now, if any.
+    fn reason(&self) -> Option<Stop> {
+        let bounds = &self.bounds;
+        let now = std::time::Instant::now();
+        if bounds.cancel.is_cancelled() || bounds.deadline.is_some_and(|d| now >= d) {
+            Some(Stop::Interrupted)
+        } else if bounds
+            .run_seconds
+            .is_some_and(|s| (now - self.started).as_secs_f64() > s)
+        {
+            Some(Stop::Time)
+        } else {
+            None
         }
     }
 }
@@ -161,7 +200,7 @@ fn signed_points(problem: &Problem) -> Option<DMatrix<f64>> {
 /// β and λ ≥ 0 from Clarabel: min ‖β‖ (½‖β‖² for ℓ2) s.t. Zβ ≥ 1, in its form
 /// min ½xᵀPx + qᵀx s.t. Ax + s = b, s ∈ K, with x = (β, auxiliaries). `None` when it finds
 /// no solution (non-separable points).
-fn solve(z: &DMatrix<f64>, norm: MarginNorm) -> Option<(DMatrix<f64>, DVector<f64>)> {
+fn solve(z: &DMatrix<f64>, norm: MarginNorm, halt: Halt) -> Option<(DMatrix<f64>, DVector<f64>)> {
     let (n, d) = z.shape();
     let mut program = Program::default();
     // The margins: −Zβ + s = −1, s ≥ 0.
@@ -235,6 +274,7 @@ fn solve(z: &DMatrix<f64>, norm: MarginNorm) -> Option<(DMatrix<f64>, DVector<f6
         .ok()?;
     let mut solver =
         DefaultSolver::new(&p, &program.q, &a, &program.b, &program.cones, settings).ok()?;
+    solver.set_termination_callback(move |_: &DefaultInfo<f64>| halt.reason().is_some());
     solver.solve();
     let solution = &solver.solution;
     if !matches!(
@@ -361,6 +401,9 @@ impl Iterate for MaxMargin<'_> {
     fn advance(&mut self) {}
 
     fn stop(&self) -> Option<Stop> {
+        if self.halted.is_some() {
+            return self.halted;
+        }
         let certificate = self.certificate.as_ref()?;
         (certificate.gap <= self.spec.gap && certificate.feasibility <= 1e-9)
             .then_some(Stop::Certified)

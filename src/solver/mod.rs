@@ -267,17 +267,13 @@ pub fn solve_within(
             driver::drive(minimiser, stopping, truth, watch)
         }
         RunSpec::MaxMargin(spec) => {
+            let solver = MaxMargin::new(problem, spec.clone(), &bounds);
             let stopping = Stopping {
                 max_steps: 0,
                 target_loss: None,
                 bounds,
             };
-            driver::drive(
-                MaxMargin::new(problem, spec.clone()),
-                stopping,
-                truth,
-                watch,
-            )
+            driver::drive(solver, stopping, truth, watch)
         }
     }
 }

@@ -7,7 +7,8 @@ use super::driver::{Endpoint, Iterate};
 use super::optimizer::{FlowSpec, OptimizerSpec, StepRule};
 use super::penalty::PenaltySpec;
 use crate::invalid::{Invalid, require};
-use nalgebra::DMatrix;
+use crate::problem::{Problem, Reduction};
+use nalgebra::{DMatrix, DVector};
 
 /// A differentiable model of the problem's matrix: parameters, the loss (plus any penalty)
 /// and its gradient with respect to each parameter, and the end-to-end matrix.
@@ -51,6 +52,61 @@ pub fn kkt_residual<M: Model>(model: &mut M) -> Option<f64> {
     }
     let scale = (parameters * gradients).sqrt();
     (scale > 0.0 && scale.is_finite()).then(|| 1.0 + along / scale)
+}
+
+/// What a model does at its end-to-end matrix W, whatever its parameters: the loss (plus any
+/// penalty) with its gradient there, or that gradient's direction alone, into buffers allocated
+/// once. A model forms W in `product` and carries `outer` back to its parameters.
+#[derive(Debug, Clone)]
+pub struct Output<'p> {
+    problem: &'p Problem,
+    reduction: Reduction,
+    penalty: Option<PenaltySpec>,
+    /// W.
+    pub product: DMatrix<f64>,
+    /// ∇(ℓ + λR)(W) after `loss`, the direction of ∇ℓ(W) after `direction`.
+    pub outer: DMatrix<f64>,
+    residuals: DVector<f64>,
+}
+
+impl<'p> Output<'p> {
+    /// Buffers of the problem's shape, without a penalty.
+    pub fn new(problem: &'p Problem, reduction: Reduction) -> Self {
+        let zeros = DMatrix::zeros(problem.rows, problem.cols);
+        Self {
+            problem,
+            reduction,
+            penalty: None,
+            product: zeros.clone(),
+            outer: zeros,
+            residuals: DVector::zeros(problem.observation_count()),
+        }
+    }
+
+    /// Adds λ·R(W) to the objective whose gradient `loss` leaves (the loss returned stays ℓ).
+    pub fn with_penalty(self, penalty: Option<PenaltySpec>) -> Self {
+        Self { penalty, ..self }
+    }
+
+    /// ℓ(W), leaving ∇(ℓ + λR)(W) in `outer`.
+    pub fn loss(&mut self) -> f64 {
+        let loss = self.problem.loss_gradient_into(
+            &self.product,
+            self.reduction,
+            &mut self.residuals,
+            &mut self.outer,
+        );
+        if let Some(penalty) = &self.penalty {
+            penalty.add_gradient(&self.product, &mut self.outer);
+        }
+        loss
+    }
+
+    /// The direction of ∇ℓ(W) in `outer` (`Problem::direction_into`); `false` on a squared fit.
+    pub fn direction(&mut self) -> bool {
+        self.problem
+            .direction_into(&self.product, &mut self.residuals, &mut self.outer)
+    }
 }
 
 /// Gradient descent on a model's parameters: the model and the rule that sizes its steps.
