@@ -66,11 +66,6 @@ impl Dft {
         self.forward.process_with_scratch(out, &mut self.scratch);
     }
 
-    /// x̂ of a complex x, in place.
-    pub fn forward_in_place(&mut self, x: &mut [Complex64]) {
-        self.forward.process_with_scratch(x, &mut self.scratch);
-    }
-
     /// The real part of the inverse transform (1/d)·Σ_k x̂_k e^{2πikt/d} into `out`; `spectrum`
     /// is overwritten.
     pub fn inverse_real(&mut self, spectrum: &mut [Complex64], out: &mut [f64]) {
@@ -112,9 +107,11 @@ pub fn fourier_l1_over_l2(w: &DMatrix<f64>) -> f64 {
     magnitudes.iter().sum::<f64>() / l2
 }
 
-/// Frequencies with |x̂_k| > tol.
-pub fn fourier_support(w: &DMatrix<f64>, tol: f64) -> usize {
-    magnitudes(w).into_iter().filter(|&m| m > tol).count()
+/// Frequencies with |x̂_k| > tol, by default 1e-6·max_k |x̂_k| (one transform either way).
+pub fn fourier_support(w: &DMatrix<f64>, tol: Option<f64>) -> usize {
+    let magnitudes = magnitudes(w);
+    let tol = tol.unwrap_or_else(|| 1e-6 * magnitudes.iter().copied().fold(0.0, f64::max));
+    magnitudes.into_iter().filter(|&m| m > tol).count()
 }
 
 #[cfg(test)]
@@ -152,7 +149,8 @@ mod tests {
         });
         assert_relative_eq!(fourier_l1(&w), d as f64, max_relative = 1e-12);
         assert_relative_eq!(fourier_l1_over_l2(&w), 2f64.sqrt(), max_relative = 1e-12);
-        assert_eq!(fourier_support(&w, 1e-9), 2);
+        assert_eq!(fourier_support(&w, Some(1e-9)), 2);
+        assert_eq!(fourier_support(&w, None), 2);
         assert_relative_eq!(fourier_l1_dual(&w), 0.5, max_relative = 1e-12);
     }
 }

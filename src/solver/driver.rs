@@ -105,6 +105,24 @@ pub struct Bounds {
     pub cancel: Cancel,
 }
 
+impl Bounds {
+    /// Whether the run that started at `started` is ended from outside: `Interrupted` by the
+    /// cancel token or the claim's deadline, `Time` past its wall-time budget.
+    pub fn ended(&self, started: Instant) -> Option<Stop> {
+        let now = Instant::now();
+        if self.cancel.is_cancelled() || self.deadline.is_some_and(|d| now >= d) {
+            Some(Stop::Interrupted)
+        } else if self
+            .run_seconds
+            .is_some_and(|s| (now - started).as_secs_f64() > s)
+        {
+            Some(Stop::Time)
+        } else {
+            None
+        }
+    }
+}
+
 impl Stopping {
     /// The first rule that fires at `step` with `loss`, in order: divergence (against
     /// `ceiling`), the target, the method's own test, the budget, and, every
@@ -123,14 +141,8 @@ impl Stopping {
                 return None;
             }
             let bounds = &self.bounds;
-            if bounds.cancel.is_cancelled() || bounds.deadline.is_some_and(|d| Instant::now() >= d)
-            {
-                Some(Stop::Interrupted)
-            } else if bounds
-                .run_seconds
-                .is_some_and(|s| started.elapsed().as_secs_f64() > s)
-            {
-                Some(Stop::Time)
+            if let Some(stop) = bounds.ended(started) {
+                Some(stop)
             } else if bounds
                 .work
                 .zip(method.work())

@@ -152,8 +152,7 @@ impl<'p> MaxMargin<'p> {
     }
 }
 
-/// What may end a solve between two of its iterations: the run's wall time, the claim's
-/// deadline, the cancel token.
+/// What may end a solve between two of its iterations (`Bounds::ended`), from its start.
 #[derive(Clone)]
 struct Halt {
     started: std::time::Instant,
@@ -170,18 +169,7 @@ impl Halt {
 
     /// The stop it calls for now, if any.
     fn reason(&self) -> Option<Stop> {
-        let bounds = &self.bounds;
-        let now = std::time::Instant::now();
-        if bounds.cancel.is_cancelled() || bounds.deadline.is_some_and(|d| now >= d) {
-            Some(Stop::Interrupted)
-        } else if bounds
-            .run_seconds
-            .is_some_and(|s| (now - self.started).as_secs_f64() > s)
-        {
-            Some(Stop::Time)
-        } else {
-            None
-        }
+        self.bounds.ended(self.started)
     }
 }
 

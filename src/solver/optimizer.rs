@@ -314,46 +314,9 @@ impl StepRule {
                 let corrected = *average / (1.0 - *decay_power);
                 *lr / (corrected.sqrt() + *eps)
             }
-            Rule::Steepest {
-                lr,
-                norm: StepNorm::L2,
-            } => {
-                // Scaled by the largest entry: on separable data the gradients reach 1e-200
-                // and below, whose squares underflow to 0 long before the gradients do.
-                let largest = gradients
-                    .iter()
-                    .flat_map(|g| g.iter())
-                    .fold(0.0_f64, |m, x| m.max(x.abs()));
-                let norm = if largest > 0.0 {
-                    let scaled: f64 = gradients
-                        .iter()
-                        .flat_map(|g| g.iter())
-                        .map(|x| (x / largest) * (x / largest))
-                        .sum();
-                    largest * scaled.sqrt()
-                } else {
-                    0.0
-                };
-                // Divided entry by entry: 1/norm itself overflows once the gradients are
-                // subnormal. A zero gradient has no direction, and the step is 0.
-                if norm > 0.0 {
-                    let lr = *lr;
-                    for (w, g) in parameters.iter_mut().zip(gradients) {
-                        w.zip_apply(g, |x, dx| *x -= lr * (dx / norm));
-                    }
-                }
+            Rule::Steepest { lr, norm } => {
+                steepest(*lr, *norm, parameters, gradients);
                 self.elapsed += *lr;
-                return;
-            }
-            Rule::Steepest {
-                lr,
-                norm: StepNorm::Linf,
-            } => {
-                let lr = *lr;
-                for (w, g) in parameters.iter_mut().zip(gradients) {
-                    w.zip_apply(g, |x, dx| *x -= lr * sign(dx));
-                }
-                self.elapsed += lr;
                 return;
             }
             Rule::Adam {
@@ -406,6 +369,39 @@ impl StepRule {
     pub fn elapsed(&self) -> f64 {
         self.elapsed
     }
+}
+
+/// One step of length `lr` in `norm` against the gradients, over all parameters at once.
+fn steepest(lr: f64, norm: StepNorm, parameters: &mut [DMatrix<f64>], gradients: &[DMatrix<f64>]) {
+    match norm {
+        StepNorm::L2 => {
+            let length = scaled_norm(gradients);
+            // Divided entry by entry: 1/length itself overflows once the gradients are
+            // subnormal. A zero gradient has no direction, and the step is 0.
+            if length > 0.0 {
+                for (w, g) in parameters.iter_mut().zip(gradients) {
+                    w.zip_apply(g, |x, dx| *x -= lr * (dx / length));
+                }
+            }
+        }
+        StepNorm::Linf => {
+            for (w, g) in parameters.iter_mut().zip(gradients) {
+                w.zip_apply(g, |x, dx| *x -= lr * sign(dx));
+            }
+        }
+    }
+}
+
+/// ‖g‖₂ over every matrix, scaled by the largest entry: on separable data the gradients reach
+/// 1e-200 and below, whose squares underflow to 0 long before the gradients do.
+fn scaled_norm(gradients: &[DMatrix<f64>]) -> f64 {
+    let entries = || gradients.iter().flat_map(|g| g.iter());
+    let largest = entries().fold(0.0_f64, |m, x| m.max(x.abs()));
+    if largest == 0.0 {
+        return 0.0;
+    }
+    let scaled: f64 = entries().map(|x| (x / largest) * (x / largest)).sum();
+    largest * scaled.sqrt()
 }
 
 /// sign(x), 0 at 0.

@@ -233,14 +233,7 @@ pub static METRICS: &[Metric] = &[
             &["fourier_support", "fourier_support(tol)"],
             "frequencies k with \\|ŵ_k\\| > tol (default 1e-6·max \\|ŵ_k\\|); a real sinusoid occupies k and d − k",
             Applies::MATRIX,
-            |m, a| {
-                let tol = a.first().copied().unwrap_or_else(|| {
-                    1e-6 * measure::fourier::magnitudes(m.matrix)
-                        .into_iter()
-                        .fold(0.0, f64::max)
-                });
-                measure::fourier_support(m.matrix, tol) as f64
-            },
+            |m, a| measure::fourier_support(m.matrix, a.first().copied()) as f64,
         )
     },
     plain(
