@@ -6,12 +6,14 @@
 mod entrywise;
 pub mod fourier;
 mod potential;
+mod psd;
 mod spectrum;
 mod svd;
 
 pub use entrywise::{l1_norm, l1_over_l2, max_abs, support_errors, support_size};
 pub use fourier::{Dft, fourier_l1, fourier_l1_dual, fourier_l1_over_l2, fourier_support};
 pub use potential::Potential;
+pub use psd::{largest_eigenvalue, psd_trace, shrink_psd};
 pub use spectrum::{Spectrum, effective_rank, singular_values};
 pub use svd::ThinSvd;
 

@@ -22,6 +22,7 @@ mod instance;
 mod labelled;
 pub mod margin_loss;
 mod measurements;
+mod quadratic;
 mod regression;
 mod sensing;
 mod spectrum;
@@ -31,6 +32,7 @@ pub use classification::{ClassificationSpec, Separator};
 pub use completion::CompletionSpec;
 pub use explicit::{ExplicitEntry, ExplicitMeasurement, ExplicitSpec};
 pub use labelled::LabelledSpec;
+pub use quadratic::QuadraticSpec;
 pub use regression::RegressionSpec;
 pub use sensing::SensingSpec;
 pub use spectrum::SpectrumSpec;
@@ -59,6 +61,8 @@ pub enum ProblemSpec {
     Classification(ClassificationSpec),
     /// A classification instance written out in the claim (`labelled`).
     Labelled(LabelledSpec),
+    /// A quadratic network's data: rank-one measurements xᵢxᵢᵀ of a PSD matrix (`quadratic`).
+    Quadratic(QuadraticSpec),
 }
 
 impl ProblemSpec {
@@ -72,6 +76,7 @@ impl ProblemSpec {
             ProblemSpec::Regression(s) => ("regression", s),
             ProblemSpec::Classification(s) => ("classification", s),
             ProblemSpec::Labelled(s) => ("labelled", s),
+            ProblemSpec::Quadratic(s) => ("quadratic", s),
         }
     }
 

@@ -22,6 +22,8 @@ pub enum Certified {
     LinfNorm,
     /// Σ_k |x̂_k| of a vector's unnormalised DFT.
     FourierL1Norm,
+    /// tr X on the positive semidefinite cone (+∞ off it).
+    TracePsd,
     /// A diagonal network's implicit regulariser Q^D_α (`measure::Potential`).
     Potential(Potential),
 }
@@ -35,6 +37,7 @@ impl Certified {
             Certified::FrobeniusNorm => x.norm(),
             Certified::LinfNorm => measure::max_abs(x),
             Certified::FourierL1Norm => measure::fourier_l1(x),
+            Certified::TracePsd => measure::psd_trace(x),
             Certified::Potential(potential) => potential.value(x),
         }
     }

@@ -25,6 +25,7 @@ pub mod observe;
 pub mod optimizer;
 pub mod penalty;
 pub mod potential;
+pub mod quadratic;
 pub mod record;
 pub mod sampled;
 pub mod threshold;
@@ -47,10 +48,11 @@ pub use nuclear::{Admm, NuclearNormSpec, Objective};
 pub use optimizer::{FlowSpec, Integrator, OptimizerSpec, StepRule};
 pub use penalty::PenaltySpec;
 pub use potential::{PotentialMinimiser, PotentialSpec};
+pub use quadratic::{QuadraticNetwork, QuadraticNetworkSpec};
 pub use record::{RunRecord, Status, Stop};
 pub use watch::{Condition, Watch, When};
 
-use crate::invalid::Invalid;
+use crate::invalid::{Invalid, require};
 use crate::problem::{Fit, Problem, Reduction};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
@@ -65,12 +67,16 @@ pub enum RunSpec {
     Diagonal(DiagonalSpec),
     /// Gradient-based training of a linear circular convolutional network β = w_L ⊛ ⋯ ⊛ w_1.
     Convolutional(ConvolutionalSpec),
+    /// Gradient-based training of a quadratic network f(x) = ⟨xxᵀ, UᵀU⟩ (W = UᵀU).
+    Quadratic(QuadraticNetworkSpec),
     /// Minimum nuclear norm subject to the observations, with an optimality certificate.
     NuclearNorm(NuclearNormSpec),
     /// The minimum-norm interpolant in closed form, with its certificate.
     MinNorm(MinNormSpec),
     /// Minimum entrywise ℓ1 norm subject to the observations (basis pursuit), with a certificate.
     BasisPursuit(NuclearNormSpec),
+    /// Minimum trace over the PSD cone subject to the observations, with a certificate.
+    TracePsd(NuclearNormSpec),
     /// argmin Q^D_α subject to the observations: a diagonal network's flow limit, certified.
     DiagonalPotential(PotentialSpec),
     /// The maximum-margin separator in a norm (classification), certified.
@@ -99,9 +105,18 @@ impl RunSpec {
             RunSpec::Convolutional(spec) => spec
                 .validate(rows, cols)
                 .map_err(|e| e.within("convolutional")),
+            RunSpec::Quadratic(spec) => {
+                spec.validate(rows, cols).map_err(|e| e.within("quadratic"))
+            }
             RunSpec::NuclearNorm(spec) => spec.validate().map_err(|e| e.within("nuclear_norm")),
             RunSpec::MinNorm(spec) => spec.validate().map_err(|e| e.within("min_norm")),
             RunSpec::BasisPursuit(spec) => spec.validate().map_err(|e| e.within("basis_pursuit")),
+            RunSpec::TracePsd(spec) => {
+                require(rows == cols, "trace_psd", || {
+                    format!("a square problem (a PSD matrix is square); this one is {rows}×{cols}")
+                })?;
+                spec.validate().map_err(|e| e.within("trace_psd"))
+            }
             RunSpec::DiagonalPotential(spec) => {
                 spec.validate().map_err(|e| e.within("diagonal_potential"))
             }
@@ -130,10 +145,13 @@ impl RunSpec {
     pub fn kind(&self) -> RunKind {
         match self {
             RunSpec::Deep(_) => RunKind::Deep,
-            RunSpec::Diagonal(_) | RunSpec::Convolutional(_) => RunKind::Network,
+            RunSpec::Diagonal(_) | RunSpec::Convolutional(_) | RunSpec::Quadratic(_) => {
+                RunKind::Network
+            }
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
+            | RunSpec::TracePsd(_)
             | RunSpec::DiagonalPotential(_)
             | RunSpec::MaxMargin(_) => RunKind::Convex,
         }
@@ -145,8 +163,10 @@ impl RunSpec {
             RunSpec::Deep(spec) => spec.cost(shape),
             RunSpec::Diagonal(spec) => spec.cost(shape),
             RunSpec::Convolutional(spec) => spec.cost(shape),
+            RunSpec::Quadratic(spec) => spec.cost(shape),
             RunSpec::NuclearNorm(spec) => spec.cost(shape, Objective::Nuclear),
             RunSpec::BasisPursuit(spec) => spec.cost(shape, Objective::L1),
+            RunSpec::TracePsd(spec) => spec.cost(shape, Objective::Trace),
             RunSpec::MinNorm(spec) => spec.cost(shape),
             RunSpec::DiagonalPotential(spec) => spec.cost(shape),
             RunSpec::MaxMargin(spec) => spec.cost(shape),
@@ -159,9 +179,11 @@ impl RunSpec {
             RunSpec::Deep(deep) => deep.loss,
             RunSpec::Diagonal(spec) => spec.loss,
             RunSpec::Convolutional(spec) => spec.loss,
+            RunSpec::Quadratic(spec) => spec.loss,
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
+            | RunSpec::TracePsd(_)
             | RunSpec::DiagonalPotential(_)
             | RunSpec::MaxMargin(_) => Reduction::Mean,
         }
@@ -236,7 +258,17 @@ pub fn solve_within(
                 ConvolutionalNetwork::new(problem, spec.loss, filters).with_penalty(spec.penalty);
             train(model, &spec.optimizer, stopping, truth, watch)
         }
-        RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) => {
+        RunSpec::Quadratic(spec) => {
+            let stopping = Stopping {
+                max_steps: spec.step_budget(),
+                target_loss: spec.target_loss,
+                bounds,
+            };
+            let units = spec.start(problem.rows, seed);
+            let model = QuadraticNetwork::new(problem, spec.loss, units).with_penalty(spec.penalty);
+            train(model, &spec.optimizer, stopping, truth, watch)
+        }
+        RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) | RunSpec::TracePsd(spec) => {
             let stopping = Stopping {
                 max_steps: spec.iterations,
                 target_loss: None,
@@ -244,6 +276,7 @@ pub fn solve_within(
             };
             let objective = match run {
                 RunSpec::BasisPursuit(_) => Objective::L1,
+                RunSpec::TracePsd(_) => Objective::Trace,
                 _ => Objective::Nuclear,
             };
             let admm = Admm::new(problem, spec.clone(), objective);

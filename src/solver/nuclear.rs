@@ -17,6 +17,11 @@
 //! vector, min ‖w‖₁ s.t. Xw = y with dual max ⟨y, λ⟩ s.t. ‖Xᵀλ‖∞ ≤ 1 (Chen, Donoho, Saunders
 //! 1998; the certificate as in Candès & Tao's exact-recovery analyses).
 //!
+//! **Trace over the PSD cone** (`Objective::Trace`, `trace_psd`): min tr Z s.t. 𝒜(Z) = y, Z ⪰ 0,
+//! the convex counterpart of a quadratic network (Li, Ma, Zhang 2018). The proximal map is
+//! eigenvalue thresholding of the symmetric part, Π₊(sym(X + U) − I/ρ) (`measure::shrink_psd`),
+//! and the certificate's dual condition λ_max(sym 𝒜*(λ)) ≤ 1 (`measure::psd`).
+//!
 //! **Certificate** (weak duality): if ‖𝒜*(λ)‖₂ ≤ 1 then every matrix X has
 //! ‖X‖* ≥ ⟨𝒜*(λ), X⟩ = ⟨λ, 𝒜(X)⟩, so every feasible X has ‖X‖* ≥ ⟨y, λ⟩ − δ‖λ‖₁. The multiplier
 //! of 𝒜(X) = v, λ = −ρu, scaled down until ‖𝒜*(λ)‖₂ ≤ 1, is such a λ; the run stops when that bound
@@ -99,6 +104,7 @@ impl NuclearNormSpec {
                 step + threshold::forming_operations(rows, cols, b) + step / CHECK_EVERY as f64
             }
             Objective::L1 => 0.0,
+            Objective::Trace => shape.svd(),
         };
         let forming = if shape.entries { 0.0 } else { k * k * size };
         Cost {
@@ -171,6 +177,8 @@ pub enum Objective {
     Nuclear,
     /// ‖X‖₁ = Σ|Xᵢⱼ|: soft thresholding; dual norm max |·|.
     L1,
+    /// tr X over X ⪰ 0: eigenvalue thresholding; dual condition λ_max(sym ·) ≤ 1.
+    Trace,
 }
 
 /// ADMM's state and its buffers, allocated once.
@@ -233,7 +241,7 @@ impl<'p> Admm<'p> {
                 let rms = (targets.norm_squared() / k as f64).sqrt();
                 ((rows * cols) as f64 / k as f64).sqrt() * rms
             }
-            Objective::Nuclear => {
+            Objective::Nuclear | Objective::Trace => {
                 let mut adjoint = DMatrix::zeros(rows, cols);
                 problem.add_adjoint(1.0, &targets, &mut adjoint);
                 0.5 * spectral_norm_estimate(&mut dual, &adjoint)
@@ -350,6 +358,19 @@ impl<'p> Admm<'p> {
                 }
                 self.norm = norm;
             }
+            Objective::Trace => {
+                let (x, u) = (self.x.as_slice(), self.u_matrix.as_slice());
+                for ((w, x), u) in self.work.as_mut_slice().iter_mut().zip(x).zip(u) {
+                    *w = x + u;
+                }
+                match measure::shrink_psd(&self.work, threshold, &mut self.z) {
+                    Some(trace) => self.norm = trace,
+                    None => {
+                        self.z.fill(f64::NAN);
+                        self.norm = f64::NAN;
+                    }
+                }
+            }
         }
     }
 
@@ -431,7 +452,7 @@ impl<'p> Admm<'p> {
         let mut lambda = &self.u_vector * -self.rho;
         self.work.as_mut_slice().fill(0.0);
         problem.add_adjoint(1.0, &lambda, &mut self.work);
-        let exact = exact || self.objective == Objective::L1;
+        let exact = exact || self.objective != Objective::Nuclear;
         if exact && self.objective == Objective::Nuclear {
             self.full_svds += 1;
         }
@@ -442,6 +463,7 @@ impl<'p> Admm<'p> {
                 .unwrap_or(0.0),
             Objective::Nuclear => self.dual.largest(&self.work).unwrap_or(f64::NAN),
             Objective::L1 => measure::max_abs(&self.work),
+            Objective::Trace => measure::largest_eigenvalue(&self.work),
         };
         if dual > 1.0 {
             lambda /= dual;
@@ -466,6 +488,7 @@ impl<'p> Admm<'p> {
             certifies: match self.objective {
                 Objective::Nuclear => Certified::NuclearNorm,
                 Objective::L1 => Certified::L1Norm,
+                Objective::Trace => Certified::TracePsd,
             },
             multipliers: lambda,
             conjugate: 0.0,

@@ -388,7 +388,7 @@ pub static METRICS: &[Metric] = &[
     plain(
         "gap",
         &[],
-        "the certificate's relative duality gap \\|f(Z) − bound\\| / f(Z) in the run's objective f (‖·‖\\* for `nuclear_norm`, ‖·‖₁ for `basis_pursuit`, ‖·‖_F for `min_norm`, Q^D_α for `diagonal_potential`)",
+        "the certificate's relative duality gap \\|f(Z) − bound\\| / f(Z) in the run's objective f (‖·‖\\* for `nuclear_norm`, ‖·‖₁ for `basis_pursuit`, ‖·‖_F for `min_norm`, Q^D_α for `diagonal_potential`, tr on the PSD cone for `trace_psd`)",
         Applies::CONVEX,
         |m, _| certificate(m, |c| c.gap),
     ),
