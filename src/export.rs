@@ -39,6 +39,7 @@ pub fn problem(problem: &Problem) -> Value {
     serde_json::to_value(Shape {
         cols: problem.cols,
         fit: fit_name(problem.fit),
+        inputs: problem.inputs.as_ref().map(Columns),
         observations: Observed(&problem.observations),
         rows: problem.rows,
         truth: problem.truth.as_ref().map(Rows),
@@ -51,6 +52,9 @@ pub fn problem(problem: &Problem) -> Value {
 struct Shape<'a> {
     cols: usize,
     fit: &'static str,
+    /// A problem posed in a network's values: its inputs xᵢ, one row each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inputs: Option<Columns<'a>>,
     observations: Observed<'a>,
     rows: usize,
     truth: Option<Rows<'a>>,

@@ -36,6 +36,7 @@ fn labelled(points: DMatrix<f64>, labels: DVector<f64>) -> Problem {
         truth: None,
         fit: Fit::Margin(MarginLoss::Logistic),
         held_out: None,
+        inputs: None,
     }
 }
 

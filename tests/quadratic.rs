@@ -114,12 +114,13 @@ fn the_bound_lies_below_every_known_feasible_psd_matrix() {
         let certificate = record.certificate.as_ref().unwrap();
         let truth = problem.truth.as_ref().unwrap();
         assert!(truth.trace() >= certificate.lower_bound - 1e-9 * truth.trace());
-        let gap = certificate.certifies.value(truth) - certificate.bound_for(&problem, truth);
+        let gap =
+            certificate.certifies.value(truth, &problem) - certificate.bound_for(&problem, truth);
         assert!(gap >= -1e-9 * truth.trace(), "gap {gap}");
         // A matrix off the cone has no trace in this objective.
         let indefinite = truth - DMatrix::identity(8, 8) * 1e3;
         assert_eq!(
-            certificate.certifies.value(&indefinite),
+            certificate.certifies.value(&indefinite, &problem),
             f64::INFINITY,
             "outside the cone"
         );

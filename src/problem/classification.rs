@@ -215,6 +215,7 @@ impl Family for ClassificationSpec {
             truth: Some(DMatrix::from_column_slice(d, 1, w.as_slice())),
             fit: self.fit(),
             held_out: Some(held_out),
+            inputs: None,
         }
     }
 }

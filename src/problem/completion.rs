@@ -68,6 +68,7 @@ pub(super) fn observe_entries(truth: DMatrix<f64>, observed: usize, rng: &mut Rn
         truth: Some(truth),
         fit: Fit::Squared,
         held_out: None,
+        inputs: None,
     }
 }
 

@@ -172,6 +172,7 @@ impl ExplicitSpec {
             truth: self.truth.as_deref().map(|t| to_matrix(t, self.cols)),
             fit: Fit::Squared,
             held_out: None,
+            inputs: None,
         }
     }
 }

@@ -80,6 +80,19 @@ pub struct Problem {
     pub fit: Fit,
     /// Fresh points of the training distribution, for a test error (classification).
     pub held_out: Option<HeldOut>,
+    /// The inputs xᵢ (one column each) at which the matrix holds a network's values, for a
+    /// family posed in the space of values (`orthogonal`): the networks that read them (`relu`,
+    /// `min_variation`) are the only runs on such a problem.
+    pub inputs: Option<DMatrix<f64>>,
+}
+
+/// What a family posed in the space of values says about its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inputs {
+    /// d, their dimension.
+    pub dim: usize,
+    /// Whether they are pairwise orthogonal on every instance (`min_variation`'s closed form).
+    pub orthogonal: bool,
 }
 
 /// Labelled points drawn apart from the training set: a classifier's test error.
@@ -128,6 +141,11 @@ pub trait Family {
     /// How many held-out points every instance carries (`Problem::held_out`; none unless said).
     fn held_out(&self) -> usize {
         0
+    }
+    /// Whether the matrix holds a network's values at inputs every instance carries
+    /// (`Problem::inputs`), and which; `None` unless said.
+    fn inputs(&self) -> Option<Inputs> {
+        None
     }
 }
 
@@ -312,6 +330,7 @@ mod tests {
             truth: None,
             fit: Fit::Margin(margin),
             held_out: None,
+            inputs: None,
         }
     }
 
@@ -372,6 +391,7 @@ mod tests {
             truth: None,
             fit: Fit::Squared,
             held_out: None,
+            inputs: None,
         };
         let w = DMatrix::from_row_slice(2, 2, &[5.0, 3.0, 4.0, 7.0]);
         let mut residuals = DVector::zeros(2);

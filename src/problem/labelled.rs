@@ -101,6 +101,7 @@ impl Family for LabelledSpec {
             truth: None,
             fit: self.fit(),
             held_out: None,
+            inputs: None,
         }
     }
 }

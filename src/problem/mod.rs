@@ -22,6 +22,7 @@ mod instance;
 mod labelled;
 pub mod margin_loss;
 mod measurements;
+mod orthogonal;
 mod quadratic;
 mod regression;
 mod sensing;
@@ -32,12 +33,13 @@ pub use classification::{ClassificationSpec, Separator};
 pub use completion::CompletionSpec;
 pub use explicit::{ExplicitEntry, ExplicitMeasurement, ExplicitSpec};
 pub use labelled::LabelledSpec;
+pub use orthogonal::OrthogonalSpec;
 pub use quadratic::QuadraticSpec;
 pub use regression::RegressionSpec;
 pub use sensing::SensingSpec;
 pub use spectrum::SpectrumSpec;
 
-pub use instance::{Family, Fit, HeldOut, Observations, Problem, Reduction};
+pub use instance::{Family, Fit, HeldOut, Inputs, Observations, Problem, Reduction};
 
 use crate::invalid::Invalid;
 use crate::random;
@@ -63,6 +65,8 @@ pub enum ProblemSpec {
     Labelled(LabelledSpec),
     /// A quadratic network's data: rank-one measurements xᵢxᵢᵀ of a PSD matrix (`quadratic`).
     Quadratic(QuadraticSpec),
+    /// Values at orthogonal inputs, for ReLU networks (`orthogonal`).
+    Orthogonal(OrthogonalSpec),
 }
 
 impl ProblemSpec {
@@ -77,6 +81,7 @@ impl ProblemSpec {
             ProblemSpec::Classification(s) => ("classification", s),
             ProblemSpec::Labelled(s) => ("labelled", s),
             ProblemSpec::Quadratic(s) => ("quadratic", s),
+            ProblemSpec::Orthogonal(s) => ("orthogonal", s),
         }
     }
 
@@ -102,8 +107,8 @@ impl ProblemSpec {
     }
 
     /// Bytes an instance holds: the truth, the operator (three numbers an observed entry, or k
-    /// dense measurements), held-out points and, for completion, the index of every entry sampled from while
-    /// drawing (as f64: no product of sizes overflows).
+    /// dense measurements), held-out points, a network's inputs and, for completion, the index of
+    /// every entry sampled from while drawing (as f64: no product of sizes overflows).
     pub fn instance_bytes(&self) -> f64 {
         let (rows, cols) = self.shape();
         let (size, family) = ((rows * cols) as f64, self.family().1);
@@ -118,7 +123,16 @@ impl ProblemSpec {
             _ => 0.0,
         };
         let held_out = family.held_out() as f64 * (size + 1.0);
-        (size + operator + drawing + held_out) * 8.0
+        // The inputs, and the d×d orthogonal matrix their directions come from.
+        let inputs = family
+            .inputs()
+            .map_or(0.0, |i| i.dim as f64 * (i.dim as f64 + size));
+        (size + operator + drawing + held_out + inputs) * 8.0
+    }
+
+    /// The inputs every instance carries, when its matrix holds a network's values there.
+    pub fn inputs(&self) -> Option<Inputs> {
+        self.family().1.inputs()
     }
 
     /// Whether every instance carries held-out points (`test_error`).

@@ -75,6 +75,7 @@ impl Family for QuadraticSpec {
             truth: Some(truth),
             fit: Fit::Squared,
             held_out: None,
+            inputs: None,
         }
     }
 }

@@ -105,6 +105,7 @@ impl Family for RegressionSpec {
             truth: Some(truth),
             fit: Fit::Squared,
             held_out: None,
+            inputs: None,
         }
     }
 }

@@ -63,6 +63,7 @@ impl Family for SensingSpec {
             truth: Some(truth),
             fit: Fit::Squared,
             held_out: None,
+            inputs: None,
         }
     }
 }

@@ -24,13 +24,16 @@ pub enum Certified {
     FourierL1Norm,
     /// tr X on the positive semidefinite cone (+∞ off it).
     TracePsd,
+    /// The least variation norm Σⱼ |aⱼ|·‖wⱼ‖ of a ReLU network whose values at the problem's
+    /// orthogonal inputs are X (`min_variation`).
+    VariationNorm,
     /// A diagonal network's implicit regulariser Q^D_α (`measure::Potential`).
     Potential(Potential),
 }
 
 impl Certified {
-    /// f(X).
-    pub fn value(&self, x: &DMatrix<f64>) -> f64 {
+    /// f(X) on `problem` (whose inputs the variation norm reads).
+    pub fn value(&self, x: &DMatrix<f64>, problem: &Problem) -> f64 {
         match self {
             Certified::NuclearNorm => measure::singular_values(x).iter().sum(),
             Certified::L1Norm => measure::l1_norm(x),
@@ -38,6 +41,14 @@ impl Certified {
             Certified::LinfNorm => measure::max_abs(x),
             Certified::FourierL1Norm => measure::fourier_l1(x),
             Certified::TracePsd => measure::psd_trace(x),
+            Certified::VariationNorm => match &problem.inputs {
+                Some(inputs) => {
+                    let norms = measure::input_norms(inputs);
+                    let (positive, negative) = measure::variation_halves(x.as_slice(), &norms);
+                    positive + negative
+                }
+                None => f64::NAN,
+            },
             Certified::Potential(potential) => potential.value(x),
         }
     }

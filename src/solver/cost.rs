@@ -25,6 +25,8 @@ pub struct Shape {
     pub observations: f64,
     /// Whether the instance observes entries (sparse) rather than dense measurements.
     pub entries: bool,
+    /// d, the dimension of the inputs where the matrix holds a network's values (0 elsewhere).
+    pub inputs: f64,
 }
 
 impl Shape {
@@ -37,6 +39,7 @@ impl Shape {
             cols: cols as f64,
             observations: family.observations() as f64,
             entries: family.observes_entries(),
+            inputs: family.inputs().map_or(0.0, |i| i.dim as f64),
         }
     }
 
@@ -47,6 +50,7 @@ impl Shape {
             cols: problem.cols as f64,
             observations: problem.observation_count() as f64,
             entries: matches!(problem.observations, Observations::Entries { .. }),
+            inputs: problem.inputs.as_ref().map_or(0.0, |x| x.nrows() as f64),
         }
     }
 

@@ -485,6 +485,7 @@ mod cost_tests {
             cols: 5.0,
             observations: 11.0,
             entries: true,
+            inputs: 0.0,
         };
         for depth in 1..=6 {
             for width in [None, Some(3)] {

@@ -19,6 +19,7 @@ pub mod gemm;
 pub mod init;
 pub mod max_margin;
 pub mod min_norm;
+pub mod min_variation;
 pub mod model;
 pub mod nuclear;
 pub mod observe;
@@ -27,6 +28,8 @@ pub mod penalty;
 pub mod potential;
 pub mod quadratic;
 pub mod record;
+pub mod relu;
+pub mod representation;
 pub mod sampled;
 pub mod threshold;
 pub mod trace;
@@ -43,6 +46,7 @@ pub use flow::Flow;
 pub use init::InitSpec;
 pub use max_margin::{MarginNorm, MaxMargin, MaxMarginSpec};
 pub use min_norm::{MinNorm, MinNormSpec};
+pub use min_variation::{MinVariation, MinVariationSpec};
 pub use model::{Descent, Model};
 pub use nuclear::{Admm, NuclearNormSpec, Objective};
 pub use optimizer::{FlowSpec, Integrator, OptimizerSpec, StepRule};
@@ -50,10 +54,12 @@ pub use penalty::PenaltySpec;
 pub use potential::{PotentialMinimiser, PotentialSpec};
 pub use quadratic::{QuadraticNetwork, QuadraticNetworkSpec};
 pub use record::{RunRecord, Status, Stop};
+pub use relu::{ReluNetwork, ReluSpec};
+pub use representation::Parameterisation;
 pub use watch::{Condition, Watch, When};
 
 use crate::invalid::{Invalid, require};
-use crate::problem::{Fit, Problem, Reduction};
+use crate::problem::{Fit, Inputs, Problem, ProblemSpec, Reduction};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +75,8 @@ pub enum RunSpec {
     Convolutional(ConvolutionalSpec),
     /// Gradient-based training of a quadratic network f(x) = ⟨xxᵀ, UᵀU⟩ (W = UᵀU).
     Quadratic(QuadraticNetworkSpec),
+    /// Gradient-based training of a two-layer ReLU network on the values at a problem's inputs.
+    Relu(ReluSpec),
     /// Minimum nuclear norm subject to the observations, with an optimality certificate.
     NuclearNorm(NuclearNormSpec),
     /// The minimum-norm interpolant in closed form, with its certificate.
@@ -81,6 +89,8 @@ pub enum RunSpec {
     DiagonalPotential(PotentialSpec),
     /// The maximum-margin separator in a norm (classification), certified.
     MaxMargin(MaxMarginSpec),
+    /// The minimum variation-norm ReLU interpolant on orthogonal inputs, in closed form, certified.
+    MinVariation(MinVariationSpec),
 }
 
 /// The kinds of run, as far as the claim vocabulary cares: what a kind's record holds decides
@@ -108,6 +118,8 @@ impl RunSpec {
             RunSpec::Quadratic(spec) => {
                 spec.validate(rows, cols).map_err(|e| e.within("quadratic"))
             }
+            RunSpec::Relu(spec) => spec.validate().map_err(|e| e.within("relu")),
+            RunSpec::MinVariation(_) => Ok(()),
             RunSpec::NuclearNorm(spec) => spec.validate().map_err(|e| e.within("nuclear_norm")),
             RunSpec::MinNorm(spec) => spec.validate().map_err(|e| e.within("min_norm")),
             RunSpec::BasisPursuit(spec) => spec.validate().map_err(|e| e.within("basis_pursuit")),
@@ -124,9 +136,42 @@ impl RunSpec {
         }
     }
 
+    /// Rejects a run that answers another question than `problem` asks: its fit (below), and
+    /// whether its matrix is a network's values at inputs (`orthogonal`), where only the
+    /// networks that read the inputs (`relu`, `min_variation` on orthogonal ones) mean anything.
+    pub fn validate_for(&self, problem: &ProblemSpec) -> Result<(), Invalid> {
+        self.validate_fit(problem.fit())?;
+        match (self, problem.inputs()) {
+            (RunSpec::Relu(_), Some(_))
+            | (
+                RunSpec::MinVariation(_),
+                Some(Inputs {
+                    orthogonal: true, ..
+                }),
+            ) => Ok(()),
+            (RunSpec::MinVariation(_), Some(_)) => Err(Invalid::new(
+                "min_variation",
+                "orthogonal inputs: the closed form holds only there",
+            )),
+            (RunSpec::Relu(_), None) => Err(Invalid::new(
+                "relu",
+                "a problem of values at inputs (`orthogonal`): a ReLU network's matrix is its values there",
+            )),
+            (RunSpec::MinVariation(_), None) => Err(Invalid::new(
+                "min_variation",
+                "a problem of values at orthogonal inputs (`orthogonal`)",
+            )),
+            (_, Some(_)) => Err(Invalid::new(
+                "",
+                "`relu` or `min_variation` on a problem of values at inputs (`orthogonal`): any other run would fit the values themselves, not a function of the inputs",
+            )),
+            (_, None) => Ok(()),
+        }
+    }
+
     /// Rejects a run that answers another question than the problem's fit asks: the convex
     /// baselines but `max_margin` fit squared residuals, and `max_margin` needs labels.
-    pub fn validate_fit(&self, fit: Fit) -> Result<(), Invalid> {
+    fn validate_fit(&self, fit: Fit) -> Result<(), Invalid> {
         match (self, fit) {
             (RunSpec::MaxMargin(_), Fit::Squared) => Err(Invalid::new(
                 "max_margin",
@@ -145,15 +190,17 @@ impl RunSpec {
     pub fn kind(&self) -> RunKind {
         match self {
             RunSpec::Deep(_) => RunKind::Deep,
-            RunSpec::Diagonal(_) | RunSpec::Convolutional(_) | RunSpec::Quadratic(_) => {
-                RunKind::Network
-            }
+            RunSpec::Diagonal(_)
+            | RunSpec::Convolutional(_)
+            | RunSpec::Quadratic(_)
+            | RunSpec::Relu(_) => RunKind::Network,
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
             | RunSpec::TracePsd(_)
             | RunSpec::DiagonalPotential(_)
-            | RunSpec::MaxMargin(_) => RunKind::Convex,
+            | RunSpec::MaxMargin(_)
+            | RunSpec::MinVariation(_) => RunKind::Convex,
         }
     }
 
@@ -164,12 +211,29 @@ impl RunSpec {
             RunSpec::Diagonal(spec) => spec.cost(shape),
             RunSpec::Convolutional(spec) => spec.cost(shape),
             RunSpec::Quadratic(spec) => spec.cost(shape),
+            RunSpec::Relu(spec) => spec.cost(shape, shape.inputs),
+            RunSpec::MinVariation(spec) => spec.cost(shape, shape.inputs),
             RunSpec::NuclearNorm(spec) => spec.cost(shape, Objective::Nuclear),
             RunSpec::BasisPursuit(spec) => spec.cost(shape, Objective::L1),
             RunSpec::TracePsd(spec) => spec.cost(shape, Objective::Trace),
             RunSpec::MinNorm(spec) => spec.cost(shape),
             RunSpec::DiagonalPotential(spec) => spec.cost(shape),
             RunSpec::MaxMargin(spec) => spec.cost(shape),
+        }
+    }
+
+    /// How a trained run's parameters compute its matrix (`representation_cost`); `None` for
+    /// a convex run.
+    pub fn parameterisation(&self) -> Option<Parameterisation> {
+        match self {
+            RunSpec::Deep(spec) => Some(Parameterisation::Chain { depth: spec.depth }),
+            RunSpec::Diagonal(spec) => Some(Parameterisation::Diagonal { depth: spec.depth }),
+            RunSpec::Convolutional(spec) => {
+                Some(Parameterisation::Convolutional { depth: spec.depth })
+            }
+            RunSpec::Quadratic(_) => Some(Parameterisation::Quadratic),
+            RunSpec::Relu(_) => Some(Parameterisation::Relu),
+            _ => None,
         }
     }
 
@@ -180,12 +244,14 @@ impl RunSpec {
             RunSpec::Diagonal(spec) => spec.loss,
             RunSpec::Convolutional(spec) => spec.loss,
             RunSpec::Quadratic(spec) => spec.loss,
+            RunSpec::Relu(spec) => spec.loss,
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
             | RunSpec::TracePsd(_)
             | RunSpec::DiagonalPotential(_)
-            | RunSpec::MaxMargin(_) => Reduction::Mean,
+            | RunSpec::MaxMargin(_)
+            | RunSpec::MinVariation(_) => Reduction::Mean,
         }
     }
 }
@@ -267,6 +333,25 @@ pub fn solve_within(
             let units = spec.start(problem.rows, seed);
             let model = QuadraticNetwork::new(problem, spec.loss, units).with_penalty(spec.penalty);
             train(model, &spec.optimizer, stopping, truth, watch)
+        }
+        RunSpec::Relu(spec) => {
+            let stopping = Stopping {
+                max_steps: spec.step_budget(),
+                target_loss: spec.target_loss,
+                bounds,
+            };
+            let dim = problem.inputs.as_ref().map_or(0, |x| x.nrows());
+            let model = ReluNetwork::new(problem, spec.loss, spec.start(dim, seed));
+            train(model, &spec.optimizer, stopping, truth, watch)
+        }
+        RunSpec::MinVariation(spec) => {
+            let stopping = Stopping {
+                max_steps: 0,
+                target_loss: None,
+                bounds,
+            };
+            let solver = MinVariation::new(problem, spec.clone());
+            driver::drive(solver, stopping, truth, watch)
         }
         RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) | RunSpec::TracePsd(spec) => {
             let stopping = Stopping {

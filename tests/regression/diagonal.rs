@@ -112,6 +112,7 @@ fn coordinates_as_both(features: usize, observed: &[usize], values: &[f64]) -> (
         truth: None,
         fit: Fit::Squared,
         held_out: None,
+        inputs: None,
     };
     let completion = Problem {
         rows: features,
@@ -123,6 +124,7 @@ fn coordinates_as_both(features: usize, observed: &[usize], values: &[f64]) -> (
         truth: None,
         fit: Fit::Squared,
         held_out: None,
+        inputs: None,
     };
     (sensing, completion)
 }

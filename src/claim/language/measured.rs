@@ -5,7 +5,7 @@
 
 use crate::measure::{self, Spectrum};
 use crate::problem::{Problem, Reduction};
-use crate::solver::{MarginNorm, RunRecord};
+use crate::solver::{MarginNorm, Parameterisation, RunRecord};
 use nalgebra::{DMatrix, DVector};
 use std::sync::OnceLock;
 
@@ -21,6 +21,9 @@ pub struct Measured<'a> {
     pub run: Option<&'a RunRecord>,
     /// The step the matrix was taken at; `None` for the truth.
     pub step: Option<usize>,
+    /// How the run's parameters make its matrix (`representation_cost`), for a trained run's
+    /// end; `None` otherwise.
+    pub parameterisation: Option<Parameterisation>,
     spectrum: OnceLock<Spectrum>,
     residuals: OnceLock<DVector<f64>>,
 }
@@ -35,6 +38,14 @@ impl<'a> Measured<'a> {
             Some(record),
             Some(record.steps),
         )
+    }
+
+    /// The same, measured as the end of a run parameterised as `parameterisation` says.
+    pub fn parameterised(self, parameterisation: Option<Parameterisation>) -> Self {
+        Self {
+            parameterisation,
+            ..self
+        }
     }
 
     /// A matrix at a step of a run (a moment, or the current matrix of a condition).
@@ -65,6 +76,7 @@ impl<'a> Measured<'a> {
             reduction,
             run,
             step,
+            parameterisation: None,
             spectrum: OnceLock::new(),
             residuals: OnceLock::new(),
         }

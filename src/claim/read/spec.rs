@@ -350,7 +350,7 @@ impl Reading<'_> {
             }
             run.validate(rows, cols)
                 .map_err(|e| self.located(e.within(&field)))?;
-            run.validate_fit(raw.problem.fit())
+            run.validate_for(&raw.problem)
                 .map_err(|e| self.located(e.within(&field)))?;
         }
         Ok(())

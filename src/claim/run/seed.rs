@@ -185,8 +185,10 @@ impl<'a> Measurements<'a> {
         let mut ends = BTreeMap::new();
         let mut moments = BTreeMap::new();
         for (name, record) in records {
-            let reduction = claim.runs[*name].reduction();
-            ends.insert(name.as_str(), Measured::end_of(record, problem, reduction));
+            let run = &claim.runs[*name];
+            let reduction = run.reduction();
+            let end = Measured::end_of(record, problem, reduction);
+            ends.insert(name.as_str(), end.parameterised(run.parameterisation()));
             let taken = record.moments.iter().filter_map(|(when, moment)| {
                 let m = moment.as_ref()?;
                 let measured = Measured::at_step(&m.matrix, m.step, problem, reduction);

@@ -316,6 +316,22 @@ pub static METRICS: &[Metric] = &[
             |m, _| m.of_run(|r| r.kkt_residual),
         )
     },
+    plain(
+        "representation_cost",
+        &[],
+        "R = min ‖θ‖² over the parameters of the run's own architecture that compute its matrix (Dai, Karzand, Srebro 2021): L·Σσᵢ(W)^{2/L} for a depth-L `deep` chain (the product's singular values; 2‖W‖\\* at depth 2), ‖w‖_{2/D}^{2/D} for `diagonal` u^{⊙D} − v^{⊙D}, (L/d)·Σ_k \\|β̂_k\\|^{2/L} for `convolutional`, tr W for `quadratic` (W = UᵀU), and for `relu` 2·Σⱼ \\|aⱼ\\|·‖wⱼ‖ over its own units (twice their variation norm: an upper bound on R, exact when no two units share a direction)",
+        Applies::DEEP,
+        |m, _| {
+            m.of_run(|r| {
+                let shape = m.parameterisation?;
+                Some(shape.cost(
+                    m.matrix,
+                    || m.spectrum().singular_values.clone(),
+                    &r.factors,
+                ))
+            })
+        },
+    ),
     Metric {
         needs_held_out: true,
         ..on_labels(
@@ -388,7 +404,7 @@ pub static METRICS: &[Metric] = &[
     plain(
         "gap",
         &[],
-        "the certificate's relative duality gap \\|f(Z) − bound\\| / f(Z) in the run's objective f (‖·‖\\* for `nuclear_norm`, ‖·‖₁ for `basis_pursuit`, ‖·‖_F for `min_norm`, Q^D_α for `diagonal_potential`, tr on the PSD cone for `trace_psd`)",
+        "the certificate's relative duality gap \\|f(Z) − bound\\| / f(Z) in the run's objective f (‖·‖\\* for `nuclear_norm`, ‖·‖₁ for `basis_pursuit`, ‖·‖_F for `min_norm`, Q^D_α for `diagonal_potential`, tr on the PSD cone for `trace_psd`, the variation norm for `min_variation`)",
         Applies::CONVEX,
         |m, _| certificate(m, |c| c.gap),
     ),

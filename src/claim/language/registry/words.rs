@@ -13,7 +13,7 @@ pub static PAIRWISE: &[Pairwise] = &[
     Pairwise {
         name: "certified_gap",
         form: "certified_gap(a, c)",
-        meaning: "f_c(W_a) − ⟨λ_c, 𝒜(W_a)⟩ + f_c\\*(𝒜\\*(λ_c)) for a run or `truth` a and a convex run c minimising f_c (‖·‖\\* for `nuclear_norm`, ‖·‖₁ for `basis_pursuit`, ‖·‖_F for `min_norm`, Q^D_α for `diagonal_potential`, tr on the PSD cone (+∞ off it) for `trace_psd`, the margin's norm for `max_margin`, where ⟨λ_c, 𝒜(W_a)⟩ ≥ Σλ exactly when a separates with margins ≥ 1): how far a's value of c's objective provably exceeds the least value of any matrix with a's own observations (≥ 0 by weak duality; a clear positive value proves a is not c's minimiser, whether or not it fits the data exactly)",
+        meaning: "f_c(W_a) − ⟨λ_c, 𝒜(W_a)⟩ + f_c\\*(𝒜\\*(λ_c)) for a run or `truth` a and a convex run c minimising f_c (‖·‖\\* for `nuclear_norm`, ‖·‖₁ for `basis_pursuit`, ‖·‖_F for `min_norm`, Q^D_α for `diagonal_potential`, tr on the PSD cone (+∞ off it) for `trace_psd`, the least variation norm of a ReLU network with a's values for `min_variation`, the margin's norm for `max_margin`, where ⟨λ_c, 𝒜(W_a)⟩ ≥ Σλ exactly when a separates with margins ≥ 1): how far a's value of c's objective provably exceeds the least value of any matrix with a's own observations (≥ 0 by weak duality; a clear positive value proves a is not c's minimiser, whether or not it fits the data exactly)",
         second_is_convex: true,
         needs_truth: false,
         value: |a, c| match c.run.and_then(|r| r.certificate.as_ref()) {
@@ -21,7 +21,7 @@ pub static PAIRWISE: &[Pairwise] = &[
                 let value = match certificate.certifies {
                     // The spectrum a's other metrics share.
                     Certified::NuclearNorm => a.spectrum().nuclear_norm,
-                    objective => objective.value(a.matrix),
+                    objective => objective.value(a.matrix, a.problem),
                 };
                 value - certificate.bound_for(a.problem, a.matrix)
             }
