@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Quadratic and ReLU networks side by side with numpy, and trace minimisation with cvxpy.
+
+Step times: implreg checks a claim of S seeds on one thread without the store, and its wall time
+is divided by the steps taken; numpy runs the same model and the same gradient descent on an
+instance of the same sizes, float64, one BLAS thread, written as a numpy user would write it:
+the quadratic network's values as Σⱼ(uⱼᵀxᵢ)² from X·Uᵀ and its gradient as 2c·U·Xᵀdiag(r)X
+(implreg forms W = UᵀU and applies the dense rank-one measurements instead), the ReLU network
+by its forward and backward passes. The trace minimiser over the PSD cone: implreg's
+`trace_psd` per solve (ADMM and its certificate) against cvxpy with Clarabel (an SDP) on the
+very instances implreg draws (`implreg export`), timed whole and inside the solver. The
+median of REPEATS runs each.
+
+    pip install numpy cvxpy
+    python3 benches/networks.py          # about a minute
+"""
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STEPS, SEEDS, SOLVES, REPEATS = 5000, 4, 10, 3
+
+
+def implreg_binary():
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    return os.path.join(ROOT, "target", "release", "implreg")
+
+
+def claim(problem, runs, seeds):
+    return {
+        "id": "bench", "title": "bench", "source": {"paper": "bench", "where": "bench"},
+        "seeds": {"from": 0, "count": seeds},
+        "problem": problem,
+        "runs": runs,
+        "expect": [{"that": "run.steps >= 0", "over_seeds": "all", "why": "timing"}],
+        "verdict": "holds",
+    }
+
+
+def write(spec):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        json.dump(spec, f)
+        return f.name
+
+
+def implreg_seconds(binary, spec):
+    """The median wall time of checking `spec` on one thread without the store, and the steps."""
+    path = write(spec)
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        out = subprocess.run([binary, "check", path, "--threads", "1", "--no-store",
+                              "--format", "json"], capture_output=True, text=True, check=True)
+        times.append(time.perf_counter() - start)
+    os.unlink(path)
+    report = json.loads(out.stdout)[0]
+    steps = [r["steps"] for r in report["runs"] if r["run"] == "run"]
+    return statistics.median(times), steps
+
+
+def numpy_quadratic_step(d, m, n, lr):
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1 / np.sqrt(d), (n, d))
+    y = rng.normal(0, 1, n)
+    u = rng.normal(0, 1e-3, (m, d))
+    c = 1.0 / n
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for _ in range(STEPS):
+            h = x @ u.T
+            r = (h * h).sum(axis=1) - y
+            g = 2.0 * c * (u @ ((x.T * r) @ x))
+            u -= lr * g
+        times.append((time.perf_counter() - start) / STEPS)
+    return statistics.median(times)
+
+
+def numpy_relu_step(d, m, n, lr):
+    rng = np.random.default_rng(0)
+    x = np.linalg.qr(rng.normal(0, 1, (d, d)))[0][:, :n]
+    y = rng.normal(0, 1, n)
+    w = rng.normal(0, 1e-3 / np.sqrt(d), (m, d))
+    a = np.sign(rng.normal(0, 1, m)) * np.linalg.norm(w, axis=1)
+    c = 1.0 / n
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for _ in range(STEPS):
+            z = w @ x
+            act = np.maximum(z, 0.0)
+            r = c * (act.T @ a - y)
+            ga = act @ r
+            gw = ((z > 0) * np.outer(a, r)) @ x.T
+            w -= lr * gw
+            a -= lr * ga
+        times.append((time.perf_counter() - start) / STEPS)
+    return statistics.median(times)
+
+
+def quadratic_instance(binary, problem, seed):
+    spec = claim(problem, {"run": {"deep": {"depth": 1, "init": "zero",
+                                            "optimizer": {"gd": {"lr": 1.0}}, "steps": 1}}}, 1)
+    path = write(spec)
+    out = subprocess.run([binary, "export", path, "--run", "run", "--seed", str(seed)],
+                         capture_output=True, text=True, check=True)
+    os.unlink(path)
+    data = json.loads(out.stdout)
+    measurements = data["observations"]["measurements"]
+    return np.array(measurements["operator"]), np.array(measurements["targets"]), data["rows"]
+
+
+def cvxpy_trace_seconds(instances):
+    import cvxpy as cp
+    whole, solver = [], []
+    for operator, targets, d in instances:
+        z = cp.Variable((d, d), PSD=True)
+        # Row k of the operator is vec(A_k), column-major; A_k is symmetric.
+        constraints = [operator @ cp.vec(z, order="F") == targets]
+        problem = cp.Problem(cp.Minimize(cp.trace(z)), constraints)
+        start = time.perf_counter()
+        problem.solve(solver=cp.CLARABEL)
+        whole.append(time.perf_counter() - start)
+        solver.append(problem.solver_stats.solve_time or float("nan"))
+    return statistics.median(whole), statistics.median(solver)
+
+
+def main():
+    binary = implreg_binary()
+    print(f"numpy {np.__version__}; one thread; GD steps on the mean square loss")
+    print("| what | implreg | numpy | ratio |")
+    print("|---|---|---|---|")
+    for d, m, n in [(10, 10, 30), (30, 30, 200)]:
+        problem = {"quadratic": {"dim": d, "rank": 2, "samples": n}}
+        run = {"quadratic": {"width": m, "init": {"gaussian": {"scale": 1e-6}},
+                             "optimizer": {"gd": {"lr": 0.05}}, "steps": STEPS}}
+        seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS))
+        ours = seconds / sum(steps)
+        theirs = numpy_quadratic_step(d, m, n, 0.05)
+        print(f"| GD step, quadratic, d = {d}, width {m}, n = {n} | {ours * 1e6:.2f} µs | "
+              f"{theirs * 1e6:.2f} µs | {theirs / ours:.1f}× |")
+    for d, m, n in [(20, 100, 6), (256, 512, 128)]:
+        problem = {"orthogonal": {"dim": d, "samples": n}}
+        run = {"relu": {"width": m, "scale": 1e-3, "optimizer": {"gd": {"lr": 0.01}},
+                        "steps": STEPS}}
+        seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS))
+        ours = seconds / sum(steps)
+        theirs = numpy_relu_step(d, m, n, 0.01)
+        print(f"| GD step, relu, d = {d}, width {m}, n = {n} | {ours * 1e6:.2f} µs | "
+              f"{theirs * 1e6:.2f} µs | {theirs / ours:.1f}× |")
+    print()
+    print("| trace over the PSD cone | implreg (whole check, per solve) | cvxpy + Clarabel "
+          "(whole) | cvxpy's solver time | ratio (whole) |")
+    print("|---|---|---|---|---|")
+    for d, n in [(10, 30), (20, 100)]:
+        problem = {"quadratic": {"dim": d, "rank": 2, "samples": n}}
+        instances = [quadratic_instance(binary, problem, seed) for seed in range(SOLVES)]
+        seconds, _ = implreg_seconds(binary, claim(problem, {"run": {"trace_psd": {}}}, SOLVES))
+        ours = seconds / SOLVES
+        whole, solver = cvxpy_trace_seconds(instances)
+        print(f"| d = {d}, n = {n} | {ours * 1e3:.2f} ms | {whole * 1e3:.2f} ms | "
+              f"{solver * 1e3:.2f} ms | {whole / ours:.1f}× |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
