@@ -39,7 +39,7 @@ pub fn problem(problem: &Problem) -> Value {
     serde_json::to_value(Shape {
         cols: problem.cols,
         fit: fit_name(problem.fit),
-        inputs: problem.inputs.as_ref().map(Columns),
+        inputs: problem.inputs().map(Columns),
         observations: Observed(&problem.observations),
         rows: problem.rows,
         truth: problem.truth.as_ref().map(Rows),

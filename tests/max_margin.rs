@@ -8,7 +8,9 @@ mod support;
 
 use implreg::measure;
 use implreg::problem::margin_loss::MarginLoss;
-use implreg::problem::{ClassificationSpec, Fit, Observations, Problem, ProblemSpec, Separator};
+use implreg::problem::{
+    ClassificationSpec, Fit, Form, Observations, Problem, ProblemSpec, Separator,
+};
 use implreg::solver::{self, MarginNorm, MaxMarginSpec, RunSpec, Stop};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
@@ -36,7 +38,7 @@ fn labelled(points: DMatrix<f64>, labels: DVector<f64>) -> Problem {
         truth: None,
         fit: Fit::Margin(MarginLoss::Logistic),
         held_out: None,
-        inputs: None,
+        form: Form::Matrix,
     }
 }
 

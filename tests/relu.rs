@@ -24,7 +24,7 @@ fn orthogonal(dim: usize, samples: usize, norms: [f64; 2], seed: u64) -> Problem
 
 /// f(xᵢ) = Σⱼ aⱼ max(⟨wⱼ, xᵢ⟩, 0), written out.
 fn values(problem: &Problem, weights: &DMatrix<f64>, outputs: &DMatrix<f64>) -> DVector<f64> {
-    let inputs = problem.inputs.as_ref().unwrap();
+    let inputs = problem.inputs().unwrap();
     DVector::from_fn(inputs.ncols(), |i, _| {
         (0..weights.nrows())
             .map(|j| outputs[j] * weights.row(j).dot(&inputs.column(i).transpose()).max(0.0))
@@ -58,7 +58,7 @@ proptest! {
         prop_assert!((model.product().column(0) - &expected).norm() <= 1e-12 * expected.norm().max(1.0));
         let analytic = model.gradients().to_vec();
         // A kink within h of a pre-activation would make the difference one-sided.
-        let inputs = problem.inputs.as_ref().unwrap();
+        let inputs = problem.inputs().unwrap();
         let pre = &weights * inputs;
         prop_assume!(pre.iter().all(|z| z.abs() > 1e-5));
         let (mut error, mut size) = (0.0_f64, 0.0_f64);
@@ -106,7 +106,7 @@ fn the_minimum_variation_interpolant_is_certified_by_separate_code() {
             let cost = balanced_cost(weights, outputs) / 2.0;
             assert!((cost - certificate.lower_bound).abs() <= 1e-12 * cost);
             // The dual constraint: ‖(λᵢrᵢ)₊‖ ≤ 1 and ‖(λᵢrᵢ)₋‖ ≤ 1, recomputed.
-            let inputs = problem.inputs.as_ref().unwrap();
+            let inputs = problem.inputs().unwrap();
             let scaled: Vec<f64> = (0..samples)
                 .map(|i| certificate.multipliers[i] * inputs.column(i).norm())
                 .collect();
@@ -157,7 +157,7 @@ fn a_unit_inactive_on_an_input_never_wakes_on_it() {
     let run = RunSpec::Relu(spec.clone());
     for seed in 0..5 {
         let problem = orthogonal(8, 5, [1.0, 1.0], seed);
-        let inputs = problem.inputs.as_ref().unwrap();
+        let inputs = problem.inputs().unwrap();
         let [start, _] = spec.start(8, seed);
         let record = solver::solve(&run, &problem, seed);
         let end = &record.factors[0];

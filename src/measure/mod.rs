@@ -9,6 +9,7 @@ mod potential;
 mod psd;
 mod spectrum;
 mod svd;
+pub mod tensor;
 mod variation;
 
 pub use entrywise::{l1_norm, l1_over_l2, max_abs, support_errors, support_size};
@@ -17,6 +18,7 @@ pub use potential::Potential;
 pub use psd::{largest_eigenvalue, psd_trace, shrink_psd};
 pub use spectrum::{Spectrum, effective_rank, singular_values};
 pub use svd::ThinSvd;
+pub use tensor::{component_norms, matricisation_rank};
 pub use variation::{input_norms, variation_halves};
 
 use nalgebra::DMatrix;

@@ -9,7 +9,7 @@
 //! γ keeps only points with |⟨xᵢ, w*⟩| ≥ γ (rejection; validated so that a point clears it with
 //! probability at least 1 %, and bounded).
 
-use super::instance::{Family, Fit, HeldOut, Observations, Problem};
+use super::instance::{Family, Fit, Form, HeldOut, Observations, Problem};
 use super::margin_loss::MarginLoss;
 use super::regression::{is_zero, validate_sizes};
 use crate::invalid::{Invalid, require};
@@ -215,7 +215,7 @@ impl Family for ClassificationSpec {
             truth: Some(DMatrix::from_column_slice(d, 1, w.as_slice())),
             fit: self.fit(),
             held_out: Some(held_out),
-            inputs: None,
+            form: Form::Matrix,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Matrix completion: a random low-rank ground truth seen at entries drawn uniformly without
 //! replacement (Arora et al. 2019; docs/science.md).
 
-use super::instance::{Family, Fit, Observations, Problem};
+use super::instance::{Family, Fit, Form, Observations, Problem};
 use super::truth;
 use crate::invalid::{Invalid, require};
 use crate::random::Rng;
@@ -68,7 +68,7 @@ pub(super) fn observe_entries(truth: DMatrix<f64>, observed: usize, rng: &mut Rn
         truth: Some(truth),
         fit: Fit::Squared,
         held_out: None,
-        inputs: None,
+        form: Form::Matrix,
     }
 }
 

@@ -2,7 +2,7 @@
 //! matrices with targets; the ground truth is optional. Razin & Cohen's 2×2 problem is one.
 
 use super::completion::validate_shape;
-use super::instance::{Family, Fit, Observations, Problem};
+use super::instance::{Family, Fit, Form, Observations, Problem};
 use crate::invalid::{Invalid, require};
 use crate::random::Rng;
 use nalgebra::{DMatrix, DVector};
@@ -172,7 +172,7 @@ impl ExplicitSpec {
             truth: self.truth.as_deref().map(|t| to_matrix(t, self.cols)),
             fit: Fit::Squared,
             held_out: None,
-            inputs: None,
+            form: Form::Matrix,
         }
     }
 }

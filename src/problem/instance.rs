@@ -80,10 +80,22 @@ pub struct Problem {
     pub fit: Fit,
     /// Fresh points of the training distribution, for a test error (classification).
     pub held_out: Option<HeldOut>,
-    /// The inputs xᵢ (one column each) at which the matrix holds a network's values, for a
-    /// family posed in the space of values (`orthogonal`): the networks that read them (`relu`,
-    /// `min_variation`) are the only runs on such a problem.
-    pub inputs: Option<DMatrix<f64>>,
+    /// What the matrix is: a matrix, a network's values at inputs, or a tensor's unfolding.
+    pub form: Form,
+}
+
+/// What a problem's matrix is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Form {
+    /// A matrix (a vector as d×1).
+    Matrix,
+    /// A network's values at the inputs xᵢ (one column each), for a family posed in the space
+    /// of values (`orthogonal`): the networks that read them (`relu`, `min_variation`) are the
+    /// only runs on such a problem.
+    Values(DMatrix<f64>),
+    /// An order-N tensor with these mode sizes, as its mode-1 unfolding: rows over mode 1,
+    /// columns over (i₂, …, i_N) with i₂ fastest (`tensor`).
+    Tensor(Vec<usize>),
 }
 
 /// What a family posed in the space of values says about its inputs.
@@ -143,13 +155,34 @@ pub trait Family {
         0
     }
     /// Whether the matrix holds a network's values at inputs every instance carries
-    /// (`Problem::inputs`), and which; `None` unless said.
+    /// (`Form::Values`), and which; `None` unless said.
     fn inputs(&self) -> Option<Inputs> {
+        None
+    }
+    /// The mode sizes when the matrix is a tensor's mode-1 unfolding (`Form::Tensor`); `None`
+    /// for a matrix.
+    fn modes(&self) -> Option<Vec<usize>> {
         None
     }
 }
 
 impl Problem {
+    /// The inputs whose values the matrix holds (`Form::Values`).
+    pub fn inputs(&self) -> Option<&DMatrix<f64>> {
+        match &self.form {
+            Form::Values(inputs) => Some(inputs),
+            _ => None,
+        }
+    }
+
+    /// The mode sizes of the tensor the matrix unfolds (a matrix is an order-2 tensor).
+    pub fn modes(&self) -> Vec<usize> {
+        match &self.form {
+            Form::Tensor(modes) => modes.clone(),
+            _ => vec![self.rows, self.cols],
+        }
+    }
+
     /// k, the number of observations.
     pub fn observation_count(&self) -> usize {
         match &self.observations {
@@ -330,7 +363,7 @@ mod tests {
             truth: None,
             fit: Fit::Margin(margin),
             held_out: None,
-            inputs: None,
+            form: Form::Matrix,
         }
     }
 
@@ -391,7 +424,7 @@ mod tests {
             truth: None,
             fit: Fit::Squared,
             held_out: None,
-            inputs: None,
+            form: Form::Matrix,
         };
         let w = DMatrix::from_row_slice(2, 2, &[5.0, 3.0, 4.0, 7.0]);
         let mut residuals = DVector::zeros(2);

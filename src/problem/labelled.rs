@@ -3,7 +3,7 @@
 //! the same for every seed; seeds then vary only a run's initialisation. Nothing requires the
 //! points to be separable: an instance that is not is a claim's to make.
 
-use super::instance::{Family, Fit, Observations, Problem};
+use super::instance::{Family, Fit, Form, Observations, Problem};
 use super::margin_loss::MarginLoss;
 use crate::invalid::{Invalid, require};
 use crate::random::Rng;
@@ -101,7 +101,7 @@ impl Family for LabelledSpec {
             truth: None,
             fit: self.fit(),
             held_out: None,
-            inputs: None,
+            form: Form::Matrix,
         }
     }
 }

@@ -27,6 +27,7 @@ mod quadratic;
 mod regression;
 mod sensing;
 mod spectrum;
+mod tensor;
 mod truth;
 
 pub use classification::{ClassificationSpec, Separator};
@@ -38,8 +39,9 @@ pub use quadratic::QuadraticSpec;
 pub use regression::RegressionSpec;
 pub use sensing::SensingSpec;
 pub use spectrum::SpectrumSpec;
+pub use tensor::{TensorSpec, cp_unfolding};
 
-pub use instance::{Family, Fit, HeldOut, Inputs, Observations, Problem, Reduction};
+pub use instance::{Family, Fit, Form, HeldOut, Inputs, Observations, Problem, Reduction};
 
 use crate::invalid::Invalid;
 use crate::random;
@@ -67,6 +69,8 @@ pub enum ProblemSpec {
     Quadratic(QuadraticSpec),
     /// Values at orthogonal inputs, for ReLU networks (`orthogonal`).
     Orthogonal(OrthogonalSpec),
+    /// Completion of an order-N tensor of given CP rank, as its mode-1 unfolding (`tensor`).
+    Tensor(TensorSpec),
 }
 
 impl ProblemSpec {
@@ -82,6 +86,7 @@ impl ProblemSpec {
             ProblemSpec::Labelled(s) => ("labelled", s),
             ProblemSpec::Quadratic(s) => ("quadratic", s),
             ProblemSpec::Orthogonal(s) => ("orthogonal", s),
+            ProblemSpec::Tensor(s) => ("tensor", s),
         }
     }
 
@@ -119,7 +124,7 @@ impl ProblemSpec {
             k * size
         };
         let drawing = match self {
-            ProblemSpec::Completion(_) => size,
+            ProblemSpec::Completion(_) | ProblemSpec::Tensor(_) => size,
             _ => 0.0,
         };
         let held_out = family.held_out() as f64 * (size + 1.0);
@@ -128,6 +133,12 @@ impl ProblemSpec {
             .inputs()
             .map_or(0.0, |i| i.dim as f64 * (i.dim as f64 + size));
         (size + operator + drawing + held_out + inputs) * 8.0
+    }
+
+    /// The mode sizes of every instance's tensor (a matrix's rows and columns).
+    pub fn modes(&self) -> Vec<usize> {
+        let (rows, cols) = self.shape();
+        self.family().1.modes().unwrap_or_else(|| vec![rows, cols])
     }
 
     /// The inputs every instance carries, when its matrix holds a network's values there.

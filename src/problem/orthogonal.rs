@@ -7,7 +7,7 @@
 //! (f(xᵢ) − yᵢ)²), and the inputs ride along (`Problem::inputs`) for the networks that read them
 //! (`relu`, and `min_variation`'s closed form).
 
-use super::instance::{Family, Fit, Inputs, Observations, Problem};
+use super::instance::{Family, Fit, Form, Inputs, Observations, Problem};
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
 use nalgebra::DMatrix;
@@ -104,7 +104,7 @@ impl Family for OrthogonalSpec {
             truth: None,
             fit: Fit::Squared,
             held_out: None,
-            inputs: Some(points),
+            form: Form::Values(points),
         }
     }
 }

@@ -10,7 +10,7 @@
 //! X* = U*U*ᵀ with Gaussian U*, rescaled to entries of RMS 1 as every generated truth is.
 
 use super::completion::validate_shape_and_rank;
-use super::instance::{Family, Fit, Observations, Problem};
+use super::instance::{Family, Fit, Form, Observations, Problem};
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
 use nalgebra::{DMatrix, DVector};
@@ -75,7 +75,7 @@ impl Family for QuadraticSpec {
             truth: Some(truth),
             fit: Fit::Squared,
             held_out: None,
-            inputs: None,
+            form: Form::Matrix,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! problem is underdetermined and the interpolant a method finds is its implicit bias
 //! (docs/science.md, "Regression and diagonal networks").
 
-use super::instance::{Family, Fit, Observations, Problem};
+use super::instance::{Family, Fit, Form, Observations, Problem};
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
 use nalgebra::DMatrix;
@@ -105,7 +105,7 @@ impl Family for RegressionSpec {
             truth: Some(truth),
             fit: Fit::Squared,
             held_out: None,
-            inputs: None,
+            form: Form::Matrix,
         }
     }
 }

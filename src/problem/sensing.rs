@@ -2,7 +2,7 @@
 //! (Arora et al. 2019, code).
 
 use super::completion::validate_shape_and_rank;
-use super::instance::{Family, Fit, Observations, Problem};
+use super::instance::{Family, Fit, Form, Observations, Problem};
 use super::truth;
 use crate::invalid::{Invalid, require};
 use crate::random::{self, Rng};
@@ -63,7 +63,7 @@ impl Family for SensingSpec {
             truth: Some(truth),
             fit: Fit::Squared,
             held_out: None,
-            inputs: None,
+            form: Form::Matrix,
         }
     }
 }

@@ -41,7 +41,7 @@ impl Certified {
             Certified::LinfNorm => measure::max_abs(x),
             Certified::FourierL1Norm => measure::fourier_l1(x),
             Certified::TracePsd => measure::psd_trace(x),
-            Certified::VariationNorm => match &problem.inputs {
+            Certified::VariationNorm => match problem.inputs() {
                 Some(inputs) => {
                     let norms = measure::input_norms(inputs);
                     let (positive, negative) = measure::variation_halves(x.as_slice(), &norms);

@@ -27,6 +27,8 @@ pub struct Shape {
     pub entries: bool,
     /// d, the dimension of the inputs where the matrix holds a network's values (0 elsewhere).
     pub inputs: f64,
+    /// N, the modes of the tensor the matrix unfolds (2 for a matrix).
+    pub order: f64,
 }
 
 impl Shape {
@@ -40,6 +42,7 @@ impl Shape {
             observations: family.observations() as f64,
             entries: family.observes_entries(),
             inputs: family.inputs().map_or(0.0, |i| i.dim as f64),
+            order: problem.modes().len() as f64,
         }
     }
 
@@ -50,7 +53,8 @@ impl Shape {
             cols: problem.cols as f64,
             observations: problem.observation_count() as f64,
             entries: matches!(problem.observations, Observations::Entries { .. }),
-            inputs: problem.inputs.as_ref().map_or(0.0, |x| x.nrows() as f64),
+            inputs: problem.inputs().map_or(0.0, |x| x.nrows() as f64),
+            order: problem.modes().len() as f64,
         }
     }
 

@@ -486,6 +486,7 @@ mod cost_tests {
             observations: 11.0,
             entries: true,
             inputs: 0.0,
+            order: 2.0,
         };
         for depth in 1..=6 {
             for width in [None, Some(3)] {

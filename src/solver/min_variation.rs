@@ -54,8 +54,7 @@ impl<'p> MinVariation<'p> {
     /// The closed form on `problem`, whose inputs are orthogonal (validated with the claim).
     pub fn new(problem: &'p Problem, _spec: MinVariationSpec) -> Self {
         let inputs = problem
-            .inputs
-            .as_ref()
+            .inputs()
             .expect("min_variation is validated against a problem with inputs");
         let y = problem.targets();
         let norms = input_norms(inputs);

@@ -10,6 +10,7 @@ pub mod anderson;
 pub mod certificate;
 pub mod convolutional;
 pub mod cost;
+pub mod cp;
 pub mod curve;
 pub mod deep;
 pub mod diagonal;
@@ -38,6 +39,7 @@ pub mod watch;
 pub use certificate::Certificate;
 pub use convolutional::{ConvolutionalNetwork, ConvolutionalSpec};
 pub use cost::{Cost, Shape};
+pub use cp::{CpFactorisation, CpSpec};
 pub use curve::{Curve, CurveSample};
 pub use deep::{DeepFactorisation, DeepSpec, DetSign};
 pub use diagonal::{DiagonalNetwork, DiagonalSpec};
@@ -77,6 +79,8 @@ pub enum RunSpec {
     Quadratic(QuadraticNetworkSpec),
     /// Gradient-based training of a two-layer ReLU network on the values at a problem's inputs.
     Relu(ReluSpec),
+    /// Gradient-based training of a CP factorisation of the problem's tensor.
+    Cp(CpSpec),
     /// Minimum nuclear norm subject to the observations, with an optimality certificate.
     NuclearNorm(NuclearNormSpec),
     /// The minimum-norm interpolant in closed form, with its certificate.
@@ -104,6 +108,8 @@ pub enum RunKind {
     /// A gradient method on a network whose parameters are no chain of factors (a diagonal
     /// network's u, v; a convolutional network's filters): has a time and rejected steps.
     Network,
+    /// A gradient method on a CP factorisation: has a time, rejected steps and components.
+    Tensor,
 }
 
 impl RunSpec {
@@ -119,6 +125,7 @@ impl RunSpec {
                 spec.validate(rows, cols).map_err(|e| e.within("quadratic"))
             }
             RunSpec::Relu(spec) => spec.validate().map_err(|e| e.within("relu")),
+            RunSpec::Cp(spec) => spec.validate().map_err(|e| e.within("cp")),
             RunSpec::MinVariation(_) => Ok(()),
             RunSpec::NuclearNorm(spec) => spec.validate().map_err(|e| e.within("nuclear_norm")),
             RunSpec::MinNorm(spec) => spec.validate().map_err(|e| e.within("min_norm")),
@@ -194,6 +201,7 @@ impl RunSpec {
             | RunSpec::Convolutional(_)
             | RunSpec::Quadratic(_)
             | RunSpec::Relu(_) => RunKind::Network,
+            RunSpec::Cp(_) => RunKind::Tensor,
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
@@ -212,6 +220,7 @@ impl RunSpec {
             RunSpec::Convolutional(spec) => spec.cost(shape),
             RunSpec::Quadratic(spec) => spec.cost(shape),
             RunSpec::Relu(spec) => spec.cost(shape, shape.inputs),
+            RunSpec::Cp(spec) => spec.cost(shape),
             RunSpec::MinVariation(spec) => spec.cost(shape, shape.inputs),
             RunSpec::NuclearNorm(spec) => spec.cost(shape, Objective::Nuclear),
             RunSpec::BasisPursuit(spec) => spec.cost(shape, Objective::L1),
@@ -233,6 +242,7 @@ impl RunSpec {
             }
             RunSpec::Quadratic(_) => Some(Parameterisation::Quadratic),
             RunSpec::Relu(_) => Some(Parameterisation::Relu),
+            RunSpec::Cp(_) => Some(Parameterisation::Cp),
             _ => None,
         }
     }
@@ -245,6 +255,7 @@ impl RunSpec {
             RunSpec::Convolutional(spec) => spec.loss,
             RunSpec::Quadratic(spec) => spec.loss,
             RunSpec::Relu(spec) => spec.loss,
+            RunSpec::Cp(spec) => spec.loss,
             RunSpec::NuclearNorm(_)
             | RunSpec::MinNorm(_)
             | RunSpec::BasisPursuit(_)
@@ -340,8 +351,18 @@ pub fn solve_within(
                 target_loss: spec.target_loss,
                 bounds,
             };
-            let dim = problem.inputs.as_ref().map_or(0, |x| x.nrows());
+            let dim = problem.inputs().map_or(0, |x| x.nrows());
             let model = ReluNetwork::new(problem, spec.loss, spec.start(dim, seed));
+            train(model, &spec.optimizer, stopping, truth, watch)
+        }
+        RunSpec::Cp(spec) => {
+            let stopping = Stopping {
+                max_steps: spec.step_budget(),
+                target_loss: spec.target_loss,
+                bounds,
+            };
+            let factors = spec.start(&problem.modes(), seed);
+            let model = CpFactorisation::new(problem, spec.loss, factors);
             train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::MinVariation(spec) => {

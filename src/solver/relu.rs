@@ -143,8 +143,7 @@ impl<'p> ReluNetwork<'p> {
     /// The network with parameters [W, a] on `problem`, which must carry inputs of W's width.
     pub fn new(problem: &'p Problem, reduction: Reduction, parameters: [DMatrix<f64>; 2]) -> Self {
         let inputs = problem
-            .inputs
-            .as_ref()
+            .inputs()
             .expect("a ReLU network is validated against a problem with inputs");
         let (m, n) = (parameters[0].nrows(), inputs.ncols());
         Self {

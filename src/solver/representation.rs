@@ -11,7 +11,10 @@
 //! - a quadratic network W = UᵀU: tr W (every U with UᵀU = W has ‖U‖_F² = tr W);
 //! - a two-layer ReLU network: 2·Σⱼ |aⱼ|·‖wⱼ‖, twice the variation norm of its own units, the
 //!   least ‖θ‖² over the rescalings that keep the function — an upper bound on R(f), exact
-//!   when no two units share a direction (units that do merge into one cheaper unit).
+//!   when no two units share a direction (units that do merge into one cheaper unit);
+//! - a CP factorisation of order N: N·Σ_r ‖T_r‖^{2/N} over its own components T_r, the least
+//!   Σ‖a_r⁽ⁿ⁾‖² over their rescalings — an upper bound on R(T), which minimises over every CP
+//!   decomposition (NP-hard in general, as tensor rank is).
 
 use super::relu;
 use crate::measure;
@@ -41,6 +44,8 @@ pub enum Parameterisation {
     Quadratic,
     /// Values Σⱼ aⱼσ(⟨wⱼ, xᵢ⟩) from factors [W, a].
     Relu,
+    /// T = Σ_r a_r⁽¹⁾ ⊗ ⋯ ⊗ a_r⁽ᴺ⁾ from factor matrices A⁽¹⁾, …, A⁽ᴺ⁾.
+    Cp,
 }
 
 impl Parameterisation {
@@ -74,6 +79,11 @@ impl Parameterisation {
                 [weights, outputs] => relu::balanced_cost(weights, outputs),
                 _ => f64::NAN,
             },
+            Parameterisation::Cp => {
+                let order = factors.len() as f64;
+                let norms = measure::component_norms(factors);
+                order * norms.iter().map(|c| c.powf(2.0 / order)).sum::<f64>()
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 //! matrix observing the same entries, run for run.
 
 use implreg::measure::Potential;
-use implreg::problem::{Fit, Observations, Problem, Reduction};
+use implreg::problem::{Fit, Form, Observations, Problem, Reduction};
 use implreg::solver::{
     self, DeepSpec, DiagonalNetwork, DiagonalSpec, InitSpec, MinNormSpec, Model, OptimizerSpec,
     PotentialSpec, RunSpec, min_norm::Norm,
@@ -112,7 +112,7 @@ fn coordinates_as_both(features: usize, observed: &[usize], values: &[f64]) -> (
         truth: None,
         fit: Fit::Squared,
         held_out: None,
-        inputs: None,
+        form: Form::Matrix,
     };
     let completion = Problem {
         rows: features,
@@ -124,7 +124,7 @@ fn coordinates_as_both(features: usize, observed: &[usize], values: &[f64]) -> (
         truth: None,
         fit: Fit::Squared,
         held_out: None,
-        inputs: None,
+        form: Form::Matrix,
     };
     (sensing, completion)
 }

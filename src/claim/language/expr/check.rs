@@ -236,10 +236,13 @@ impl Expr {
                 let kind = scope.kind(name).expect("checked above");
                 if !applies.to_run(kind) {
                     let expected = match kind {
-                        RunKind::Network if applies.deep => format!(
-                            "a run whose factors form a chain for this metric; `{name}` is a network whose parameters form no chain"
+                        RunKind::Network | RunKind::Tensor if applies.deep => format!(
+                            "a run whose factors form a chain for this metric; `{name}` is a network or CP factorisation whose parameters form no chain"
                         ),
-                        RunKind::Deep | RunKind::Network => format!(
+                        _ if applies.tensor => format!(
+                            "a CP factorisation (`cp`) for this metric, whose parameters are components; `{name}` is none"
+                        ),
+                        RunKind::Deep | RunKind::Network | RunKind::Tensor => format!(
                             "a convex run with a certificate for this metric ({}); `{name}` has none",
                             scope.convex()
                         ),

@@ -19,29 +19,36 @@ pub struct Applies {
     /// A network's end: a gradient run whose parameters are no chain of factors (diagonal and
     /// convolutional networks).
     pub network: bool,
+    /// A CP factorisation's end: a gradient run whose parameters are components.
+    pub tensor: bool,
 }
 
 impl Applies {
     /// Defined on any matrix.
-    pub const MATRIX: Applies = Applies::new(true, true, true, true, true);
+    pub const MATRIX: Applies = Applies::new(true, true, [true, true, true, true]);
     /// Defined on a matrix on the problem at a step.
-    pub const STEP: Applies = Applies::new(false, true, true, true, true);
+    pub const STEP: Applies = Applies::new(false, true, [true, true, true, true]);
     /// Defined on a run's end (it reads the run's record).
-    pub const RUN: Applies = Applies::new(false, false, true, true, true);
-    /// Gradient runs only (deep factorisations and networks).
-    pub const DEEP: Applies = Applies::new(false, false, true, false, true);
+    pub const RUN: Applies = Applies::new(false, false, [true, true, true, true]);
+    /// Gradient runs only (deep factorisations, networks, CP factorisations).
+    pub const DEEP: Applies = Applies::new(false, false, [true, false, true, true]);
     /// Convex runs only (their certificate).
-    pub const CONVEX: Applies = Applies::new(false, false, false, true, false);
+    pub const CONVEX: Applies = Applies::new(false, false, [false, true, false, false]);
     /// Runs whose factors form a chain W_N ⋯ W_1 (a convex run's one factor is W).
-    pub const CHAIN: Applies = Applies::new(false, false, true, true, false);
+    pub const CHAIN: Applies = Applies::new(false, false, [true, true, false, false]);
+    /// CP factorisations only (their components).
+    pub const COMPONENTS: Applies = Applies::new(false, false, [false, false, false, true]);
 
-    const fn new(truth: bool, moment: bool, deep: bool, convex: bool, network: bool) -> Self {
+    /// Subjects: the truth, moments, and the ends of deep, convex, network and CP runs.
+    const fn new(truth: bool, moment: bool, ends: [bool; 4]) -> Self {
+        let [deep, convex, network, tensor] = ends;
         Self {
             truth,
             moment,
             deep,
             convex,
             network,
+            tensor,
         }
     }
 
@@ -51,6 +58,7 @@ impl Applies {
             RunKind::Deep => self.deep,
             RunKind::Convex => self.convex,
             RunKind::Network => self.network,
+            RunKind::Tensor => self.tensor,
         }
     }
 
@@ -63,6 +71,7 @@ impl Applies {
             Applies::DEEP => "gradient runs",
             Applies::CHAIN => "runs with a chain of factors (not networks)",
             Applies::CONVEX => "convex runs",
+            Applies::COMPONENTS => "CP factorisations (`cp`)",
             _ => "(see the checker)",
         }
     }
@@ -79,6 +88,8 @@ pub enum Args {
     Position,
     /// An optional positive relative tolerance (`rank(tol)`).
     Tolerance,
+    /// A 1-based index k with no bound the problem knows (`component(k)`: 0 beyond the last).
+    Index,
 }
 
 /// What a run must watch at every step for the metric.
@@ -221,9 +232,13 @@ impl Metric {
             (Args::Position, _) => Err("`entry(i, j)` takes two 0-based indices".into()),
             (Args::Tolerance, []) => Ok(()),
             (Args::Tolerance, [t]) if *t > 0.0 && t.is_finite() => Ok(()),
-            (Args::Tolerance, _) => {
-                Err("`rank` takes no argument or one positive relative tolerance".into())
-            }
+            (Args::Tolerance, _) => Err(format!(
+                "`{name}` takes no argument or one positive relative tolerance"
+            )),
+            (Args::Index, [k]) => whole(*k, &format!("{name}(k)"), 1),
+            (Args::Index, _) => Err(format!(
+                "`{name}(k)` takes one argument, the 1-based index k"
+            )),
         }
     }
 

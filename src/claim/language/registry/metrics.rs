@@ -68,6 +68,10 @@ const fn on_labels(
     }
 }
 
+/// The relative tolerance of the CP-rank bracket unless one is written: far above rounding, far
+/// below a learned component (a component still at its initial scale σ has norm ~(σ√d)^N).
+const BRACKET_TOLERANCE: f64 = 1e-3;
+
 /// 1 or 0.
 fn flag(x: bool) -> f64 {
     f64::from(u8::from(x))
@@ -316,10 +320,60 @@ pub static METRICS: &[Metric] = &[
             |m, _| m.of_run(|r| r.kkt_residual),
         )
     },
+    Metric {
+        args: Args::Tolerance,
+        ..plain(
+            "rank_bracket_low",
+            &["rank_bracket_low", "rank_bracket_low(tol)"],
+            "the lower end of the bracket on a tensor's CP rank: the largest numerical rank (singular values above tol·σ₁, tol 1e-3 by default) over the 2^{N−1} − 1 matricisations of the problem's order-N tensor (`tensor`; a matrix's rank otherwise) — every matricisation of a rank-r tensor has rank ≤ r",
+            Applies::MATRIX,
+            |m, a| {
+                let tol = a.first().copied().unwrap_or(BRACKET_TOLERANCE);
+                measure::matricisation_rank(m.matrix, &m.problem.modes(), tol) as f64
+            },
+        )
+    },
+    Metric {
+        args: Args::Tolerance,
+        ..plain(
+            "rank_bracket_high",
+            &["rank_bracket_high", "rank_bracket_high(tol)"],
+            "the upper end of the bracket: a CP factorisation's significant components, those with ‖a_r⁽¹⁾‖⋯‖a_r⁽ᴺ⁾‖ above tol·the largest (tol 1e-3 by default); where it meets `rank_bracket_low` the CP rank of the significant part is certified",
+            Applies::COMPONENTS,
+            |m, a| {
+                let tol = a.first().copied().unwrap_or(BRACKET_TOLERANCE);
+                m.of_run(|r| {
+                    let norms = measure::component_norms(&r.factors);
+                    let top = norms.first().copied().unwrap_or(0.0);
+                    Some(norms.iter().filter(|&&c| c > tol * top).count() as f64)
+                })
+            },
+        )
+    },
+    Metric {
+        args: Args::Index,
+        ..plain(
+            "component",
+            &["component(k)"],
+            "the k-th largest component norm ‖a_r⁽¹⁾‖⋯‖a_r⁽ᴺ⁾‖ (its rank-one tensor's ‖·‖_F) of a CP factorisation, k from 1 (0 beyond its last)",
+            Applies::COMPONENTS,
+            |m, a| {
+                let k = a[0] as usize;
+                m.of_run(|r| {
+                    Some(
+                        measure::component_norms(&r.factors)
+                            .get(k - 1)
+                            .copied()
+                            .unwrap_or(0.0),
+                    )
+                })
+            },
+        )
+    },
     plain(
         "representation_cost",
         &[],
-        "R = min ‖θ‖² over the parameters of the run's own architecture that compute its matrix (Dai, Karzand, Srebro 2021): L·Σσᵢ(W)^{2/L} for a depth-L `deep` chain (the product's singular values; 2‖W‖\\* at depth 2), ‖w‖_{2/D}^{2/D} for `diagonal` u^{⊙D} − v^{⊙D}, (L/d)·Σ_k \\|β̂_k\\|^{2/L} for `convolutional`, tr W for `quadratic` (W = UᵀU), and for `relu` 2·Σⱼ \\|aⱼ\\|·‖wⱼ‖ over its own units (twice their variation norm: an upper bound on R, exact when no two units share a direction)",
+        "R = min ‖θ‖² over the parameters of the run's own architecture that compute its matrix (Dai, Karzand, Srebro 2021): L·Σσᵢ(W)^{2/L} for a depth-L `deep` chain (the product's singular values; 2‖W‖\\* at depth 2), ‖w‖_{2/D}^{2/D} for `diagonal` u^{⊙D} − v^{⊙D}, (L/d)·Σ_k \\|β̂_k\\|^{2/L} for `convolutional`, tr W for `quadratic` (W = UᵀU), for `relu` 2·Σⱼ \\|aⱼ\\|·‖wⱼ‖ over its own units (twice their variation norm: an upper bound on R, exact when no two units share a direction), and for `cp` N·Σ_r ‖T_r‖^{2/N} over its own components (an upper bound)",
         Applies::DEEP,
         |m, _| {
             m.of_run(|r| {
