@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Quadratic and ReLU networks side by side with numpy, and trace minimisation with cvxpy.
+"""Quadratic, ReLU and CP models side by side with numpy, and trace minimisation with cvxpy.
 
 Step times: implreg checks a claim of S seeds on one thread without the store, and its wall time
 is divided by the steps taken; numpy runs the same model and the same gradient descent on an
 instance of the same sizes, float64, one BLAS thread, written as a numpy user would write it:
 the quadratic network's values as Σⱼ(uⱼᵀxᵢ)² from X·Uᵀ and its gradient as 2c·U·Xᵀdiag(r)X
 (implreg forms W = UᵀU and applies the dense rank-one measurements instead), the ReLU network
-by its forward and backward passes. The trace minimiser over the PSD cone: implreg's
+by its forward and backward passes, the CP factorisation with einsum (paths planned once). The
+trace minimiser over the PSD cone: implreg's
 `trace_psd` per solve (ADMM and its certificate) against cvxpy with Clarabel (an SDP) on the
 very instances implreg draws (`implreg export`), timed whole and inside the solver. The
 median of REPEATS runs each.
@@ -110,6 +111,39 @@ def numpy_relu_step(d, m, n, lr):
     return statistics.median(times)
 
 
+def numpy_cp_step(order, d, r, k, lr):
+    """GD on a CP factorisation of an order-N tensor from k observed entries, written with
+    einsum (contraction paths planned once), as a numpy user would write it."""
+    rng = np.random.default_rng(0)
+    shape = (d,) * order
+    mask = np.zeros(d ** order)
+    mask[rng.choice(d ** order, k, replace=False)] = 1.0
+    mask = mask.reshape(shape)
+    y = rng.normal(0, 1, shape) * mask
+    factors = [rng.normal(0, 1e-2, (d, r)) for _ in range(order)]
+    letters = "ijklmnop"[:order]
+    forward = ",".join(f"{c}r" for c in letters) + "->" + letters
+    path = np.einsum_path(forward, *factors, optimize="optimal")[0]
+    backward = []
+    for n in range(order):
+        others = [f"{c}r" for m, c in enumerate(letters) if m != n]
+        spec = letters + "," + ",".join(others) + "->" + letters[n] + "r"
+        operands = [mask] + [factors[m] for m in range(order) if m != n]
+        backward.append((spec, np.einsum_path(spec, *operands, optimize="optimal")[0]))
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        for _ in range(STEPS // 10):
+            t = np.einsum(forward, *factors, optimize=path)
+            g = mask * (t - y) / k
+            grads = [np.einsum(spec, g, *[factors[m] for m in range(order) if m != n],
+                               optimize=p) for n, (spec, p) in enumerate(backward)]
+            for f, gr in zip(factors, grads):
+                f -= lr * gr
+        times.append((time.perf_counter() - start) / (STEPS // 10))
+    return statistics.median(times)
+
+
 def quadratic_instance(binary, problem, seed):
     spec = claim(problem, {"run": {"deep": {"depth": 1, "init": "zero",
                                             "optimizer": {"gd": {"lr": 1.0}}, "steps": 1}}}, 1)
@@ -160,6 +194,15 @@ def main():
         theirs = numpy_relu_step(d, m, n, 0.01)
         print(f"| GD step, relu, d = {d}, width {m}, n = {n} | {ours * 1e6:.2f} µs | "
               f"{theirs * 1e6:.2f} µs | {theirs / ours:.1f}× |")
+    for order, d, r, k in [(3, 6, 10, 90), (4, 10, 100, 2000)]:
+        problem = {"tensor": {"order": order, "dim": d, "rank": 5, "observed": k}}
+        run = {"cp": {"components": r, "scale": 1e-2, "optimizer": {"gd": {"lr": 0.01}},
+                      "steps": STEPS // 10}}
+        seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS))
+        ours = seconds / sum(steps)
+        theirs = numpy_cp_step(order, d, r, k, 0.01)
+        print(f"| GD step, cp, order {order}, d = {d}, {r} components, {k} entries | "
+              f"{ours * 1e6:.2f} µs | {theirs * 1e6:.2f} µs | {theirs / ours:.1f}× |")
     print()
     print("| trace over the PSD cone | implreg (whole check, per solve) | cvxpy + Clarabel "
           "(whole) | cvxpy's solver time | ratio (whole) |")
