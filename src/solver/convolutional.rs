@@ -11,7 +11,7 @@
 use super::cost::{Cost, FLOAT, MATRIX, STEP_OVERHEAD, Shape};
 use super::driver::Endpoint;
 use super::init::InitSpec;
-use super::model::{self, Model, Output};
+use super::model::{self, Network, Output};
 use super::optimizer::OptimizerSpec;
 use super::penalty::PenaltySpec;
 use crate::invalid::{Invalid, require};
@@ -227,9 +227,9 @@ impl<'p> ConvolutionalNetwork<'p> {
     }
 }
 
-impl ConvolutionalNetwork<'_> {
+impl<'p> Network<'p> for ConvolutionalNetwork<'p> {
     /// β from the filters (`transform_filters`, then the inverse transform).
-    fn form_product(&mut self) {
+    fn forward(&mut self) {
         self.transform_filters();
         self.dft
             .inverse_real(&mut self.work, self.output.product.as_mut_slice());
@@ -257,23 +257,13 @@ impl ConvolutionalNetwork<'_> {
             }
         }
     }
-}
 
-impl Model for ConvolutionalNetwork<'_> {
-    fn loss_and_gradients(&mut self) -> f64 {
-        self.form_product();
-        let loss = self.output.loss();
-        self.backward();
-        loss
+    fn output(&mut self) -> &mut Output<'p> {
+        &mut self.output
     }
 
-    fn direction_gradients(&mut self) -> bool {
-        self.form_product();
-        let margins = self.output.direction();
-        if margins {
-            self.backward();
-        }
-        margins
+    fn product(&self) -> &DMatrix<f64> {
+        &self.output.product
     }
 
     fn parameters(&self) -> &[DMatrix<f64>] {
@@ -286,10 +276,6 @@ impl Model for ConvolutionalNetwork<'_> {
 
     fn gradients(&self) -> &[DMatrix<f64>] {
         &self.gradients
-    }
-
-    fn product(&mut self) -> &DMatrix<f64> {
-        &self.output.product
     }
 
     /// β and the filters w_1, …, w_L.

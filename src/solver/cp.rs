@@ -15,7 +15,7 @@ use super::cost::{Cost, FLOAT, MATRIX, STEP_OVERHEAD, Shape};
 use super::driver::Endpoint;
 use super::gemm::{Op, gemm};
 use super::init::canonical_number;
-use super::model::{self, Model, Output};
+use super::model::{self, Network, Output};
 use super::optimizer::OptimizerSpec;
 use crate::invalid::{Invalid, require};
 use crate::problem::{Problem, Reduction};
@@ -162,7 +162,48 @@ impl<'p> CpFactorisation<'p> {
             output: Output::new(problem, reduction),
         }
     }
+}
 
+/// Σ over every index but mode `keep`'s of h[i₁, …, i_K]·∏_{m≠keep} v_m(i_m), for h laid out
+/// with mode 1 fastest and mode sizes `modes`: the mode-`keep` vector. Modes are contracted one
+/// at a time, the fastest remaining first, each pass over what is left, into `scratch` (two
+/// halves of at least h's length, allocated once): about |h|·(1 + 1/d + …) operations where
+/// forming each term's product over the other modes would take |h|·(K − 1).
+fn contract_except<'s>(
+    h: &[f64],
+    modes: &[usize],
+    v: impl Fn(usize, usize) -> f64,
+    keep: usize,
+    scratch: &'s mut [f64],
+) -> &'s [f64] {
+    let half = h.len();
+    let (mut from, mut to) = scratch.split_at_mut(half);
+    from[..half].copy_from_slice(h);
+    let mut len = half;
+    // The size of the kept mode once every mode before it is contracted (1 before that).
+    let mut inner = 1;
+    for (m, &d) in modes.iter().enumerate() {
+        if m == keep {
+            inner = d;
+            continue;
+        }
+        let outer = len / (inner * d);
+        for c in 0..outer {
+            for a in 0..inner {
+                let mut sum = 0.0;
+                for b in 0..d {
+                    sum += from[a + inner * (b + d * c)] * v(m, b);
+                }
+                to[a + inner * c] = sum;
+            }
+        }
+        len /= d;
+        std::mem::swap(&mut from, &mut to);
+    }
+    &from[..len]
+}
+
+impl<'p> Network<'p> for CpFactorisation<'p> {
     /// KR, then T₍₁₎ = A⁽¹⁾·KRᵀ.
     fn forward(&mut self) {
         let k = self.factors.len() - 1;
@@ -211,62 +252,13 @@ impl<'p> CpFactorisation<'p> {
             }
         }
     }
-}
 
-/// Σ over every index but mode `keep`'s of h[i₁, …, i_K]·∏_{m≠keep} v_m(i_m), for h laid out
-/// with mode 1 fastest and mode sizes `modes`: the mode-`keep` vector. Modes are contracted one
-/// at a time, the fastest remaining first, each pass over what is left, into `scratch` (two
-/// halves of at least h's length, allocated once): about |h|·(1 + 1/d + …) operations where
-/// forming each term's product over the other modes would take |h|·(K − 1).
-fn contract_except<'s>(
-    h: &[f64],
-    modes: &[usize],
-    v: impl Fn(usize, usize) -> f64,
-    keep: usize,
-    scratch: &'s mut [f64],
-) -> &'s [f64] {
-    let half = h.len();
-    let (mut from, mut to) = scratch.split_at_mut(half);
-    from[..half].copy_from_slice(h);
-    let mut len = half;
-    // The size of the kept mode once every mode before it is contracted (1 before that).
-    let mut inner = 1;
-    for (m, &d) in modes.iter().enumerate() {
-        if m == keep {
-            inner = d;
-            continue;
-        }
-        let outer = len / (inner * d);
-        for c in 0..outer {
-            for a in 0..inner {
-                let mut sum = 0.0;
-                for b in 0..d {
-                    sum += from[a + inner * (b + d * c)] * v(m, b);
-                }
-                to[a + inner * c] = sum;
-            }
-        }
-        len /= d;
-        std::mem::swap(&mut from, &mut to);
-    }
-    &from[..len]
-}
-
-impl Model for CpFactorisation<'_> {
-    fn loss_and_gradients(&mut self) -> f64 {
-        self.forward();
-        let loss = self.output.loss();
-        self.backward();
-        loss
+    fn output(&mut self) -> &mut Output<'p> {
+        &mut self.output
     }
 
-    fn direction_gradients(&mut self) -> bool {
-        self.forward();
-        let margins = self.output.direction();
-        if margins {
-            self.backward();
-        }
-        margins
+    fn product(&self) -> &DMatrix<f64> {
+        &self.output.product
     }
 
     fn parameters(&self) -> &[DMatrix<f64>] {
@@ -279,10 +271,6 @@ impl Model for CpFactorisation<'_> {
 
     fn gradients(&self) -> &[DMatrix<f64>] {
         &self.gradients
-    }
-
-    fn product(&mut self) -> &DMatrix<f64> {
-        &self.output.product
     }
 
     /// T₍₁₎ and the factor matrices.

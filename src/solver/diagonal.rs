@@ -8,7 +8,7 @@
 
 use super::cost::{Cost, FLOAT, MATRIX, STEP_OVERHEAD, Shape};
 use super::driver::Endpoint;
-use super::model::{self, Model, Output};
+use super::model::{self, Network, Output};
 use super::optimizer::OptimizerSpec;
 use super::penalty::PenaltySpec;
 use crate::invalid::{Invalid, require};
@@ -160,9 +160,9 @@ impl<'p> DiagonalNetwork<'p> {
     }
 }
 
-impl DiagonalNetwork<'_> {
+impl<'p> Network<'p> for DiagonalNetwork<'p> {
     /// w = u^{⊙D} − v^{⊙D}.
-    fn form_product(&mut self) {
+    fn forward(&mut self) {
         let d = self.depth as i32;
         let [u, v] = &self.halves;
         self.output
@@ -186,23 +186,13 @@ impl DiagonalNetwork<'_> {
                 .for_each(|(g, (x, o))| *g = sign * depth * x.powi(d - 1) * o);
         }
     }
-}
 
-impl Model for DiagonalNetwork<'_> {
-    fn loss_and_gradients(&mut self) -> f64 {
-        self.form_product();
-        let loss = self.output.loss();
-        self.backward();
-        loss
+    fn output(&mut self) -> &mut Output<'p> {
+        &mut self.output
     }
 
-    fn direction_gradients(&mut self) -> bool {
-        self.form_product();
-        let margins = self.output.direction();
-        if margins {
-            self.backward();
-        }
-        margins
+    fn product(&self) -> &DMatrix<f64> {
+        &self.output.product
     }
 
     fn parameters(&self) -> &[DMatrix<f64>] {
@@ -215,10 +205,6 @@ impl Model for DiagonalNetwork<'_> {
 
     fn gradients(&self) -> &[DMatrix<f64>] {
         &self.gradients
-    }
-
-    fn product(&mut self) -> &DMatrix<f64> {
-        &self.output.product
     }
 
     /// w and its halves u, v.

@@ -33,6 +33,67 @@ pub trait Model {
     fn direction_gradients(&mut self) -> bool;
 }
 
+/// A model whose evaluations follow from how it forms W from its parameters and carries ∇ℓ(W)
+/// back to them: every network (diagonal, convolutional, quadratic, ReLU, CP) is `Model` through
+/// the one implementation below. The deep factorisation, with its sampled completion path,
+/// implements `Model` itself.
+pub trait Network<'p> {
+    /// W from the parameters, into `output().product`.
+    fn forward(&mut self);
+    /// The parameters' gradients from `output().outer` (∇(ℓ + λR)(W), or ∇ℓ's direction).
+    fn backward(&mut self);
+    /// The buffers at W.
+    fn output(&mut self) -> &mut Output<'p>;
+    /// W at the last evaluation.
+    fn product(&self) -> &DMatrix<f64>;
+    /// The parameters θ_1, …, θ_m.
+    fn parameters(&self) -> &[DMatrix<f64>];
+    /// The gradients of the last evaluation.
+    fn gradients(&self) -> &[DMatrix<f64>];
+    /// The parameters to set and the gradients, at once.
+    fn parameters_and_gradients(&mut self) -> (&mut [DMatrix<f64>], &[DMatrix<f64>]);
+    /// W and the parameters, for the run's record.
+    fn finish(self) -> Endpoint;
+}
+
+impl<'p, N: Network<'p>> Model for N {
+    fn loss_and_gradients(&mut self) -> f64 {
+        self.forward();
+        let loss = self.output().loss();
+        self.backward();
+        loss
+    }
+
+    fn direction_gradients(&mut self) -> bool {
+        self.forward();
+        let margins = self.output().direction();
+        if margins {
+            self.backward();
+        }
+        margins
+    }
+
+    fn parameters(&self) -> &[DMatrix<f64>] {
+        Network::parameters(self)
+    }
+
+    fn parameters_and_gradients(&mut self) -> (&mut [DMatrix<f64>], &[DMatrix<f64>]) {
+        Network::parameters_and_gradients(self)
+    }
+
+    fn gradients(&self) -> &[DMatrix<f64>] {
+        Network::gradients(self)
+    }
+
+    fn product(&mut self) -> &DMatrix<f64> {
+        Network::product(self)
+    }
+
+    fn finish(self) -> Endpoint {
+        Network::finish(self)
+    }
+}
+
 /// 1 − cos(θ, −g) with g the direction of ∇_θ ℓ (`Model::direction_gradients`): 0 exactly when
 /// θ = Σᵢ λᵢ∇_θ(yᵢ f(xᵢ; θ)) with the loss's own multipliers λᵢ ∝ −ℓ'(mᵢ) ≥ 0, the KKT
 /// conditions of min ‖θ‖² s.t. yᵢ f(xᵢ; θ) ≥ 1 (up to scale) with complementary slackness

@@ -10,7 +10,7 @@ use super::cost::{Cost, FLOAT, MATRIX, STEP_OVERHEAD, Shape};
 use super::driver::Endpoint;
 use super::gemm::{Op, gemm};
 use super::init::InitSpec;
-use super::model::{self, Model, Output};
+use super::model::{self, Network, Output};
 use super::optimizer::OptimizerSpec;
 use super::penalty::PenaltySpec;
 use crate::invalid::{Invalid, require};
@@ -157,8 +157,10 @@ impl<'p> QuadraticNetwork<'p> {
             ..self
         }
     }
+}
 
-    fn form_product(&mut self) {
+impl<'p> Network<'p> for QuadraticNetwork<'p> {
+    fn forward(&mut self) {
         let u = &self.units[0];
         gemm(&mut self.output.product, Op::Transposed(u), Op::Plain(u));
     }
@@ -178,23 +180,13 @@ impl<'p> QuadraticNetwork<'p> {
             Op::Plain(&self.symmetric),
         );
     }
-}
 
-impl Model for QuadraticNetwork<'_> {
-    fn loss_and_gradients(&mut self) -> f64 {
-        self.form_product();
-        let loss = self.output.loss();
-        self.backward();
-        loss
+    fn output(&mut self) -> &mut Output<'p> {
+        &mut self.output
     }
 
-    fn direction_gradients(&mut self) -> bool {
-        self.form_product();
-        let margins = self.output.direction();
-        if margins {
-            self.backward();
-        }
-        margins
+    fn product(&self) -> &DMatrix<f64> {
+        &self.output.product
     }
 
     fn parameters(&self) -> &[DMatrix<f64>] {
@@ -207,10 +199,6 @@ impl Model for QuadraticNetwork<'_> {
 
     fn gradients(&self) -> &[DMatrix<f64>] {
         &self.gradients
-    }
-
-    fn product(&mut self) -> &DMatrix<f64> {
-        &self.output.product
     }
 
     /// W = UᵀU and U.

@@ -12,7 +12,7 @@ use super::cost::{Cost, FLOAT, MATRIX, STEP_OVERHEAD, Shape};
 use super::driver::Endpoint;
 use super::gemm::{Op, gemm};
 use super::init::canonical_number;
-use super::model::{self, Model, Output};
+use super::model::{self, Network, Output};
 use super::optimizer::OptimizerSpec;
 use crate::invalid::{Invalid, require};
 use crate::problem::{Problem, Reduction};
@@ -158,7 +158,9 @@ impl<'p> ReluNetwork<'p> {
             output: Output::new(problem, reduction),
         }
     }
+}
 
+impl<'p> Network<'p> for ReluNetwork<'p> {
     /// The values f(xᵢ) = Σⱼ aⱼ σ(⟨wⱼ, xᵢ⟩) into the output's product.
     fn forward(&mut self) {
         let [weights, outputs] = &self.parameters;
@@ -195,23 +197,13 @@ impl<'p> ReluNetwork<'p> {
             Op::Transposed(self.inputs),
         );
     }
-}
 
-impl Model for ReluNetwork<'_> {
-    fn loss_and_gradients(&mut self) -> f64 {
-        self.forward();
-        let loss = self.output.loss();
-        self.backward();
-        loss
+    fn output(&mut self) -> &mut Output<'p> {
+        &mut self.output
     }
 
-    fn direction_gradients(&mut self) -> bool {
-        self.forward();
-        let margins = self.output.direction();
-        if margins {
-            self.backward();
-        }
-        margins
+    fn product(&self) -> &DMatrix<f64> {
+        &self.output.product
     }
 
     fn parameters(&self) -> &[DMatrix<f64>] {
@@ -224,10 +216,6 @@ impl Model for ReluNetwork<'_> {
 
     fn gradients(&self) -> &[DMatrix<f64>] {
         &self.gradients
-    }
-
-    fn product(&mut self) -> &DMatrix<f64> {
-        &self.output.product
     }
 
     /// The values at the inputs, and [W, a].
