@@ -13,72 +13,21 @@ The median of REPEATS runs each.
     pip install numpy cvxpy
     python3 benches/classification.py          # about two minutes
 """
-import os
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
+
+from harness import claim, export, implreg_binary, implreg_seconds
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEPS, SEEDS, SOLVES, REPEATS = 20000, 5, 20, 3
-
-
-def implreg_binary():
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    return os.path.join(ROOT, "target", "release", "implreg")
-
-
-def claim(problem, runs, seeds):
-    return {
-        "id": "bench", "title": "bench", "source": {"paper": "bench", "where": "bench"},
-        "seeds": {"from": 0, "count": seeds},
-        "problem": {"classification": problem},
-        "runs": runs,
-        "expect": [{"that": "run.steps >= 0", "over_seeds": "all", "why": "timing"}],
-        "verdict": "holds",
-    }
-
-
-def write(spec):
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-        json.dump(spec, f)
-        return f.name
-
-
-def implreg_seconds(binary, spec):
-    """The median wall time of checking `spec` on one thread without the store, and the steps."""
-    path = write(spec)
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        out = subprocess.run([binary, "check", path, "--threads", "1", "--no-store",
-                              "--format", "json"], capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - start)
-    os.unlink(path)
-    report = json.loads(out.stdout)[0]
-    steps = [r["steps"] for r in report["runs"] if r["run"] == "run"]
-    return statistics.median(times), steps
 
 
 def instance(binary, problem, seed):
     """Points (n×d) and labels of implreg's instance for `seed`."""
-    spec = claim(problem, {"run": {"deep": {"depth": 1, "init": "zero",
-                                            "optimizer": {"gd": {"lr": 1.0}}, "steps": 1}}}, 1)
-    path = write(spec)
-    out = subprocess.run([binary, "export", path, "--run", "run", "--seed", str(seed)],
-                         capture_output=True, text=True, check=True)
-    os.unlink(path)
-    data = json.loads(out.stdout)
-    measurements = data["observations"]["measurements"]
+    measurements = export(binary, {"classification": problem}, seed)["observations"]["measurements"]
     return np.array(measurements["operator"]), np.array(measurements["targets"])
 
 
@@ -180,7 +129,8 @@ def main():
         for model, run in runs.items():
             run = json.loads(json.dumps(run))
             next(iter(run.values()))["steps"] = STEPS
-            seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS))
+            seconds, steps = implreg_seconds(
+                binary, claim({"classification": problem}, {"run": run}, SEEDS), REPEATS)
             ours = seconds / sum(steps)
             theirs = numpy_step_seconds(model, x, y, 0.1)
             print(f"| GD step, {model}, n = {n}, d = {d} | {ours * 1e6:.2f} µs | "
@@ -194,7 +144,8 @@ def main():
         instances = [instance(binary, problem, seed) for seed in range(SOLVES)]
         for norm in ["l2", "l1", "linf", "fourier_l1"]:
             seconds, _ = implreg_seconds(
-                binary, claim(problem, {"run": {"max_margin": {"norm": norm}}}, SOLVES))
+                binary, claim({"classification": problem},
+                              {"run": {"max_margin": {"norm": norm}}}, SOLVES), REPEATS)
             ours = seconds / SOLVES
             whole, solver = cvxpy_seconds(norm, instances)
             print(f"| {norm}, n = {n}, d = {d} | {ours * 1e3:.2f} ms | {whole * 1e3:.2f} ms | "

@@ -8,58 +8,27 @@ sizes, dense, float64, one BLAS thread, into preallocated arrays. The median of 
     pip install numpy
     python3 benches/diagonal.py          # about a minute
 """
-import os
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-
-import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
+
+import harness
+from harness import implreg_binary
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 N, D_FEATURES, K = 30, 100, 5
 STEPS, SEEDS, SOLVES, REPEATS = 20000, 10, 50, 5
 
 
-def implreg_binary():
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    return os.path.join(ROOT, "target", "release", "implreg")
-
-
 def claim(runs, seeds):
-    return {
-        "id": "bench", "title": "bench", "source": {"paper": "bench", "where": "bench"},
-        "seeds": {"from": 0, "count": seeds},
-        "problem": {"regression": {"samples": N, "features": D_FEATURES, "sparsity": K}},
-        "runs": runs,
-        "expect": [{"that": "run.steps >= 0", "over_seeds": "all", "why": "timing"}],
-        "verdict": "holds",
-    }
+    problem = {"regression": {"samples": N, "features": D_FEATURES, "sparsity": K}}
+    return harness.claim(problem, runs, seeds)
 
 
 def implreg_seconds(binary, spec):
     """The median wall time of checking `spec` on one thread, without the store."""
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-        json.dump(spec, f)
-        path = f.name
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        out = subprocess.run([binary, "check", path, "--threads", "1", "--no-store",
-                              "--format", "json"], capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - start)
-    os.unlink(path)
-    report = json.loads(out.stdout)
-    report = report["claims"][0] if isinstance(report, dict) and "claims" in report else report[0]
-    steps = [r["steps"] for r in report["runs"] if r["run"] == "run"]
-    return statistics.median(times), steps
+    return harness.implreg_seconds(binary, spec, REPEATS)
 
 
 def instance(rng):

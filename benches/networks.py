@@ -15,60 +15,15 @@ median of REPEATS runs each.
     pip install numpy cvxpy
     python3 benches/networks.py          # about a minute
 """
-import os
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-
-import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
+
+from harness import claim, export, implreg_binary, implreg_seconds
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEPS, SEEDS, SOLVES, REPEATS = 5000, 4, 10, 3
-
-
-def implreg_binary():
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    return os.path.join(ROOT, "target", "release", "implreg")
-
-
-def claim(problem, runs, seeds):
-    return {
-        "id": "bench", "title": "bench", "source": {"paper": "bench", "where": "bench"},
-        "seeds": {"from": 0, "count": seeds},
-        "problem": problem,
-        "runs": runs,
-        "expect": [{"that": "run.steps >= 0", "over_seeds": "all", "why": "timing"}],
-        "verdict": "holds",
-    }
-
-
-def write(spec):
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-        json.dump(spec, f)
-        return f.name
-
-
-def implreg_seconds(binary, spec):
-    """The median wall time of checking `spec` on one thread without the store, and the steps."""
-    path = write(spec)
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        out = subprocess.run([binary, "check", path, "--threads", "1", "--no-store",
-                              "--format", "json"], capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - start)
-    os.unlink(path)
-    report = json.loads(out.stdout)[0]
-    steps = [r["steps"] for r in report["runs"] if r["run"] == "run"]
-    return statistics.median(times), steps
 
 
 def numpy_quadratic_step(d, m, n, lr):
@@ -145,13 +100,7 @@ def numpy_cp_step(order, d, r, k, lr):
 
 
 def quadratic_instance(binary, problem, seed):
-    spec = claim(problem, {"run": {"deep": {"depth": 1, "init": "zero",
-                                            "optimizer": {"gd": {"lr": 1.0}}, "steps": 1}}}, 1)
-    path = write(spec)
-    out = subprocess.run([binary, "export", path, "--run", "run", "--seed", str(seed)],
-                         capture_output=True, text=True, check=True)
-    os.unlink(path)
-    data = json.loads(out.stdout)
+    data = export(binary, problem, seed)
     measurements = data["observations"]["measurements"]
     return np.array(measurements["operator"]), np.array(measurements["targets"]), data["rows"]
 
@@ -180,7 +129,7 @@ def main():
         problem = {"quadratic": {"dim": d, "rank": 2, "samples": n}}
         run = {"quadratic": {"width": m, "init": {"gaussian": {"scale": 1e-6}},
                              "optimizer": {"gd": {"lr": 0.05}}, "steps": STEPS}}
-        seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS))
+        seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS), REPEATS)
         ours = seconds / sum(steps)
         theirs = numpy_quadratic_step(d, m, n, 0.05)
         print(f"| GD step, quadratic, d = {d}, width {m}, n = {n} | {ours * 1e6:.2f} µs | "
@@ -189,7 +138,7 @@ def main():
         problem = {"orthogonal": {"dim": d, "samples": n}}
         run = {"relu": {"width": m, "scale": 1e-3, "optimizer": {"gd": {"lr": 0.01}},
                         "steps": STEPS}}
-        seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS))
+        seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS), REPEATS)
         ours = seconds / sum(steps)
         theirs = numpy_relu_step(d, m, n, 0.01)
         print(f"| GD step, relu, d = {d}, width {m}, n = {n} | {ours * 1e6:.2f} µs | "
@@ -198,7 +147,7 @@ def main():
         problem = {"tensor": {"order": order, "dim": d, "rank": 5, "observed": k}}
         run = {"cp": {"components": r, "scale": 1e-2, "optimizer": {"gd": {"lr": 0.01}},
                       "steps": STEPS // 10}}
-        seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS))
+        seconds, steps = implreg_seconds(binary, claim(problem, {"run": run}, SEEDS), REPEATS)
         ours = seconds / sum(steps)
         theirs = numpy_cp_step(order, d, r, k, 0.01)
         print(f"| GD step, cp, order {order}, d = {d}, {r} components, {k} entries | "
@@ -210,7 +159,8 @@ def main():
     for d, n in [(10, 30), (20, 100)]:
         problem = {"quadratic": {"dim": d, "rank": 2, "samples": n}}
         instances = [quadratic_instance(binary, problem, seed) for seed in range(SOLVES)]
-        seconds, _ = implreg_seconds(binary, claim(problem, {"run": {"trace_psd": {}}}, SOLVES))
+        seconds, _ = implreg_seconds(binary, claim(problem, {"run": {"trace_psd": {}}}, SOLVES),
+                                     REPEATS)
         ours = seconds / SOLVES
         whole, solver = cvxpy_trace_seconds(instances)
         print(f"| d = {d}, n = {n} | {ours * 1e3:.2f} ms | {whole * 1e3:.2f} ms | "
