@@ -104,8 +104,8 @@ fn the_trace_minimiser_meets_the_optimality_conditions() {
     }
 }
 
-/// Weak duality against matrices the solver never saw: X* and every PSD X* + N with N in the
-/// null space of 𝒜 that keeps it PSD have trace at least the bound.
+/// Weak duality against a matrix the solver never saw: X*, feasible and PSD, has trace at least
+/// the bound (and its certified gap is ≥ 0); a matrix off the cone has no trace in the objective.
 #[test]
 fn the_bound_lies_below_every_known_feasible_psd_matrix() {
     for seed in 0..6 {

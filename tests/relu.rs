@@ -148,7 +148,8 @@ fn the_minimum_variation_interpolant_is_certified_by_separate_code() {
 }
 
 /// On orthogonal inputs a unit's weight along an input it is inactive on never moves: trained
-/// to the end, every such pre-activation is what it was at the start, bit for bit.
+/// to the end, every such pre-activation is what it was at the start, to rounding (1e-12: the
+/// inputs are orthogonal to about 1e-16).
 #[test]
 fn a_unit_inactive_on_an_input_never_wakes_on_it() {
     let spec: ReluSpec = serde_json::from_value(serde_json::json!({

@@ -5,9 +5,17 @@
 
 use nalgebra::{DMatrix, SymmetricEigen};
 
-/// (A + Aᵀ)/2 of a square matrix.
+/// (A + Aᵀ)/2 of a square matrix, in one copy (the decomposition consumes it).
 fn symmetric_part(a: &DMatrix<f64>) -> DMatrix<f64> {
-    (a + a.transpose()) * 0.5
+    let mut s = a.clone();
+    for j in 0..s.ncols() {
+        for i in 0..j {
+            let mean = 0.5 * (s[(i, j)] + s[(j, i)]);
+            s[(i, j)] = mean;
+            s[(j, i)] = mean;
+        }
+    }
+    s
 }
 
 /// The eigen-decomposition of sym(A), or `None` when it fails (non-finite entries): nalgebra's

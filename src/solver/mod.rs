@@ -303,116 +303,76 @@ pub fn solve_within(
     bounds: Bounds,
 ) -> RunRecord {
     let truth = problem.truth.as_ref();
+    // How each run ends: its step budget (0 for a closed form) and target loss, within `bounds`.
+    let stop = |max_steps, target_loss| Stopping {
+        max_steps,
+        target_loss,
+        bounds: bounds.clone(),
+    };
     match run {
         RunSpec::Deep(spec) => {
             let factors = spec.start(problem.rows, problem.cols, seed);
             let model =
                 DeepFactorisation::new(problem, spec.loss, factors).with_penalty(spec.penalty);
-            let stopping = Stopping {
-                max_steps: spec.step_budget(),
-                target_loss: spec.target_loss,
-                bounds,
-            };
+            let stopping = stop(spec.step_budget(), spec.target_loss);
             train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::Diagonal(spec) => {
-            let stopping = Stopping {
-                max_steps: spec.step_budget(),
-                target_loss: spec.target_loss,
-                bounds,
-            };
             let model = DiagonalNetwork::new(problem, spec);
+            let stopping = stop(spec.step_budget(), spec.target_loss);
             train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::Convolutional(spec) => {
-            let stopping = Stopping {
-                max_steps: spec.step_budget(),
-                target_loss: spec.target_loss,
-                bounds,
-            };
             let filters = spec.start(problem.rows, seed);
             let model =
                 ConvolutionalNetwork::new(problem, spec.loss, filters).with_penalty(spec.penalty);
+            let stopping = stop(spec.step_budget(), spec.target_loss);
             train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::Quadratic(spec) => {
-            let stopping = Stopping {
-                max_steps: spec.step_budget(),
-                target_loss: spec.target_loss,
-                bounds,
-            };
             let units = spec.start(problem.rows, seed);
             let model = QuadraticNetwork::new(problem, spec.loss, units).with_penalty(spec.penalty);
+            let stopping = stop(spec.step_budget(), spec.target_loss);
             train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::Relu(spec) => {
-            let stopping = Stopping {
-                max_steps: spec.step_budget(),
-                target_loss: spec.target_loss,
-                bounds,
-            };
             let dim = problem.inputs().map_or(0, |x| x.nrows());
             let model = ReluNetwork::new(problem, spec.loss, spec.start(dim, seed));
+            let stopping = stop(spec.step_budget(), spec.target_loss);
             train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::Cp(spec) => {
-            let stopping = Stopping {
-                max_steps: spec.step_budget(),
-                target_loss: spec.target_loss,
-                bounds,
-            };
             let factors = spec.start(&problem.modes(), seed);
             let model = CpFactorisation::new(problem, spec.loss, factors);
+            let stopping = stop(spec.step_budget(), spec.target_loss);
             train(model, &spec.optimizer, stopping, truth, watch)
         }
         RunSpec::MinVariation(spec) => {
-            let stopping = Stopping {
-                max_steps: 0,
-                target_loss: None,
-                bounds,
-            };
             let solver = MinVariation::new(problem, spec.clone());
-            driver::drive(solver, stopping, truth, watch)
+            driver::drive(solver, stop(0, None), truth, watch)
         }
         RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) | RunSpec::TracePsd(spec) => {
-            let stopping = Stopping {
-                max_steps: spec.iterations,
-                target_loss: None,
-                bounds,
-            };
             let objective = match run {
                 RunSpec::BasisPursuit(_) => Objective::L1,
                 RunSpec::TracePsd(_) => Objective::Trace,
                 _ => Objective::Nuclear,
             };
             let admm = Admm::new(problem, spec.clone(), objective);
-            driver::drive(admm, stopping, truth, watch)
+            driver::drive(admm, stop(spec.iterations, None), truth, watch)
         }
-        RunSpec::MinNorm(spec) => {
-            let stopping = Stopping {
-                max_steps: 0,
-                target_loss: None,
-                bounds,
-            };
-            driver::drive(MinNorm::new(problem, spec.clone()), stopping, truth, watch)
-        }
+        RunSpec::MinNorm(spec) => driver::drive(
+            MinNorm::new(problem, spec.clone()),
+            stop(0, None),
+            truth,
+            watch,
+        ),
         RunSpec::DiagonalPotential(spec) => {
-            let stopping = Stopping {
-                max_steps: spec.iterations,
-                target_loss: None,
-                bounds,
-            };
             let minimiser = PotentialMinimiser::new(problem, spec.clone());
-            driver::drive(minimiser, stopping, truth, watch)
+            driver::drive(minimiser, stop(spec.iterations, None), truth, watch)
         }
         RunSpec::MaxMargin(spec) => {
             let solver = MaxMargin::new(problem, spec.clone(), &bounds);
-            let stopping = Stopping {
-                max_steps: 0,
-                target_loss: None,
-                bounds,
-            };
-            driver::drive(solver, stopping, truth, watch)
+            driver::drive(solver, stop(0, None), truth, watch)
         }
     }
 }

@@ -87,9 +87,3 @@ impl Parameterisation {
         }
     }
 }
-
-/// The representation cost of a chain's product from its singular values (for tests and
-/// callers without a shared spectrum).
-pub fn chain_cost(w: &DMatrix<f64>, depth: usize) -> f64 {
-    Parameterisation::Chain { depth }.cost(w, || measure::singular_values(w), &[])
-}
