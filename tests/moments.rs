@@ -100,3 +100,56 @@ fn moments_never_reached_are_nan() {
     let found = values(&claim(RAZIN, DEPTH3, that, 1));
     assert!(found[0].iter().all(|(_, v)| v.is_nan()), "{found:?}");
 }
+
+const TENSOR: &str = "tensor: { order: 3, dim: 4, rank: 2, observed: 40 }";
+const CP: &str = "cp: { cp: { components: 6, scale: 1.0e-2, optimizer: { normalised_gd: { lr: 1.0e-2 } }, steps: 3000 } }";
+
+/// A CP factorisation's component norms at a moment are those of its factors at that step: the
+/// same run stopped there by its budget ends with them, bit for bit.
+#[test]
+fn components_at_a_moment_are_the_factors_at_that_step() {
+    use implreg::measure::component_norms;
+    use implreg::solver;
+    let k = 700;
+    let reads: Vec<String> = (1..=3)
+        .map(|r| format!("cp.at_step({k}).component({r})"))
+        .collect();
+    let found = values(&claim(TENSOR, CP, &format!("{} > 0", reads.join(" + ")), 2));
+    let short = claim(
+        TENSOR,
+        &CP.replace("steps: 3000", &format!("steps: {k}")),
+        "cp.steps > 0",
+        1,
+    );
+    let (problem, run) = (&short.problem, &short.runs["cp"]);
+    for (seed, found) in found.iter().enumerate() {
+        let instance = problem.generate(seed as u64);
+        let end = solver::solve(run, &instance, seed as u64);
+        assert_eq!(end.steps, k);
+        let norms = component_norms(&end.factors);
+        for (r, read) in reads.iter().enumerate() {
+            assert_eq!(
+                value(found, read).to_bits(),
+                norms[r].to_bits(),
+                "seed {seed}: {read}"
+            );
+        }
+    }
+}
+
+/// A condition on a component's norm is checked at every step: `when` finds the first step
+/// where the second component reaches 0.1, and the step before has it below.
+#[test]
+fn when_finds_the_step_a_component_becomes_significant() {
+    let first = "cp.when(component(2) >= 0.1).steps";
+    let found = values(&claim(TENSOR, CP, &format!("{first} >= 0"), 2));
+    for (seed, found) in found.iter().enumerate() {
+        let k = value(found, first);
+        assert!(k > 1.0 && k < 3000.0, "seed {seed}: step {k}");
+        let before = format!("cp.at_step({}).component(2)", k - 1.0);
+        let at = format!("cp.at_step({k}).component(2)");
+        let seen = &values(&claim(TENSOR, CP, &format!("{before} < {at}"), 2))[seed];
+        assert!(value(seen, &before) < 0.1, "seed {seed}: {seen:?}");
+        assert!(value(seen, &at) >= 0.1, "seed {seed}: {seen:?}");
+    }
+}

@@ -18,7 +18,7 @@ pub use potential::Potential;
 pub use psd::{largest_eigenvalue, psd_trace, shrink_psd};
 pub use spectrum::{Spectrum, effective_rank, singular_values};
 pub use svd::ThinSvd;
-pub use tensor::{component_norms, matricisation_rank};
+pub use tensor::{component_norms, component_norms_into, matricisation_rank};
 pub use variation::{input_norms, variation_halves};
 
 use nalgebra::DMatrix;

@@ -65,12 +65,20 @@ fn matricise(unfolding: &DMatrix<f64>, modes: &[usize], row_modes: usize) -> DMa
 /// ‖a_r⁽¹⁾ ⊗ ⋯ ⊗ a_r⁽ᴺ⁾‖_F = ∏_n ‖a_r⁽ⁿ⁾‖ for each component r of a CP decomposition whose
 /// factor matrices A⁽ⁿ⁾ hold a_r⁽ⁿ⁾ as column r, largest first.
 pub fn component_norms(factors: &[DMatrix<f64>]) -> Vec<f64> {
-    let components = factors.first().map_or(0, |f| f.ncols());
-    let mut norms: Vec<f64> = (0..components)
-        .map(|r| factors.iter().map(|f| f.column(r).norm()).product())
-        .collect();
-    norms.sort_by(|a, b| b.total_cmp(a));
+    let mut norms = Vec::new();
+    component_norms_into(factors, &mut norms);
     norms
+}
+
+/// `component_norms` into `norms`, which allocates nothing once it has room (a run's watch
+/// asks at every step).
+pub fn component_norms_into(factors: &[DMatrix<f64>], norms: &mut Vec<f64>) {
+    let components = factors.first().map_or(0, |f| f.ncols());
+    norms.clear();
+    norms.extend(
+        (0..components).map(|r| factors.iter().map(|f| f.column(r).norm()).product::<f64>()),
+    );
+    norms.sort_unstable_by(|a, b| b.total_cmp(a));
 }
 
 #[cfg(test)]

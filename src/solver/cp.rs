@@ -273,6 +273,11 @@ impl<'p> Network<'p> for CpFactorisation<'p> {
         &self.gradients
     }
 
+    fn components(&self, norms: &mut Vec<f64>) -> bool {
+        crate::measure::component_norms_into(&self.factors, norms);
+        true
+    }
+
     /// T₍₁₎ and the factor matrices.
     fn finish(self) -> Endpoint {
         Endpoint {

@@ -4,15 +4,14 @@
 //! percent of the steps. The claim layer says what to compute (`Curve`); the observer only
 //! samples.
 
-use super::observe::{Observer, Probe};
+use super::observe::{Observer, Probe, Snapshot};
 use super::trace::{DENSE_PER_DECADE, Schedule};
-use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 /// The quantities a figure follows along a run. The claim layer implements it.
 pub trait Curve: Sync {
-    /// The quantities at `step` for the end-to-end matrix `w`.
-    fn values(&self, step: usize, w: &DMatrix<f64>) -> Vec<f64>;
+    /// The quantities for the run's state `at`.
+    fn values(&self, at: &Snapshot) -> Vec<f64>;
 }
 
 /// How densely a curve is sampled: as densely as a costly `when` condition is checked, so a
@@ -61,7 +60,7 @@ impl Observer for CurveObserver<'_> {
             return;
         }
         let (step, loss, time) = (probe.step, probe.loss, probe.time);
-        let values = curve.values(step, probe.matrix());
+        let values = curve.values(&probe.snapshot());
         self.samples.push(CurveSample {
             step,
             time: Some(time).filter(|t| !t.is_nan()),

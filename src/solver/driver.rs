@@ -52,6 +52,12 @@ pub trait Iterate {
     /// The current end-to-end matrix, valid after `evaluate` (formed on demand by methods that
     /// do not need it to step).
     fn matrix(&mut self) -> &DMatrix<f64>;
+    /// Into `norms`: the current components' norms, largest first, for a method made of
+    /// components (a CP factorisation), what claims about the order components arrive in
+    /// read; `false` for any other.
+    fn components(&self, _norms: &mut Vec<f64>) -> bool {
+        false
+    }
     /// What the method leaves behind when the loop ends.
     fn finish(self) -> Endpoint;
 }
@@ -69,6 +75,10 @@ pub struct Endpoint {
 impl<M: Iterate> MatrixSource for M {
     fn matrix(&mut self) -> &DMatrix<f64> {
         Iterate::matrix(self)
+    }
+
+    fn components(&self, norms: &mut Vec<f64>) -> bool {
+        Iterate::components(self, norms)
     }
 }
 
@@ -181,6 +191,7 @@ pub fn drive<M: Iterate>(
     let mut trace = TraceObserver::new(truth);
     let mut watched = WatchObserver::new(watch);
     let mut curve = CurveObserver::new(watch.curve);
+    let mut components = Vec::new();
     let mut step = 0;
     let mut ceiling = f64::INFINITY;
     let started = Instant::now();
@@ -191,7 +202,14 @@ pub fn drive<M: Iterate>(
         }
         let stop = stopping.check(step, loss, ceiling, &method, started);
         let time = method.time();
-        let mut probe = Probe::new(step, loss, time, stop.is_some(), &mut method);
+        let mut probe = Probe::new(
+            step,
+            loss,
+            time,
+            stop.is_some(),
+            &mut method,
+            &mut components,
+        );
         for observer in [&mut watched as &mut dyn Observer, &mut trace, &mut curve] {
             observer.observe(&mut probe);
         }

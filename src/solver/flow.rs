@@ -208,6 +208,10 @@ impl<M: Model> Iterate for Flow<M> {
         self.model.product()
     }
 
+    fn components(&self, norms: &mut Vec<f64>) -> bool {
+        self.model.components(norms)
+    }
+
     fn time(&self) -> f64 {
         self.time
     }

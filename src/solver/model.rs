@@ -25,6 +25,11 @@ pub trait Model {
     /// The end-to-end matrix W at the last `loss_and_gradients` (formed on demand where the
     /// gradient does not need it).
     fn product(&mut self) -> &DMatrix<f64>;
+    /// Into `norms`: the components' norms, largest first, for a model made of components
+    /// (`Iterate::components`); `false` for any other.
+    fn components(&self, _norms: &mut Vec<f64>) -> bool {
+        false
+    }
     /// The end-to-end matrix and the parameters, for the run's record.
     fn finish(self) -> Endpoint;
     /// Into `gradients()`: the parameters' gradients of the loss's direction alone
@@ -52,6 +57,11 @@ pub trait Network<'p> {
     fn gradients(&self) -> &[DMatrix<f64>];
     /// The parameters to set and the gradients, at once.
     fn parameters_and_gradients(&mut self) -> (&mut [DMatrix<f64>], &[DMatrix<f64>]);
+    /// Into `norms`: the components' norms, largest first, for a network made of
+    /// components (`Iterate::components`); `false` for any other.
+    fn components(&self, _norms: &mut Vec<f64>) -> bool {
+        false
+    }
     /// W and the parameters, for the run's record.
     fn finish(self) -> Endpoint;
 }
@@ -87,6 +97,10 @@ impl<'p, N: Network<'p>> Model for N {
 
     fn product(&mut self) -> &DMatrix<f64> {
         Network::product(self)
+    }
+
+    fn components(&self, norms: &mut Vec<f64>) -> bool {
+        Network::components(self, norms)
     }
 
     fn finish(self) -> Endpoint {
@@ -194,6 +208,10 @@ impl<M: Model> Iterate for Descent<M> {
 
     fn matrix(&mut self) -> &DMatrix<f64> {
         self.model.product()
+    }
+
+    fn components(&self, norms: &mut Vec<f64>) -> bool {
+        self.model.components(norms)
     }
 
     fn time(&self) -> f64 {

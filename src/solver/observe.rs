@@ -1,5 +1,6 @@
-//! What observers of a run see: one `Probe` per step, with the step, its loss and the
-//! end-to-end matrix on demand. The driver makes probes; the trace and the watch observe them.
+//! What observers of a run see: one `Probe` per step, with the step, its loss and, on demand,
+//! the end-to-end matrix and (for a CP factorisation) its components' norms. The driver makes
+//! probes; the trace and the watch observe them.
 
 use nalgebra::DMatrix;
 
@@ -14,17 +15,22 @@ pub struct Probe<'m> {
     /// Σ of the step sizes (GD) or t (flow) so far; NaN for a convex run.
     pub time: f64,
     method: &'m mut dyn MatrixSource,
+    /// The driver's buffer for the components' norms (kept across steps: nothing allocated).
+    components: &'m mut Vec<f64>,
+    /// Whether the method has components, once asked.
+    has_components: Option<bool>,
 }
 
 impl<'m> Probe<'m> {
     /// Step `step` with loss `loss` at `time` (`last` if the run stops there) of the method
-    /// `source`.
+    /// `source`, whose components' norms go into `components`.
     pub fn new(
         step: usize,
         loss: f64,
         time: f64,
         last: bool,
         source: &'m mut dyn MatrixSource,
+        components: &'m mut Vec<f64>,
     ) -> Self {
         Self {
             step,
@@ -32,6 +38,8 @@ impl<'m> Probe<'m> {
             last,
             time,
             method: source,
+            components,
+            has_components: None,
         }
     }
 
@@ -39,12 +47,40 @@ impl<'m> Probe<'m> {
     pub fn matrix(&mut self) -> &DMatrix<f64> {
         self.method.matrix()
     }
+
+    /// What a claim reads at this step: the matrix and the components' norms, each formed on
+    /// first request.
+    pub fn snapshot(&mut self) -> Snapshot<'_> {
+        let has = *self
+            .has_components
+            .get_or_insert_with(|| self.method.components(self.components));
+        Snapshot {
+            step: self.step,
+            matrix: self.method.matrix(),
+            components: has.then_some(self.components.as_slice()),
+        }
+    }
 }
 
-/// What a probe asks of the method: its matrix, formed on demand.
+/// A run's state at one step as a claim reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot<'s> {
+    /// The step.
+    pub step: usize,
+    /// The end-to-end matrix.
+    pub matrix: &'s DMatrix<f64>,
+    /// A CP factorisation's component norms ‖a_r⁽¹⁾‖⋯‖a_r⁽ᴺ⁾‖, largest first
+    /// (`measure::component_norms`); `None` for a method without components.
+    pub components: Option<&'s [f64]>,
+}
+
+/// What a probe asks of the method, each on demand.
 pub trait MatrixSource {
     /// The current end-to-end matrix.
     fn matrix(&mut self) -> &DMatrix<f64>;
+    /// Into `norms`: the current components' norms, largest first, for a method made of
+    /// components; `false` for any other.
+    fn components(&self, norms: &mut Vec<f64>) -> bool;
 }
 
 /// Something that sees every step of a run.

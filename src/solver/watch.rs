@@ -7,7 +7,7 @@
 //! not otherwise form it (`solver::sampled`). The watch is an observer of the driver.
 
 use super::curve::Curve;
-use super::observe::{Observer, Probe};
+use super::observe::{Observer, Probe, Snapshot};
 use super::trace::{DENSE_PER_DECADE, Schedule};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
@@ -19,8 +19,8 @@ pub trait Condition: Sync {
     /// Whether it is cheap enough to check at every step; otherwise it is checked at
     /// `CONDITION_PER_DECADE` log-spaced steps a decade and at the last step.
     fn every_step(&self) -> bool;
-    /// Whether it holds at `step` for the matrix `w`.
-    fn holds(&self, step: usize, w: &DMatrix<f64>) -> bool;
+    /// Whether it holds for the run's state `at`.
+    fn holds(&self, at: &Snapshot) -> bool;
 }
 
 /// How densely a condition too costly for every step is checked (`trace::DENSE_PER_DECADE`):
@@ -85,13 +85,27 @@ pub struct Extremes {
     pub max_det: Option<f64>,
 }
 
-/// The end-to-end matrix at one step.
+/// The end-to-end matrix at one step, with a CP factorisation's component norms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MatrixAt {
     /// The step.
     pub step: usize,
     /// The end-to-end matrix there.
     pub matrix: DMatrix<f64>,
+    /// The component norms there, largest first, for a method made of components.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<Vec<f64>>,
+}
+
+impl MatrixAt {
+    /// The moment as a claim reads it.
+    pub fn snapshot(&self) -> Snapshot<'_> {
+        Snapshot {
+            step: self.step,
+            matrix: &self.matrix,
+            components: self.components.as_deref(),
+        }
+    }
 }
 
 /// Watches a run as the driver steps it.
@@ -172,7 +186,8 @@ impl Observer for WatchObserver<'_> {
         if !(pending || e.max_entry.is_some() || e.min_det.is_some()) {
             return;
         }
-        let w = probe.matrix();
+        let at = probe.snapshot();
+        let w = at.matrix;
         let e = &mut self.extremes;
         // Each extreme is watched exactly when it was started (`new`).
         if let Some(max_entry) = &mut e.max_entry {
@@ -188,13 +203,14 @@ impl Observer for WatchObserver<'_> {
             let take = taken.is_none()
                 && match due(*when, step, loss, sampled, conditions) {
                     Due::Now => true,
-                    Due::IfHolds(k) => conditions[k].holds(step, w),
+                    Due::IfHolds(k) => conditions[k].holds(&at),
                     Due::No => false,
                 };
             if take {
                 *taken = Some(MatrixAt {
                     step,
                     matrix: w.clone(),
+                    components: at.components.map(<[f64]>::to_vec),
                 });
             }
         }
@@ -292,8 +308,8 @@ mod tests {
         fn every_step(&self) -> bool {
             true
         }
-        fn holds(&self, _: usize, w: &DMatrix<f64>) -> bool {
-            w[(0, 0)] < self.0
+        fn holds(&self, at: &Snapshot) -> bool {
+            at.matrix[(0, 0)] < self.0
         }
     }
 

@@ -5,8 +5,10 @@
 
 use crate::measure::{self, Spectrum};
 use crate::problem::{Problem, Reduction};
+use crate::solver::observe::Snapshot;
 use crate::solver::{MarginNorm, Parameterisation, RunRecord};
 use nalgebra::{DMatrix, DVector};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// A matrix, measured on demand.
@@ -21,6 +23,9 @@ pub struct Measured<'a> {
     pub run: Option<&'a RunRecord>,
     /// The step the matrix was taken at; `None` for the truth.
     pub step: Option<usize>,
+    /// A CP factorisation's component norms at a moment, largest first (at a run's end they
+    /// are read from its factors).
+    components: Option<&'a [f64]>,
     /// How the run's parameters make its matrix (`representation_cost`), for a trained run's
     /// end; `None` otherwise.
     pub parameterisation: Option<Parameterisation>,
@@ -48,14 +53,12 @@ impl<'a> Measured<'a> {
         }
     }
 
-    /// A matrix at a step of a run (a moment, or the current matrix of a condition).
-    pub fn at_step(
-        matrix: &'a DMatrix<f64>,
-        step: usize,
-        problem: &'a Problem,
-        reduction: Reduction,
-    ) -> Self {
-        Self::new(matrix, problem, reduction, None, Some(step))
+    /// A run's state at a step (a moment, or the current state of a condition).
+    pub fn at(at: Snapshot<'a>, problem: &'a Problem, reduction: Reduction) -> Self {
+        Self {
+            components: at.components,
+            ..Self::new(at.matrix, problem, reduction, None, Some(at.step))
+        }
     }
 
     /// The ground truth.
@@ -76,6 +79,7 @@ impl<'a> Measured<'a> {
             reduction,
             run,
             step,
+            components: None,
             parameterisation: None,
             spectrum: OnceLock::new(),
             residuals: OnceLock::new(),
@@ -143,6 +147,16 @@ impl<'a> Measured<'a> {
             .truth
             .as_ref()
             .map(|t| measure::test_mse(self.matrix, t))
+    }
+
+    /// A CP factorisation's component norms, largest first: at a moment as the run's watch
+    /// took them, at a run's end from its factors; `None` for anything else.
+    pub fn components(&self) -> Option<Cow<'_, [f64]>> {
+        match (self.components, self.run) {
+            (Some(norms), _) => Some(Cow::Borrowed(norms)),
+            (None, Some(run)) => Some(Cow::Owned(measure::component_norms(&run.factors))),
+            (None, None) => None,
+        }
     }
 
     /// A figure of the run that made the matrix; NaN where there is none (claims are checked

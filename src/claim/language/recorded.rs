@@ -43,11 +43,11 @@ impl FieldError {
 
 /// Where a quantity is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
+pub enum Place<'r> {
     /// On the runs' ends and the truth: `depth3.test_mse`.
     End,
-    /// Along one run's trajectory: bare metrics of its matrix, `sigma(1)`.
-    AlongRun,
+    /// Along the trajectory of the run of this name: bare metrics of its state, `sigma(1)`.
+    AlongRun(&'r str),
     /// A condition on the runs' ends: true or false.
     Condition,
 }
@@ -62,13 +62,13 @@ pub fn quantity(
     let text = text.trim().to_string();
     let located = |e: ExprError| FieldError::Expression(field.to_string(), text.clone(), e);
     let expr = match place {
-        Place::AlongRun => Expr::parse_along_run(&text),
+        Place::AlongRun(_) => Expr::parse_along_run(&text),
         _ => Expr::parse(&text),
     }
     .map_err(located)?;
     match place {
         Place::End => expr.check_number(scope),
-        Place::AlongRun => expr.check_along_run(scope),
+        Place::AlongRun(run) => expr.check_along_run(scope, run),
         Place::Condition => expr.check_assertion(scope),
     }
     .map_err(located)?;

@@ -309,7 +309,7 @@ impl RawFigure {
                         text
                     }
                     Kind::Trajectory(_) => {
-                        let quantity = recorded::quantity(at, y, scope, Place::AlongRun)?;
+                        let quantity = recorded::quantity(at, y, scope, Place::AlongRun(run))?;
                         let text = quantity.text.clone();
                         recorded::add(curves.entry(run.clone()).or_default(), quantity);
                         text

@@ -191,7 +191,7 @@ impl<'a> Measurements<'a> {
             ends.insert(name.as_str(), end.parameterised(run.parameterisation()));
             let taken = record.moments.iter().filter_map(|(when, moment)| {
                 let m = moment.as_ref()?;
-                let measured = Measured::at_step(&m.matrix, m.step, problem, reduction);
+                let measured = Measured::at(m.snapshot(), problem, reduction);
                 Some((*when, measured))
             });
             moments.insert(name.as_str(), taken.collect());

@@ -9,8 +9,8 @@ use crate::claim::language::recorded::Recorded;
 use crate::claim::language::registry::Needs;
 use crate::claim::read::spec::ClaimSpec;
 use crate::problem::{Problem, Reduction};
+use crate::solver::observe::Snapshot;
 use crate::solver::{Condition, Curve, Watch, When};
-use nalgebra::DMatrix;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -227,9 +227,9 @@ impl Condition for ConditionCheck<'_> {
         self.every_step
     }
 
-    fn holds(&self, step: usize, w: &DMatrix<f64>) -> bool {
+    fn holds(&self, at: &Snapshot) -> bool {
         let a = &self.along;
-        let current = Measured::at_step(w, step, a.problem, a.reduction);
+        let current = Measured::at(*at, a.problem, a.reduction);
         self.condition.truth(&a.resolver(&current))
     }
 }
@@ -241,9 +241,9 @@ struct CurveCheck<'a> {
 }
 
 impl Curve for CurveCheck<'_> {
-    fn values(&self, step: usize, w: &DMatrix<f64>) -> Vec<f64> {
+    fn values(&self, at: &Snapshot) -> Vec<f64> {
         let a = &self.along;
-        let current = Measured::at_step(w, step, a.problem, a.reduction);
+        let current = Measured::at(*at, a.problem, a.reduction);
         let resolve = a.resolver(&current);
         self.quantities
             .iter()

@@ -3,6 +3,7 @@
 //! operators need numbers or true/false as they should; an assertion is true or false.
 
 use super::ast::{Expr, ExprError, MetricCall, Moment, Node, Quantity, Reference, Subject, Type};
+use crate::claim::language::registry::Applies;
 use crate::solver::RunKind;
 
 /// What an expression may refer to.
@@ -46,11 +47,13 @@ impl Scope<'_> {
     }
 }
 
-/// Where a reference stands: in an assertion, or inside a `when(…)` condition of a run.
+/// Where a reference stands: in an assertion, or along a run of the given kind (inside its
+/// `when(…)` condition, or a trajectory figure's quantity).
 #[derive(Clone, Copy, PartialEq)]
-enum Within {
+enum Within<'r> {
     Assertion,
-    Condition,
+    /// Along the run of this name and kind.
+    Along(&'r str, RunKind),
 }
 
 impl Expr {
@@ -65,10 +68,14 @@ impl Expr {
         self.check_typed(scope, Within::Assertion, Type::Number)
     }
 
-    /// As `check_number`, for a quantity parsed by `Expr::parse_along_run`: bare metrics of the
-    /// run's own matrix and metrics of `truth` only.
-    pub fn check_along_run(&self, scope: &Scope) -> Result<(), ExprError> {
-        self.check_typed(scope, Within::Condition, Type::Number)
+    /// As `check_number`, for a quantity parsed by `Expr::parse_along_run` along the claim's
+    /// run `run`: bare metrics of the run's own state and metrics of `truth` only.
+    pub fn check_along_run(&self, scope: &Scope, run: &str) -> Result<(), ExprError> {
+        let kind = scope.kind(run).ok_or_else(|| {
+            let unknown = check_subject(&Subject::Run(run.to_string()), scope).unwrap_err();
+            ExprError::at(self.offset, unknown)
+        })?;
+        self.check_typed(scope, Within::Along(run, kind), Type::Number)
     }
 
     fn check_typed(&self, scope: &Scope, place: Within, wanted: Type) -> Result<(), ExprError> {
@@ -87,7 +94,7 @@ impl Expr {
         if found != Type::Boolean {
             let what = match place {
                 Within::Assertion => "an assertion",
-                Within::Condition => "a condition",
+                Within::Along(..) => "a condition",
             };
             return Err(ExprError::at(
                 self.offset,
@@ -151,16 +158,23 @@ impl Expr {
         };
         match &reference.quantity {
             Quantity::Of(Subject::Current, call) => {
-                if !call.metric.applies.moment {
+                let applies = call.metric.applies;
+                if !applies.moment {
                     return Err(ExprError::at(
                         reference.parts[0],
                         "a metric of the matrix, a loss, an error or `steps` inside `when(…)`",
                     ));
                 }
+                if let Within::Along(run, kind) = place
+                    && !applies.to_run(kind)
+                {
+                    let expected = wrong_kind(applies, kind, &format!("`{run}`"), scope);
+                    return Err(ExprError::at(reference.parts[0], expected));
+                }
                 self.check_metric(&Subject::Current, call, reference, scope)
             }
             Quantity::Of(Subject::Run(_), _) | Quantity::At(..) | Quantity::Between(..)
-                if place == Within::Condition =>
+                if matches!(place, Within::Along(..)) =>
             {
                 Err(in_condition())
             }
@@ -178,8 +192,11 @@ impl Expr {
                         "a metric of the matrix, a loss, an error or `steps` at a moment",
                     ));
                 }
-                if let Moment::When { condition, .. } = moment {
-                    condition.check_boolean(scope, Within::Condition)?;
+                if let (Moment::When { condition, .. }, Subject::Run(name)) = (moment, subject) {
+                    let kind = scope.kind(name).ok_or_else(|| {
+                        ExprError::at(self.offset, check_subject(subject, scope).unwrap_err())
+                    })?;
+                    condition.check_boolean(scope, Within::Along(name, kind))?;
                 }
                 self.check_metric(subject, call, reference, scope)
             }
@@ -235,21 +252,7 @@ impl Expr {
             Subject::Run(name) => {
                 let kind = scope.kind(name).expect("checked above");
                 if !applies.to_run(kind) {
-                    let expected = match kind {
-                        RunKind::Network | RunKind::Tensor if applies.deep => format!(
-                            "a run whose factors form a chain for this metric; `{name}` is a network or CP factorisation whose parameters form no chain"
-                        ),
-                        _ if applies.tensor => format!(
-                            "a CP factorisation (`cp`) for this metric, whose parameters are components; `{name}` is none"
-                        ),
-                        RunKind::Deep | RunKind::Network | RunKind::Tensor => format!(
-                            "a convex run with a certificate for this metric ({}); `{name}` has none",
-                            scope.convex()
-                        ),
-                        RunKind::Convex => {
-                            format!("a deep run for this metric; `{name}` is a convex run")
-                        }
-                    };
+                    let expected = wrong_kind(applies, kind, &format!("`{name}`"), scope);
                     return Err(ExprError::at(metric_at, expected));
                 }
             }
@@ -281,6 +284,23 @@ impl Expr {
         } else {
             Type::Number
         })
+    }
+}
+
+/// What a metric that `applies` to other runs expected of `run`, a run of `kind`.
+fn wrong_kind(applies: Applies, kind: RunKind, run: &str, scope: &Scope) -> String {
+    match kind {
+        RunKind::Network | RunKind::Tensor if applies.deep => format!(
+            "a run whose factors form a chain for this metric; {run} is a network or CP factorisation whose parameters form no chain"
+        ),
+        _ if applies.tensor => format!(
+            "a CP factorisation (`cp`) for this metric, whose parameters are components; {run} is none"
+        ),
+        RunKind::Deep | RunKind::Network | RunKind::Tensor => format!(
+            "a convex run with a certificate for this metric ({}); {run} has none",
+            scope.convex()
+        ),
+        RunKind::Convex => format!("a deep run for this metric; {run} is a convex run"),
     }
 }
 

@@ -36,8 +36,8 @@ impl Applies {
     pub const CONVEX: Applies = Applies::new(false, false, [false, true, false, false]);
     /// Runs whose factors form a chain W_N ⋯ W_1 (a convex run's one factor is W).
     pub const CHAIN: Applies = Applies::new(false, false, [true, true, false, false]);
-    /// CP factorisations only (their components).
-    pub const COMPONENTS: Applies = Applies::new(false, false, [false, false, false, true]);
+    /// CP factorisations only (their components), at their ends and moments.
+    pub const COMPONENTS: Applies = Applies::new(false, true, [false, false, false, true]);
 
     /// Subjects: the truth, moments, and the ends of deep, convex, network and CP runs.
     const fn new(truth: bool, moment: bool, ends: [bool; 4]) -> Self {
@@ -71,7 +71,7 @@ impl Applies {
             Applies::DEEP => "gradient runs",
             Applies::CHAIN => "runs with a chain of factors (not networks)",
             Applies::CONVEX => "convex runs",
-            Applies::COMPONENTS => "CP factorisations (`cp`)",
+            Applies::COMPONENTS => "CP factorisations (`cp`), moments too",
             _ => "(see the checker)",
         }
     }

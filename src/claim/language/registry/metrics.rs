@@ -338,14 +338,13 @@ pub static METRICS: &[Metric] = &[
         ..plain(
             "rank_bracket_high",
             &["rank_bracket_high", "rank_bracket_high(tol)"],
-            "the upper end of the bracket: a CP factorisation's significant components, those with ‖a_r⁽¹⁾‖⋯‖a_r⁽ᴺ⁾‖ above tol·the largest (tol 1e-3 by default); where it meets `rank_bracket_low` the CP rank of the significant part is certified",
+            "the upper end of the bracket: a CP factorisation's significant components, those with ‖a_r⁽¹⁾‖⋯‖a_r⁽ᴺ⁾‖ above tol·the largest (tol 1e-3 by default), at its end, moments and along it; where it meets `rank_bracket_low` the CP rank of the significant part is certified",
             Applies::COMPONENTS,
             |m, a| {
                 let tol = a.first().copied().unwrap_or(BRACKET_TOLERANCE);
-                m.of_run(|r| {
-                    let norms = measure::component_norms(&r.factors);
+                m.components().map_or(f64::NAN, |norms| {
                     let top = norms.first().copied().unwrap_or(0.0);
-                    Some(norms.iter().filter(|&&c| c > tol * top).count() as f64)
+                    norms.iter().filter(|&&c| c > tol * top).count() as f64
                 })
             },
         )
@@ -355,18 +354,12 @@ pub static METRICS: &[Metric] = &[
         ..plain(
             "component",
             &["component(k)"],
-            "the k-th largest component norm ‖a_r⁽¹⁾‖⋯‖a_r⁽ᴺ⁾‖ (its rank-one tensor's ‖·‖_F) of a CP factorisation, k from 1 (0 beyond its last)",
+            "the k-th largest component norm ‖a_r⁽¹⁾‖⋯‖a_r⁽ᴺ⁾‖ (its rank-one tensor's ‖·‖_F) of a CP factorisation, k from 1 (0 beyond its last); at its end, at its moments and along it (`when`, trajectory figures), where the order components become significant in shows (Razin, Maman, Cohen 2021)",
             Applies::COMPONENTS,
             |m, a| {
                 let k = a[0] as usize;
-                m.of_run(|r| {
-                    Some(
-                        measure::component_norms(&r.factors)
-                            .get(k - 1)
-                            .copied()
-                            .unwrap_or(0.0),
-                    )
-                })
+                m.components()
+                    .map_or(f64::NAN, |norms| norms.get(k - 1).copied().unwrap_or(0.0))
             },
         )
     },
