@@ -72,7 +72,7 @@ pub static MOMENTS: &[MomentWord] = &[
     MomentWord {
         name: "when",
         form: "run.when(condition).metric",
-        meaning: "the matrix at the first step where the condition holds; in it, bare metrics (`sigma(1)`, `train_loss`) are the run's own at that step, and `truth.metric` the ground truth's. Checked at every step when no metric in it needs singular values or the matrix has at most 64 entries, otherwise at 100 log-spaced steps a decade (every step up to 43; the step found is then at most 2.3 % past the first one where it holds)",
+        meaning: "the matrix at the first step where the condition holds; in it, bare metrics (`sigma(1)`, `train_loss`, a `cp` run's `component(k)`) are the run's own at that step, and `truth.metric` the ground truth's. Checked at every step when no metric in it needs singular values or the matrix has at most 64 entries, otherwise at 100 log-spaced steps a decade (every step up to 43; the step found is then at most 2.3 % past the first one where it holds)",
         kind: MomentKind::When,
     },
 ];
