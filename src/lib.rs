@@ -18,6 +18,7 @@ pub mod compare;
 pub mod confined;
 pub mod digits;
 pub mod export;
+pub mod external;
 pub mod invalid;
 pub mod kernels;
 pub mod measure;

@@ -5,6 +5,7 @@
 //! claims decided by then are reported; the runs finished are stored).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use cli::args::AllowArgs;
 use implreg::claim::read::budget::Limits;
 use implreg::claim::{self, Claim, Seeds};
 use implreg::printable::printable;
@@ -127,6 +128,8 @@ enum Command {
         /// Solve every run; read and write no store.
         #[arg(long)]
         no_store: bool,
+        #[command(flatten)]
+        allow: AllowArgs,
     },
     /// Compare two JSON reports (`check --format json`): every verdict that flipped (exit 1),
     /// claims only one has, and the numbers that moved beyond the tolerance, by path.
@@ -242,6 +245,8 @@ struct CheckArgs {
     /// (`claim.counterexamples`) nor keep new ones there; search from scratch.
     #[arg(long)]
     no_keep: bool,
+    #[command(flatten)]
+    allow: AllowArgs,
 }
 
 impl CheckArgs {
@@ -263,6 +268,7 @@ impl CheckArgs {
             no_store,
             shard,
             no_keep,
+            allow,
         } = self;
         let defaults = Limits::default();
         let selection = Selection {
@@ -274,6 +280,7 @@ impl CheckArgs {
                 work: max_work.unwrap_or(defaults.work),
             },
             keep: !no_keep,
+            permission: Some(allow.permission()),
         };
         let running = Running {
             format,
@@ -307,6 +314,8 @@ fn main() -> ExitCode {
                 threads,
                 limits: Limits::default(),
                 keep: true,
+                // `plan` runs nothing.
+                permission: None,
             };
             let store = check::store_at(store, false).expect("a store");
             shards::plan(&selection, store, shards, format)
@@ -335,12 +344,14 @@ fn main() -> ExitCode {
             threads,
             store,
             no_store,
+            allow,
         } => check::measure(
             &paths,
             seeds,
             format,
             threads,
             check::store_at(store, no_store),
+            allow.permission(),
         ),
         Command::Export {
             claim,

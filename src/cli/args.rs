@@ -162,3 +162,25 @@ fn positive(x: f64) -> Result<f64, String> {
         Err(format!("a positive, finite limit, found {x}"))
     }
 }
+
+/// Which programs a claim's external runs may run: none unless told, so that a claim file from
+/// elsewhere is safe to check.
+#[derive(clap::Args)]
+pub struct AllowArgs {
+    /// Let claims run the programs their external runs name (any program: only for claims you
+    /// trust).
+    #[arg(long)]
+    pub allow_external: bool,
+    /// Let claims run this program (an external run's `command[0]` as written); repeatable.
+    #[arg(long, value_name = "PROGRAM")]
+    pub allow_command: Vec<String>,
+}
+
+impl AllowArgs {
+    pub fn permission(self) -> implreg::external::Permission {
+        implreg::external::Permission {
+            all: self.allow_external,
+            commands: self.allow_command,
+        }
+    }
+}

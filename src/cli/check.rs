@@ -11,6 +11,7 @@ use implreg::claim::read::budget::Limits;
 use implreg::claim::read::kept;
 use implreg::claim::read::parameters::describe;
 use implreg::claim::{self, Claim, ClaimSpec, Report, Seeds, Verdict};
+use implreg::external::Permission;
 use implreg::printable::printable;
 use implreg::provenance::Provenance;
 use implreg::solver::Bounds;
@@ -27,6 +28,8 @@ pub struct Selection {
     pub limits: Limits,
     /// Whether searched claims replay and keep counterexamples beside their specs.
     pub keep: bool,
+    /// The programs external runs may run; `None` for a command that runs none (`plan`).
+    pub permission: Option<Permission>,
 }
 
 impl Selection {
@@ -39,6 +42,9 @@ impl Selection {
     /// run on); on any error, prints every one and gives the exit code for bad input.
     pub(crate) fn load(&self) -> Result<Vec<Claim>, ExitCode> {
         let mut claims = prepare(&self.paths, self.threads, self.limits, |c| {
+            if let Some(permission) = &self.permission {
+                c.check_external(permission)?;
+            }
             match self.seeds {
                 Some(seeds) => c.check_seeds(|spec| seeds.for_claim(spec), self.limits),
                 None => Ok(()),
@@ -131,6 +137,7 @@ pub(crate) fn evaluate_all(
                 store,
                 on_run,
                 endpoints: running.endpoints,
+                permission: selection.permission.clone().unwrap_or_default(),
             };
             claim::evaluate(claim, |s| selection.seeds_for(s), &context, on_point)
         });
@@ -304,9 +311,13 @@ pub fn measure(
     format: Format,
     threads: Option<usize>,
     store: Option<PathBuf>,
+    permission: Permission,
 ) -> ExitCode {
     let limits = Limits::default();
-    let claims = match prepare(paths, threads, limits, |c| c.check_seeds(|_| seeds, limits)) {
+    let claims = match prepare(paths, threads, limits, |c| {
+        c.check_external(&permission)?;
+        c.check_seeds(|_| seeds, limits)
+    }) {
         Ok(claims) => claims,
         Err(code) => return code,
     };
@@ -327,6 +338,7 @@ pub fn measure(
                     ..Bounds::default()
                 },
                 endpoints: false,
+                permission: permission.clone(),
             };
             claim::measure(claim, seeds, &context, on_point)
         });

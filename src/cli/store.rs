@@ -2,7 +2,7 @@
 //! check of this build can reach (`implreg::store::care`), and trusting a store only after a
 //! fresh run of the records the claims use gives them bit for bit.
 
-use super::args::{parse_days, parse_fraction, parse_threads};
+use super::args::{AllowArgs, parse_days, parse_fraction, parse_threads};
 use super::check::{Running, Selection, catch_ctrl_c, evaluate_all, tell_store};
 use clap::Subcommand;
 use implreg::claim::read::budget::Limits;
@@ -53,6 +53,8 @@ pub enum StoreCommand {
         /// Worker threads, 1 to 1024; by default one per core.
         #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
+        #[command(flatten)]
+        allow: AllowArgs,
     },
 }
 
@@ -117,25 +119,26 @@ pub fn run(command: StoreCommand) -> ExitCode {
             store,
             fraction,
             threads,
+            allow,
         } => verify(
-            paths,
+            Selection {
+                paths,
+                seeds: None,
+                threads,
+                limits: Limits::default(),
+                keep: false,
+                // Verifying runs a stored external run's program again.
+                permission: Some(allow.permission()),
+            },
             store.unwrap_or_else(store::default_root),
             fraction,
-            threads,
         ),
     }
 }
 
 /// `implreg store verify`: the claims evaluated over a verifying store, the report dropped;
 /// exit 1 if a record read was damaged or differs from its fresh run.
-fn verify(paths: Vec<PathBuf>, root: PathBuf, fraction: f64, threads: Option<usize>) -> ExitCode {
-    let selection = Selection {
-        paths,
-        seeds: None,
-        threads,
-        limits: Limits::default(),
-        keep: false,
-    };
+fn verify(selection: Selection, root: PathBuf, fraction: f64) -> ExitCode {
     let claims = match selection.load() {
         Ok(claims) => claims,
         Err(code) => return code,

@@ -49,6 +49,11 @@ pub trait Iterate {
     fn work(&self) -> Option<f64> {
         None
     }
+    /// The step number of the current point, for a method whose points are not consecutive
+    /// steps (another program's samples, `replay`); the driver counts them otherwise.
+    fn step(&self) -> Option<usize> {
+        None
+    }
     /// The current end-to-end matrix, valid after `evaluate` (formed on demand by methods that
     /// do not need it to step).
     fn matrix(&mut self) -> &DMatrix<f64>;
@@ -203,7 +208,7 @@ pub fn drive<M: Iterate>(
         let stop = stopping.check(step, loss, ceiling, &method, started);
         let time = method.time();
         let mut probe = Probe::new(
-            step,
+            method.step().unwrap_or(step),
             loss,
             time,
             stop.is_some(),
@@ -220,6 +225,7 @@ pub fn drive<M: Iterate>(
         step += 1;
     };
     let (time, rejected, work) = (method.time(), method.rejected(), method.work());
+    let steps = method.step().unwrap_or(step);
     let time = Some(time).filter(|t| !t.is_nan());
     let (extremes, moments) = watched.finish();
     let kkt_residual = method.kkt_residual();
@@ -230,12 +236,13 @@ pub fn drive<M: Iterate>(
     } = method.finish();
     RunRecord {
         stop,
-        steps: step,
+        steps,
         time,
         rejected_steps: rejected,
         extremes,
         kkt_residual,
         certificate,
+        failure: None,
         trace: trace.finish(),
         curve: curve.finish(),
         matrix,

@@ -15,6 +15,7 @@ pub mod curve;
 pub mod deep;
 pub mod diagonal;
 pub mod driver;
+pub mod external;
 pub mod flow;
 pub mod gemm;
 pub mod init;
@@ -30,6 +31,7 @@ pub mod potential;
 pub mod quadratic;
 pub mod record;
 pub mod relu;
+pub mod replay;
 pub mod representation;
 pub mod sampled;
 pub mod threshold;
@@ -44,6 +46,7 @@ pub use curve::{Curve, CurveSample};
 pub use deep::{DeepFactorisation, DeepSpec, DetSign};
 pub use diagonal::{DiagonalNetwork, DiagonalSpec};
 pub use driver::{Bounds, Stopping};
+pub use external::ExternalSpec;
 pub use flow::Flow;
 pub use init::InitSpec;
 pub use max_margin::{MarginNorm, MaxMargin, MaxMarginSpec};
@@ -95,6 +98,9 @@ pub enum RunSpec {
     MaxMargin(MaxMarginSpec),
     /// The minimum variation-norm ReLU interpolant on orthogonal inputs, in closed form, certified.
     MinVariation(MinVariationSpec),
+    /// A run made by another program through the external-run protocol (`external`), run only
+    /// when the user allows it.
+    External(ExternalSpec),
 }
 
 /// The kinds of run, as far as the claim vocabulary cares: what a kind's record holds decides
@@ -110,6 +116,9 @@ pub enum RunKind {
     Network,
     /// A gradient method on a CP factorisation: has a time, rejected steps and components.
     Tensor,
+    /// Another program's run: has its matrix, its steps and, where it gives them, samples of
+    /// its trajectory; nothing else is trusted or known.
+    External,
 }
 
 impl RunSpec {
@@ -140,6 +149,7 @@ impl RunSpec {
                 spec.validate().map_err(|e| e.within("diagonal_potential"))
             }
             RunSpec::MaxMargin(spec) => spec.validate(cols).map_err(|e| e.within("max_margin")),
+            RunSpec::External(spec) => spec.validate(rows, cols).map_err(|e| e.within("external")),
         }
     }
 
@@ -147,6 +157,11 @@ impl RunSpec {
     /// whether its matrix is a network's values at inputs (`orthogonal`), where only the
     /// networks that read the inputs (`relu`, `min_variation` on orthogonal ones) mean anything.
     pub fn validate_for(&self, problem: &ProblemSpec) -> Result<(), Invalid> {
+        if let RunSpec::External(spec) = self {
+            return RunSpec::Deep(spec.settings.deep().clone())
+                .validate_for(problem)
+                .map_err(|e| e.within("external.settings"));
+        }
         self.validate_fit(problem.fit())?;
         match (self, problem.inputs()) {
             (RunSpec::Relu(_), Some(_))
@@ -209,6 +224,7 @@ impl RunSpec {
             | RunSpec::DiagonalPotential(_)
             | RunSpec::MaxMargin(_)
             | RunSpec::MinVariation(_) => RunKind::Convex,
+            RunSpec::External(_) => RunKind::External,
         }
     }
 
@@ -228,6 +244,14 @@ impl RunSpec {
             RunSpec::MinNorm(spec) => spec.cost(shape),
             RunSpec::DiagonalPotential(spec) => spec.cost(shape),
             RunSpec::MaxMargin(spec) => spec.cost(shape),
+            // The program's work is its own, bounded by its seconds; implreg holds its records.
+            RunSpec::External(spec) => Cost {
+                setup: 0.0,
+                per_step: 0.0,
+                steps: 0.0,
+                setting: "external.seconds",
+                ..spec.settings.deep().cost(shape)
+            },
         }
     }
 
@@ -263,6 +287,7 @@ impl RunSpec {
             | RunSpec::DiagonalPotential(_)
             | RunSpec::MaxMargin(_)
             | RunSpec::MinVariation(_) => Reduction::Mean,
+            RunSpec::External(spec) => spec.settings.deep().loss,
         }
     }
 }
@@ -374,6 +399,11 @@ pub fn solve_within(
             let solver = MaxMargin::new(problem, spec.clone(), &bounds);
             driver::drive(solver, stop(0, None), truth, watch)
         }
+        // Another program's run is made by `external::run`, and only where the user allowed it.
+        RunSpec::External(_) => RunRecord::failed(
+            "an external run is made by its program through `external::run`, not by the solver"
+                .into(),
+        ),
     }
 }
 

@@ -33,6 +33,9 @@ pub enum Stop {
     Work,
     /// Stopped from outside: Ctrl-C, or its claim's wall-time budget.
     Interrupted,
+    /// Another program's run failed: it exited with an error, wrote no result, or wrote one
+    /// that is not a result (`RunRecord::failure` says which, located).
+    Failed,
 }
 
 /// How a run ended, in three words: what `status` reports and `converged`/`diverged` read.
@@ -47,6 +50,9 @@ pub enum Status {
     Diverged,
     /// The run was stopped from outside; it decides nothing.
     Interrupted,
+    /// Another program's run failed (`Stop::Failed`): it has no matrix, and every metric of it
+    /// is NaN, so assertions on it fail.
+    Failed,
 }
 
 impl Stop {
@@ -59,7 +65,18 @@ impl Stop {
             }
             Stop::Diverged => Status::Diverged,
             Stop::Interrupted => Status::Interrupted,
+            Stop::Failed => Status::Failed,
         }
+    }
+
+    /// Whether a run that stopped so says what its settings give anywhere, and may be kept: not
+    /// one stopped from outside or by this machine's clock or limits, nor a program's failure
+    /// (which may be its environment's).
+    pub fn keeps(self) -> bool {
+        !matches!(
+            self,
+            Stop::Interrupted | Stop::Time | Stop::Work | Stop::Failed
+        )
     }
 }
 
@@ -88,6 +105,10 @@ pub struct RunRecord {
     /// A convex run's optimality certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,
+    /// Why another program's run failed (`Stop::Failed`): its exit, or the located mistake in
+    /// what it wrote, with the end of what it printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
     /// Samples of the run at log-spaced steps and at its last step.
     pub trace: Trace,
     /// What a figure of the run's trajectory asked for, a hundred samples a decade (empty
@@ -111,6 +132,32 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// A run that failed for `reason` (`Stop::Failed`): no steps, no matrix.
+    pub fn failed(reason: String) -> Self {
+        RunRecord {
+            stop: Stop::Failed,
+            steps: 0,
+            time: None,
+            rejected_steps: 0,
+            extremes: Extremes {
+                min_loss: f64::NAN,
+                max_loss: f64::NAN,
+                max_entry: None,
+                min_det: None,
+                max_det: None,
+            },
+            kkt_residual: None,
+            certificate: None,
+            failure: Some(reason),
+            trace: Trace::default(),
+            curve: Vec::new(),
+            matrix: empty(),
+            factors: Vec::new(),
+            moments: Vec::new(),
+            work: None,
+        }
+    }
+
     /// How the run ended.
     pub fn status(&self) -> Status {
         self.stop.status()

@@ -17,7 +17,7 @@ pub use key::{Build, RunKey};
 
 use crate::confined::{Folder, Unread};
 use crate::provenance::Provenance;
-use crate::solver::{RunRecord, Stop};
+use crate::solver::RunRecord;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -192,7 +192,7 @@ impl Store {
             tally.solved += 1;
             tally.solver_seconds += seconds;
         }
-        if !matches!(record.stop, Stop::Interrupted | Stop::Time | Stop::Work) {
+        if record.stop.keeps() {
             self.keep(key, &record, seconds);
         }
         Some(record)
@@ -240,7 +240,7 @@ impl Store {
     /// Tallies whether `stored` is what `fresh`, a new run of its settings, gave.
     fn compare(&self, key: &RunKey, stored: &RunRecord, fresh: &RunRecord) {
         let mut tally = self.tally();
-        if matches!(fresh.stop, Stop::Interrupted | Stop::Time | Stop::Work) {
+        if !fresh.stop.keeps() {
             tally.unverified += 1;
         } else if file::same_result(stored, fresh) {
             tally.verified += 1;

@@ -403,4 +403,14 @@ impl Claim {
         }
         Ok(())
     }
+
+    /// Refuses the claim if one of its points has an external run `permission` does not allow.
+    pub fn check_external(
+        &self,
+        permission: &crate::external::Permission,
+    ) -> Result<(), SpecError> {
+        self.points
+            .iter()
+            .try_for_each(|point| point.spec.check_external(permission))
+    }
 }

@@ -8,6 +8,7 @@ pub mod across;
 pub mod budget;
 pub mod domain;
 pub mod errors;
+pub mod external;
 pub mod figure;
 pub mod grid;
 pub mod kept;

@@ -8,6 +8,7 @@ use crate::claim::read::across::{Across, RawAcross};
 use crate::claim::read::budget::{self, Limits};
 pub use crate::claim::read::errors::SpecError;
 use crate::claim::read::errors::{expression_error, yaml_error};
+use crate::claim::read::external;
 use crate::claim::read::figure::{Figure, MAX_FIGURES, RawFigure};
 use crate::claim::read::locate;
 use crate::claim::read::parameters::Parameter;
@@ -15,6 +16,7 @@ use crate::claim::read::sampling::ErrorRates;
 use crate::claim::read::sampling::check_quantifier;
 pub use crate::claim::read::sampling::{Quantifier, RawSeeds, Sampling, Seeds};
 use crate::claim::read::source;
+use crate::external::Permission;
 use crate::invalid::Invalid;
 use crate::problem::{Fit, ProblemSpec};
 use crate::solver::{RunKind, RunSpec};
@@ -204,6 +206,21 @@ impl ClaimSpec {
         Ok(())
     }
 
+    /// Refuses the claim if it has an external run `permission` does not allow, at the run's
+    /// `command` (`external::refusal`).
+    pub fn check_external(&self, permission: &Permission) -> Result<(), SpecError> {
+        match external::refusal(&self.runs, permission) {
+            Some((field, (line, column), expected)) => Err(SpecError::Invalid {
+                file: self.file.clone(),
+                line,
+                column,
+                field,
+                expected,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Checks that running the claim on `seeds` (its count, or its budget) fits `limits`, as its
     /// own seeds were checked when it was read.
     pub fn check_cost(&self, seeds: Seeds, limits: Limits) -> Result<(), SpecError> {
@@ -238,7 +255,7 @@ impl ClaimSpec {
             file,
         };
         // Enums are written as one-key maps (`completion: {…}`), not YAML tags (`!completion`).
-        let raw: RawClaim = serde_yaml::with::singleton_map_recursive::deserialize(
+        let mut raw: RawClaim = serde_yaml::with::singleton_map_recursive::deserialize(
             serde_yaml::Deserializer::from_str(reading.text),
         )
         .map_err(|e| yaml_error(&e, file))?;
@@ -251,6 +268,8 @@ impl ClaimSpec {
         }
         let (seeds, sampling) = validate_header(&raw).map_err(|e| reading.located(e))?;
         reading.runs(&raw)?;
+        external::resolve(&mut raw.runs, reading.text, file)
+            .map_err(|(field, expected)| reading.invalid(&field, expected))?;
         let runs: Vec<(&str, RunKind)> = raw
             .runs
             .iter()

@@ -1,6 +1,7 @@
 //! What an evaluation runs within: its bounds (time budgets, work limit, cancel token), the
 //! result store and who hears of each finished run.
 
+use crate::external::Permission;
 use crate::solver::Bounds;
 use crate::store::Store;
 
@@ -22,6 +23,9 @@ pub struct Context<'a> {
     /// Whether each point's report keeps its runs' endpoints (`check --final`): a point's
     /// matrices are dropped once it is decided.
     pub endpoints: bool,
+    /// The programs external runs may run (none by default: `ClaimSpec::check_external` refuses
+    /// a claim that needs another before anything runs, and a run not allowed here fails).
+    pub permission: Permission,
 }
 
 fn nothing() {}
@@ -44,6 +48,7 @@ impl Default for Context<'_> {
             store: None,
             on_run: &nothing,
             endpoints: false,
+            permission: Permission::default(),
         }
     }
 }

@@ -8,8 +8,9 @@ use crate::claim::language::expr::{Quantity, Reference, Subject};
 use crate::claim::language::measured::Measured;
 use crate::claim::read::spec::ClaimSpec;
 use crate::claim::report::claim::{RunReport, SeedResult};
+use crate::external;
 use crate::problem::Problem;
-use crate::solver::{self, Bounds, RunRecord, Stop, When};
+use crate::solver::{self, Bounds, RunRecord, RunSpec, Stop, When};
 use crate::store::RunKey;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -137,7 +138,15 @@ fn solve<'c>(
             // Figures draw the first seed's trajectories only.
             let checks = plan.on(along, first);
             let watch = checks.watch(plan);
-            let solve = || solver::solve_within(run, problem, seed, &watch, context.bounds.clone());
+            let solve = || match run {
+                RunSpec::External(spec) if context.permission.allows(spec) => {
+                    external::run(spec, problem, seed, &watch, &context.bounds)
+                }
+                RunSpec::External(_) => RunRecord::failed(
+                    "its program is not allowed to run (`--allow-external`)".into(),
+                ),
+                _ => solver::solve_within(run, problem, seed, &watch, context.bounds.clone()),
+            };
             let record = match context.store {
                 None => Some(solve()),
                 Some(store) => {

@@ -290,6 +290,9 @@ impl Expr {
 /// What a metric that `applies` to other runs expected of `run`, a run of `kind`.
 fn wrong_kind(applies: Applies, kind: RunKind, run: &str, scope: &Scope) -> String {
     match kind {
+        RunKind::External => format!(
+            "a run made here for this metric; {run} is another program's run, seen at its result and samples only"
+        ),
         RunKind::Network | RunKind::Tensor if applies.deep => format!(
             "a run whose factors form a chain for this metric; {run} is a network or CP factorisation whose parameters form no chain"
         ),

@@ -21,27 +21,33 @@ pub struct Applies {
     pub network: bool,
     /// A CP factorisation's end: a gradient run whose parameters are components.
     pub tensor: bool,
+    /// Another program's run (`external`): its matrix, steps and samples, nothing else.
+    pub external: bool,
 }
 
 impl Applies {
     /// Defined on any matrix.
-    pub const MATRIX: Applies = Applies::new(true, true, [true, true, true, true]);
+    pub const MATRIX: Applies = Applies::new(true, true, [true, true, true, true, true]);
     /// Defined on a matrix on the problem at a step.
-    pub const STEP: Applies = Applies::new(false, true, [true, true, true, true]);
+    pub const STEP: Applies = Applies::new(false, true, [true, true, true, true, true]);
     /// Defined on a run's end (it reads the run's record).
-    pub const RUN: Applies = Applies::new(false, false, [true, true, true, true]);
+    pub const RUN: Applies = Applies::new(false, false, [true, true, true, true, true]);
+    /// Defined on a run implreg makes, which it sees at every step (not another program's,
+    /// seen at its samples only).
+    pub const EVERY_STEP: Applies = Applies::new(false, false, [true, true, true, true, false]);
     /// Gradient runs only (deep factorisations, networks, CP factorisations).
-    pub const DEEP: Applies = Applies::new(false, false, [true, false, true, true]);
+    pub const DEEP: Applies = Applies::new(false, false, [true, false, true, true, false]);
     /// Convex runs only (their certificate).
-    pub const CONVEX: Applies = Applies::new(false, false, [false, true, false, false]);
+    pub const CONVEX: Applies = Applies::new(false, false, [false, true, false, false, false]);
     /// Runs whose factors form a chain W_N ⋯ W_1 (a convex run's one factor is W).
-    pub const CHAIN: Applies = Applies::new(false, false, [true, true, false, false]);
+    pub const CHAIN: Applies = Applies::new(false, false, [true, true, false, false, false]);
     /// CP factorisations only (their components), at their ends and moments.
-    pub const COMPONENTS: Applies = Applies::new(false, true, [false, false, false, true]);
+    pub const COMPONENTS: Applies = Applies::new(false, true, [false, false, false, true, false]);
 
-    /// Subjects: the truth, moments, and the ends of deep, convex, network and CP runs.
-    const fn new(truth: bool, moment: bool, ends: [bool; 4]) -> Self {
-        let [deep, convex, network, tensor] = ends;
+    /// Subjects: the truth, moments, and the ends of deep, convex, network, CP and external
+    /// runs.
+    const fn new(truth: bool, moment: bool, ends: [bool; 5]) -> Self {
+        let [deep, convex, network, tensor, external] = ends;
         Self {
             truth,
             moment,
@@ -49,6 +55,7 @@ impl Applies {
             convex,
             network,
             tensor,
+            external,
         }
     }
 
@@ -59,6 +66,7 @@ impl Applies {
             RunKind::Convex => self.convex,
             RunKind::Network => self.network,
             RunKind::Tensor => self.tensor,
+            RunKind::External => self.external,
         }
     }
 
@@ -68,6 +76,7 @@ impl Applies {
             Applies::MATRIX => "any matrix, `truth` too",
             Applies::STEP => "runs, moments",
             Applies::RUN => "runs",
+            Applies::EVERY_STEP => "runs made here (an external run is seen at its samples only)",
             Applies::DEEP => "gradient runs",
             Applies::CHAIN => "runs with a chain of factors (not networks)",
             Applies::CONVEX => "convex runs",

@@ -489,7 +489,7 @@ pub static METRICS: &[Metric] = &[
             "test_mse_rise",
             &[],
             "the final test MSE over the smallest one sampled along the run (≥ 1; large when the run got worse late)",
-            Applies::RUN,
+            Applies::EVERY_STEP,
             |m, _| m.of_run(test_mse_rise),
         )
     },
@@ -497,14 +497,14 @@ pub static METRICS: &[Metric] = &[
         "min_loss",
         &[],
         "the smallest loss over every step",
-        Applies::RUN,
+        Applies::EVERY_STEP,
         |m, _| m.of_run(|r| Some(r.extremes.min_loss)),
     ),
     plain(
         "max_loss",
         &[],
         "the largest loss over every step",
-        Applies::RUN,
+        Applies::EVERY_STEP,
         |m, _| m.of_run(|r| Some(r.extremes.max_loss)),
     ),
     Metric {
@@ -513,7 +513,7 @@ pub static METRICS: &[Metric] = &[
             "max_entry",
             &[],
             "the largest \\|Wᵢⱼ\\| over every step (watched only when asked for: it needs W at every step, which completion otherwise never forms)",
-            Applies::RUN,
+            Applies::EVERY_STEP,
             |m, _| m.of_run(|r| r.extremes.max_entry),
         )
     },
@@ -524,7 +524,7 @@ pub static METRICS: &[Metric] = &[
             "min_det",
             &[],
             "the smallest determinant over every step (watched only when asked for)",
-            Applies::RUN,
+            Applies::EVERY_STEP,
             |m, _| m.of_run(|r| r.extremes.min_det),
         )
     },
@@ -535,7 +535,7 @@ pub static METRICS: &[Metric] = &[
             "max_det",
             &[],
             "the largest determinant over every step (watched only when asked for)",
-            Applies::RUN,
+            Applies::EVERY_STEP,
             |m, _| m.of_run(|r| r.extremes.max_det),
         )
     },

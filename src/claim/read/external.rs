@@ -1,0 +1,86 @@
+//! A claim's external runs as read: where each is written, the folder its paths are relative
+//! to, and the digests of the files it names (read as regular files of bounded size, from
+//! inside the claim's folder, never through a link out of it); and the refusal to run any
+//! of them without the user's permission (`external::Permission`), located at its `command`.
+
+use crate::claim::read::locate;
+use crate::confined::{Folder, Unread};
+use crate::external::Permission;
+use crate::solver::RunSpec;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The largest file an external run may name, in bytes.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Fills in each external run of `runs` (of the claim in `file`, whose text is `text`): its
+/// folder, where its command is written, and its files' digests; the error names the field.
+pub fn resolve(
+    runs: &mut BTreeMap<String, RunSpec>,
+    text: &str,
+    file: &Path,
+) -> Result<(), (String, String)> {
+    let folder_path = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    for (name, run) in runs.iter_mut() {
+        let RunSpec::External(spec) = run else {
+            continue;
+        };
+        let field = format!("runs.{name}.external");
+        spec.folder = folder_path.to_path_buf();
+        spec.at = locate::locate(text, &locate::parse_path(&format!("{field}.command")));
+        if spec.files.is_empty() {
+            continue;
+        }
+        let folder = Folder::open(folder_path).map_err(|e| {
+            (
+                format!("{field}.files"),
+                format!("files in the claim's folder, which could not be opened: {e}"),
+            )
+        })?;
+        let mut digests = BTreeMap::new();
+        for (k, name) in spec.files.iter().enumerate() {
+            let bytes = folder
+                .read(Path::new(name), MAX_FILE_BYTES)
+                .map_err(|why| {
+                    let why = match why {
+                        Unread::Missing => "there is none".to_string(),
+                        Unread::Refused(why) => why,
+                    };
+                    (
+                        format!("{field}.files[{k}]"),
+                        format!(
+                            "a regular file of at most {MAX_FILE_BYTES} bytes inside the claim's folder; `{name}`: {why}"
+                        ),
+                    )
+                })?;
+            digests.insert(name.clone(), crate::store::key::digest(&bytes));
+        }
+        spec.digests = digests;
+    }
+    Ok(())
+}
+
+/// The first external run of `runs` that `permission` does not allow: its field, where its
+/// `command` is written, and what was expected (a claim file from elsewhere must be safe to
+/// check).
+pub fn refusal(
+    runs: &BTreeMap<String, RunSpec>,
+    permission: &Permission,
+) -> Option<(String, (usize, usize), String)> {
+    runs.iter().find_map(|(name, run)| match run {
+        RunSpec::External(spec) if !permission.allows(spec) => {
+            let program = crate::printable::printable(&spec.command[0]);
+            Some((
+                format!("runs.{name}.external.command"),
+                spec.at,
+                format!(
+                    "permission to run `{program}`: checking a claim runs no program unless told (`--allow-external`, or `--allow-command {program}`)"
+                ),
+            ))
+        }
+        _ => None,
+    })
+}
