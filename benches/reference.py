@@ -40,107 +40,9 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-class Completion:
-    """Observed entries: the residual is gathered at them, the gradient scattered back."""
-
-    def __init__(self, rows, cols, at, values, loss="mean"):
-        self.rows, self.cols = rows, cols
-        self.i = np.array([a[0] for a in at], dtype=np.intp)
-        self.j = np.array([a[1] for a in at], dtype=np.intp)
-        self.y = np.array(values, dtype=np.float64)
-        self.c = 1.0 / len(self.y) if loss == "mean" else 1.0
-
-    def loss_gradient(self, w, gradient):
-        r = w[self.i, self.j] - self.y
-        c = self.c
-        gradient.fill(0.0)
-        gradient[self.i, self.j] = c * r
-        return 0.5 * c * float(r @ r)
-
-    def residual(self, w):
-        return w[self.i, self.j] - self.y
-
-
-class Sensing:
-    """Dense measurements: row k of `operator` is vec(A_k), column-major like implreg."""
-
-    def __init__(self, rows, cols, operator, targets, loss="mean"):
-        self.rows, self.cols = rows, cols
-        self.operator = np.asarray(operator, dtype=np.float64)
-        self.y = np.asarray(targets, dtype=np.float64)
-        self.c = 1.0 / len(self.y) if loss == "mean" else 1.0
-
-    def loss_gradient(self, w, gradient):
-        r = self.operator @ w.reshape(-1, order="F") - self.y
-        c = self.c
-        gradient[...] = (c * (r @ self.operator)).reshape(self.rows, self.cols, order="F")
-        return 0.5 * c * float(r @ r)
-
-    def residual(self, w):
-        return self.operator @ w.reshape(-1, order="F") - self.y
-
-
-class NormalisedGd:
-    """Arora et al.'s GroupRMSprop: lr / (sqrt(v_hat) + eps), v the EMA of sum_j |grad W_j|^2."""
-
-    def __init__(self, lr=1e-3, decay=0.99, eps=1e-4):
-        self.lr, self.decay, self.eps = lr, decay, eps
-        self.average, self.power = 0.0, 1.0
-
-    def apply(self, factors, gradients):
-        squared = sum(float(np.vdot(g, g)) for g in gradients)
-        self.average = self.decay * self.average + (1.0 - self.decay) * squared
-        self.power *= self.decay
-        step = self.lr / (np.sqrt(self.average / (1.0 - self.power)) + self.eps)
-        for w, g in zip(factors, gradients):
-            w -= step * g
-
-
-class Gd:
-    """Plain gradient descent."""
-
-    def __init__(self, lr):
-        self.lr = lr
-
-    def apply(self, factors, gradients):
-        for w, g in zip(factors, gradients):
-            w -= self.lr * g
-
-
-def step_rule(optimizer):
-    """implreg's `optimizer` setting as a step rule."""
-    (name, settings), = optimizer.items()
-    return {"gd": Gd, "normalised_gd": NormalisedGd}[name](**settings)
-
-
-class Deep:
-    """W = W_N...W_1 with its prefix products, backward products and gradients preallocated."""
-
-    def __init__(self, problem, factors, rule):
-        self.problem, self.rule = problem, rule
-        self.factors = [np.array(f, dtype=np.float64) for f in factors]
-        cols = problem.cols
-        self.prefixes = [np.zeros((f.shape[0], cols)) for f in self.factors]
-        self.backward = [np.zeros((f.shape[0], cols)) for f in self.factors]
-        self.gradients = [np.zeros_like(f) for f in self.factors]
-
-    def loss_and_gradients(self):
-        f, p, b, g = self.factors, self.prefixes, self.backward, self.gradients
-        p[0][...] = f[0]
-        for j in range(1, len(f)):
-            np.matmul(f[j], p[j - 1], out=p[j])
-        top = len(f) - 1
-        loss = self.problem.loss_gradient(p[top], b[top])
-        for j in range(top, 0, -1):
-            np.matmul(b[j], p[j - 1].T, out=g[j])
-            np.matmul(f[j].T, b[j], out=b[j - 1])
-        g[0][...] = b[0]
-        return loss
-
-    def step(self):
-        loss = self.loss_and_gradients()
-        self.rule.apply(self.factors, self.gradients)
-        return loss
+# The algorithm itself is the reference trainer's, which also speaks the external-run protocol.
+sys.path.insert(0, str(ROOT / "reference"))
+from numpy_deep import Completion, Deep, Sensing, instance, step_rule  # noqa: E402
 
 
 def median_step_seconds(model, repeats, budget):
@@ -192,17 +94,9 @@ def exported(path):
     initial factors and settings."""
     with open(path) as handle:
         entry = json.load(handle)
-    rows, cols, loss = entry["rows"], entry["cols"], entry["run"]["loss"]
-    observations = entry["observations"]
-    if "entries" in observations:
-        at = [(e["row"], e["col"]) for e in observations["entries"]]
-        values = [e["value"] for e in observations["entries"]]
-        problem = Completion(rows, cols, at, values, loss)
-    else:
-        m = observations["measurements"]
-        problem = Sensing(rows, cols, m["operator"], m["targets"], loss)
+    problem, factors, run = instance(entry)
     truth = None if entry.get("truth") is None else np.array(entry["truth"], dtype=np.float64)
-    return problem, truth, entry["factors"], entry["run"]
+    return problem, truth, factors, run
 
 
 def numpy_step(config, repeats, budget, rng):

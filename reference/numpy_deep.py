@@ -6,8 +6,8 @@ run's settings and its initial factors W_1, ..., W_N) to $IMPLREG_INSTANCE; this
 W = W_N...W_1 from those factors by the settings' step rule (gd, normalised_gd, adam) on the
 squared loss (`mean` or `sum`) until the settings' target loss, a loss that is no longer finite or
 has blown up, or the step budget, as implreg's driver stops, and writes the end and samples of the
-trajectory to $IMPLREG_RESULT. Every step is sampled on matrices of at most 64 entries, otherwise
-100 log-spaced steps a decade, as implreg checks its own `when` conditions.
+trajectory to $IMPLREG_RESULT, sampled as the instance's `sample` asks: every step, or log-spaced
+steps (so many a decade), and the steps a claim reads.
 
 It is an independent implementation of the same algorithm, written from the papers' formulas,
 densely: W by prefix products, the gradients (W_N...W_{j+1})^T grad(W) (W_{j-1}...W_1)^T by
@@ -40,8 +40,7 @@ import numpy as np
 BLOW_UP = 1e8
 # The step budget when only a target loss is given.
 DEFAULT_STEP_CAP = 1_000_000
-# Matrices this small are sampled at every step.
-EVERY_STEP_ENTRIES = 64
+# The samples taken when the instance asks for none: 100 log-spaced steps a decade.
 SAMPLES_PER_DECADE = 100
 
 
@@ -217,8 +216,9 @@ def rows(matrix):
     return [[float(x) if math.isfinite(x) else None for x in row] for row in matrix.tolist()]
 
 
-def train(problem, factors, run, plant=None):
-    """Trains as implreg's driver does; returns (steps, end matrix, factors, samples)."""
+def train(problem, factors, run, sample=None, plant=None):
+    """Trains as implreg's driver does, sampling as `sample` asks; returns (steps, end matrix,
+    factors, samples)."""
     if run.get("penalty") is not None:
         raise NotImplementedError("penalties")
     if plant == "init-scale":
@@ -227,8 +227,10 @@ def train(problem, factors, run, plant=None):
     model = Deep(problem, factors, step_rule(run["optimizer"], plant))
     target = run.get("target_loss")
     budget = run.get("steps", DEFAULT_STEP_CAP)
-    every_step = problem.rows * problem.cols <= EVERY_STEP_ENTRIES
-    schedule = Schedule(SAMPLES_PER_DECADE)
+    sample = sample or {}
+    every_step = sample.get("every_step", False)
+    schedule = Schedule(sample.get("per_decade", SAMPLES_PER_DECADE))
+    asked = set(sample.get("steps", []))
     samples, ceiling, step = [], math.inf, 0
     while True:
         loss = model.loss_and_gradients()
@@ -243,7 +245,8 @@ def train(problem, factors, run, plant=None):
         )
         if stop:
             break
-        if every_step or schedule.due(step):
+        # (`due` is asked at every step, in order, as the schedule needs.)
+        if schedule.due(step) or every_step or step in asked:
             samples.append({"step": step, "matrix": rows(model.product())})
         model.rule.apply(model.factors, model.gradients)
         step += 1
@@ -258,7 +261,7 @@ def main():
         entry = json.load(handle)
     try:
         problem, factors, run = instance(entry)
-        steps, matrix, factors, samples = train(problem, factors, run, args.plant)
+        steps, matrix, factors, samples = train(problem, factors, run, entry.get("sample"), args.plant)
     except NotImplementedError as e:
         print(f"numpy_deep.py does not implement {e}", file=sys.stderr)
         return 2

@@ -21,8 +21,36 @@ pub fn write_instance(
     seed: u64,
     out: impl std::io::Write,
 ) -> serde_json::Result<()> {
+    write_sampled(problem, spec, seed, None, out)
+}
+
+/// The steps at which another program is asked to sample its trajectory (the external-run
+/// protocol): at every step, or `per_decade` log-spaced steps a decade (round(10^(k/d)), as
+/// `solver::trace::Schedule`), and at each of `steps` (the moments a claim reads).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sampling {
+    /// Every step (the matrix is small enough).
+    pub every_step: bool,
+    /// Log-spaced steps a decade otherwise.
+    pub per_decade: u32,
+    /// Steps sampled whatever the schedule.
+    pub steps: Vec<usize>,
+}
+
+/// `write_instance`, with the samples the program is asked for (`sample`), if any.
+pub fn write_sampled(
+    problem: &Problem,
+    spec: &DeepSpec,
+    seed: u64,
+    sample: Option<&Sampling>,
+    out: impl std::io::Write,
+) -> serde_json::Result<()> {
     let factors = spec.start(problem.rows, problem.cols, seed);
-    serde_json::to_writer(out, &Instance::of(problem, spec, seed, &factors)?)
+    let instance = Instance {
+        sample,
+        ..Instance::of(problem, spec, seed, &factors)?
+    };
+    serde_json::to_writer(out, &instance)
 }
 
 /// The instance as a JSON value (for a program that adds to it).
@@ -74,6 +102,7 @@ impl<'a> Instance<'a> {
             observations: Observed(&problem.observations),
             rows: problem.rows,
             run: serde_json::to_value(spec)?,
+            sample: None,
             seed,
             truth: problem.truth.as_ref().map(Rows),
         })
@@ -89,6 +118,9 @@ struct Instance<'a> {
     observations: Observed<'a>,
     rows: usize,
     run: Value,
+    /// The samples an external run's program is asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sample: Option<&'a Sampling>,
     seed: u64,
     truth: Option<Rows<'a>>,
 }

@@ -10,9 +10,11 @@
 pub mod result;
 
 use crate::confined::{Folder, Unread};
+use crate::export::Sampling;
 use crate::problem::Problem;
 use crate::solver::replay::{self, Reported};
-use crate::solver::{Bounds, ExternalSpec, RunRecord, Stop, Watch};
+use crate::solver::watch::{CONDITION_PER_DECADE, EVERY_STEP_ENTRIES};
+use crate::solver::{Bounds, ExternalSpec, RunRecord, Stop, Watch, When};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -69,7 +71,8 @@ pub fn run(
         Err(e) => return RunRecord::failed(format!("no scratch folder: {e}")),
     };
     let instance = scratch.path.join(INSTANCE_FILE);
-    if let Err(e) = write_instance(&instance, problem, settings, seed) {
+    let sample = sampling(problem, watch);
+    if let Err(e) = write_instance(&instance, problem, settings, seed, &sample) {
         return RunRecord::failed(format!("the instance could not be written: {e}"));
     }
     let ran = match execute(spec, &scratch.path, seed, bounds) {
@@ -100,11 +103,33 @@ fn write_instance(
     problem: &Problem,
     settings: &crate::solver::DeepSpec,
     seed: u64,
+    sample: &Sampling,
 ) -> std::io::Result<()> {
     let file = std::fs::File::create_new(path)?;
     let mut out = std::io::BufWriter::new(file);
-    crate::export::write_instance(problem, settings, seed, &mut out)?;
+    crate::export::write_sampled(problem, settings, seed, Some(sample), &mut out)?;
     std::io::Write::flush(&mut out)
+}
+
+/// The samples the program is asked for: as densely as implreg checks its own costly `when`
+/// conditions (every step on a matrix of at most `CHEAP_SPECTRUM` entries, 100 a decade
+/// otherwise), and at every step a claim reads (`at_step`).
+fn sampling(problem: &Problem, watch: &Watch) -> Sampling {
+    let mut steps: Vec<usize> = watch
+        .moments
+        .iter()
+        .filter_map(|when| match when {
+            When::AtStep(k) => Some(*k),
+            _ => None,
+        })
+        .collect();
+    steps.sort_unstable();
+    steps.dedup();
+    Sampling {
+        every_step: problem.rows * problem.cols <= EVERY_STEP_ENTRIES,
+        per_decade: CONDITION_PER_DECADE,
+        steps,
+    }
 }
 
 /// The result the program left in the scratch folder, checked.

@@ -23,6 +23,10 @@ pub trait Condition: Sync {
     fn holds(&self, at: &Snapshot) -> bool;
 }
 
+/// A matrix this small (in entries) has every condition checked at every step, whatever it
+/// reads (the claim layer's plan), and another program is asked for every step of it.
+pub const EVERY_STEP_ENTRIES: usize = 64;
+
 /// How densely a condition too costly for every step is checked (`trace::DENSE_PER_DECADE`):
 /// the step found is at most 2.3 % past the first step where it holds.
 pub const CONDITION_PER_DECADE: u32 = DENSE_PER_DECADE;

@@ -322,7 +322,7 @@ impl ClaimReport {
 
     /// Lines naming the runs that hit their wall-time budget or their share of the work limit
     /// (empty when none did): their `exhausted` depends on this machine's speed, or on the
-    /// limit.
+    /// limit; and the runs whose program failed, with the first one's reason.
     pub fn timed_out(&self, indent: &str) -> String {
         let stopped_by = |stop: crate::solver::Stop, why: &str| {
             let runs: Vec<String> = self
@@ -340,13 +340,31 @@ impl ClaimReport {
                 runs.join(", ")
             )
         };
+        let failed = stopped_by(
+            crate::solver::Stop::Failed,
+            "their program's failure (an external run's: every metric of it is NaN)",
+        );
+        let reason = self
+            .runs
+            .iter()
+            .find_map(|r| Some((r, r.record.failure.as_ref()?)))
+            .map(|(r, why)| {
+                let why = crate::printable::shortened(why, 1000);
+                format!(
+                    "{indent}  {} on seed {}: {why}\n",
+                    printable(&r.run),
+                    r.seed
+                )
+            })
+            .unwrap_or_default();
         stopped_by(
             crate::solver::Stop::Time,
-            "their wall-time budget (--max-run-seconds), exhausted on this machine",
+            "their wall-time budget (--max-run-seconds, or an external run's seconds), exhausted on this machine",
         ) + &stopped_by(
             crate::solver::Stop::Work,
             "their share of the work limit (--max-work), exhausted under that limit",
-        )
+        ) + &failed
+            + &reason
     }
 
     /// How the seeds were sampled and how far: `13 seeds drawn from 0, until decided`.

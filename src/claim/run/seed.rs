@@ -7,7 +7,7 @@ use super::watch::{AlongRun, WatchPlan};
 use crate::claim::language::expr::{Quantity, Reference, Subject};
 use crate::claim::language::measured::Measured;
 use crate::claim::read::spec::ClaimSpec;
-use crate::claim::report::claim::{RunReport, SeedResult};
+use crate::claim::report::claim::{RunReport, SeedResult, Summary};
 use crate::external;
 use crate::problem::Problem;
 use crate::solver::{self, Bounds, RunRecord, RunSpec, Stop, When};
@@ -97,7 +97,12 @@ pub fn run(
         .collect();
     let summaries: Vec<_> = records
         .iter()
-        .map(|(name, _)| RunReport::summary(&measured.ends[name.as_str()]))
+        .map(|(name, _)| {
+            measured
+                .ends
+                .get(name.as_str())
+                .map_or(NO_SUMMARY, RunReport::summary)
+        })
         .collect();
     drop(measured);
     let runs = records
@@ -113,6 +118,9 @@ pub fn run(
         missing: false,
     }
 }
+
+/// The headline measurements of a run that left no matrix.
+const NO_SUMMARY: Summary = (f64::NAN, None, f64::NAN, f64::NAN);
 
 /// Every run of the seed, in parallel, from the store or solved (and kept); `None` when a
 /// read-only store lacked one.
@@ -196,6 +204,11 @@ impl<'a> Measurements<'a> {
         for (name, record) in records {
             let run = &claim.runs[*name];
             let reduction = run.reduction();
+            // A run that left no matrix (another program's failure or time-out) has no end to
+            // measure: every metric of it reads NaN.
+            if record.matrix.is_empty() {
+                continue;
+            }
             let end = Measured::end_of(record, problem, reduction);
             ends.insert(name.as_str(), end.parameterised(run.parameterisation()));
             let taken = record.moments.iter().filter_map(|(when, moment)| {

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// A condition whose spectrum is computed at every step only for matrices this small (in
 /// entries); larger ones are checked `solver::watch::CONDITION_PER_DECADE` times a decade
 /// (registry: `when`).
-pub const CHEAP_SPECTRUM: usize = 64;
+pub const CHEAP_SPECTRUM: usize = crate::solver::watch::EVERY_STEP_ENTRIES;
 
 /// A `when` condition as planned: its text (its name in the key), the expression, and whether
 /// it is cheap enough to check at every step.

@@ -1,0 +1,286 @@
+//! External runs: a claim is refused without permission to run its program; a program that
+//! hangs is ended within its seconds, its whole process group with it; one that fails, writes
+//! nothing or writes garbage is a failed run with a located reason; and the numpy reference
+//! trainer (`reference/numpy_deep.py`) ends where implreg's own solver ends, sample for sample,
+//! while its planted bugs are caught by claims.
+
+use implreg::claim::{self, Claim, ClaimSpec, Context, SpecError};
+use implreg::external::Permission;
+use implreg::solver::{Status, Stop};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// A Python 3 with numpy: `python3` if it has numpy, otherwise a virtual environment made once
+/// under `target/` with numpy installed from the package registry.
+fn python() -> &'static str {
+    static PYTHON: OnceLock<String> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let has_numpy = |python: &str| {
+            Command::new(python)
+                .args(["-c", "import numpy"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if has_numpy("python3") {
+            return "python3".into();
+        }
+        let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/python-numpy");
+        let python = venv.join("bin/python3").display().to_string();
+        if !has_numpy(&python) {
+            let made = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 runs");
+            assert!(made.success(), "python3 -m venv {}", venv.display());
+            let installed = Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", "numpy"])
+                .status()
+                .expect("pip runs");
+            assert!(installed.success(), "pip install numpy");
+        }
+        python
+    })
+}
+
+/// The reference trainer's folder: claims here are written as if they sat in it.
+fn reference() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("reference")
+}
+
+/// The claim of `text` (its `PYTHON` replaced by a Python with numpy), read as if it were the
+/// file `name` in `reference/`.
+fn claim(text: &str, name: &str) -> Result<ClaimSpec, SpecError> {
+    let text = text.replace("PYTHON", python());
+    let mut claim = Claim::parse(&text, &reference().join(name))?;
+    Ok(claim.points.remove(0).spec)
+}
+
+/// Everything allowed.
+fn allowed() -> Context<'static> {
+    Context {
+        permission: Permission {
+            all: true,
+            commands: Vec::new(),
+        },
+        ..Context::default()
+    }
+}
+
+/// A one-run claim on a 2×2 completion problem whose run is `command` for `seconds`.
+fn one_run(command: &str, seconds: f64) -> ClaimSpec {
+    let text = format!(
+        "id: one\ntitle: one\nsource: {{ paper: test, where: here }}\nseeds: {{ from: 0, count: 1 }}\nproblem:\n  completion: {{ rows: 2, cols: 2, rank: 1, observed: 3 }}\nruns:\n  program:\n    external:\n      command: {command}\n      seconds: {seconds}\n      settings: {{ deep: {{ depth: 2, init: {{ gaussian: {{ scale: 1.0e-2 }} }}, optimizer: {{ gd: {{ lr: 0.1 }} }}, steps: 10 }} }}\nexpect:\n  - that: program.steps >= 0\n    over_seeds: all\n    why: test\nverdict: holds\n"
+    );
+    claim(&text, "one.yaml").unwrap()
+}
+
+/// The one run's record after evaluating `spec` with everything allowed, and the seconds taken.
+fn record(spec: &ClaimSpec) -> (implreg::solver::RunRecord, f64) {
+    let started = Instant::now();
+    let mut report = claim::run::point::evaluate(spec, None, &allowed());
+    let run = report.runs.remove(0);
+    (run.record, started.elapsed().as_secs_f64())
+}
+
+const SAME: &str = include_str!("fixtures/external/same.yaml");
+
+#[test]
+fn a_claim_with_an_external_run_is_refused_without_permission() {
+    let spec = claim(SAME, "same.yaml").unwrap();
+    let Err(SpecError::Invalid {
+        line,
+        column,
+        field,
+        expected,
+        ..
+    }) = spec.check_external(&Permission::default())
+    else {
+        panic!("refused");
+    };
+    assert_eq!(field, "runs.adam.external.command");
+    let written = SAME.lines().nth(line - 1).unwrap();
+    assert!(
+        written[column - 1..].starts_with("[PYTHON"),
+        "{line}:{column}"
+    );
+    assert!(expected.contains("--allow-external"), "{expected}");
+    let named = Permission {
+        all: false,
+        commands: vec![python().to_string()],
+    };
+    assert!(spec.check_external(&named).is_ok());
+    // Refused at the run too, should a caller skip the check: a failed run, never a run.
+    let mut report = claim::run::point::evaluate(&spec, None, &Context::default());
+    let run = report.runs.remove(0);
+    assert_eq!(run.record.stop, Stop::Failed);
+}
+
+#[test]
+fn numpy_ends_where_implreg_ends_sample_for_sample() {
+    let spec = claim(SAME, "same.yaml").unwrap();
+    let report = claim::run::point::evaluate(&spec, None, &allowed());
+    for assertion in &report.assertions {
+        for seed in &assertion.per_seed {
+            assert!(seed.passed, "{}: {seed:?}", assertion.that);
+        }
+    }
+    assert!(report.matches);
+}
+
+#[test]
+fn a_hanging_program_is_ended_within_its_seconds_with_its_children() {
+    let pid_file = std::env::temp_dir().join(format!("implreg-hang-{}", std::process::id()));
+    let script = format!("sleep 60 & echo $! > {}; wait", pid_file.display());
+    let spec = one_run(&format!("[sh, -c, \"{script}\"]"), 1.0);
+    let (record, seconds) = record(&spec);
+    assert_eq!(
+        (record.stop, record.status()),
+        (Stop::Time, Status::Exhausted)
+    );
+    assert!(seconds < 10.0, "took {seconds} s");
+    let child: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::fs::remove_file(&pid_file).unwrap();
+    // The background sleep was in the program's group: ended too (reaped by init).
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let alive = Path::new(&format!("/proc/{child}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|s| s.contains(") Z"));
+    assert!(!alive, "the program's child {child} outlived it");
+}
+
+#[test]
+fn failures_are_runs_that_failed_with_their_reason() {
+    let cases = [
+        (
+            "[sh, -c, \"echo oops >&2; exit 3\"]",
+            vec!["exit status: 3", "oops"],
+        ),
+        ("[\"true\"]", vec!["wrote no result"]),
+        ("[no-such-program-implreg]", vec!["could not be started"]),
+        (
+            r#"[sh, -c, "printf '{\"matrix\": [[1, 2]], \"steps\": 1}' > ${IMPLREG_RESULT}"]"#,
+            vec!["matrix: 2 rows; found 1"],
+        ),
+        (
+            r#"[sh, -c, "printf '{\"matrix\": [[1, 2], [3, 4]],\n \"steps\": x}' > ${IMPLREG_RESULT}"]"#,
+            vec!["line 2, column"],
+        ),
+        (
+            r#"[sh, -c, "ln -s /etc/passwd ${IMPLREG_RESULT}"]"#,
+            vec!["the result ($IMPLREG_RESULT)"],
+        ),
+    ];
+    for (command, says) in cases {
+        let (record, _) = record(&one_run(command, 10.0));
+        assert_eq!(record.stop, Stop::Failed, "{command}");
+        let failure = record.failure.unwrap();
+        for said in says {
+            assert!(failure.contains(said), "{command}: {failure}");
+        }
+    }
+}
+
+/// The planted bugs fail the claims that should catch them, where the trainer without them
+/// passes: the wrong initialisation scale loses the low-rank bias; Adam without its bias
+/// correction leaves implreg's Adam.
+#[test]
+fn planted_bugs_are_caught_by_claims() {
+    let low_rank = include_str!("fixtures/external/low-rank.yaml");
+    for (plant, expected) in [("", true), ("--plant, init-scale", false)] {
+        let text = low_rank.replace("PLANT", plant).replace("[, ", "[");
+        let spec = claim(&text, "low-rank.yaml").unwrap();
+        let report = claim::run::point::evaluate(&spec, None, &allowed());
+        let held = report
+            .assertions
+            .iter()
+            .all(|a| a.per_seed.iter().all(|s| s.passed));
+        assert_eq!(held, expected, "plant `{plant}`: {:?}", report.to_text());
+    }
+    let adam = SAME.replace(
+        "[PYTHON, numpy_deep.py]",
+        "[PYTHON, numpy_deep.py, --plant, adam-bias]",
+    );
+    let spec = claim(&adam, "same.yaml").unwrap();
+    let report = claim::run::point::evaluate(&spec, None, &allowed());
+    let failed: Vec<&str> = report
+        .assertions
+        .iter()
+        .filter(|a| a.per_seed.iter().any(|s| !s.passed))
+        .map(|a| a.that.as_str())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].contains("adam"), "{failed:?}");
+}
+
+/// `spec` with every deep run made by the numpy reference trainer instead, from the same
+/// settings; the other runs stay implreg's.
+fn through_numpy(spec: &ClaimSpec) -> ClaimSpec {
+    use implreg::solver::RunSpec;
+    use implreg::solver::external::{ExternalSpec, Settings};
+    let mut numpy = spec.clone();
+    for run in numpy.runs.values_mut() {
+        if let RunSpec::Deep(deep) = run {
+            *run = RunSpec::External(ExternalSpec {
+                command: vec![python().to_string(), "numpy_deep.py".into()],
+                files: vec!["numpy_deep.py".into()],
+                seconds: 600.0,
+                workdir: None,
+                settings: Settings::Deep(deep.clone()),
+                digests: Default::default(),
+                folder: reference(),
+                at: (1, 1),
+            });
+        }
+    }
+    numpy
+}
+
+/// The deep-GD claims of `specs/` give the same outcome on every seed and assertion, so the
+/// same verdict, when their deep runs are the numpy trainer's (on the first `seeds` seeds of
+/// each: the trainer is a Python loop).
+#[test]
+fn deep_gd_specs_give_the_same_verdicts_through_numpy() {
+    let specs = [
+        ("razin-cohen-depth2-discrete.yaml", 5),
+        ("razin-cohen-norms-grow.yaml", 2),
+        ("commuting-measurements.yaml", 1),
+        ("incremental-learning.yaml", 3),
+    ];
+    for (file, count) in specs {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(file);
+        let claim = Claim::load(&path).unwrap();
+        for point in &claim.points {
+            let spec = &point.spec;
+            let seeds = implreg::claim::Seeds {
+                from: spec.seeds.from,
+                count,
+            };
+            let native = claim::run::point::evaluate(spec, Some(seeds), &allowed());
+            let numpy = claim::run::point::evaluate(&through_numpy(spec), Some(seeds), &allowed());
+            assert_eq!(
+                numpy.verdict,
+                native.verdict,
+                "{file}\n{}\n{}",
+                native.to_text(),
+                numpy.to_text()
+            );
+            for (a, b) in native.assertions.iter().zip(&numpy.assertions) {
+                let passed = |r: &implreg::claim::report::claim::AssertionReport| {
+                    r.per_seed
+                        .iter()
+                        .map(|s| (s.seed, s.passed))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(passed(a), passed(b), "{file}: {}", a.that);
+            }
+        }
+    }
+}
