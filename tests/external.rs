@@ -28,20 +28,33 @@ fn python() -> &'static str {
         }
         let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/python-numpy");
         let python = venv.join("bin/python3").display().to_string();
-        if !has_numpy(&python) {
-            let made = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 runs");
-            assert!(made.success(), "python3 -m venv {}", venv.display());
+        if has_numpy(&python) {
+            return python;
+        }
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
             let installed = Command::new(&python)
                 .args(["-m", "pip", "install", "--quiet", "numpy"])
                 .status()
-                .expect("pip runs");
-            assert!(installed.success(), "pip install numpy");
+                .is_ok_and(|s| s.success());
+            if installed && has_numpy(&python) {
+                return python;
+            }
         }
-        python
+        // No venv module (Debian without python3-venv): the user's site-packages.
+        let installed = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--user", "--break-system-packages", "numpy"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            installed && has_numpy("python3"),
+            "the external-run tests need Python 3 with numpy: neither a venv nor pip could provide it"
+        );
+        "python3".into()
     })
 }
 
@@ -232,6 +245,7 @@ fn through_numpy(spec: &ClaimSpec) -> ClaimSpec {
                 seconds: 600.0,
                 workdir: None,
                 settings: Settings::Deep(deep.clone()),
+                repeat: None,
                 digests: Default::default(),
                 folder: reference(),
                 at: (1, 1),
@@ -283,4 +297,71 @@ fn deep_gd_specs_give_the_same_verdicts_through_numpy() {
             }
         }
     }
+}
+
+/// The store keeps an external run under a key that covers its files' digests: checking again
+/// reuses it, and a changed file is run again.
+#[test]
+fn the_store_reuses_an_external_run_until_its_files_change() {
+    use implreg::store::Store;
+    let folder =
+        std::env::temp_dir().join(format!("implreg-external-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    let trainer = folder.join("numpy_deep.py");
+    std::fs::copy(reference().join("numpy_deep.py"), &trainer).unwrap();
+    let text = include_str!("fixtures/external/low-rank.yaml")
+        .replace(", PLANT", "")
+        .replace("PYTHON", python());
+    let file = folder.join("low-rank.yaml");
+    std::fs::write(&file, text).unwrap();
+    let store = Store::open(folder.join("store"));
+    let check = || {
+        let spec = Claim::load(&file).unwrap().points.remove(0).spec;
+        let context = Context {
+            store: Some(&store),
+            ..allowed()
+        };
+        claim::run::point::evaluate(&spec, None, &context);
+        let tally = store.tally();
+        (tally.solved, tally.reused)
+    };
+    assert_eq!(check(), (3, 0));
+    assert_eq!(check(), (3, 3));
+    // A comment more: another digest, another key.
+    let mut changed = std::fs::read_to_string(&trainer).unwrap();
+    changed.push_str("\n# changed\n");
+    std::fs::write(&trainer, changed).unwrap();
+    assert_eq!(check(), (6, 3));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// `repeat` runs the program again on each seed: a program whose endpoint changes from run to
+/// run fails, the reference trainer does not.
+#[test]
+fn repeat_catches_a_nondeterministic_program() {
+    let random = r#"[PYTHON, -c, "import json, os, random; json.dump({'matrix': [[random.random(), 0], [0, 0]], 'steps': 1}, open(os.environ['IMPLREG_RESULT'], 'w'))"]"#;
+    let mut spec = one_run(&random.replace("PYTHON", python()), 30.0);
+    let implreg::solver::RunSpec::External(external) = spec.runs.get_mut("program").unwrap() else {
+        panic!("an external run");
+    };
+    external.repeat = Some(implreg::solver::external::Repeat {
+        times: 3,
+        tolerance: 1e-12,
+    });
+    let (record, _) = record(&spec);
+    assert!(
+        record
+            .failure
+            .as_deref()
+            .unwrap_or("")
+            .contains("nondeterministic"),
+        "{record:?}"
+    );
+    let same = SAME.replace(
+        "      seconds: 120\n",
+        "      seconds: 120\n      repeat: { times: 2, tolerance: 0 }\n",
+    );
+    let report = claim::run::point::evaluate(&claim(&same, "same.yaml").unwrap(), None, &allowed());
+    assert!(report.matches, "{}", report.to_text());
 }

@@ -14,7 +14,7 @@ use crate::export::Sampling;
 use crate::problem::Problem;
 use crate::solver::replay::{self, Reported};
 use crate::solver::watch::{CONDITION_PER_DECADE, EVERY_STEP_ENTRIES};
-use crate::solver::{Bounds, ExternalSpec, RunRecord, Stop, Watch, When};
+use crate::solver::{Bounds, ExternalSpec, RunRecord, Status, Stop, Watch, When};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -59,6 +59,39 @@ impl Permission {
 /// The run `spec` on `problem`'s instance for `seed`, watching what `watch` asks at the
 /// program's samples, within `bounds` (its seconds, and the claim's deadline and cancel token).
 pub fn run(
+    spec: &ExternalSpec,
+    problem: &Problem,
+    seed: u64,
+    watch: &Watch,
+    bounds: &Bounds,
+) -> RunRecord {
+    let first = once(spec, problem, seed, watch, bounds);
+    let Some(repeat) = spec.repeat else {
+        return first;
+    };
+    for k in 2..=repeat.times {
+        if first.status() == Status::Failed || first.matrix.is_empty() {
+            break;
+        }
+        let again = once(spec, problem, seed, watch, bounds);
+        if again.matrix.is_empty() {
+            return again;
+        }
+        let apart =
+            (&again.matrix - &first.matrix).norm() / first.matrix.norm().max(f64::MIN_POSITIVE);
+        // A NaN distance (a non-finite endpoint) is not within any tolerance.
+        if apart.is_nan() || apart > repeat.tolerance {
+            return RunRecord::failed(format!(
+                "nondeterministic: run {k} of the same seed ended {apart:.3e} (‖ΔW‖_F/‖W‖_F) from the first, above the repeat's tolerance {:e}",
+                repeat.tolerance
+            ));
+        }
+    }
+    first
+}
+
+/// One run of the program.
+fn once(
     spec: &ExternalSpec,
     problem: &Problem,
     seed: u64,

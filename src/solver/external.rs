@@ -36,6 +36,11 @@ pub struct ExternalSpec {
     /// The run the program is asked to make: its settings are written for it, with the initial
     /// factors it draws from the seed.
     pub settings: Settings,
+    /// Run the program this many times on each seed and fail the run if its endpoints differ by
+    /// more than the tolerance: how a claim states that an implementation must be
+    /// deterministic (without it, the first result is kept and reused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeat>,
     /// SHA-256 of each of `files`, by name, taken when the claim is read (never written in a
     /// claim): what the key covers besides the settings.
     #[serde(default, skip_deserializing)]
@@ -86,11 +91,41 @@ impl ExternalSpec {
             "seconds",
             || format!("seconds in (0, {MAX_SECONDS}]; found {}", self.seconds),
         )?;
+        if let Some(repeat) = self.repeat {
+            require(
+                (2..=MAX_REPEATS).contains(&repeat.times),
+                "repeat.times",
+                || {
+                    format!(
+                        "2 to {MAX_REPEATS} runs on each seed; found {}",
+                        repeat.times
+                    )
+                },
+            )?;
+            require(
+                repeat.tolerance.is_finite() && repeat.tolerance >= 0.0,
+                "repeat.tolerance",
+                || format!("a tolerance ≥ 0; found {}", repeat.tolerance),
+            )?;
+        }
         let Settings::Deep(deep) = &self.settings;
         deep.validate(rows, cols)
             .map_err(|e| e.within("settings.deep"))
     }
 }
+
+/// How often a program is run on each seed, and how far apart its endpoints may end.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// Runs on each seed, 2 to `MAX_REPEATS`.
+    pub times: usize,
+    /// The largest ‖W_k − W_1‖_F / ‖W_1‖_F allowed (0: bit for bit).
+    pub tolerance: f64,
+}
+
+/// The most runs a `repeat` may ask for.
+pub const MAX_REPEATS: usize = 10;
 
 /// The runs the protocol can ask a program to make, written as a claim writes a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -52,7 +52,8 @@ pub fn resolve(
                     (
                         format!("{field}.files[{k}]"),
                         format!(
-                            "a regular file of at most {MAX_FILE_BYTES} bytes inside the claim's folder; `{name}`: {why}"
+                            "a regular file of at most {} MiB inside the claim's folder; `{name}`: {why}",
+                            MAX_FILE_BYTES >> 20
                         ),
                     )
                 })?;
