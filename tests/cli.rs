@@ -545,3 +545,43 @@ fn final_gives_each_runs_endpoint() {
     assert!(reports[0]["runs"][0].get("endpoint").is_some());
     assert!(run(&[])[0]["runs"][0].get("endpoint").is_none());
 }
+
+/// A claim with an external run is refused before anything runs unless its program is allowed
+/// (`--allow-command` by name, or `--allow-external`), by `check` and `measure` alike.
+#[test]
+fn external_runs_need_permission_on_the_command_line() {
+    let (dir, _) = support::claim_scratch("external-permission");
+    let claim = dir.join("echo.yaml");
+    std::fs::write(
+        &claim,
+        "id: echo\ntitle: a program that writes its result\nsource: { paper: test, where: here }\nseeds: { from: 0, count: 1 }\nproblem:\n  completion: { rows: 1, cols: 1, rank: 1, observed: 1 }\nruns:\n  program:\n    external:\n      command: [sh, -c, \"echo '{\\\"matrix\\\": [[0]], \\\"steps\\\": 0}' > ${IMPLREG_RESULT}\"]\n      seconds: 10\n      settings: { deep: { depth: 1, init: { gaussian: { scale: 1.0 } }, optimizer: { gd: { lr: 0.1 } }, steps: 1 } }\nexpect:\n  - that: program.steps == 0\n    over_seeds: all\n    why: test\nverdict: holds\n",
+    )
+    .unwrap();
+    let path = claim.to_str().unwrap();
+    for command in ["check", "measure"] {
+        let refused = implreg(&[command, path]);
+        assert_eq!(refused.status.code(), Some(2), "{command}");
+        assert!(
+            support::stderr(&refused).contains("echo.yaml:10:16: runs.program.external.command"),
+            "{}",
+            support::stderr(&refused)
+        );
+        assert!(stdout(&refused).is_empty(), "nothing runs");
+    }
+    assert_eq!(
+        implreg(&["check", path, "--allow-command", "python3"])
+            .status
+            .code(),
+        Some(2)
+    );
+    for allow in [&["--allow-command", "sh"][..], &["--allow-external"][..]] {
+        let output = implreg(&[&["check", path][..], allow].concat());
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            support::stderr(&output)
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
