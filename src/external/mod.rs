@@ -65,7 +65,14 @@ pub fn run(
     watch: &Watch,
     bounds: &Bounds,
 ) -> RunRecord {
-    let first = once(spec, problem, seed, watch, bounds);
+    let call = Call {
+        spec,
+        problem,
+        seed,
+        watch,
+        bounds,
+    };
+    let first = call.once();
     let Some(repeat) = spec.repeat else {
         return first;
     };
@@ -73,7 +80,7 @@ pub fn run(
         if first.status() == Status::Failed || first.matrix.is_empty() {
             break;
         }
-        let again = once(spec, problem, seed, watch, bounds);
+        let again = call.once();
         if again.matrix.is_empty() {
             return again;
         }
@@ -90,43 +97,58 @@ pub fn run(
     first
 }
 
-/// One run of the program.
-fn once(
-    spec: &ExternalSpec,
-    problem: &Problem,
+/// What one run of the program is given.
+struct Call<'a> {
+    spec: &'a ExternalSpec,
+    problem: &'a Problem,
     seed: u64,
-    watch: &Watch,
-    bounds: &Bounds,
-) -> RunRecord {
-    let settings = spec.settings.deep();
-    let scratch = match Scratch::new() {
-        Ok(scratch) => scratch,
-        Err(e) => return RunRecord::failed(format!("no scratch folder: {e}")),
-    };
-    let instance = scratch.path.join(INSTANCE_FILE);
-    let sample = sampling(problem, watch);
-    if let Err(e) = write_instance(&instance, problem, settings, seed, &sample) {
-        return RunRecord::failed(format!("the instance could not be written: {e}"));
-    }
-    let ran = match execute(spec, &scratch.path, seed, bounds) {
-        Ok(ran) => ran,
-        Err(e) => {
-            return RunRecord::failed(format!("`{}` could not be started: {e}", spec.command[0]));
+    watch: &'a Watch<'a>,
+    bounds: &'a Bounds,
+}
+
+impl Call<'_> {
+    /// One run of the program.
+    fn once(&self) -> RunRecord {
+        let Call {
+            spec,
+            problem,
+            seed,
+            watch,
+            bounds,
+        } = *self;
+        let settings = spec.settings.deep();
+        let scratch = match Scratch::new() {
+            Ok(scratch) => scratch,
+            Err(e) => return RunRecord::failed(format!("no scratch folder: {e}")),
+        };
+        let instance = scratch.path.join(INSTANCE_FILE);
+        let sample = sampling(problem, watch);
+        if let Err(e) = write_instance(&instance, problem, settings, seed, &sample) {
+            return RunRecord::failed(format!("the instance could not be written: {e}"));
         }
-    };
-    let said = ran.said();
-    match ran.end {
-        End::Exited(status) if !status.success() => {
-            RunRecord::failed(format!("the program exited with {status}{said}"))
+        let ran = match execute(spec, &scratch.path, seed, bounds) {
+            Ok(ran) => ran,
+            Err(e) => {
+                return RunRecord::failed(format!(
+                    "`{}` could not be started: {e}",
+                    spec.command[0]
+                ));
+            }
+        };
+        let said = ran.said();
+        match ran.end {
+            End::Exited(status) if !status.success() => {
+                RunRecord::failed(format!("the program exited with {status}{said}"))
+            }
+            End::Exited(_) => match read_result(&scratch.path, problem, settings.target_loss) {
+                Ok(reported) => replay::replay(reported, problem, settings.loss, watch),
+                Err(e) => RunRecord::failed(format!("{e}{said}")),
+            },
+            End::Outlived(stop) => RunRecord {
+                stop,
+                ..RunRecord::failed(format!("ended after {:.1} s{said}", ran.seconds))
+            },
         }
-        End::Exited(_) => match read_result(&scratch.path, problem, settings.target_loss) {
-            Ok(reported) => replay::replay(reported, problem, settings.loss, watch),
-            Err(e) => RunRecord::failed(format!("{e}{said}")),
-        },
-        End::Outlived(stop) => RunRecord {
-            stop,
-            ..RunRecord::failed(format!("ended after {:.1} s{said}", ran.seconds))
-        },
     }
 }
 
