@@ -6,8 +6,8 @@ run's settings and its initial factors W_1, ..., W_N) to $IMPLREG_INSTANCE; this
 W = W_N...W_1 from those factors by the settings' step rule (gd, normalised_gd, adam) on the
 squared loss (`mean` or `sum`) until the settings' target loss, a loss that is no longer finite or
 has blown up, or the step budget, as implreg's driver stops, and writes the end and samples of the
-trajectory to $IMPLREG_RESULT, sampled as the instance's `sample` asks: every step, or log-spaced
-steps (so many a decade), and the steps a claim reads.
+trajectory to $IMPLREG_RESULT, sampled as the instance's `sample` asks: every step, or the steps
+it lists.
 
 It is an independent implementation of the same algorithm, written from the papers' formulas,
 densely: W by prefix products, the gradients (W_N...W_{j+1})^T grad(W) (W_{j-1}...W_1)^T by
@@ -40,8 +40,6 @@ import numpy as np
 BLOW_UP = 1e8
 # The step budget when only a target loss is given.
 DEFAULT_STEP_CAP = 1_000_000
-# The samples taken when the instance asks for none: 100 log-spaced steps a decade.
-SAMPLES_PER_DECADE = 100
 
 
 class Completion:
@@ -195,22 +193,6 @@ def instance(entry):
     return problem, entry["factors"], run
 
 
-class Schedule:
-    """Log-spaced steps, `per_decade` a decade (every step up to where they are 1 apart), as
-    implreg's `trace::Schedule`: round(10^(k/d)) for k = 0, 1, ..."""
-
-    def __init__(self, per_decade):
-        self.next, self.exponent, self.per_decade = 0, 0, per_decade
-
-    def due(self, step):
-        if step < self.next:
-            return False
-        while self.next <= step:
-            self.next = round(10.0 ** (self.exponent / self.per_decade))
-            self.exponent += 1
-        return True
-
-
 def rows(matrix):
     """A matrix as a list of rows; a value JSON cannot hold (NaN, +-inf) as null."""
     return [[float(x) if math.isfinite(x) else None for x in row] for row in matrix.tolist()]
@@ -229,7 +211,6 @@ def train(problem, factors, run, sample=None, plant=None):
     budget = run.get("steps", DEFAULT_STEP_CAP)
     sample = sample or {}
     every_step = sample.get("every_step", False)
-    schedule = Schedule(sample.get("per_decade", SAMPLES_PER_DECADE))
     asked = set(sample.get("steps", []))
     samples, ceiling, step = [], math.inf, 0
     while True:
@@ -245,8 +226,7 @@ def train(problem, factors, run, sample=None, plant=None):
         )
         if stop:
             break
-        # (`due` is asked at every step, in order, as the schedule needs.)
-        if schedule.due(step) or every_step or step in asked:
+        if every_step or step in asked:
             samples.append({"step": step, "matrix": rows(model.product())})
         model.rule.apply(model.factors, model.gradients)
         step += 1

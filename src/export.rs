@@ -25,15 +25,12 @@ pub fn write_instance(
 }
 
 /// The steps at which another program is asked to sample its trajectory (the external-run
-/// protocol): at every step, or `per_decade` log-spaced steps a decade (round(10^(k/d)), as
-/// `solver::trace::Schedule`), and at each of `steps` (the moments a claim reads).
+/// protocol): every step, or the listed ones.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sampling {
-    /// Every step (the matrix is small enough).
+    /// Every step.
     pub every_step: bool,
-    /// Log-spaced steps a decade otherwise.
-    pub per_decade: u32,
-    /// Steps sampled whatever the schedule.
+    /// The steps sampled (besides every step, if `every_step`), increasing.
     pub steps: Vec<usize>,
 }
 

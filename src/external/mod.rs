@@ -13,6 +13,7 @@ use crate::confined::{Folder, Unread};
 use crate::export::Sampling;
 use crate::problem::Problem;
 use crate::solver::replay::{self, Reported};
+use crate::solver::trace::Schedule;
 use crate::solver::watch::{CONDITION_PER_DECADE, EVERY_STEP_ENTRIES};
 use crate::solver::{Bounds, ExternalSpec, RunRecord, Status, Stop, Watch, When};
 use std::io::Read;
@@ -122,7 +123,7 @@ impl Call<'_> {
             Err(e) => return RunRecord::failed(format!("no scratch folder: {e}")),
         };
         let instance = scratch.path.join(INSTANCE_FILE);
-        let sample = sampling(problem, watch);
+        let sample = sampling(problem, settings.step_budget(), watch);
         if let Err(e) = write_instance(&instance, problem, settings, seed, &sample) {
             return RunRecord::failed(format!("the instance could not be written: {e}"));
         }
@@ -166,25 +167,34 @@ fn write_instance(
     std::io::Write::flush(&mut out)
 }
 
-/// The samples the program is asked for: as densely as implreg checks its own costly `when`
-/// conditions (every step on a matrix of at most `CHEAP_SPECTRUM` entries, 100 a decade
-/// otherwise), and at every step a claim reads (`at_step`).
-fn sampling(problem: &Problem, watch: &Watch) -> Sampling {
+/// The samples the program is asked for: every step on a matrix of at most
+/// `EVERY_STEP_ENTRIES` entries (as implreg checks its own conditions there), otherwise the
+/// steps implreg checks its own costly `when` conditions at (`CONDITION_PER_DECADE` a decade)
+/// up to the run's budget, and every step a claim reads (`at_step`), in order.
+fn sampling(problem: &Problem, budget: usize, watch: &Watch) -> Sampling {
+    let every_step = problem.rows * problem.cols <= EVERY_STEP_ENTRIES;
     let mut steps: Vec<usize> = watch
         .moments
         .iter()
         .filter_map(|when| match when {
-            When::AtStep(k) => Some(*k),
+            When::AtStep(k) if *k <= budget => Some(*k),
             _ => None,
         })
         .collect();
+    if !every_step {
+        let mut schedule = Schedule::per_decade(CONDITION_PER_DECADE);
+        let mut step = 0;
+        while step <= budget {
+            if schedule.due(step) {
+                steps.push(step);
+            }
+            // The next due step: the schedule's steps are log-spaced, so jump between them.
+            step = schedule.next().max(step + 1);
+        }
+    }
     steps.sort_unstable();
     steps.dedup();
-    Sampling {
-        every_step: problem.rows * problem.cols <= EVERY_STEP_ENTRIES,
-        per_decade: CONDITION_PER_DECADE,
-        steps,
-    }
+    Sampling { every_step, steps }
 }
 
 /// The result the program left in the scratch folder, checked.

@@ -100,6 +100,11 @@ impl Schedule {
         }
     }
 
+    /// The first step not yet due.
+    pub fn next(&self) -> usize {
+        self.next
+    }
+
     /// Whether `step` is a sampling step; steps must be asked in increasing order.
     pub fn due(&mut self, step: usize) -> bool {
         if step < self.next {

@@ -29,7 +29,13 @@ pub fn resolve(
             continue;
         };
         let field = format!("runs.{name}.external");
-        spec.folder = folder_path.to_path_buf();
+        // Absolute: the program runs in it, and a relative program path is resolved in it.
+        spec.folder = std::path::absolute(folder_path).map_err(|e| {
+            (
+                format!("{field}.command"),
+                format!("a claim folder that can be named: {e}"),
+            )
+        })?;
         spec.at = locate::locate(text, &locate::parse_path(&format!("{field}.command")));
         if spec.files.is_empty() {
             continue;
