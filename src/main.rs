@@ -156,11 +156,12 @@ enum Command {
     /// functions) as the Markdown tables the README carries.
     Vocabulary,
     /// Print one seed's instance of a claim as JSON for another implementation: the problem,
-    /// its ground truth, and a deep run's settings and initial factors.
+    /// its ground truth, and a deep run's settings and initial factors (an external run's: what its
+    /// program receives).
     Export {
         /// The claim file.
         claim: PathBuf,
-        /// The deep run whose settings and initial factors to export.
+        /// The deep or external run whose settings and initial factors to export.
         #[arg(long)]
         run: String,
         #[arg(long, default_value_t = 0)]
@@ -427,15 +428,21 @@ fn export(file: &Path, run: &str, seed: u64, point: usize) -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let Some(RunSpec::Deep(spec)) = claim.runs.get(run) else {
+    // An external run's program receives its settings' instance (without the claim's `sample`).
+    let deep_of = |spec: &RunSpec| match spec {
+        RunSpec::Deep(deep) => Some(deep.clone()),
+        RunSpec::External(external) => Some(external.settings.deep().clone()),
+        _ => None,
+    };
+    let Some(spec) = claim.runs.get(run).and_then(deep_of) else {
         let deep: Vec<&str> = claim
             .runs
             .iter()
-            .filter(|(_, spec)| matches!(spec, RunSpec::Deep(_)))
+            .filter(|(_, spec)| deep_of(spec).is_some())
             .map(|(name, _)| name.as_str())
             .collect();
         eprintln!(
-            "error: {}: `--run {}`: expected one of the claim's deep runs: {}",
+            "error: {}: `--run {}`: expected one of the claim's deep or external runs: {}",
             printable(&file.display().to_string()),
             printable(run),
             deep.join(", ")
@@ -444,7 +451,7 @@ fn export(file: &Path, run: &str, seed: u64, point: usize) -> ExitCode {
     };
     let problem = claim.problem.generate(seed);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = implreg::export::write_instance(&problem, spec, seed, &mut out)
+    let written = implreg::export::write_instance(&problem, &spec, seed, &mut out)
         .map_err(std::io::Error::from)
         .and_then(|()| {
             use std::io::Write;

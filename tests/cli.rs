@@ -585,3 +585,14 @@ fn external_runs_need_permission_on_the_command_line() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `export --run` of an external run writes the instance its program receives: the same bytes as
+/// for the deep run of the same settings.
+#[test]
+fn an_external_run_exports_what_its_program_receives() {
+    let fixture = "tests/fixtures/external/same.yaml";
+    let of = |run: &str| implreg(&["export", fixture, "--run", run, "--seed", "2"]);
+    let (external, deep) = (of("gd"), of("native_gd"));
+    assert_eq!(external.status.code(), Some(0), "{}", support::stderr(&external));
+    assert_eq!(external.stdout, deep.stdout);
+}
