@@ -590,9 +590,20 @@ fn external_runs_need_permission_on_the_command_line() {
 /// for the deep run of the same settings.
 #[test]
 fn an_external_run_exports_what_its_program_receives() {
-    let fixture = "tests/fixtures/external/same.yaml";
-    let of = |run: &str| implreg(&["export", fixture, "--run", run, "--seed", "2"]);
+    // The fixture's files are the reference trainer's, beside it.
+    let dir = support::scratch("export-external");
+    std::fs::copy("reference/numpy_deep.py", dir.join("numpy_deep.py")).unwrap();
+    let claim = dir.join("same.yaml");
+    std::fs::copy("tests/fixtures/external/same.yaml", &claim).unwrap();
+    let claim = claim.to_str().unwrap();
+    let of = |run: &str| implreg(&["export", claim, "--run", run, "--seed", "2"]);
     let (external, deep) = (of("gd"), of("native_gd"));
-    assert_eq!(external.status.code(), Some(0), "{}", support::stderr(&external));
+    assert_eq!(
+        external.status.code(),
+        Some(0),
+        "{}",
+        support::stderr(&external)
+    );
     assert_eq!(external.stdout, deep.stdout);
+    std::fs::remove_dir_all(dir).unwrap();
 }
