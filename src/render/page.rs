@@ -164,6 +164,27 @@ fn assertion_rows(report: &Report) -> Vec<[String; 7]> {
     rows
 }
 
+/// The lines naming runs that a budget stopped or whose program failed, at every point
+/// (`ClaimReport::timed_out`), prefixed by the point where there are several.
+fn stopped_lines(report: &Report) -> Vec<String> {
+    report
+        .points()
+        .into_iter()
+        .flat_map(|(point, r)| {
+            r.timed_out("")
+                .lines()
+                .map(|line| {
+                    if point.is_empty() {
+                        line.trim().to_string()
+                    } else {
+                        format!("{point}: {}", line.trim())
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 fn across_rows(across: &[AcrossReport]) -> Vec<[String; 3]> {
     across
         .iter()
@@ -285,6 +306,9 @@ pub fn html(contents: &Contents) -> String {
             page += "</tr>\n";
         }
         page += "</table>\n";
+        for line in stopped_lines(report) {
+            let _ = writeln!(page, "<p><small>{}</small></p>", escape(&line));
+        }
         if let Report::Sweep(sweep) = report
             && !sweep.across.is_empty()
         {
@@ -383,6 +407,9 @@ pub fn markdown(contents: &Contents) -> String {
         for row in assertion_rows(report) {
             let cells: Vec<String> = row[..6].iter().map(|c| cell(c)).collect();
             let _ = writeln!(page, "| {} |", cells.join(" | "));
+        }
+        for line in stopped_lines(report) {
+            let _ = write!(page, "\n> {}\n", cell(&line));
         }
         if let Report::Sweep(sweep) = report
             && !sweep.across.is_empty()

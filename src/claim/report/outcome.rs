@@ -255,6 +255,7 @@ impl SweepReport {
             if r.interrupted {
                 text += "       interrupted: a run was stopped, this point decides nothing\n";
             }
+            text += &r.timed_out("       ");
             text += &r.assertion_lines("       ");
         }
         for across in &self.across {

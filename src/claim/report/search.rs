@@ -301,6 +301,7 @@ impl SearchReport {
                 c.decided.verdict,
                 c.decided.seed_words()
             );
+            text += &c.decided.timed_out("         ");
             text += &c.decided.assertion_lines("         ");
             let _ = writeln!(
                 text,
