@@ -198,15 +198,16 @@ def rows(matrix):
     return [[float(x) if math.isfinite(x) else None for x in row] for row in matrix.tolist()]
 
 
-def train(problem, factors, run, sample=None, plant=None):
-    """Trains as implreg's driver does, sampling as `sample` asks; returns (steps, end matrix,
-    factors, samples)."""
+def train(problem, factors, run, sample=None, plant=None, model=None):
+    """Trains `model` (by default `Deep`: any class with its constructor, `loss_and_gradients`,
+    `factors`, `gradients`, `rule` and `product`) as implreg's driver does, sampling as `sample`
+    asks; returns (steps, end matrix, factors, samples)."""
     if run.get("penalty") is not None:
         raise NotImplementedError("penalties")
     if plant == "init-scale":
         rng = np.random.default_rng(0)
         factors = [rng.standard_normal(np.shape(f)) / math.sqrt(np.shape(f)[1]) for f in factors]
-    model = Deep(problem, factors, step_rule(run["optimizer"], plant))
+    model = (model or Deep)(problem, factors, step_rule(run["optimizer"], plant))
     target = run.get("target_loss")
     budget = run.get("steps", DEFAULT_STEP_CAP)
     sample = sample or {}
@@ -233,17 +234,18 @@ def train(problem, factors, run, sample=None, plant=None):
     return step, model.product(), model.factors, samples
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(model=None, name="numpy_deep.py", description=__doc__):
+    """The protocol around `train`, with `model` (see `train`)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--plant", choices=["init-scale", "adam-bias"], help="a planted bug, for tests")
     args = parser.parse_args()
     with open(os.environ["IMPLREG_INSTANCE"]) as handle:
         entry = json.load(handle)
     try:
         problem, factors, run = instance(entry)
-        steps, matrix, factors, samples = train(problem, factors, run, entry.get("sample"), args.plant)
+        steps, matrix, factors, samples = train(problem, factors, run, entry.get("sample"), args.plant, model)
     except NotImplementedError as e:
-        print(f"numpy_deep.py does not implement {e}", file=sys.stderr)
+        print(f"{name} does not implement {e}", file=sys.stderr)
         return 2
     result = {"matrix": rows(matrix), "steps": steps, "factors": [rows(f) for f in factors], "trajectory": samples}
     with open(os.environ["IMPLREG_RESULT"], "w") as handle:

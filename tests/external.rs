@@ -16,46 +16,68 @@ use std::time::Instant;
 /// under `target/` with numpy installed from the package registry.
 fn python() -> &'static str {
     static PYTHON: OnceLock<String> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let has_numpy = |python: &str| {
-            Command::new(python)
-                .args(["-c", "import numpy"])
-                .output()
-                .is_ok_and(|o| o.status.success())
-        };
-        if has_numpy("python3") {
-            return "python3".into();
-        }
-        let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/python-numpy");
-        let python = venv.join("bin/python3").display().to_string();
-        if has_numpy(&python) {
+    PYTHON.get_or_init(|| python_with(&["numpy"], "python-numpy"))
+}
+
+/// A Python 3 with numpy and JAX (`reference/jax_deep.py`), made as `python` makes its own.
+fn python_with_jax() -> &'static str {
+    static PYTHON: OnceLock<String> = OnceLock::new();
+    PYTHON.get_or_init(|| python_with(&["numpy", "jax"], "python-jax"))
+}
+
+/// `python3` if it imports every one of `modules`; otherwise the virtual environment `venv`
+/// under `target/`, made with them from the package registry if it lacks them; otherwise the
+/// user's site-packages (a Debian Python without the venv module).
+fn python_with(modules: &[&str], venv: &str) -> String {
+    let imports = |python: &str| {
+        let script = format!("import {}", modules.join(", "));
+        Command::new(python)
+            .args(["-c", &script])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if imports("python3") {
+        return "python3".into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(venv);
+    let python = venv.join("bin/python3").display().to_string();
+    if imports(&python) {
+        return python;
+    }
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        let installed = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet"])
+            .args(modules)
+            .status()
+            .is_ok_and(|s| s.success());
+        if installed && imports(&python) {
             return python;
         }
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success());
-        if made {
-            let installed = Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", "numpy"])
-                .status()
-                .is_ok_and(|s| s.success());
-            if installed && has_numpy(&python) {
-                return python;
-            }
-        }
-        // No venv module (Debian without python3-venv): the user's site-packages.
-        let installed = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--user", "--break-system-packages", "numpy"])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            installed && has_numpy("python3"),
-            "the external-run tests need Python 3 with numpy: neither a venv nor pip could provide it"
-        );
-        "python3".into()
-    })
+    }
+    let installed = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--user",
+            "--break-system-packages",
+        ])
+        .args(modules)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        installed && imports("python3"),
+        "the external-run tests need Python 3 with {modules:?}: neither a venv nor pip could provide them"
+    );
+    "python3".into()
 }
 
 /// The reference trainer's folder: claims here are written as if they sat in it.
@@ -129,6 +151,28 @@ fn a_claim_with_an_external_run_is_refused_without_permission() {
     let mut report = claim::run::point::evaluate(&spec, None, &Context::default());
     let run = report.runs.remove(0);
     assert_eq!(run.record.stop, Stop::Failed);
+}
+
+/// The JAX trainer, whose gradients are JAX's automatic differentiation of the loss, ends where
+/// implreg ends too (two seeds: a JAX program compiles its step first).
+#[test]
+fn jax_ends_where_implreg_ends_sample_for_sample() {
+    let jax = SAME
+        .replace("[PYTHON, numpy_deep.py]", "[JAX, jax_deep.py]")
+        .replace(
+            "files: [numpy_deep.py]",
+            "files: [jax_deep.py, numpy_deep.py]",
+        )
+        .replace("JAX", python_with_jax());
+    let spec = claim(&jax, "same.yaml").unwrap();
+    let seeds = implreg::claim::Seeds { from: 0, count: 2 };
+    let report = claim::run::point::evaluate(&spec, Some(seeds), &allowed());
+    for assertion in &report.assertions {
+        assert_eq!(assertion.per_seed.len(), 2);
+        for seed in &assertion.per_seed {
+            assert!(seed.passed, "{}: {seed:?}", assertion.that);
+        }
+    }
 }
 
 #[test]
