@@ -409,3 +409,13 @@ fn repeat_catches_a_nondeterministic_program() {
     let report = claim::run::point::evaluate(&claim(&same, "same.yaml").unwrap(), None, &allowed());
     assert!(report.matches, "{}", report.to_text());
 }
+
+/// A process that leaves the program's group and keeps its output open cannot hold implreg: the
+/// run ends once the program has, and what it printed by then is kept.
+#[test]
+fn a_descendant_holding_the_output_open_does_not_hold_the_run() {
+    let script = r#"setsid sleep 20 & echo started; printf '{\"matrix\": [[0, 0], [0, 0]], \"steps\": 0}' > ${IMPLREG_RESULT}"#;
+    let (record, seconds) = record(&one_run(&format!("[sh, -c, \"{script}\"]"), 60.0));
+    assert_eq!(record.stop, Stop::Budget, "{record:?}");
+    assert!(seconds < 10.0, "took {seconds} s");
+}

@@ -20,7 +20,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread::JoinHandle;
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The environment variable naming the instance file the program reads.
@@ -315,12 +316,12 @@ fn execute(
         .map_or(spec.seconds, |s| s.min(spec.seconds));
     let end = wait(&mut child, started, seconds, bounds);
     end_group(&child);
-    let joined = |h: JoinHandle<String>| h.join().unwrap_or_default();
+    let ended = Instant::now();
     Ok(Ran {
         end,
         seconds: started.elapsed().as_secs_f64(),
-        stdout: joined(stdout),
-        stderr: joined(stderr),
+        stdout: stdout.text(ended + OUTPUT_GRACE),
+        stderr: stderr.text(ended + OUTPUT_GRACE),
     })
 }
 
@@ -364,24 +365,50 @@ fn end_group(child: &Child) {
     let _ = child;
 }
 
-/// Reads `from` to its end on a thread, keeping its last `OUTPUT_KEPT` bytes.
-fn keep_last(from: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let Some(mut from) = from else {
-            return String::new();
-        };
-        let mut kept: Vec<u8> = Vec::new();
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = from.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            kept.extend_from_slice(&buffer[..n]);
-            if kept.len() > 2 * OUTPUT_KEPT {
-                kept.drain(..kept.len() - OUTPUT_KEPT);
-            }
-        }
+/// How long the end of the program's output is waited for once its group has ended.
+const OUTPUT_GRACE: Duration = Duration::from_secs(2);
+
+/// What a thread reading one of the program's streams keeps: its last bytes so far, and a
+/// signal when the stream ends.
+struct Kept {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    ended: Receiver<()>,
+}
+
+impl Kept {
+    /// The last `OUTPUT_KEPT` bytes, once the stream has ended or `by` has come (a process that
+    /// left the group and kept the pipe open must not hold implreg).
+    fn text(self, by: Instant) -> String {
+        let _ = self
+            .ended
+            .recv_timeout(by.saturating_duration_since(Instant::now()));
+        let kept = self.bytes.lock().unwrap_or_else(|p| p.into_inner());
         let start = kept.len().saturating_sub(OUTPUT_KEPT);
         String::from_utf8_lossy(&kept[start..]).into_owned()
-    })
+    }
+}
+
+/// Reads `from` to its end on a thread, keeping its last `OUTPUT_KEPT` bytes or so.
+fn keep_last(from: Option<impl Read + Send + 'static>) -> Kept {
+    let (done, ended) = mpsc::channel();
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let into = Arc::clone(&bytes);
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        if let Some(mut from) = from {
+            while let Ok(n) = from.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                let mut kept = into.lock().unwrap_or_else(|p| p.into_inner());
+                kept.extend_from_slice(&buffer[..n]);
+                if kept.len() > 2 * OUTPUT_KEPT {
+                    let excess = kept.len() - OUTPUT_KEPT;
+                    kept.drain(..excess);
+                }
+            }
+        }
+        let _ = done.send(());
+    });
+    Kept { bytes, ended }
 }
