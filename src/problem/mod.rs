@@ -24,6 +24,7 @@ pub mod margin_loss;
 mod measurements;
 mod orthogonal;
 mod quadratic;
+pub mod ratings;
 mod regression;
 mod sensing;
 mod spectrum;
