@@ -1,6 +1,6 @@
 //! A ratings file as MovieLens publishes it (`u.data`: user, item, rating and timestamp,
 //! tab-separated, no header) or as RecBole's `ml-100k.inter` carries it (the same columns after
-//! a header line `user_id:token	item_id:token	rating:float	timestamp:float`), read with
+//! a header line naming them, `user_id:token`, `item_id:token`, `rating:float`, …), read with
 //! located errors: the entries of a real matrix whose missing entries are what is predicted,
 //! and the dense sub-block of its most active users and items (for claims small enough to test).
 //! The text is the caller's to read (from a folder it was given, with a size cap).
