@@ -419,3 +419,51 @@ fn a_descendant_holding_the_output_open_does_not_hold_the_run() {
     assert_eq!(record.stop, Stop::Budget, "{record:?}");
     assert!(seconds < 10.0, "took {seconds} s");
 }
+
+/// The documented schemas (docs/external-*.schema.json) accept what implreg writes for a program
+/// and what the reference trainer writes back, checked by the `jsonschema` package (Draft
+/// 2020-12) on a completion and a sensing instance.
+#[test]
+fn the_protocol_schemas_accept_what_is_written() {
+    let python = python_with(&["numpy", "jsonschema"], "python-jsonschema");
+    let dir = std::env::temp_dir().join(format!("implreg-schemas-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A program that keeps copies of both files beside the claim, then lets the trainer run.
+    let trainer = reference().join("numpy_deep.py");
+    let keep = format!(
+        "import os, shutil, subprocess, sys\nshutil.copy(os.environ['IMPLREG_INSTANCE'], 'instance.json')\ncode = subprocess.call([sys.executable, {trainer:?}])\nshutil.copy(os.environ['IMPLREG_RESULT'], 'result.json')\nsys.exit(code)\n"
+    );
+    std::fs::write(dir.join("keep.py"), keep).unwrap();
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    for problem in [
+        "completion: { rows: 6, cols: 5, rank: 1, observed: 20 }",
+        "sensing: { rows: 6, cols: 5, rank: 1, measurements: 20 }",
+    ] {
+        let text = format!(
+            "id: schemas\ntitle: schemas\nsource: {{ paper: test, where: here }}\nseeds: {{ from: 0, count: 1 }}\nproblem:\n  {problem}\nruns:\n  program:\n    external:\n      command: [{python}, keep.py]\n      seconds: 60\n      settings: {{ deep: {{ depth: 2, init: {{ gaussian: {{ scale: 1.0e-2 }} }}, optimizer: {{ gd: {{ lr: 0.1 }} }}, steps: 300 }} }}\nexpect:\n  - that: program.steps == 300\n    over_seeds: all\n    why: test\nverdict: holds\n"
+        );
+        let spec = Claim::parse(&text, &dir.join("schemas.yaml"))
+            .unwrap()
+            .points
+            .remove(0)
+            .spec;
+        let report = claim::run::point::evaluate(&spec, None, &allowed());
+        assert!(report.matches, "{}", report.to_text());
+        let check = Command::new(&python)
+            .current_dir(&dir)
+            .args(["-c", "import json, sys, jsonschema\nfor doc, schema in zip(sys.argv[1::2], sys.argv[2::2]):\n    jsonschema.validate(json.load(open(doc)), json.load(open(schema)), cls=jsonschema.Draft202012Validator)"])
+            .arg("instance.json")
+            .arg(docs.join("external-instance.schema.json"))
+            .arg("result.json")
+            .arg(docs.join("external-result.schema.json"))
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{problem}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
