@@ -8,7 +8,6 @@ use crate::problem::{Problem, Reduction};
 use crate::solver::observe::Snapshot;
 use crate::solver::{MarginNorm, Parameterisation, RunRecord};
 use nalgebra::{DMatrix, DVector};
-use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// A matrix, measured on demand.
@@ -31,6 +30,8 @@ pub struct Measured<'a> {
     pub parameterisation: Option<Parameterisation>,
     spectrum: OnceLock<Spectrum>,
     residuals: OnceLock<DVector<f64>>,
+    /// A run's end's component norms, from its factors on first use.
+    end_components: OnceLock<Vec<f64>>,
 }
 
 impl<'a> Measured<'a> {
@@ -83,6 +84,7 @@ impl<'a> Measured<'a> {
             parameterisation: None,
             spectrum: OnceLock::new(),
             residuals: OnceLock::new(),
+            end_components: OnceLock::new(),
         }
     }
 
@@ -150,11 +152,14 @@ impl<'a> Measured<'a> {
     }
 
     /// A CP factorisation's component norms, largest first: at a moment as the run's watch
-    /// took them, at a run's end from its factors; `None` for anything else.
-    pub fn components(&self) -> Option<Cow<'_, [f64]>> {
+    /// took them, at a run's end from its factors, once; `None` for anything else.
+    pub fn components(&self) -> Option<&[f64]> {
         match (self.components, self.run) {
-            (Some(norms), _) => Some(Cow::Borrowed(norms)),
-            (None, Some(run)) => Some(Cow::Owned(measure::component_norms(&run.factors))),
+            (Some(norms), _) => Some(norms),
+            (None, Some(run)) => Some(
+                self.end_components
+                    .get_or_init(|| measure::component_norms(&run.factors)),
+            ),
             (None, None) => None,
         }
     }
