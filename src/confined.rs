@@ -193,6 +193,18 @@ impl Folder {
     }
 }
 
+/// Whether `path` is relative and stays inside the folder it is relative to.
+pub fn relative_inside(path: &str) -> bool {
+    let path = std::path::Path::new(path);
+    !path.as_os_str().is_empty()
+        && path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ mod support;
 use implreg::claim::language::measured::Measured;
 use implreg::claim::{self, Claim, Verdict};
 use implreg::problem::margin_loss::MarginLoss;
-use implreg::problem::{ClassificationSpec, ProblemSpec, Separator};
+use implreg::problem::{ClassificationSpec, HeldOut, ProblemSpec, Separator};
 use implreg::solver::{self, RunSpec};
 use std::path::Path;
 
@@ -121,20 +121,15 @@ fn check_other_margins_and_test_error(
             max_relative = 1e-9
         );
     }
-    let held_out = problem
-        .held_out
-        .as_ref()
-        .expect("classification draws a test set");
-    let wrong = held_out
-        .points
+    let Some(HeldOut::Points { points, labels }) = problem.held_out.as_ref() else {
+        panic!("classification draws a test set of points")
+    };
+    let wrong = points
         .column_iter()
-        .zip(held_out.labels.iter())
+        .zip(labels.iter())
         .filter(|(x, y)| *y * x.dot(&w.column(0)) <= 0.0)
         .count();
-    assert_eq!(
-        measured.test_error(),
-        wrong as f64 / held_out.labels.len() as f64
-    );
+    assert_eq!(measured.test_error(), wrong as f64 / labels.len() as f64);
 }
 
 /// Claims on a Fourier-sparse separator and on four written-out points (also bases of the

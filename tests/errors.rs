@@ -223,3 +223,25 @@ fn advertised_workloads_fit_and_absurd_ones_are_refused() {
         }
     }
 }
+
+/// A mistake inside a claim's ratings file is located in that file, not in the claim.
+#[test]
+fn a_ratings_files_mistake_is_located_in_it() {
+    let claim = Path::new("tests/fixtures/ratings/broken.yaml");
+    let Err(SpecError::Invalid {
+        file,
+        line,
+        column,
+        field,
+        expected,
+    }) = Claim::load(claim)
+    else {
+        panic!("a broken ratings file is refused, located")
+    };
+    assert_eq!(file, Path::new("tests/fixtures/ratings/broken.data"));
+    assert_eq!(
+        (line, column, field.as_str()),
+        (2, 6, "problem.ratings.file")
+    );
+    assert!(expected.contains("`four`"), "{expected}");
+}

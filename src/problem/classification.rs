@@ -9,7 +9,7 @@
 //! γ keeps only points with |⟨xᵢ, w*⟩| ≥ γ (rejection; validated so that a point clears it with
 //! probability at least 1 %, and bounded).
 
-use super::instance::{Family, Fit, Form, HeldOut, Observations, Problem};
+use super::instance::{Family, Fit, Form, HeldOut, Observations, Problem, Testing};
 use super::margin_loss::MarginLoss;
 use super::regression::{is_zero, validate_sizes};
 use crate::invalid::{Invalid, require};
@@ -181,8 +181,8 @@ impl Family for ClassificationSpec {
         Fit::Margin(self.loss)
     }
 
-    fn held_out(&self) -> usize {
-        self.test_samples
+    fn held_out(&self) -> Option<(Testing, usize)> {
+        (self.test_samples > 0).then_some((Testing::Points, self.test_samples))
     }
 
     fn draw(&self, rng: &mut Rng) -> Problem {
@@ -195,14 +195,12 @@ impl Family for ClassificationSpec {
             points.set_column(i, &x);
             labels[i] = y;
         }
-        let mut held_out = HeldOut {
-            points: DMatrix::zeros(d, self.test_samples),
-            labels: DVector::zeros(self.test_samples),
-        };
+        let mut test_points = DMatrix::zeros(d, self.test_samples);
+        let mut test_labels = DVector::zeros(self.test_samples);
         for i in 0..self.test_samples {
             let (x, y) = self.point(&w, rng);
-            held_out.points.set_column(i, &x);
-            held_out.labels[i] = y;
+            test_points.set_column(i, &x);
+            test_labels[i] = y;
         }
         Problem {
             rows: d,
@@ -214,7 +212,10 @@ impl Family for ClassificationSpec {
             },
             truth: Some(DMatrix::from_column_slice(d, 1, w.as_slice())),
             fit: self.fit(),
-            held_out: Some(held_out),
+            held_out: Some(HeldOut::Points {
+                points: test_points,
+                labels: test_labels,
+            }),
             form: Form::Matrix,
         }
     }
@@ -256,13 +257,16 @@ mod tests {
         assert_eq!(drawn(&few, 5), drawn(&many, 5));
         let problem = many.draw(&mut random::problem_stream(5));
         let held_out = problem.held_out.unwrap();
-        assert_eq!(held_out.labels.len(), 700);
+        let HeldOut::Points { points, labels } = &held_out else {
+            panic!("classification holds out points")
+        };
+        assert_eq!(labels.len(), 700);
         let w = problem.truth.unwrap();
-        for (x, y) in held_out.points.column_iter().zip(held_out.labels.iter()) {
+        for (x, y) in points.column_iter().zip(labels.iter()) {
             assert!(y * x.dot(&w.column(0)) >= 0.1 - 1e-12);
         }
-        assert_eq!(held_out.error_of(&w), 0.0);
-        assert_eq!(held_out.error_of(&-w), 1.0);
+        assert_eq!(held_out.error_of(&w), Some(0.0));
+        assert_eq!(held_out.error_of(&-w), Some(1.0));
     }
 
     #[test]

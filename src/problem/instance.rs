@@ -78,7 +78,8 @@ pub struct Problem {
     pub truth: Option<DMatrix<f64>>,
     /// What the observations are fitted with.
     pub fit: Fit,
-    /// Fresh points of the training distribution, for a test error (classification).
+    /// What is held out of training, for a test error: fresh points of the training
+    /// distribution (classification) or left-out entries (ratings).
     pub held_out: Option<HeldOut>,
     /// What the matrix is: a matrix, a network's values at inputs, or a tensor's unfolding.
     pub form: Form,
@@ -107,27 +108,71 @@ pub struct Inputs {
     pub orthogonal: bool,
 }
 
-/// Labelled points drawn apart from the training set: a classifier's test error.
+/// What an instance holds out of its training set, for an error on data it was not fitted to.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HeldOut {
-    /// The points, one column each.
-    pub points: DMatrix<f64>,
-    /// Their labels ±1.
-    pub labels: DVector<f64>,
+pub enum HeldOut {
+    /// Labelled points drawn apart from the training set: a classifier's test error.
+    Points {
+        /// The points, one column each.
+        points: DMatrix<f64>,
+        /// Their labels ±1.
+        labels: DVector<f64>,
+    },
+    /// Entries of a real matrix left out of the observations (`ratings`): a prediction's
+    /// root-mean-square error, in the entries' units.
+    Entries {
+        /// The positions (row, column), each once, none of them observed.
+        at: Vec<(usize, usize)>,
+        /// The values there.
+        values: Vec<f64>,
+    },
+}
+
+/// The two kinds of held-out data, as the claim checker asks for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Testing {
+    /// Labelled points (`test_error`).
+    Points,
+    /// Matrix entries (`test_rmse`).
+    Entries,
 }
 
 impl HeldOut {
+    /// Its kind.
+    pub fn kind(&self) -> Testing {
+        match self {
+            HeldOut::Points { .. } => Testing::Points,
+            HeldOut::Entries { .. } => Testing::Entries,
+        }
+    }
+
     /// The fraction of points on the wrong side of w: yᵢ⟨xᵢ, w⟩ ≤ 0 (a point on the boundary
-    /// counts as an error, as in `train_error`).
-    pub fn error_of(&self, w: &DMatrix<f64>) -> f64 {
+    /// counts as an error, as in `train_error`); `None` for held-out entries.
+    pub fn error_of(&self, w: &DMatrix<f64>) -> Option<f64> {
+        let HeldOut::Points { points, labels } = self else {
+            return None;
+        };
         let w = w.as_slice();
-        let wrong = self
-            .points
+        let wrong = points
             .column_iter()
-            .zip(self.labels.iter())
+            .zip(labels.iter())
             .filter(|(x, y)| *y * x.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() <= 0.0)
             .count();
-        wrong as f64 / self.labels.len().max(1) as f64
+        Some(wrong as f64 / labels.len().max(1) as f64)
+    }
+
+    /// √(mean of (Wᵢⱼ − vᵢⱼ)² over the held-out entries): the prediction error in the
+    /// entries' units (a rating's stars); `None` for held-out points.
+    pub fn rmse_of(&self, w: &DMatrix<f64>) -> Option<f64> {
+        let HeldOut::Entries { at, values } = self else {
+            return None;
+        };
+        let squares: f64 = at
+            .iter()
+            .zip(values)
+            .map(|(&(i, j), v)| (w[(i, j)] - v).powi(2))
+            .sum();
+        Some((squares / values.len().max(1) as f64).sqrt())
     }
 }
 
@@ -150,9 +195,10 @@ pub trait Family {
     fn fit(&self) -> Fit {
         Fit::Squared
     }
-    /// How many held-out points every instance carries (`Problem::held_out`; none unless said).
-    fn held_out(&self) -> usize {
-        0
+    /// What every instance holds out (`Problem::held_out`) and how many points or entries;
+    /// nothing unless said.
+    fn held_out(&self) -> Option<(Testing, usize)> {
+        None
     }
     /// Whether the matrix holds a network's values at inputs every instance carries
     /// (`Form::Values`), and which; `None` unless said.

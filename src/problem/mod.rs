@@ -28,6 +28,7 @@ pub mod ratings;
 mod regression;
 mod sensing;
 mod spectrum;
+mod split;
 mod tensor;
 mod truth;
 
@@ -40,9 +41,10 @@ pub use quadratic::QuadraticSpec;
 pub use regression::RegressionSpec;
 pub use sensing::SensingSpec;
 pub use spectrum::SpectrumSpec;
+pub use split::{Block, Rated, RatingsSpec, Unloaded};
 pub use tensor::{TensorSpec, cp_unfolding};
 
-pub use instance::{Family, Fit, Form, HeldOut, Inputs, Observations, Problem, Reduction};
+pub use instance::{Family, Fit, Form, HeldOut, Inputs, Observations, Problem, Reduction, Testing};
 
 use crate::invalid::Invalid;
 use crate::random;
@@ -72,6 +74,9 @@ pub enum ProblemSpec {
     Orthogonal(OrthogonalSpec),
     /// Completion of an order-N tensor of given CP rank, as its mode-1 unfolding (`tensor`).
     Tensor(TensorSpec),
+    /// A real matrix of ratings from a file, split by the seed into observations and held-out
+    /// entries (`ratings`).
+    Ratings(RatingsSpec),
 }
 
 impl ProblemSpec {
@@ -88,6 +93,7 @@ impl ProblemSpec {
             ProblemSpec::Quadratic(s) => ("quadratic", s),
             ProblemSpec::Orthogonal(s) => ("orthogonal", s),
             ProblemSpec::Tensor(s) => ("tensor", s),
+            ProblemSpec::Ratings(s) => ("ratings", s),
         }
     }
 
@@ -128,7 +134,11 @@ impl ProblemSpec {
             ProblemSpec::Completion(_) | ProblemSpec::Tensor(_) => size,
             _ => 0.0,
         };
-        let held_out = family.held_out() as f64 * (size + 1.0);
+        let held_out = match family.held_out() {
+            Some((Testing::Points, n)) => n as f64 * (size + 1.0),
+            Some((Testing::Entries, n)) => 3.0 * n as f64,
+            None => 0.0,
+        };
         // The inputs, and the d×d orthogonal matrix their directions come from.
         let inputs = family
             .inputs()
@@ -147,9 +157,9 @@ impl ProblemSpec {
         self.family().1.inputs()
     }
 
-    /// Whether every instance carries held-out points (`test_error`).
-    pub fn has_held_out(&self) -> bool {
-        self.family().1.held_out() > 0
+    /// What every instance holds out of training, if anything (`test_error`, `test_rmse`).
+    pub fn held_out(&self) -> Option<Testing> {
+        self.family().1.held_out().map(|(kind, _)| kind)
     }
 
     /// The instance for `seed`, drawn from the seed's problem stream. Expects a validated spec.

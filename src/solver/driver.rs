@@ -7,7 +7,7 @@ use super::certificate::Certificate;
 use super::curve::CurveObserver;
 use super::observe::{MatrixSource, Observer, Probe};
 use super::record::{RunRecord, Stop};
-use super::trace::TraceObserver;
+use super::trace::{Test, TraceObserver};
 use super::watch::{Watch, WatchObserver};
 use crate::cancel::Cancel;
 use nalgebra::DMatrix;
@@ -185,15 +185,15 @@ impl Stopping {
 }
 
 /// Runs `method` until a stopping rule fires, showing every step to the trace (log-spaced
-/// samples and the last step) and to what `watch` asks for. `truth` lets the trace follow the
-/// test error. The record is made here, once.
+/// samples and the last step) and to what `watch` asks for. `test` lets the trace follow the
+/// test errors. The record is made here, once.
 pub fn drive<M: Iterate>(
     mut method: M,
     stopping: Stopping,
-    truth: Option<&DMatrix<f64>>,
+    test: Test,
     watch: &Watch,
 ) -> RunRecord {
-    let mut trace = TraceObserver::new(truth);
+    let mut trace = TraceObserver::new(test);
     let mut watched = WatchObserver::new(watch);
     let mut curve = CurveObserver::new(watch.curve);
     let mut components = Vec::new();
@@ -293,7 +293,7 @@ mod tests {
             target_loss: Some(1e-9),
             bounds: Bounds::default(),
         };
-        drive(method, stopping, None, &Watch::default())
+        drive(method, stopping, Test::default(), &Watch::default())
     }
 
     #[test]

@@ -75,14 +75,18 @@ impl ExternalSpec {
             format!("at most {MAX_ARGUMENTS} files")
         })?;
         for (k, file) in self.files.iter().enumerate() {
-            require(relative_inside(file), &format!("files[{k}]"), || {
-                format!(
-                    "a path relative to the claim's folder, inside it (no `..`, not absolute); found `{file}`"
-                )
-            })?;
+            require(
+                crate::confined::relative_inside(file),
+                &format!("files[{k}]"),
+                || {
+                    format!(
+                        "a path relative to the claim's folder, inside it (no `..`, not absolute); found `{file}`"
+                    )
+                },
+            )?;
         }
         if let Some(workdir) = &self.workdir {
-            require(relative_inside(workdir), "workdir", || {
+            require(crate::confined::relative_inside(workdir), "workdir", || {
                 format!("a folder relative to the claim's folder, inside it; found `{workdir}`")
             })?;
         }
@@ -141,16 +145,4 @@ impl Settings {
         let Settings::Deep(deep) = self;
         deep
     }
-}
-
-/// Whether `path` is relative and stays inside the folder it is relative to.
-fn relative_inside(path: &str) -> bool {
-    let path = std::path::Path::new(path);
-    !path.as_os_str().is_empty()
-        && path.components().all(|c| {
-            matches!(
-                c,
-                std::path::Component::Normal(_) | std::path::Component::CurDir
-            )
-        })
 }

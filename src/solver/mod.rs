@@ -7,6 +7,7 @@
 //! advance, a pure stop test, finish) and gets a `RunSpec` variant and a `RunKind`.
 
 pub mod anderson;
+pub mod baseline;
 pub mod certificate;
 pub mod convolutional;
 pub mod cost;
@@ -38,6 +39,7 @@ pub mod threshold;
 pub mod trace;
 pub mod watch;
 
+pub use baseline::{Baseline, BaselineSpec, Predictor};
 pub use certificate::Certificate;
 pub use convolutional::{ConvolutionalNetwork, ConvolutionalSpec};
 pub use cost::{Cost, Shape};
@@ -61,11 +63,11 @@ pub use quadratic::{QuadraticNetwork, QuadraticNetworkSpec};
 pub use record::{RunRecord, Status, Stop};
 pub use relu::{ReluNetwork, ReluSpec};
 pub use representation::Parameterisation;
+pub use trace::Test;
 pub use watch::{Condition, Watch, When};
 
 use crate::invalid::{Invalid, require};
 use crate::problem::{Fit, Inputs, Problem, ProblemSpec, Reduction};
-use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 /// A run as a claim describes it: one solver and its settings.
@@ -101,6 +103,8 @@ pub enum RunSpec {
     /// A run made by another program through the external-run protocol (`external`), run only
     /// when the user allows it.
     External(ExternalSpec),
+    /// A recommender's baseline predictor fitted to the observed entries (no certificate).
+    Baseline(BaselineSpec),
 }
 
 /// The kinds of run, as far as the claim vocabulary cares: what a kind's record holds decides
@@ -109,7 +113,7 @@ pub enum RunSpec {
 pub enum RunKind {
     /// A gradient method on a factorisation: has a time, rejected steps, factors.
     Deep,
-    /// A convex solver: has an optimality certificate.
+    /// A convex solver: has an optimality certificate (but a `baseline`, fitted in closed form).
     Convex,
     /// A gradient method on a network whose parameters are no chain of factors (a diagonal
     /// network's u, v; a convolutional network's filters): has a time and rejected steps.
@@ -150,6 +154,7 @@ impl RunSpec {
             }
             RunSpec::MaxMargin(spec) => spec.validate(cols).map_err(|e| e.within("max_margin")),
             RunSpec::External(spec) => spec.validate(rows, cols).map_err(|e| e.within("external")),
+            RunSpec::Baseline(spec) => spec.validate().map_err(|e| e.within("baseline")),
         }
     }
 
@@ -163,6 +168,12 @@ impl RunSpec {
                 .map_err(|e| e.within("external.settings"));
         }
         self.validate_fit(problem.fit())?;
+        if matches!(self, RunSpec::Baseline(_)) && !problem.family().1.observes_entries() {
+            return Err(Invalid::new(
+                "baseline",
+                "a problem that observes entries (`ratings`, `completion`): a baseline averages them",
+            ));
+        }
         match (self, problem.inputs()) {
             (RunSpec::Relu(_), Some(_))
             | (
@@ -223,7 +234,8 @@ impl RunSpec {
             | RunSpec::TracePsd(_)
             | RunSpec::DiagonalPotential(_)
             | RunSpec::MaxMargin(_)
-            | RunSpec::MinVariation(_) => RunKind::Convex,
+            | RunSpec::MinVariation(_)
+            | RunSpec::Baseline(_) => RunKind::Convex,
             RunSpec::External(_) => RunKind::External,
         }
     }
@@ -244,6 +256,7 @@ impl RunSpec {
             RunSpec::MinNorm(spec) => spec.cost(shape),
             RunSpec::DiagonalPotential(spec) => spec.cost(shape),
             RunSpec::MaxMargin(spec) => spec.cost(shape),
+            RunSpec::Baseline(spec) => spec.cost(shape),
             // The program's work is its own, bounded by its seconds; implreg holds its records.
             RunSpec::External(spec) => Cost {
                 setup: 0.0,
@@ -286,7 +299,8 @@ impl RunSpec {
             | RunSpec::TracePsd(_)
             | RunSpec::DiagonalPotential(_)
             | RunSpec::MaxMargin(_)
-            | RunSpec::MinVariation(_) => Reduction::Mean,
+            | RunSpec::MinVariation(_)
+            | RunSpec::Baseline(_) => Reduction::Mean,
             RunSpec::External(spec) => spec.settings.deep().loss,
         }
     }
@@ -327,7 +341,7 @@ pub fn solve_within(
     watch: &Watch,
     bounds: Bounds,
 ) -> RunRecord {
-    let truth = problem.truth.as_ref();
+    let test = Test::of(problem);
     // How each run ends: its step budget (0 for a closed form) and target loss, within `bounds`.
     let stop = |max_steps, target_loss| Stopping {
         max_steps,
@@ -340,41 +354,41 @@ pub fn solve_within(
             let model =
                 DeepFactorisation::new(problem, spec.loss, factors).with_penalty(spec.penalty);
             let stopping = stop(spec.step_budget(), spec.target_loss);
-            train(model, &spec.optimizer, stopping, truth, watch)
+            train(model, &spec.optimizer, stopping, test, watch)
         }
         RunSpec::Diagonal(spec) => {
             let model = DiagonalNetwork::new(problem, spec);
             let stopping = stop(spec.step_budget(), spec.target_loss);
-            train(model, &spec.optimizer, stopping, truth, watch)
+            train(model, &spec.optimizer, stopping, test, watch)
         }
         RunSpec::Convolutional(spec) => {
             let filters = spec.start(problem.rows, seed);
             let model =
                 ConvolutionalNetwork::new(problem, spec.loss, filters).with_penalty(spec.penalty);
             let stopping = stop(spec.step_budget(), spec.target_loss);
-            train(model, &spec.optimizer, stopping, truth, watch)
+            train(model, &spec.optimizer, stopping, test, watch)
         }
         RunSpec::Quadratic(spec) => {
             let units = spec.start(problem.rows, seed);
             let model = QuadraticNetwork::new(problem, spec.loss, units).with_penalty(spec.penalty);
             let stopping = stop(spec.step_budget(), spec.target_loss);
-            train(model, &spec.optimizer, stopping, truth, watch)
+            train(model, &spec.optimizer, stopping, test, watch)
         }
         RunSpec::Relu(spec) => {
             let dim = problem.inputs().map_or(0, |x| x.nrows());
             let model = ReluNetwork::new(problem, spec.loss, spec.start(dim, seed));
             let stopping = stop(spec.step_budget(), spec.target_loss);
-            train(model, &spec.optimizer, stopping, truth, watch)
+            train(model, &spec.optimizer, stopping, test, watch)
         }
         RunSpec::Cp(spec) => {
             let factors = spec.start(&problem.modes(), seed);
             let model = CpFactorisation::new(problem, spec.loss, factors);
             let stopping = stop(spec.step_budget(), spec.target_loss);
-            train(model, &spec.optimizer, stopping, truth, watch)
+            train(model, &spec.optimizer, stopping, test, watch)
         }
         RunSpec::MinVariation(spec) => {
             let solver = MinVariation::new(problem, spec.clone());
-            driver::drive(solver, stop(0, None), truth, watch)
+            driver::drive(solver, stop(0, None), test, watch)
         }
         RunSpec::NuclearNorm(spec) | RunSpec::BasisPursuit(spec) | RunSpec::TracePsd(spec) => {
             let objective = match run {
@@ -383,21 +397,24 @@ pub fn solve_within(
                 _ => Objective::Nuclear,
             };
             let admm = Admm::new(problem, spec.clone(), objective);
-            driver::drive(admm, stop(spec.iterations, None), truth, watch)
+            driver::drive(admm, stop(spec.iterations, None), test, watch)
         }
         RunSpec::MinNorm(spec) => driver::drive(
             MinNorm::new(problem, spec.clone()),
             stop(0, None),
-            truth,
+            test,
             watch,
         ),
         RunSpec::DiagonalPotential(spec) => {
             let minimiser = PotentialMinimiser::new(problem, spec.clone());
-            driver::drive(minimiser, stop(spec.iterations, None), truth, watch)
+            driver::drive(minimiser, stop(spec.iterations, None), test, watch)
         }
         RunSpec::MaxMargin(spec) => {
             let solver = MaxMargin::new(problem, spec.clone(), &bounds);
-            driver::drive(solver, stop(0, None), truth, watch)
+            driver::drive(solver, stop(0, None), test, watch)
+        }
+        RunSpec::Baseline(spec) => {
+            driver::drive(Baseline::new(problem, spec), stop(0, None), test, watch)
         }
         // Another program's run is made by `external::run`, and only where the user allowed it.
         RunSpec::External(_) => RunRecord::failed(
@@ -412,11 +429,11 @@ fn train<M: Model>(
     model: M,
     optimizer: &OptimizerSpec,
     stopping: Stopping,
-    truth: Option<&DMatrix<f64>>,
+    test: Test,
     watch: &Watch,
 ) -> RunRecord {
     match optimizer.integrator() {
-        Integrator::Steps(rule) => driver::drive(Descent { model, rule }, stopping, truth, watch),
-        Integrator::Flow(flow) => driver::drive(Flow::new(model, flow), stopping, truth, watch),
+        Integrator::Steps(rule) => driver::drive(Descent { model, rule }, stopping, test, watch),
+        Integrator::Flow(flow) => driver::drive(Flow::new(model, flow), stopping, test, watch),
     }
 }

@@ -16,6 +16,8 @@ pub enum Stop {
     Target,
     /// The method's certificate met its tolerances (a convex run's duality gap and feasibility).
     Certified,
+    /// A predictor fitted exactly when built, with nothing to certify (`baseline`).
+    Solved,
     /// A gradient flow reached its time horizon.
     Horizon,
     /// The step budget ran out.
@@ -42,7 +44,7 @@ pub enum Stop {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// The target loss was reached or the certificate passed.
+    /// The target loss was reached, the certificate passed, or a predictor was fitted.
     Converged,
     /// A budget (steps, the flow's horizon, or wall time) ran out first.
     Exhausted,
@@ -59,7 +61,7 @@ impl Stop {
     /// The reason's status.
     pub fn status(self) -> Status {
         match self {
-            Stop::Target | Stop::Certified => Status::Converged,
+            Stop::Target | Stop::Certified | Stop::Solved => Status::Converged,
             Stop::Horizon | Stop::Budget | Stop::Underflow | Stop::Time | Stop::Work => {
                 Status::Exhausted
             }

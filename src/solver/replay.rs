@@ -7,6 +7,7 @@
 
 use super::driver::{self, Endpoint, Iterate, Stopping};
 use super::record::{RunRecord, Stop};
+use super::trace::Test;
 use super::watch::Watch;
 use crate::problem::{Problem, Reduction};
 use nalgebra::DMatrix;
@@ -43,7 +44,7 @@ pub fn replay(
         target_loss: None,
         bounds: driver::Bounds::default(),
     };
-    driver::drive(replay, stopping, problem.truth.as_ref(), watch)
+    driver::drive(replay, stopping, Test::of(problem), watch)
 }
 
 /// The samples as an iterative method: each `advance` moves to the next one.

@@ -4,6 +4,7 @@
 
 use super::observe::{Observer, Probe};
 use crate::measure::{self, Spectrum};
+use crate::problem::{HeldOut, Problem};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,9 @@ pub struct Sample {
     /// The test MSE there, where the problem has a ground truth.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_mse: Option<f64>,
+    /// The RMSE on the held-out entries there, where the problem holds some out (`ratings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_rmse: Option<f64>,
     /// The spectrum of the end-to-end matrix there.
     #[serde(flatten)]
     pub matrix: Spectrum,
@@ -30,19 +34,39 @@ pub struct Trace {
     pub samples: Vec<Sample>,
 }
 
+/// What a run's samples are measured against besides its loss: the ground truth (test MSE)
+/// and the held-out entries (test RMSE), where the problem has them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Test<'t> {
+    /// The ground truth.
+    pub truth: Option<&'t DMatrix<f64>>,
+    /// What the problem holds out of training.
+    pub held_out: Option<&'t HeldOut>,
+}
+
+impl<'t> Test<'t> {
+    /// Everything `problem` can test a matrix against.
+    pub fn of(problem: &'t Problem) -> Self {
+        Self {
+            truth: problem.truth.as_ref(),
+            held_out: problem.held_out.as_ref(),
+        }
+    }
+}
+
 /// Records a trace as the driver runs.
 pub(super) struct TraceObserver<'t> {
     schedule: Schedule,
     trace: Trace,
-    truth: Option<&'t DMatrix<f64>>,
+    test: Test<'t>,
 }
 
 impl<'t> TraceObserver<'t> {
-    pub(super) fn new(truth: Option<&'t DMatrix<f64>>) -> Self {
+    pub(super) fn new(test: Test<'t>) -> Self {
         Self {
             schedule: Schedule::new(),
             trace: Trace::default(),
-            truth,
+            test,
         }
     }
 
@@ -61,7 +85,8 @@ impl Observer for TraceObserver<'_> {
         self.trace.samples.push(Sample {
             step,
             train_loss,
-            test_mse: self.truth.map(|t| measure::test_mse(w, t)),
+            test_mse: self.test.truth.map(|t| measure::test_mse(w, t)),
+            test_rmse: self.test.held_out.and_then(|h| h.rmse_of(w)),
             matrix: Spectrum::of(w),
         });
     }

@@ -225,6 +225,7 @@ impl Observer for WatchObserver<'_> {
 mod tests {
     use super::*;
     use crate::solver::driver::{Iterate, Stopping, drive};
+    use crate::solver::trace::Test;
 
     /// W = c·I, halved at every step: a method whose matrix the test can predict.
     struct Halving {
@@ -262,7 +263,7 @@ mod tests {
             target_loss: None,
             bounds: crate::solver::driver::Bounds::default(),
         };
-        drive(method, stopping, None, watch)
+        drive(method, stopping, Test::default(), watch)
     }
 
     #[test]
@@ -298,7 +299,7 @@ mod tests {
             target_loss: Some(10.0),
             bounds: crate::solver::driver::Bounds::default(),
         };
-        let record = drive(method, stopping, None, &Watch::default());
+        let record = drive(method, stopping, Test::default(), &Watch::default());
         assert_eq!(
             (record.stop, record.steps),
             (crate::solver::Stop::Target, 3)

@@ -128,7 +128,18 @@ impl<'a> Measured<'a> {
         self.problem
             .held_out
             .as_ref()
-            .map_or(f64::NAN, |h| h.error_of(self.matrix))
+            .and_then(|h| h.error_of(self.matrix))
+            .unwrap_or(f64::NAN)
+    }
+
+    /// The root-mean-square error on the held-out entries, in their units; NaN without them
+    /// (claims are checked for them before anything runs).
+    pub fn test_rmse(&self) -> f64 {
+        self.problem
+            .held_out
+            .as_ref()
+            .and_then(|h| h.rmse_of(self.matrix))
+            .unwrap_or(f64::NAN)
     }
 
     /// The fraction of training points on the wrong side: yᵢ⟨Aᵢ, W⟩ ≤ 0.

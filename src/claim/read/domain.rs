@@ -335,7 +335,7 @@ impl Constraint {
             cols: 0,
             has_truth: false,
             labels: false,
-            held_out: false,
+            held_out: None,
         };
         expr.check_assertion(&scope)
             .map_err(|e| misuse(e.column, e.expected))?;

@@ -4,14 +4,10 @@
 //! of them without the user's permission (`external::Permission`), located at its `command`.
 
 use crate::claim::read::locate;
-use crate::confined::{Folder, Unread};
 use crate::external::Permission;
 use crate::solver::RunSpec;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// The largest file an external run may name, in bytes.
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Fills in each external run of `runs` (of the claim in `file`, whose text is `text`): its
 /// folder, where its command is written, and its files' digests; the error names the field.
@@ -20,49 +16,24 @@ pub fn resolve(
     text: &str,
     file: &Path,
 ) -> Result<(), (String, String)> {
-    let folder_path = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let folder = super::data::claim_folder(file);
     for (name, run) in runs.iter_mut() {
         let RunSpec::External(spec) = run else {
             continue;
         };
         let field = format!("runs.{name}.external");
         // Absolute: the program runs in it, and a relative program path is resolved in it.
-        spec.folder = std::path::absolute(folder_path).map_err(|e| {
+        spec.folder = std::path::absolute(folder).map_err(|e| {
             (
                 format!("{field}.command"),
                 format!("a claim folder that can be named: {e}"),
             )
         })?;
         spec.at = locate::locate(text, &locate::parse_path(&format!("{field}.command")));
-        if spec.files.is_empty() {
-            continue;
-        }
-        let folder = Folder::open(folder_path).map_err(|e| {
-            (
-                format!("{field}.files"),
-                format!("files in the claim's folder, which could not be opened: {e}"),
-            )
-        })?;
         let mut digests = BTreeMap::new();
         for (k, name) in spec.files.iter().enumerate() {
-            let bytes = folder
-                .read(Path::new(name), MAX_FILE_BYTES)
-                .map_err(|why| {
-                    let why = match why {
-                        Unread::Missing => "there is none".to_string(),
-                        Unread::Refused(why) => why,
-                    };
-                    (
-                        format!("{field}.files[{k}]"),
-                        format!(
-                            "a regular file of at most {} MiB inside the claim's folder; `{name}`: {why}",
-                            MAX_FILE_BYTES >> 20
-                        ),
-                    )
-                })?;
+            let bytes = super::data::read_beside(folder, name)
+                .map_err(|expected| (format!("{field}.files[{k}]"), expected))?;
             digests.insert(name.clone(), crate::store::key::digest(&bytes));
         }
         spec.digests = digests;

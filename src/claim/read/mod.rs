@@ -6,6 +6,7 @@
 
 pub mod across;
 pub mod budget;
+pub mod data;
 pub mod domain;
 pub mod errors;
 pub mod external;

@@ -6,6 +6,7 @@ use crate::claim::language::recorded::{FieldError, Recorded};
 use crate::claim::language::registry;
 use crate::claim::read::across::{Across, RawAcross};
 use crate::claim::read::budget::{self, Limits};
+use crate::claim::read::data::{self, DataError};
 pub use crate::claim::read::errors::SpecError;
 use crate::claim::read::errors::{expression_error, yaml_error};
 use crate::claim::read::external;
@@ -267,7 +268,7 @@ impl ClaimSpec {
             ));
         }
         let (seeds, sampling) = validate_header(&raw).map_err(|e| reading.located(e))?;
-        reading.runs(&raw)?;
+        reading.runs(&mut raw)?;
         external::resolve(&mut raw.runs, reading.text, file)
             .map_err(|(field, expected)| reading.invalid(&field, expected))?;
         let runs: Vec<(&str, RunKind)> = raw
@@ -282,7 +283,7 @@ impl ClaimSpec {
             cols,
             has_truth: raw.problem.has_truth(),
             labels: matches!(raw.problem.fit(), Fit::Margin(_)),
-            held_out: raw.problem.has_held_out(),
+            held_out: raw.problem.held_out(),
         };
         let assertions = reading.assertions(&raw, &scope, seeds, sampling)?;
         // After the assertions: a misspelt word is reported before what the claim would cost.
@@ -351,10 +352,20 @@ impl Reading<'_> {
     }
 
     /// The problem and every run, validated, with names the language leaves free.
-    fn runs(&self, raw: &RawClaim) -> Result<(), SpecError> {
+    fn runs(&self, raw: &mut RawClaim) -> Result<(), SpecError> {
         raw.problem
             .validate()
             .map_err(|e| self.located(e.within("problem")))?;
+        data::load(&mut raw.problem, self.file).map_err(|e| match e {
+            DataError::Field(field, expected) => self.invalid(&field, expected),
+            DataError::Inside(file, line, column, expected) => SpecError::Invalid {
+                file,
+                line,
+                column,
+                field: "problem.ratings.file".into(),
+                expected,
+            },
+        })?;
         let (rows, cols) = raw.problem.shape();
         for (name, run) in &raw.runs {
             let field = format!("runs.{name}");
@@ -560,7 +571,7 @@ fn at_point(condition: &str) -> Result<bool, crate::claim::language::expr::ExprE
         cols: 0,
         has_truth: false,
         labels: false,
-        held_out: false,
+        held_out: None,
     };
     if let Some(reference) = expr.references().first() {
         return Err(crate::claim::language::expr::ExprError {

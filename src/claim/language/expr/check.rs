@@ -4,6 +4,7 @@
 
 use super::ast::{Expr, ExprError, MetricCall, Moment, Node, Quantity, Reference, Subject, Type};
 use crate::claim::language::registry::Applies;
+use crate::problem::Testing;
 use crate::solver::RunKind;
 
 /// What an expression may refer to.
@@ -18,8 +19,9 @@ pub struct Scope<'a> {
     pub has_truth: bool,
     /// Whether the problem is a classification (labels fitted with a margin loss).
     pub labels: bool,
-    /// Whether instances carry held-out points (`classification`'s test set).
-    pub held_out: bool,
+    /// What instances hold out of training (`classification`'s test points, `ratings`' test
+    /// entries).
+    pub held_out: Option<Testing>,
 }
 
 impl Scope<'_> {
@@ -270,10 +272,19 @@ impl Expr {
                 "a classification problem (labels fitted with a margin loss) for this metric",
             ));
         }
-        if metric.needs_held_out && !scope.held_out {
+        if let Some(needed) = metric.needs_held_out
+            && scope.held_out != Some(needed)
+        {
             return Err(ExprError::at(
                 metric_at,
-                "a problem drawn with held-out points (`classification`) for this metric",
+                match needed {
+                    Testing::Points => {
+                        "a problem drawn with held-out points (`classification`) for this metric"
+                    }
+                    Testing::Entries => {
+                        "a problem with held-out entries (`ratings`' `test`) for this metric"
+                    }
+                },
             ));
         }
         metric

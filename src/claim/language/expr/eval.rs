@@ -103,7 +103,7 @@ mod tests {
             cols: 3,
             has_truth: true,
             labels: false,
-            held_out: false,
+            held_out: None,
         }
     }
 

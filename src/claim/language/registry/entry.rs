@@ -2,6 +2,7 @@
 //! it applies, what a run must watch for it, and how it is computed.
 
 use crate::claim::language::measured::Measured;
+use crate::problem::Testing;
 use crate::solver::RunKind;
 use std::fmt;
 
@@ -130,8 +131,8 @@ pub struct Metric {
     pub needs_truth: bool,
     /// Whether it reads labels: a classification problem (a margin fit).
     pub needs_labels: bool,
-    /// Whether it reads held-out points drawn with the instance (a test error).
-    pub needs_held_out: bool,
+    /// What held-out data drawn with the instance it reads (a test error), if any.
+    pub needs_held_out: Option<Testing>,
     /// Whether it needs a square problem.
     pub square: bool,
     /// Whether computing it takes the spectrum (an SVD).

@@ -3,6 +3,7 @@
 use super::entry::{Applies, Args, Metric, Needs};
 use crate::claim::language::measured::Measured;
 use crate::measure;
+use crate::problem::Testing;
 use crate::solver::{Certificate, MarginNorm, RunRecord, Status};
 
 /// A metric with no arguments.
@@ -22,7 +23,7 @@ const fn plain(
         boolean: false,
         needs_truth: false,
         needs_labels: false,
-        needs_held_out: false,
+        needs_held_out: None,
         square: false,
         spectral: false,
         watch: Needs::Nothing,
@@ -66,6 +67,30 @@ const fn on_labels(
         needs_labels: true,
         ..plain(name, &[], meaning, Applies::STEP, value)
     }
+}
+
+/// A metric of the entries a `ratings` problem holds out.
+const fn on_held_out_entries(
+    name: &'static str,
+    meaning: &'static str,
+    applies: Applies,
+    value: fn(&Measured, &[f64]) -> f64,
+) -> Metric {
+    Metric {
+        needs_held_out: Some(Testing::Entries),
+        ..plain(name, &[], meaning, applies, value)
+    }
+}
+
+/// The smallest test RMSE sampled along the run (the trace's samples, ten a decade, and its
+/// last step); `None` without held-out entries.
+fn best_test_rmse(record: &RunRecord) -> Option<f64> {
+    record
+        .trace
+        .samples
+        .iter()
+        .filter_map(|s| s.test_rmse)
+        .reduce(f64::min)
 }
 
 /// The relative tolerance of the CP-rank bracket unless one is written: far above rounding, far
@@ -380,13 +405,25 @@ pub static METRICS: &[Metric] = &[
         },
     ),
     Metric {
-        needs_held_out: true,
+        needs_held_out: Some(Testing::Points),
         ..on_labels(
             "test_error",
             "the fraction of the instance's held-out points (`classification`'s `test_samples`, drawn after the training set) with yᵢ⟨xᵢ, w⟩ ≤ 0",
             |m, _| m.test_error(),
         )
     },
+    on_held_out_entries(
+        "test_rmse",
+        "√(mean of (Wᵢⱼ − rᵢⱼ)² over the entries a `ratings` problem holds out): the prediction error in the ratings' units (stars)",
+        Applies::STEP,
+        |m, _| m.test_rmse(),
+    ),
+    on_held_out_entries(
+        "best_test_rmse",
+        "the smallest `test_rmse` sampled along the run (ten samples a decade of steps, and the last): what stopping at the best step, were it known, would give",
+        Applies::RUN,
+        |m, _| m.of_run(best_test_rmse),
+    ),
     on_labels(
         "train_error",
         "the fraction of training points with yᵢ⟨xᵢ, w⟩ ≤ 0 (classification)",
