@@ -1,7 +1,9 @@
 //! Every claim in `specs/` is a test: it fails unless the verdict computed by running the solvers
 //! matches the claim's expected verdict, and its report must match the reviewed snapshot in
 //! `snapshots/` (numbers rounded to 4 significant digits). The longer runs in `reproductions/` are
-//! only checked to be valid claims. As `implreg check specs/` does, the claims share one result
+//! only checked to be valid claims, but for the MovieLens block, which is checked like a spec on
+//! the real data (fetched first by `scripts/fetch-movielens`, with pip, into
+//! `reproductions/data/`: it cannot be committed). As `implreg check specs/` does, the claims share one result
 //! store, fresh for each run of the tests: a run two claims (or two points of a sweep) state
 //! alike is solved once (reports are byte-identical with and without a store: tests/store.rs).
 
@@ -20,8 +22,29 @@ fn store() -> &'static Store {
     })
 }
 
+/// MovieLens-100k in `reproductions/data/`, fetched once for this process.
+fn fetch_movielens() {
+    static FETCHED: OnceLock<()> = OnceLock::new();
+    FETCHED.get_or_init(|| {
+        let status = std::process::Command::new("bash")
+            .arg("scripts/fetch-movielens")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("bash runs scripts/fetch-movielens");
+        assert!(status.success(), "scripts/fetch-movielens failed");
+    });
+}
+
+/// Loads a claim, fetching the real data first for one that reads it.
+fn load(path: &Path) -> datatest_stable::Result<Claim> {
+    if path.starts_with("reproductions") {
+        fetch_movielens();
+    }
+    Ok(Claim::load(path)?)
+}
+
 fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()> {
-    let spec = Claim::load(path)?;
+    let spec = load(path)?;
     let context = claim::Context {
         store: Some(store()),
         ..claim::Context::default()
@@ -52,11 +75,12 @@ fn claim_matches_its_expected_verdict(path: &Path) -> datatest_stable::Result<()
 
 /// The longer reproductions are run from the CLI, not here; they must still be valid claims.
 fn reproduction_is_a_valid_claim(path: &Path) -> datatest_stable::Result<()> {
-    Claim::load(path)?;
+    load(path)?;
     Ok(())
 }
 
 datatest_stable::harness! {
     { test = claim_matches_its_expected_verdict, root = "specs", pattern = r"\.ya?ml$" },
     { test = reproduction_is_a_valid_claim, root = "reproductions", pattern = r"\.ya?ml$" },
+    { test = claim_matches_its_expected_verdict, root = "reproductions", pattern = r"movielens-block\.yaml$" },
 }
