@@ -6,7 +6,7 @@
 
 use implreg::claim::{self, Claim, ClaimSpec, Context, SpecError};
 use implreg::external::Permission;
-use implreg::solver::{Status, Stop};
+use implreg::solver::{RunSpec, Status, Stop};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -466,4 +466,30 @@ fn the_protocol_schemas_accept_what_is_written() {
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// On real-data problems a program sees the observed ratings only, and its predictions of the
+/// held-out ones are measured as implreg's own are.
+#[test]
+fn numpy_predicts_held_out_ratings_as_implreg_does() {
+    let text = include_str!("fixtures/external/ratings.yaml").replace("PYTHON", python());
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/external/ratings.yaml");
+    let spec = Claim::parse(&text, &file).unwrap().points.remove(0).spec;
+    let report = claim::run::point::evaluate(&spec, None, &allowed());
+    for assertion in &report.assertions {
+        for seed in &assertion.per_seed {
+            assert!(seed.passed, "{}: {seed:?}", assertion.that);
+        }
+    }
+    let problem = spec.problem.generate(0);
+    let RunSpec::Deep(deep) = &spec.runs["native_gd"] else {
+        panic!("a deep run")
+    };
+    let instance = implreg::export::instance(&problem, deep, 0);
+    let written = instance.to_string();
+    assert!(!written.contains("held_out"), "{written}");
+    assert_eq!(
+        instance["observations"]["entries"].as_array().map(Vec::len),
+        Some(problem.observation_count())
+    );
 }

@@ -4,7 +4,7 @@
 //! however many metrics read its spectrum.
 
 use crate::measure::{self, Spectrum};
-use crate::problem::{Problem, Reduction};
+use crate::problem::{HeldOut, Problem, Reduction};
 use crate::solver::observe::Snapshot;
 use crate::solver::{MarginNorm, Parameterisation, RunRecord};
 use nalgebra::{DMatrix, DVector};
@@ -125,20 +125,21 @@ impl<'a> Measured<'a> {
     /// The fraction of the held-out points on the wrong side; NaN without them (claims are
     /// checked for them before anything runs).
     pub fn test_error(&self) -> f64 {
-        self.problem
-            .held_out
-            .as_ref()
-            .and_then(|h| h.error_of(self.matrix))
-            .unwrap_or(f64::NAN)
+        self.on_held_out(HeldOut::error_of)
     }
 
     /// The root-mean-square error on the held-out entries, in their units; NaN without them
     /// (claims are checked for them before anything runs).
     pub fn test_rmse(&self) -> f64 {
+        self.on_held_out(HeldOut::rmse_of)
+    }
+
+    /// `error` of the matrix on the problem's held-out data; NaN where it has none of its kind.
+    fn on_held_out(&self, error: fn(&HeldOut, &DMatrix<f64>) -> Option<f64>) -> f64 {
         self.problem
             .held_out
             .as_ref()
-            .and_then(|h| h.rmse_of(self.matrix))
+            .and_then(|h| error(h, self.matrix))
             .unwrap_or(f64::NAN)
     }
 
