@@ -7,6 +7,7 @@
 //! included, is never opened), then renamed into place (a link at the final name is replaced,
 //! never followed).
 
+use crate::invalid::Invalid;
 use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -203,6 +204,16 @@ pub fn relative_inside(path: &str) -> bool {
                 std::path::Component::Normal(_) | std::path::Component::CurDir
             )
         })
+}
+
+/// Refuses a `what` (a path, a folder) a claim names at `field` that is not relative to the
+/// claim's folder and inside it.
+pub fn require_inside(path: &str, field: &str, what: &str) -> Result<(), Invalid> {
+    crate::invalid::require(relative_inside(path), field, || {
+        format!(
+            "a {what} relative to the claim's folder, inside it (no `..`, not absolute); found `{path}`"
+        )
+    })
 }
 
 #[cfg(test)]

@@ -138,14 +138,6 @@ pub enum Testing {
 }
 
 impl HeldOut {
-    /// Its kind.
-    pub fn kind(&self) -> Testing {
-        match self {
-            HeldOut::Points { .. } => Testing::Points,
-            HeldOut::Entries { .. } => Testing::Entries,
-        }
-    }
-
     /// The fraction of points on the wrong side of w: yᵢ⟨xᵢ, w⟩ ≤ 0 (a point on the boundary
     /// counts as an error, as in `train_error`); `None` for held-out entries.
     pub fn error_of(&self, w: &DMatrix<f64>) -> Option<f64> {

@@ -185,12 +185,7 @@ impl Family for RatingsSpec {
             require(block.users >= 1, "block.users", || "at least 1 user".into())?;
             require(block.items >= 1, "block.items", || "at least 1 item".into())?;
         }
-        require(crate::confined::relative_inside(&self.file), "file", || {
-            format!(
-                "a path relative to the claim's folder, inside it (no `..`, not absolute); found `{}`",
-                self.file
-            )
-        })
+        crate::confined::require_inside(&self.file, "file", "path")
     }
 
     /// The held-out ratings drawn uniformly without replacement; the rest are observed, both in

@@ -132,9 +132,9 @@ fn means(
         .collect()
 }
 
-/// The users' and items' biases, by exact minimisation over one side with the other fixed,
-/// b_i = Σ_u (r_ui − μ − b_u) / (λ_i + |U_i|), then the users likewise, until no bias moves
-/// by more than `SWEEP_TOLERANCE` (Koren 2010, eq. 2; Surprise's ALS runs 10 such sweeps).
+/// The users' and items' biases, by exact minimisation over one side with the other fixed
+/// (`solve_side`: the items, then the users), until no bias moves by more than
+/// `SWEEP_TOLERANCE` (Koren 2010, eq. 2; Surprise's ALS runs 10 such sweeps).
 fn biases(
     at: &[(usize, usize)],
     values: &[f64],
@@ -142,38 +142,69 @@ fn biases(
     (rows, cols): (usize, usize),
     spec: &BaselineSpec,
 ) -> (Vec<f64>, Vec<f64>) {
-    let (mut users, mut items) = (vec![0.0; rows], vec![0.0; cols]);
-    let (mut sums_u, mut sums_i) = (vec![0.0; rows], vec![0.0; cols]);
-    let (mut count_u, mut count_i) = (vec![0.0; rows], vec![0.0; cols]);
-    for &(u, i) in at {
-        count_u[u] += 1.0;
-        count_i[i] += 1.0;
-    }
+    let mut users = Side::new(rows, spec.reg_users, at.iter().map(|&(u, _)| u));
+    let mut items = Side::new(cols, spec.reg_items, at.iter().map(|&(_, i)| i));
+    let by_item = |&(u, i): &(usize, usize)| (i, u);
+    let by_user = |&(u, i): &(usize, usize)| (u, i);
     for _ in 0..MAX_SWEEPS {
-        sums_i.fill(0.0);
-        for (&(u, i), r) in at.iter().zip(values) {
-            sums_i[i] += r - mu - users[u];
-        }
-        let mut moved: f64 = 0.0;
-        for i in 0..cols {
-            let b = sums_i[i] / (spec.reg_items + count_i[i]).max(f64::MIN_POSITIVE);
-            moved = moved.max((b - items[i]).abs());
-            items[i] = if count_i[i] > 0.0 { b } else { 0.0 };
-        }
-        sums_u.fill(0.0);
-        for (&(u, i), r) in at.iter().zip(values) {
-            sums_u[u] += r - mu - items[i];
-        }
-        for u in 0..rows {
-            let b = sums_u[u] / (spec.reg_users + count_u[u]).max(f64::MIN_POSITIVE);
-            moved = moved.max((b - users[u]).abs());
-            users[u] = if count_u[u] > 0.0 { b } else { 0.0 };
-        }
+        let moved = items
+            .solve(at, values, mu, &users.biases, by_item)
+            .max(users.solve(at, values, mu, &items.biases, by_user));
         if moved <= SWEEP_TOLERANCE {
             break;
         }
     }
-    (users, items)
+    (users.biases, items.biases)
+}
+
+/// One side's biases (the users' or the items'), its penalty, its entry counts and the sums a
+/// sweep gathers (kept, so that no sweep allocates).
+struct Side {
+    biases: Vec<f64>,
+    reg: f64,
+    counts: Vec<f64>,
+    sums: Vec<f64>,
+}
+
+impl Side {
+    fn new(size: usize, reg: f64, groups: impl Iterator<Item = usize>) -> Self {
+        let mut counts = vec![0.0; size];
+        for g in groups {
+            counts[g] += 1.0;
+        }
+        Self {
+            biases: vec![0.0; size],
+            reg,
+            counts,
+            sums: vec![0.0; size],
+        }
+    }
+
+    /// b_g = Σ (r − μ − b_other) / (λ + n_g) over group g's entries (`split` gives an entry's
+    /// group here and its index on the other side), the exact minimiser with the other side
+    /// fixed; 0 for a group with no entry. The largest move.
+    fn solve(
+        &mut self,
+        at: &[(usize, usize)],
+        values: &[f64],
+        mu: f64,
+        other: &[f64],
+        split: impl Fn(&(usize, usize)) -> (usize, usize),
+    ) -> f64 {
+        self.sums.fill(0.0);
+        for (position, r) in at.iter().zip(values) {
+            let (g, o) = split(position);
+            self.sums[g] += r - mu - other[o];
+        }
+        let mut moved: f64 = 0.0;
+        for ((b, sum), n) in self.biases.iter_mut().zip(&self.sums).zip(&self.counts) {
+            // A group with no entry has a sum of 0: its bias stays 0 even when λ = 0.
+            let next = sum / (self.reg + n).max(f64::MIN_POSITIVE);
+            moved = moved.max((next - *b).abs());
+            *b = next;
+        }
+        moved
+    }
 }
 
 impl Iterate for Baseline<'_> {

@@ -5,6 +5,7 @@
 //! the user allowed it (`docs/external.md`: a claim file from elsewhere must be safe to check).
 
 use super::deep::DeepSpec;
+use crate::confined::require_inside;
 use crate::invalid::{Invalid, require};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -75,20 +76,10 @@ impl ExternalSpec {
             format!("at most {MAX_ARGUMENTS} files")
         })?;
         for (k, file) in self.files.iter().enumerate() {
-            require(
-                crate::confined::relative_inside(file),
-                &format!("files[{k}]"),
-                || {
-                    format!(
-                        "a path relative to the claim's folder, inside it (no `..`, not absolute); found `{file}`"
-                    )
-                },
-            )?;
+            require_inside(file, &format!("files[{k}]"), "path")?;
         }
         if let Some(workdir) = &self.workdir {
-            require(crate::confined::relative_inside(workdir), "workdir", || {
-                format!("a folder relative to the claim's folder, inside it; found `{workdir}`")
-            })?;
+            require_inside(workdir, "workdir", "folder")?;
         }
         require(
             self.seconds.is_finite() && self.seconds > 0.0 && self.seconds <= MAX_SECONDS,

@@ -3,9 +3,10 @@
 //! (digested in `external`). Only regular files of bounded size are read, never through a link
 //! out of the claim's folder (`confined::Folder`).
 
+use crate::claim::read::spec::SpecError;
 use crate::confined::{Folder, Unread};
 use crate::problem::{ProblemSpec, Unloaded};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The largest file a claim may name, in bytes (MovieLens-1M's ratings are 24 MB).
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -18,8 +19,8 @@ pub fn claim_folder(file: &Path) -> &Path {
 }
 
 /// The bytes of `name`, relative to the claim's folder `folder`; the error says what was
-/// expected of it.
-pub fn read_beside(folder: &Path, name: &str) -> Result<Vec<u8>, String> {
+/// expected of it, and `hint` where there is no such file.
+pub fn read_beside(folder: &Path, name: &str, hint: &str) -> Result<Vec<u8>, String> {
     let expected = |why: String| {
         format!(
             "a regular file of at most {} MiB inside the claim's folder; `{name}`: {why}",
@@ -31,48 +32,48 @@ pub fn read_beside(folder: &Path, name: &str) -> Result<Vec<u8>, String> {
     folder
         .read(Path::new(name), MAX_FILE_BYTES)
         .map_err(|why| match why {
-            Unread::Missing => expected("there is none".into()),
+            Unread::Missing => expected(format!("there is none{hint}")),
             Unread::Refused(why) => expected(why),
         })
 }
 
-/// Why a claim's data could not be loaded.
-pub enum DataError {
-    /// The claim's field (a dotted path) and what was expected of it.
-    Field(String, String),
-    /// A mistake inside the data file: the file, its line and column, what was expected.
-    Inside(PathBuf, usize, usize, String),
-}
+/// Where a missing ratings file comes from.
+const FETCH_HINT: &str =
+    " (data that may not be committed is fetched: MovieLens-100k by `scripts/fetch-movielens`)";
 
-/// Loads the data `problem` reads (a `ratings` file) for the claim in `file`.
-pub fn load(problem: &mut ProblemSpec, file: &Path) -> Result<(), DataError> {
+/// Loads the data `problem` reads (a `ratings` file) for the claim in `file`; `invalid`
+/// locates an error at a field of the claim, and a mistake inside the data file is located in
+/// that file.
+pub fn load(
+    problem: &mut ProblemSpec,
+    file: &Path,
+    invalid: impl Fn(&str, String) -> SpecError,
+) -> Result<(), SpecError> {
     let ProblemSpec::Ratings(spec) = problem else {
         return Ok(());
     };
+    const FIELD: &str = "problem.ratings.file";
     let folder = claim_folder(file);
-    let field = |name: &str| format!("problem.ratings.{name}");
-    let bytes = read_beside(folder, &spec.file).map_err(|expected| {
-        let hint = if expected.ends_with("there is none") {
-            " (data that may not be committed is fetched: MovieLens-100k by `scripts/fetch-movielens`)"
-        } else {
-            ""
-        };
-        DataError::Field(field("file"), format!("{expected}{hint}"))
-    })?;
+    let bytes =
+        read_beside(folder, &spec.file, FETCH_HINT).map_err(|expected| invalid(FIELD, expected))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
-        DataError::Field(
-            field("file"),
+        invalid(
+            FIELD,
             format!("a ratings file in UTF-8 text; `{}`: {e}", spec.file),
         )
     })?;
     let digest = crate::store::key::digest(&bytes);
     spec.load(text, digest).map_err(|why| match why {
-        Unloaded::File(e) => {
-            DataError::Inside(folder.join(&spec.file), e.line, e.column, e.expected)
-        }
-        Unloaded::Setting(invalid) => {
-            let invalid = invalid.within("problem.ratings");
-            DataError::Field(invalid.field, invalid.expected)
+        Unloaded::File(e) => SpecError::Invalid {
+            file: folder.join(&spec.file),
+            line: e.line,
+            column: e.column,
+            field: FIELD.into(),
+            expected: e.expected,
+        },
+        Unloaded::Setting(e) => {
+            let e = e.within("problem.ratings");
+            invalid(&e.field, e.expected)
         }
     })
 }

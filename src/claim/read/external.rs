@@ -32,7 +32,7 @@ pub fn resolve(
         spec.at = locate::locate(text, &locate::parse_path(&format!("{field}.command")));
         let mut digests = BTreeMap::new();
         for (k, name) in spec.files.iter().enumerate() {
-            let bytes = super::data::read_beside(folder, name)
+            let bytes = super::data::read_beside(folder, name, "")
                 .map_err(|expected| (format!("{field}.files[{k}]"), expected))?;
             digests.insert(name.clone(), crate::store::key::digest(&bytes));
         }

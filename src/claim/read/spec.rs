@@ -6,7 +6,7 @@ use crate::claim::language::recorded::{FieldError, Recorded};
 use crate::claim::language::registry;
 use crate::claim::read::across::{Across, RawAcross};
 use crate::claim::read::budget::{self, Limits};
-use crate::claim::read::data::{self, DataError};
+use crate::claim::read::data;
 pub use crate::claim::read::errors::SpecError;
 use crate::claim::read::errors::{expression_error, yaml_error};
 use crate::claim::read::external;
@@ -356,15 +356,8 @@ impl Reading<'_> {
         raw.problem
             .validate()
             .map_err(|e| self.located(e.within("problem")))?;
-        data::load(&mut raw.problem, self.file).map_err(|e| match e {
-            DataError::Field(field, expected) => self.invalid(&field, expected),
-            DataError::Inside(file, line, column, expected) => SpecError::Invalid {
-                file,
-                line,
-                column,
-                field: "problem.ratings.file".into(),
-                expected,
-            },
+        data::load(&mut raw.problem, self.file, |field, expected| {
+            self.invalid(field, expected)
         })?;
         let (rows, cols) = raw.problem.shape();
         for (name, run) in &raw.runs {
