@@ -3,7 +3,7 @@
 //! (digested in `external`). Only regular files of bounded size are read, never through a link
 //! out of the claim's folder (`confined::Folder`).
 
-use crate::claim::read::spec::SpecError;
+use crate::claim::read::errors::SpecError;
 use crate::confined::{Folder, Unread};
 use crate::problem::{ProblemSpec, Unloaded};
 use std::path::Path;
